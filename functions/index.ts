@@ -1,0 +1,52 @@
+/**
+ * The Azure Functions entry point: registers every catalog entry with @azure/functions. Settings are parsed here, at
+ * start-up, so a bad or missing setting stops the app with a message naming it.
+ */
+import functions from '@azure/functions';
+import { loadConfig } from '../shared/config.js';
+import { createServices, type Services } from '../shared/services.js';
+import { catalog } from './catalog.js';
+
+const { app } = functions;
+
+const config = loadConfig();
+let services: Services | undefined;
+const getServices = (): Services => (services ??= createServices(config));
+
+/** Builds an entry's handler on first use, once per process. */
+function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}
+
+app.setup({ enableHttpStream: false });
+
+for (const entry of catalog) {
+  switch (entry.kind) {
+    case 'http': {
+      const handler = once(() => entry.handler(getServices()));
+      app.http(entry.name, {
+        methods: [entry.route.method],
+        route: entry.route.route,
+        authLevel: entry.authLevel,
+        handler: (request, context) => handler()(request, context),
+      });
+      break;
+    }
+    case 'timer': {
+      const handler = once(() => entry.handler(getServices()));
+      app.timer(entry.name, { schedule: entry.schedule, handler: (timer, context) => handler()(timer, context) });
+      break;
+    }
+    case 'serviceBusQueue': {
+      const handler = once(() => entry.handler(getServices()));
+      app.serviceBusQueue(entry.name, {
+        queueName: entry.queueName,
+        connection: entry.connection,
+        cardinality: entry.cardinality,
+        handler: (messages, context) => handler()(Array.isArray(messages) ? messages : [messages], context),
+      });
+      break;
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import { defineRoute, endpoint, type RouteSpec } from '../shared/http/route.js';
+import { json } from '../shared/http/problem.js';
+import { buildOpenApiDocument } from '../shared/http/openapi.js';
+import { serviceVersion } from '../shared/version.js';
+
+export const openApiRoute = defineRoute({
+  method: 'GET',
+  route: 'openapi.json',
+  summary: 'The OpenAPI 3.1 document of every route, generated from the schemas that validate requests.',
+  tags: ['operations'],
+  security: 'anonymous',
+  responses: { 200: { description: 'The OpenAPI document.', contentType: 'application/json' } },
+});
+
+/** `routes` is read on first request, so the document lists the whole catalog. */
+export const openApi = (routes: () => readonly RouteSpec[]) => {
+  let document: unknown;
+  return endpoint(openApiRoute, {
+    handle: () => {
+      document ??= buildOpenApiDocument(routes(), {
+        title: 'MTD Connector',
+        version: serviceVersion,
+        description:
+          'Connects mobile threat defense to Microsoft Intune and Entra ID: provider onboarding, admin consent, the admin ' +
+          'console, and the mobile agent API. Every error body is RFC 9457 application/problem+json.',
+      });
+      return Promise.resolve(json(200, document, { 'cache-control': 'public, max-age=300' }));
+    },
+  });
+};

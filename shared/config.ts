@@ -1,0 +1,130 @@
+/**
+ * Every app setting the service reads, in one zod schema. Parsed once, frozen.
+ * This is the only module that reads `process.env`.
+ */
+import { z } from 'zod';
+
+/** A 6-field NCRONTAB expression: second minute hour day month day-of-week. */
+export const ncrontab = z
+  .string()
+  .trim()
+  .refine((value) => value.split(/\s+/).length === 6, { message: 'must be a 6-field NCRONTAB expression' });
+
+const httpsUrl = z
+  .url({ protocol: /^https$/, message: 'must be an https URL' })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+
+export const configSchema = z
+  .object({
+    /** Issuer host for tokens and the consent URL. National clouds and the simulator set their own. */
+    ENTRA_AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
+    /** Microsoft Graph. */
+    GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com'),
+    /** Where device health and connector heartbeats go; defaults to GRAPH_BASE_URL. */
+    INTUNE_PARTNER_API_BASE_URL: httpsUrl.optional(),
+    /** SendGrid v3. */
+    SENDGRID_API_BASE_URL: httpsUrl.default('https://api.sendgrid.com'),
+    SENDGRID_API_KEY: z.string().trim().min(1, 'is required'),
+    MAIL_FROM: z.email({ message: 'must be an email address' }),
+    /** The multi-tenant app registration. */
+    CONNECTOR_CLIENT_ID: z.uuid({ message: 'must be the application (client) id, a GUID' }),
+    /** Client secret for local runs; in Azure a managed identity is the federated credential instead. */
+    CONNECTOR_CLIENT_SECRET: optionalString,
+    /** Client id of the user-assigned managed identity used as a federated credential (Azure). */
+    CONNECTOR_MANAGED_IDENTITY_CLIENT_ID: z.uuid().optional().or(z.literal('').transform(() => undefined)),
+    /** Expected `aud` of console and agent tokens; defaults to CONNECTOR_CLIENT_ID. */
+    API_AUDIENCE: optionalString,
+    /** Public base URL of this service (consent redirect, links in mail). */
+    PUBLIC_BASE_URL: z
+      .url({ message: 'must be a URL' })
+      .transform((value) => value.replace(/\/+$/, ''))
+      .default('http://localhost:7071'),
+    /** Timer schedules, bound in the catalog as %SETTING%. */
+    ENROLLMENT_SYNC_SCHEDULE: ncrontab.default('0 * * * * *'),
+    HEARTBEAT_CHECK_SCHEDULE: ncrontab.default('0 */5 * * * *'),
+    RECONCILE_SCHEDULE: ncrontab.default('30 */5 * * * *'),
+    MAIL_SCHEDULE: ncrontab.default('15 * * * * *'),
+    /** Table Storage: a connection string (local, Azurite) ... */
+    AzureWebJobsStorage: optionalString,
+    /** ... or the table endpoint reached with the managed identity (Azure). */
+    AzureWebJobsStorage__tableServiceUri: optionalString,
+    AzureWebJobsStorage__clientId: optionalString,
+    /** Service Bus namespace for the compliance-updates queue (Azure, identity-based). */
+    ServiceBusConnection__fullyQualifiedNamespace: optionalString,
+    ServiceBusConnection__clientId: optionalString,
+  })
+  .superRefine((value, ctx) => {
+    if (!value.AzureWebJobsStorage && !value.AzureWebJobsStorage__tableServiceUri) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AzureWebJobsStorage'],
+        message: 'set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__tableServiceUri',
+      });
+    }
+    if (!value.CONNECTOR_CLIENT_SECRET && !value.CONNECTOR_MANAGED_IDENTITY_CLIENT_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CONNECTOR_CLIENT_SECRET'],
+        message: 'set CONNECTOR_CLIENT_SECRET or CONNECTOR_MANAGED_IDENTITY_CLIENT_ID',
+      });
+    }
+  })
+  .transform((value) => ({
+    ...value,
+    INTUNE_PARTNER_API_BASE_URL: value.INTUNE_PARTNER_API_BASE_URL ?? value.GRAPH_BASE_URL,
+    API_AUDIENCE: value.API_AUDIENCE ?? value.CONNECTOR_CLIENT_ID,
+  }));
+
+export type Config = Readonly<z.output<typeof configSchema>>;
+
+/** Names of every setting in the schema (used by the consistency checks on infra/ and the sample settings). */
+export const settingNames: readonly string[] = Object.keys(configSchema.in.shape);
+
+export class ConfigError extends Error {
+  readonly code = 'ERR_CONFIG';
+  constructor(readonly problems: readonly { setting: string; message: string }[]) {
+    super(`Invalid app settings: ${problems.map((p) => `${p.setting} ${p.message}`).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses settings from an environment-like record. Throws ConfigError naming every bad setting. */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const input: Record<string, string> = {};
+  for (const name of settingNames) {
+    const value = env[name];
+    if (value !== undefined && value !== '') input[name] = value;
+  }
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => ({
+        setting: issue.path.map(String).join('.') || '(settings)',
+        message: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message,
+      })),
+    );
+  }
+  return Object.freeze(result.data);
+}
+
+let loaded: Config | undefined;
+
+/** The process's settings, parsed once from process.env. */
+export function loadConfig(): Config {
+  loaded ??= parseConfig(process.env);
+  return loaded;
+}
+
+/** The default of a schedule setting, for `%SETTING%` resolution where the setting is unset. */
+export function settingDefault(name: string): string | undefined {
+  const field = configSchema.in.shape[name as keyof typeof configSchema.in.shape] as z.ZodType | undefined;
+  if (!field) return undefined;
+  const parsed = field.safeParse(undefined);
+  return parsed.success && typeof parsed.data === 'string' ? parsed.data : undefined;
+}

@@ -1,0 +1,106 @@
+/**
+ * The device row (docs/DATA-MODEL.md, "Device row"): its schema, its Table Storage form, and the one rule every writer
+ * follows: a change to what Intune or Entra should be told bumps `version` and marks the device `syncPending`.
+ */
+import { z } from 'zod';
+import { deviceStatusSchema, riskLevelSchema, type DeviceStatus, type RiskLevel } from '../domain/index.js';
+
+export const platformSchema = z.enum(['ios', 'android']);
+export type Platform = z.infer<typeof platformSchema>;
+
+const optionalText = z.string().optional();
+const stringOrNull = z.preprocess((value) => (value === null ? undefined : value), z.string().optional());
+
+export const deviceSchema = z.object({
+  tenantId: z.string(),
+  deviceId: z.string(),
+  intuneDeviceId: z.string(),
+  azureAdDeviceId: stringOrNull,
+  deviceName: z.string().default(''),
+  platform: platformSchema,
+  osVersion: z.string().default(''),
+  appVersion: optionalText,
+  userId: z.string(),
+  userPrincipalName: z.string().default(''),
+  status: deviceStatusSchema,
+  statusChangedAt: z.string(),
+  discoveredAt: z.string(),
+  activatedAt: optionalText,
+  deactivatedAt: optionalText,
+  deactivationReason: z.enum(['left-groups', 'left-intune', 'admin']).optional(),
+  lastCheckInAt: optionalText,
+  credentialHash: optionalText,
+  credentialIssuedAt: optionalText,
+  lastSequence: z.number().int().default(-1),
+  recentReportIds: z.array(z.string()).default([]),
+  lastReportAt: optionalText,
+  hasReport: z.boolean().default(false),
+  riskLevel: riskLevelSchema.default('none'),
+  activeThreatCount: z.number().int().default(0),
+  version: z.number().int().default(1),
+  intuneState: optionalText,
+  intuneVersion: z.number().int().optional(),
+  intuneAt: optionalText,
+  intuneResult: z.enum(['sent', 'skipped', 'device-gone', 'error']).optional(),
+  entraObjectId: optionalText,
+  entraValue: optionalText,
+  entraAttribute: optionalText,
+  entraVersion: z.number().int().optional(),
+  entraAt: optionalText,
+  entraResult: z.enum(['sent', 'skipped', 'device-gone', 'error']).optional(),
+  syncPending: z.boolean().default(false),
+  deadLetteredVersion: z.number().int().optional(),
+  etag: z.string().optional(),
+});
+
+export type Device = z.infer<typeof deviceSchema>;
+
+/** Fields stored as JSON strings in the table. */
+const jsonFields = ['recentReportIds'] as const;
+
+/** A Table Storage entity from a device (PartitionKey = tenant, RowKey = device id). */
+export function deviceToEntity(device: Device): Record<string, unknown> & { partitionKey: string; rowKey: string } {
+  const { tenantId, deviceId, etag: _etag, ...rest } = device;
+  const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = {
+    partitionKey: tenantId,
+    rowKey: deviceId,
+  };
+  for (const [key, value] of Object.entries(rest)) {
+    if (value === undefined) continue;
+    entity[key] = (jsonFields as readonly string[]).includes(key) ? JSON.stringify(value) : value;
+  }
+  return entity;
+}
+
+/** A device from a Table Storage entity; throws if the row is not a device. */
+export function deviceFromEntity(entity: Readonly<Record<string, unknown>>): Device {
+  const data: Record<string, unknown> = { ...entity, tenantId: entity.partitionKey, deviceId: entity.rowKey };
+  for (const key of jsonFields) {
+    const raw = data[key];
+    data[key] = typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw;
+  }
+  return deviceSchema.parse(data);
+}
+
+/** What the enforcement targets depend on. */
+export function enforcementInput(device: Pick<Device, 'status' | 'hasReport' | 'riskLevel'>): {
+  status: DeviceStatus;
+  hasReport: boolean;
+  riskLevel: RiskLevel;
+} {
+  return { status: device.status, hasReport: device.hasReport, riskLevel: device.riskLevel };
+}
+
+/**
+ * Applies `next` over `current`: when what Intune or Entra should be told changes (status, report presence, risk),
+ * the version is bumped and the device marked `syncPending`. Returns whether a nudge is due.
+ */
+export function withVersionRule(current: Device | undefined, next: Device): { device: Device; nudge: boolean } {
+  if (!current) return { device: { ...next, version: Math.max(next.version, 1), syncPending: true }, nudge: true };
+  const before = enforcementInput(current);
+  const after = enforcementInput(next);
+  const changed =
+    before.status !== after.status || before.hasReport !== after.hasReport || before.riskLevel !== after.riskLevel;
+  if (!changed) return { device: { ...next, version: current.version }, nudge: false };
+  return { device: { ...next, version: current.version + 1, syncPending: true, deadLetteredVersion: undefined }, nudge: true };
+}
