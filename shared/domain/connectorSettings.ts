@@ -1,0 +1,142 @@
+import { z } from 'zod';
+
+/** The Entra device extension attributes a tenant may choose for enforcement. */
+export const entraAttributeNames = [
+  'extensionAttribute1',
+  'extensionAttribute2',
+  'extensionAttribute3',
+  'extensionAttribute4',
+  'extensionAttribute5',
+  'extensionAttribute6',
+  'extensionAttribute7',
+  'extensionAttribute8',
+  'extensionAttribute9',
+  'extensionAttribute10',
+  'extensionAttribute11',
+  'extensionAttribute12',
+  'extensionAttribute13',
+  'extensionAttribute14',
+  'extensionAttribute15',
+] as const;
+export type EntraAttributeName = (typeof entraAttributeNames)[number];
+export const entraAttributeNameSchema = z.enum(entraAttributeNames);
+
+export const maxErrorReportRecipients = 10;
+
+const heartbeatFrequencyMinutes = z.int().min(5).max(1440).describe('How often the agent checks in, in minutes.');
+const enrollmentPollMinutes = z
+  .int()
+  .min(1)
+  .max(1440)
+  .describe('How often enrollment groups are polled for new or departed users, in minutes.');
+const disconnectedAfterDays = z
+  .int()
+  .min(1)
+  .max(90)
+  .describe('Days without a check-in after which an active device becomes disconnected.');
+const errorReportRecipients = z
+  .array(z.email())
+  .max(maxErrorReportRecipients)
+  .superRefine((emails, ctx) => {
+    const seen = new Set<string>();
+    emails.forEach((email, index) => {
+      const key = email.toLowerCase();
+      if (seen.has(key)) {
+        ctx.addIssue({ code: 'custom', path: [index], message: `duplicate address: ${email}` });
+      }
+      seen.add(key);
+    });
+  })
+  .describe('Who receives connector error reports (at most 10 addresses, no duplicates).');
+const stateSyncFields = {
+  deviceStatus: z.boolean().describe('Send device status states (activated, unresponsive, deactivated, pending).'),
+  threatStatus: z.boolean().describe('Send threat levels (secured, low, medium, high).'),
+};
+const enforcementFields = {
+  intunePartner: z.boolean().describe("Write Intune's partnerReportedThreatState through the partner API."),
+  entraDeviceAttribute: entraAttributeNameSchema
+    .nullable()
+    .describe('The Entra device extension attribute that receives the device state, or null for none.'),
+};
+
+const defaults = {
+  heartbeatFrequencyMinutes: 60,
+  enrollmentPollMinutes: 5,
+  disconnectedAfterDays: 7,
+  stateSync: { deviceStatus: true, threatStatus: true },
+  errorReportRecipients: [] as string[],
+  enforcement: { intunePartner: true, entraDeviceAttribute: null as EntraAttributeName | null },
+};
+
+/** A tenant's connector settings. Missing fields take their defaults; unknown fields are rejected. */
+export const connectorSettingsSchema = z.strictObject({
+  heartbeatFrequencyMinutes: heartbeatFrequencyMinutes.default(defaults.heartbeatFrequencyMinutes),
+  enrollmentPollMinutes: enrollmentPollMinutes.default(defaults.enrollmentPollMinutes),
+  disconnectedAfterDays: disconnectedAfterDays.default(defaults.disconnectedAfterDays),
+  stateSync: z
+    .strictObject({
+      deviceStatus: stateSyncFields.deviceStatus.default(defaults.stateSync.deviceStatus),
+      threatStatus: stateSyncFields.threatStatus.default(defaults.stateSync.threatStatus),
+    })
+    .prefault({}),
+  errorReportRecipients: errorReportRecipients.default(() => [...defaults.errorReportRecipients]),
+  enforcement: z
+    .strictObject({
+      intunePartner: enforcementFields.intunePartner.default(defaults.enforcement.intunePartner),
+      entraDeviceAttribute: enforcementFields.entraDeviceAttribute.default(defaults.enforcement.entraDeviceAttribute),
+    })
+    .prefault({}),
+});
+export type ConnectorSettings = z.output<typeof connectorSettingsSchema>;
+
+/** A PUT of connector settings: every field optional (nested ones too), unknown fields rejected, no defaults filled in. */
+export const connectorSettingsUpdateSchema = z.strictObject({
+  heartbeatFrequencyMinutes: heartbeatFrequencyMinutes.optional(),
+  enrollmentPollMinutes: enrollmentPollMinutes.optional(),
+  disconnectedAfterDays: disconnectedAfterDays.optional(),
+  stateSync: z
+    .strictObject({
+      deviceStatus: stateSyncFields.deviceStatus.optional(),
+      threatStatus: stateSyncFields.threatStatus.optional(),
+    })
+    .optional(),
+  errorReportRecipients: errorReportRecipients.optional(),
+  enforcement: z
+    .strictObject({
+      intunePartner: enforcementFields.intunePartner.optional(),
+      entraDeviceAttribute: enforcementFields.entraDeviceAttribute.optional(),
+    })
+    .optional(),
+});
+export type ConnectorSettingsUpdate = z.output<typeof connectorSettingsUpdateSchema>;
+
+export const defaultConnectorSettings: Readonly<ConnectorSettings> = Object.freeze({
+  heartbeatFrequencyMinutes: defaults.heartbeatFrequencyMinutes,
+  enrollmentPollMinutes: defaults.enrollmentPollMinutes,
+  disconnectedAfterDays: defaults.disconnectedAfterDays,
+  stateSync: Object.freeze({ ...defaults.stateSync }),
+  errorReportRecipients: Object.freeze([...defaults.errorReportRecipients]) as string[],
+  enforcement: Object.freeze({ ...defaults.enforcement }),
+});
+
+function pick<T>(update: T | undefined, current: T): T {
+  return update === undefined ? current : update;
+}
+
+/** The settings after a partial update: fields given replace the current ones (nested objects field by field). */
+export function applySettingsUpdate(current: ConnectorSettings, update: ConnectorSettingsUpdate): ConnectorSettings {
+  return {
+    heartbeatFrequencyMinutes: pick(update.heartbeatFrequencyMinutes, current.heartbeatFrequencyMinutes),
+    enrollmentPollMinutes: pick(update.enrollmentPollMinutes, current.enrollmentPollMinutes),
+    disconnectedAfterDays: pick(update.disconnectedAfterDays, current.disconnectedAfterDays),
+    stateSync: {
+      deviceStatus: pick(update.stateSync?.deviceStatus, current.stateSync.deviceStatus),
+      threatStatus: pick(update.stateSync?.threatStatus, current.stateSync.threatStatus),
+    },
+    errorReportRecipients: [...pick(update.errorReportRecipients, current.errorReportRecipients)],
+    enforcement: {
+      intunePartner: pick(update.enforcement?.intunePartner, current.enforcement.intunePartner),
+      entraDeviceAttribute: pick(update.enforcement?.entraDeviceAttribute, current.enforcement.entraDeviceAttribute),
+    },
+  };
+}
