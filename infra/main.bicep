@@ -1,0 +1,295 @@
+// The whole MTD connector in one resource group: a Flex Consumption function app (Node 22) running as a
+// user-assigned managed identity, its storage (host, deployment package, tables), the Service Bus queue
+// `compliance-updates`, Key Vault for the SendGrid key, and Application Insights on Log Analytics.
+// No shared keys or client secrets: every connection is identity-based. Operator guide: docs/DEPLOY.md.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment. Names the resource group and seeds a unique suffix for every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource. It must offer the Flex Consumption plan.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Application (client) id of the multi-tenant app registration the connector signs in to customer tenants as.')
+param connectorClientId string
+
+@description('Sender address of alert and error-report mail; must be a verified sender in SendGrid.')
+param mailFrom string
+
+@description('Public HTTPS base URL of the service (consent redirect, links in mail). Empty: https://<function app>.azurewebsites.net.')
+param publicBaseUrl string = ''
+
+@description('Expected `aud` of console and agent tokens. Empty: the connector client id (what Entra ID puts in v2 access tokens).')
+param apiAudience string = ''
+
+@secure()
+@description('SendGrid API key, stored in Key Vault. Empty: leave the vault secret as it is (set it with az keyvault secret set).')
+param sendGridApiKey string = ''
+
+@description('NCRONTAB (6 fields) of the enrollment discovery timer; each tenant is polled at its own enrollmentPollMinutes.')
+param enrollmentSyncSchedule string = '0 * * * * *'
+
+@description('NCRONTAB (6 fields) of the heartbeat check (disconnected devices, Intune connector heartbeat).')
+param heartbeatCheckSchedule string = '0 */5 * * * *'
+
+@description('NCRONTAB (6 fields) of the reconcile timer that re-nudges devices whose pushed state lags.')
+param reconcileSchedule string = '30 */5 * * * *'
+
+@description('NCRONTAB (6 fields) of the mail timer (threat alerts, error reports).')
+param mailSchedule string = '15 * * * * *'
+
+@description('Object id of whoever runs the deployment (azd passes the signed-in principal). Gets Key Vault Secrets Officer on the vault so they can set the SendGrid key. Empty: no such assignment.')
+param operatorPrincipalId string = ''
+
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+@description('Principal type of operatorPrincipalId.')
+param operatorPrincipalType string = 'User'
+
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_RAGRS'
+])
+@description('Redundancy of the storage account that holds the tables (the service\'s source of truth).')
+param storageSkuName string = 'Standard_LRS'
+
+@description('Upper bound of Flex Consumption instances.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@allowed([
+  512
+  2048
+  4096
+])
+@description('Memory of each Flex Consumption instance, in MB.')
+param instanceMemoryMB int = 2048
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = 'func-mtd-${resourceToken}'
+var deploymentContainerName = 'app-package'
+var complianceQueueName = 'compliance-updates'
+var sendGridSecretName = 'sendgrid-api-key'
+var effectivePublicBaseUrl = empty(publicBaseUrl) ? 'https://${functionAppName}.azurewebsites.net' : publicBaseUrl
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+// The one identity of the app: host storage, tables, Service Bus, Key Vault references, Application Insights,
+// and the federated credential of the app registration (so no client secret exists anywhere).
+module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-mtd-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module logAnalytics 'br/public:avm/res/operational-insights/workspace:0.11.1' = {
+  name: 'logAnalytics'
+  scope: rg
+  params: {
+    name: 'log-${resourceToken}'
+    location: location
+    tags: tags
+    dataRetention: 30
+  }
+}
+
+module appInsights 'br/public:avm/res/insights/component:0.6.0' = {
+  name: 'appInsights'
+  scope: rg
+  params: {
+    name: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+    workspaceResourceId: logAnalytics.outputs.resourceId
+    // Telemetry is accepted only with an Entra token (APPLICATIONINSIGHTS_AUTHENTICATION_STRING).
+    disableLocalAuth: true
+  }
+}
+
+module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    skuName: storageSkuName
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+    blobServices: {
+      containers: [
+        {
+          name: deploymentContainerName
+          publicAccess: 'None'
+        }
+      ]
+    }
+  }
+}
+
+module serviceBus 'br/public:avm/res/service-bus/namespace:0.16.0' = {
+  name: 'serviceBus'
+  scope: rg
+  params: {
+    name: 'sb-mtd-${resourceToken}'
+    location: location
+    tags: tags
+    skuObject: {
+      name: 'Standard'
+    }
+    zoneRedundant: false
+    disableLocalAuth: true
+    authorizationRules: []
+    publicNetworkAccess: 'Enabled'
+    queues: [
+      {
+        // Nudges `{ tenantId, deviceId, version }` with message id `{deviceId}:{version}`.
+        name: complianceQueueName
+        maxDeliveryCount: 10
+        lockDuration: 'PT1M'
+        defaultMessageTimeToLive: 'P1D'
+        deadLetteringOnMessageExpiration: true
+        // Duplicate detection can only be chosen when the queue is created.
+        requiresDuplicateDetection: true
+        duplicateDetectionHistoryTimeWindow: 'PT10M'
+        enablePartitioning: false
+      }
+    ]
+  }
+}
+
+module keyVault 'br/public:avm/res/key-vault/vault:0.13.3' = {
+  name: 'keyVault'
+  scope: rg
+  params: {
+    name: 'kv-mtd-${resourceToken}'
+    location: location
+    tags: tags
+    sku: 'standard'
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    enablePurgeProtection: false
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+    secrets: empty(sendGridApiKey)
+      ? []
+      : [
+          {
+            name: sendGridSecretName
+            value: sendGridApiKey
+          }
+        ]
+  }
+}
+
+module plan 'br/public:avm/res/web/serverfarm:0.1.1' = {
+  name: 'plan'
+  scope: rg
+  params: {
+    name: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    sku: {
+      name: 'FC1'
+      tier: 'FlexConsumption'
+    }
+    reserved: true
+  }
+}
+
+module roleAssignments 'modules/roleAssignments.bicep' = {
+  name: 'roleAssignments'
+  scope: rg
+  params: {
+    principalId: identity.outputs.principalId
+    storageAccountName: storage.outputs.name
+    serviceBusNamespaceName: serviceBus.outputs.name
+    keyVaultName: keyVault.outputs.name
+    applicationInsightsName: appInsights.outputs.name
+    operatorPrincipalId: operatorPrincipalId
+    operatorPrincipalType: operatorPrincipalType
+  }
+}
+
+module functionApp 'modules/functionApp.bicep' = {
+  name: 'functionApp'
+  scope: rg
+  params: {
+    name: functionAppName
+    location: location
+    tags: union(tags, { 'azd-service-name': 'api' })
+    serverFarmResourceId: plan.outputs.resourceId
+    identityResourceId: identity.outputs.resourceId
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsName: appInsights.outputs.name
+    serviceBusFullyQualifiedNamespace: '${serviceBus.outputs.name}.servicebus.windows.net'
+    sendGridSecretUri: '${keyVault.outputs.uri}secrets/${sendGridSecretName}'
+    connectorClientId: connectorClientId
+    apiAudience: empty(apiAudience) ? connectorClientId : apiAudience
+    publicBaseUrl: effectivePublicBaseUrl
+    mailFrom: mailFrom
+    enrollmentSyncSchedule: enrollmentSyncSchedule
+    heartbeatCheckSchedule: heartbeatCheckSchedule
+    reconcileSchedule: reconcileSchedule
+    mailSchedule: mailSchedule
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+  }
+  // The app starts resolving its Key Vault reference and reaching storage at once: grant the roles first.
+  dependsOn: [
+    roleAssignments
+  ]
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output SERVICE_API_NAME string = functionApp.outputs.name
+output PUBLIC_BASE_URL string = effectivePublicBaseUrl
+output CONSENT_REDIRECT_URI string = '${effectivePublicBaseUrl}/api/consent/callback'
+output CONNECTOR_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output CONNECTOR_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output FEDERATED_CREDENTIAL_ISSUER string = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output SENDGRID_SECRET_NAME string = sendGridSecretName
+output SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
+output COMPLIANCE_QUEUE_NAME string = complianceQueueName
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name

@@ -1,0 +1,136 @@
+// The function app on the Flex Consumption plan (Node 22), running as the user-assigned identity, with every
+// app setting the service reads. The setting names are those of shared/config.ts (test/unit/infra checks it).
+@description('Name of the function app.')
+param name string
+
+param location string = resourceGroup().location
+param tags object = {}
+
+@description('Resource id of the FC1 (Flex Consumption) plan.')
+param serverFarmResourceId string
+
+@description('Resource id of the user-assigned managed identity.')
+param identityResourceId string
+
+@description('Client id of the user-assigned managed identity.')
+param identityClientId string
+
+@description('Storage account for the host, the deployment package and the service\'s tables.')
+param storageAccountName string
+
+@description('Blob container that holds the deployment package.')
+param deploymentContainerName string
+
+param applicationInsightsName string
+
+@description('Service Bus namespace host name, e.g. sb-x.servicebus.windows.net.')
+param serviceBusFullyQualifiedNamespace string
+
+@description('Versionless Key Vault URI of the SendGrid key secret (the latest version is used).')
+param sendGridSecretUri string
+
+param connectorClientId string
+param apiAudience string
+param publicBaseUrl string
+param mailFrom string
+param enrollmentSyncSchedule string
+param heartbeatCheckSchedule string
+param reconcileSchedule string
+param mailSchedule string
+param maximumInstanceCount int = 40
+param instanceMemoryMB int = 2048
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+var appSettings = {
+  // Host storage (keys, timer locks) and the service's tables, reached with the identity: shared keys are disabled.
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+  AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+  // The compliance-updates queue: trigger (connection `ServiceBusConnection`) and sender.
+  ServiceBusConnection__fullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
+  ServiceBusConnection__credential: 'managedidentity'
+  ServiceBusConnection__clientId: identityClientId
+  // Telemetry, authenticated with the identity (local auth is off on the component).
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // The multi-tenant app registration; the identity is its federated credential, so no client secret is set.
+  CONNECTOR_CLIENT_ID: connectorClientId
+  CONNECTOR_MANAGED_IDENTITY_CLIENT_ID: identityClientId
+  API_AUDIENCE: apiAudience
+  PUBLIC_BASE_URL: publicBaseUrl
+  // Mail. The key is a Key Vault reference resolved with the identity (keyVaultReferenceIdentity below).
+  MAIL_FROM: mailFrom
+  SENDGRID_API_KEY: '@Microsoft.KeyVault(SecretUri=${sendGridSecretUri})'
+  // Timer schedules, bound in the function catalog as %SETTING%.
+  ENROLLMENT_SYNC_SCHEDULE: enrollmentSyncSchedule
+  HEARTBEAT_CHECK_SCHEDULE: heartbeatCheckSchedule
+  RECONCILE_SCHEDULE: reconcileSchedule
+  MAIL_SCHEDULE: mailSchedule
+}
+
+module site 'br/public:avm/res/web/site:0.15.1' = {
+  name: '${name}-site'
+  params: {
+    kind: 'functionapp,linux'
+    name: name
+    location: location
+    tags: tags
+    serverFarmResourceId: serverFarmResourceId
+    httpsOnly: true
+    clientAffinityEnabled: false
+    managedIdentities: {
+      systemAssigned: false
+      userAssignedResourceIds: [
+        identityResourceId
+      ]
+    }
+    // keyVaultReferenceIdentity: Key Vault references resolve with the user-assigned identity.
+    keyVaultAccessIdentityResourceId: identityResourceId
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityResourceId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'node'
+        version: '22'
+      }
+    }
+    siteConfig: {
+      alwaysOn: false
+      minTlsVersion: '1.2'
+    }
+    // Deployments (azd) authenticate with Entra ID; basic publishing credentials stay off.
+    basicPublishingCredentialsPolicies: [
+      {
+        name: 'scm'
+        allow: false
+      }
+      {
+        name: 'ftp'
+        allow: false
+      }
+    ]
+    appSettingsKeyValuePairs: appSettings
+  }
+}
+
+output name string = site.outputs.name
