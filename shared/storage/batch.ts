@@ -1,0 +1,104 @@
+/**
+ * Entity group transactions: actions grouped by PartitionKey, at most 100 per transaction and well under the
+ * 4 MiB request limit; one RowKey at most once per transaction. Partitions are submitted concurrently, the
+ * transactions of one partition in order.
+ */
+import type { TableClient, TransactionAction } from '@azure/data-tables';
+import { toError } from '../errors.js';
+
+/** Azure's limit of operations per entity group transaction. */
+export const maxActionsPerTransaction = 100;
+/** Budget per transaction body, below the 4 MiB limit to leave room for the multipart framing. */
+export const maxTransactionBytes = 3.5 * 1024 * 1024;
+/** Multipart headers per operation, generously. */
+const perActionOverheadBytes = 1_024;
+const partitionConcurrency = 8;
+
+export interface SubmitInBatchesOptions {
+  /** Operations per transaction (1..100). Default 100. */
+  maxActions?: number;
+  /** Estimated body bytes per transaction. Default 3.5 MiB. */
+  maxBytes?: number;
+}
+
+function estimatedBytes(action: TransactionAction): number {
+  return Buffer.byteLength(JSON.stringify(action[1]), 'utf8') * 1.5 + perActionOverheadBytes;
+}
+
+/** Splits the actions into transactions: by partition, count, size and distinct row keys, order kept. */
+export function planTransactions(
+  actions: readonly TransactionAction[],
+  options: SubmitInBatchesOptions = {},
+): TransactionAction[][][] {
+  const maxActions = Math.min(Math.max(1, options.maxActions ?? maxActionsPerTransaction), maxActionsPerTransaction);
+  const maxBytes = options.maxBytes ?? maxTransactionBytes;
+  interface Chunk {
+    actions: TransactionAction[];
+    bytes: number;
+    rowKeys: Set<string>;
+  }
+  const byPartition = new Map<string, Chunk[]>();
+
+  for (const action of actions) {
+    const { partitionKey, rowKey } = action[1];
+    let chunks = byPartition.get(partitionKey);
+    if (chunks === undefined) {
+      chunks = [];
+      byPartition.set(partitionKey, chunks);
+    }
+    const bytes = estimatedBytes(action);
+    const last = chunks.at(-1);
+    if (
+      last !== undefined &&
+      last.actions.length < maxActions &&
+      last.bytes + bytes <= maxBytes &&
+      !last.rowKeys.has(rowKey)
+    ) {
+      last.actions.push(action);
+      last.bytes += bytes;
+      last.rowKeys.add(rowKey);
+    } else {
+      chunks.push({ actions: [action], bytes, rowKeys: new Set([rowKey]) });
+    }
+  }
+  return [...byPartition.values()].map((chunks) => chunks.map((chunk) => chunk.actions));
+}
+
+/**
+ * Submits the actions as entity group transactions and returns how many were sent (0 for no actions).
+ * A failing transaction fails the call; transactions already committed stay committed.
+ */
+export async function submitInBatches(
+  table: TableClient,
+  actions: readonly TransactionAction[],
+  options: SubmitInBatchesOptions = {},
+): Promise<number> {
+  const partitions = planTransactions(actions, options);
+  let submitted = 0;
+  let failed = false;
+  let next = 0;
+
+  async function worker(): Promise<void> {
+    while (!failed && next < partitions.length) {
+      const chunks = partitions[next];
+      next += 1;
+      for (const chunk of chunks ?? []) {
+        if (failed) return;
+        try {
+          await table.submitTransaction(chunk);
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+        submitted += 1;
+      }
+    }
+  }
+
+  const workers = Array.from({ length: Math.min(partitionConcurrency, partitions.length) }, () => worker());
+  const results = await Promise.allSettled(workers);
+  for (const result of results) {
+    if (result.status === 'rejected') throw toError(result.reason);
+  }
+  return submitted;
+}

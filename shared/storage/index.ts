@@ -1,0 +1,14 @@
+export { tableNames, physicalTableName, createTableStore } from './tableStore.js';
+export type { TableName, TableStore, TableStoreConnection, TableStoreSettings, TableStoreStats } from './tableStore.js';
+export { encodeKey, decodeKey, maxKeyLength } from './keys.js';
+export { NO_CHANGE, updateEntity } from './concurrency.js';
+export type { Mutation, NoChange, UpdateEntityOptions, UpdateEntityResult } from './concurrency.js';
+export { submitInBatches, planTransactions, maxActionsPerTransaction, maxTransactionBytes } from './batch.js';
+export type { SubmitInBatchesOptions } from './batch.js';
+export { listPage, listAll, anyEntity, maxPageSize, encodeCursor, decodeCursor } from './paging.js';
+export type { Page, PageOptions, QueryOptions } from './paging.js';
+export { readEntity, parseEntity, userProperties } from './entities.js';
+export type { EntitySchema, StoredEntity, TableEntityMeta } from './entities.js';
+export { ConcurrencyExhausted, InvalidCursor, InvalidKey, EntitySchemaMismatch } from './errors.js';
+export { odata } from '@azure/data-tables';
+export type { TableClient, TransactionAction } from '@azure/data-tables';

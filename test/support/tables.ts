@@ -1,0 +1,27 @@
+/**
+ * A TableStore on the run's shared Azurite with tables of its own (random prefix), so test files can run in
+ * parallel without seeing each other's rows.
+ */
+import { randomBytes } from 'node:crypto';
+import { createTableStore } from '../../shared/storage/index.js';
+import type { TableStore } from '../../shared/storage/index.js';
+
+export function azuriteConnectionString(): string {
+  const value = process.env.AZURITE_CONNECTION_STRING;
+  if (value === undefined || value === '') {
+    throw new Error('AZURITE_CONNECTION_STRING is not set: run the tests through vitest (test/support/globalSetup.ts)');
+  }
+  return value;
+}
+
+/** A random table-name prefix: a letter and 8 more letters or digits. */
+export function randomTablePrefix(): string {
+  return `T${randomBytes(6).toString('hex').slice(0, 8)}`;
+}
+
+/** A store with fresh tables, created before it is returned. */
+export async function createTestTableStore(prefix = randomTablePrefix()): Promise<TableStore> {
+  const store = createTableStore({ connectionString: azuriteConnectionString() }, { prefix });
+  await store.ensureTables();
+  return store;
+}
