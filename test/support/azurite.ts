@@ -92,10 +92,15 @@ function waitForExit(child: ChildProcess): Promise<void> {
  * stopped it or died without cleaning up, it shuts down instead of lingering on its port.
  */
 const supervisedEntry = `
+let stopping = false;
 process.stdin.on('error', () => {});
-process.stdin.once('close', () => process.kill(process.pid, 'SIGINT'));
+process.stdin.once('close', () => { if (!stopping) process.kill(process.pid, 'SIGINT'); });
 process.stdin.resume();
-process.once('SIGINT', () => {
+// Stays registered: a second SIGINT (Ctrl-C reaches the whole process group, then stop() sends one) must not
+// find no handler left and kill the process before Azurite has saved its workspace.
+process.on('SIGINT', () => {
+  if (stopping) return;
+  stopping = true;
   process.stdin.destroy();
   setTimeout(() => process.exit(0), 3000).unref();
 });

@@ -1,0 +1,374 @@
+/**
+ * `npm run demo`: walks the product's flow against a running `npm run dev`, one named step at a time.
+ * Each capability appends its steps to the list below (helpers in dev/demoKit.ts).
+ */
+import { z } from 'zod';
+import { DemoFailure, api, check, demoSettings, expectStatus, runDemo, sim, step, trustLocalCa, type Step } from './demoKit.js';
+
+trustLocalCa();
+
+const healthBody = z.object({ status: z.literal('ok'), version: z.string() });
+const openApiBody = z.object({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) });
+
+const steps: Step[] = [
+  step('the service is up', async () => {
+    const reply = expectStatus(await api('GET', '/api/health'), 200, 'GET /api/health');
+    const body = healthBody.safeParse(reply.json);
+    check(body.success, `GET /api/health answered ${reply.text.slice(0, 200)}`);
+    return `version ${body.data.version}`;
+  }),
+  step('the OpenAPI document lists the routes', async () => {
+    const reply = expectStatus(await api('GET', '/api/openapi.json'), 200, 'GET /api/openapi.json');
+    const body = openApiBody.safeParse(reply.json);
+    check(body.success, 'the OpenAPI document is not an OpenAPI 3 document');
+    check('/api/health' in body.data.paths, 'the OpenAPI document does not list /api/health');
+    return `OpenAPI ${body.data.openapi}, ${Object.keys(body.data.paths).length} paths`;
+  }),
+];
+
+// ---- onboarding: provision, admin consent, console sign-in (full and restricted), settings ----------------------
+// Contoso of the simulator's default scenario: "Console Admins" (full access) and "Console Readers" (restricted).
+
+const demoTenant = {
+  tenantId: '11111111-1111-4111-8111-111111111111',
+  displayName: 'Contoso',
+  fullAccessGroupId: '5246c2f8-d5f2-45e8-9c62-63dd8231e980',
+  restrictedAccessGroupId: 'feda78c3-5e3b-4f78-9232-3d1fa44c5789',
+  fullAdminUpn: 'adele.vance@contoso.onmicrosoft.com',
+  restrictedAdminUpn: 'alex.wilber@contoso.onmicrosoft.com',
+};
+const provisioned = z.object({ tenantId: z.string(), status: z.literal('provisioned'), consentUrl: z.string() });
+const tenantRecord = z.object({ status: z.string(), health: z.object({ consent: z.object({ granted: z.boolean(), at: z.string().nullable() }) }) });
+const mintedToken = z.object({ token: z.string() });
+const me = z.object({ tenantId: z.string(), userId: z.string(), access: z.enum(['full', 'restricted']) });
+const settingsBody = z.object({ heartbeatFrequencyMinutes: z.number(), disconnectedAfterDays: z.number() });
+const auditBody = z.object({ items: z.array(z.object({ action: z.string(), actor: z.object({ name: z.string() }), outcome: z.string() })) });
+const onboardingTokens = { full: '', restricted: '' };
+
+async function mintConsoleToken(upn: string): Promise<string> {
+  const minted = mintedToken.safeParse((await sim('POST', '/_sim/tokens/user', { tenantId: demoTenant.tenantId, upn })).json);
+  check(minted.success, `the simulator did not mint a token for ${upn}`);
+  return minted.data.token;
+}
+
+/** GET without following redirects. */
+async function visit(url: string): Promise<{ status: number; location: string; text: string }> {
+  const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+  return { status: response.status, location: response.headers.get('location') ?? '', text: await response.text() };
+}
+
+steps.push(
+  step(`provider support provisions ${demoTenant.displayName}`, async () => {
+    const { fullAdminUpn: _f, restrictedAdminUpn: _r, ...body } = demoTenant;
+    const reply = await api('POST', '/api/v1/provider/tenants', { functionKey: true, body: { ...body, primaryContactEmail: 'it@contoso.test' } });
+    if (reply.status === 409) return 'already provisioned';
+    expectStatus(reply, 201, 'POST /api/v1/provider/tenants');
+    const created = provisioned.safeParse(reply.json);
+    check(created.success, `provisioning answered ${reply.text.slice(0, 200)}`);
+    return `consent link: ${created.data.consentUrl}`;
+  }),
+  step(`the ${demoTenant.displayName} administrator grants admin consent`, async () => {
+    const start = await visit(`${demoSettings.baseUrl}/api/consent/start?tenantId=${demoTenant.tenantId}`);
+    check(start.status === 302, `consent/start answered ${start.status}`);
+    const atEntra = await visit(start.location);
+    check(atEntra.status === 302, `Entra ID adminconsent answered ${atEntra.status}: ${atEntra.text.slice(0, 200)}`);
+    const callback = await visit(atEntra.location);
+    check(callback.status === 200, `consent/callback answered ${callback.status}: ${callback.text.replace(/<[^>]+>/g, ' ').slice(0, 300)}`);
+    const record = tenantRecord.safeParse(
+      (await api('GET', `/api/v1/provider/tenants/${demoTenant.tenantId}`, { functionKey: true })).json,
+    );
+    check(record.success && record.data.status === 'active', 'the tenant is not active after consent');
+    return `tenant active since ${record.data.health.consent.at ?? '?'}`;
+  }),
+  step('a full-access admin signs in to the console', async () => {
+    onboardingTokens.full = await mintConsoleToken(demoTenant.fullAdminUpn);
+    const reply = expectStatus(await api('GET', '/api/v1/console/me', { token: onboardingTokens.full }), 200, 'GET /api/v1/console/me');
+    const body = me.safeParse(reply.json);
+    check(body.success && body.data.access === 'full', `expected full access, got ${reply.text.slice(0, 200)}`);
+    return `${demoTenant.fullAdminUpn}: ${body.data.access}`;
+  }),
+  step('a restricted admin signs in and may read but not change settings', async () => {
+    onboardingTokens.restricted = await mintConsoleToken(demoTenant.restrictedAdminUpn);
+    const reply = expectStatus(await api('GET', '/api/v1/console/me', { token: onboardingTokens.restricted }), 200, 'GET /api/v1/console/me');
+    const body = me.safeParse(reply.json);
+    check(body.success && body.data.access === 'restricted', `expected restricted access, got ${reply.text.slice(0, 200)}`);
+    expectStatus(await api('GET', '/api/v1/console/connector', { token: onboardingTokens.restricted }), 200, 'GET connector as restricted');
+    expectStatus(
+      await api('PUT', '/api/v1/console/connector', { token: onboardingTokens.restricted, body: { heartbeatFrequencyMinutes: 30 } }),
+      403,
+      'PUT connector as restricted',
+    );
+    return `${demoTenant.restrictedAdminUpn}: restricted, a change is refused with 403`;
+  }),
+  step('the full-access admin changes connector settings; the change is audited', async () => {
+    const reply = expectStatus(
+      await api('PUT', '/api/v1/console/connector', { token: onboardingTokens.full, body: { heartbeatFrequencyMinutes: 30, disconnectedAfterDays: 10 } }),
+      200,
+      'PUT /api/v1/console/connector',
+    );
+    const settings = settingsBody.safeParse(reply.json);
+    check(settings.success && settings.data.heartbeatFrequencyMinutes === 30, `settings answered ${reply.text.slice(0, 200)}`);
+    const audit = auditBody.safeParse((await api('GET', '/api/v1/console/audit-log?limit=5', { token: onboardingTokens.full })).json);
+    check(audit.success, 'the audit log did not answer');
+    const entry = audit.data.items.find((item) => item.action === 'connector.update');
+    check(entry !== undefined && entry.outcome === 'applied', 'the settings change is not in the audit log');
+    return `heartbeat every ${settings.data.heartbeatFrequencyMinutes} min, disconnected after ${settings.data.disconnectedAfterDays} days; audited as ${entry.actor.name}`;
+  }),
+);
+
+// ---- enrollment discovery: an enrollment group, sync now, the device list --------------------------------------
+// Runs after the tenant is provisioned and consented, and before the agent activates on a discovered device.
+
+const simTenantList = z.object({ value: z.array(z.object({ id: z.string(), displayName: z.string() })) });
+const providerTenant = z.object({ tenantId: z.string(), status: z.string(), fullAccessGroupId: z.string() });
+const graphUsers = z.object({ value: z.array(z.object({ id: z.string(), userPrincipalName: z.string().nullable().optional() })) });
+const syncAnswer = z.object({
+  status: z.string(),
+  result: z.string().optional(),
+  error: z.string().optional(),
+  figures: z.object({ discovered: z.number(), deactivated: z.number(), managedDevices: z.number(), members: z.number() }).optional(),
+});
+const deviceList = z.object({ items: z.array(z.object({ deviceId: z.string(), status: z.string(), platform: z.string() })), nextCursor: z.string().nullable() });
+
+const consoleAdmin = { tenantId: '', token: '', upn: '' };
+const demoEnrollmentGroup = 'MTD-Pilot';
+
+/** A console token for a member of the full-access group of the first active tenant. */
+async function signInConsoleAdmin(): Promise<string> {
+  const tenants = simTenantList.safeParse((await sim('GET', '/_sim/tenants')).json);
+  check(tenants.success, 'the simulator did not list its tenants');
+  for (const tenant of tenants.data.value) {
+    const record = providerTenant.safeParse((await api('GET', `/api/v1/provider/tenants/${tenant.id}`, { functionKey: true })).json);
+    if (!record.success || record.data.status !== 'active') continue;
+    const appToken = tokenBody.safeParse((await sim('POST', '/_sim/tokens/app', { tenantId: tenant.id })).json);
+    check(appToken.success, 'the simulator did not mint an app token');
+    const members = await fetch(
+      `${demoSettings.simUrl}/v1.0/groups/${record.data.fullAccessGroupId}/transitiveMembers/microsoft.graph.user?$select=id,userPrincipalName`,
+      { headers: { authorization: `Bearer ${appToken.data.token}` } },
+    );
+    const users = graphUsers.safeParse(await members.json());
+    const admin = users.success ? users.data.value[0] : undefined;
+    if (!admin) continue;
+    const minted = tokenBody.safeParse((await sim('POST', '/_sim/tokens/user', { tenantId: tenant.id, userId: admin.id })).json);
+    check(minted.success, 'the simulator did not mint a console token');
+    Object.assign(consoleAdmin, { tenantId: tenant.id, token: minted.data.token, upn: admin.userPrincipalName ?? admin.id });
+    return `${consoleAdmin.upn} of ${tenant.displayName}`;
+  }
+  throw new DemoFailure('no active tenant with a full-access group member: provision a tenant and complete consent first');
+}
+
+steps.push(
+  step('a console admin of an active tenant signs in', signInConsoleAdmin),
+  step(`the admin adds the enrollment group ${demoEnrollmentGroup}`, async () => {
+    const reply = await api('POST', '/api/v1/console/enrollment-groups', { token: consoleAdmin.token, body: { displayName: demoEnrollmentGroup } });
+    if (reply.status === 409) return 'already configured';
+    check(reply.status === 201 || reply.status === 200, `adding the group answered ${reply.status}: ${reply.text.slice(0, 200)}`);
+    return reply.text.includes('"resolved"') ? 'resolved' : reply.text.slice(0, 120);
+  }),
+  step('sync now discovers the devices of the group’s users', async () => {
+    const reply = expectStatus(await api('POST', '/api/v1/console/enrollment/sync', { token: consoleAdmin.token }), 202, 'POST /api/v1/console/enrollment/sync');
+    const body = syncAnswer.safeParse(reply.json);
+    check(body.success, `sync now answered ${reply.text.slice(0, 200)}`);
+    check(body.data.status === 'completed' || body.data.status === 'already-running', `the sync ${body.data.status}: ${body.data.error ?? ''}`);
+    const figures = body.data.figures;
+    return figures
+      ? `${figures.members} users, ${figures.managedDevices} iOS/Android devices in Intune, ${figures.discovered} newly discovered (${body.data.result ?? ''})`
+      : body.data.status;
+  }),
+  step('the console lists the discovered devices', async () => {
+    const reply = expectStatus(await api('GET', '/api/v1/console/devices?limit=100', { token: consoleAdmin.token }), 200, 'GET /api/v1/console/devices');
+    const body = deviceList.safeParse(reply.json);
+    check(body.success, `the device list answered ${reply.text.slice(0, 200)}`);
+    check(body.data.items.length > 0, 'no devices were discovered');
+    const byStatus = new Map<string, number>();
+    for (const device of body.data.items) byStatus.set(device.status, (byStatus.get(device.status) ?? 0) + 1);
+    const first = body.data.items[0];
+    if (first) expectStatus(await api('GET', `/api/v1/console/devices/${first.deviceId}`, { token: consoleAdmin.token }), 200, 'GET a device');
+    return [...byStatus].map(([status, count]) => `${count} ${status}`).join(', ');
+  }),
+);
+
+// ---- the mobile agent: activation, threat report, heartbeat ------------------------------------------------------
+
+const simTenants = z.object({ value: z.array(z.object({ id: z.string(), consented: z.boolean() })) });
+const simDevices = z.object({ value: z.array(z.object({ id: z.string(), userId: z.string().nullable().optional(), operatingSystem: z.string() })) });
+const tokenBody = z.object({ token: z.string() });
+const activated = z.object({ deviceId: z.string(), deviceToken: z.string(), heartbeatIntervalMinutes: z.number() });
+const reportAnswer = z.object({ deviceId: z.string(), riskLevel: z.string(), applied: z.boolean() });
+
+const agent = { deviceId: '', deviceToken: '', reportId: '' };
+
+/** Activates the agent on the first mobile device discovery found, as that device's user. */
+async function activateSomeDevice(): Promise<string> {
+  const tenants = simTenants.safeParse((await sim('GET', '/_sim/tenants')).json);
+  check(tenants.success, 'the simulator did not list its tenants');
+  for (const tenant of tenants.data.value) {
+    const devices = simDevices.safeParse((await sim('GET', `/_sim/intune/devices/${tenant.id}`)).json);
+    if (!devices.success) continue;
+    const mobile = devices.data.value.filter((d) => d.userId && /^(ios|ipados|android)$/i.test(d.operatingSystem)).slice(0, 12);
+    for (const device of mobile) {
+      const minted = tokenBody.safeParse((await sim('POST', '/_sim/tokens/user', { tenantId: tenant.id, userId: device.userId })).json);
+      if (!minted.success) continue;
+      const reply = await api('POST', '/api/v1/device/activate', {
+        token: minted.data.token,
+        body: { intuneDeviceId: device.id, platform: /android/i.test(device.operatingSystem) ? 'android' : 'ios', osVersion: '17.5', appVersion: '1.0.0' },
+      });
+      if (reply.status !== 200) continue;
+      const body = activated.safeParse(reply.json);
+      check(body.success, `activation answered ${reply.text.slice(0, 200)}`);
+      agent.deviceId = body.data.deviceId;
+      agent.deviceToken = body.data.deviceToken;
+      return `device ${body.data.deviceId} (tenant ${tenant.id}), heartbeat every ${body.data.heartbeatIntervalMinutes} min`;
+    }
+  }
+  throw new DemoFailure('no discovered device could be activated: run discovery first (sync now, or wait for the enrollment timer)');
+}
+
+steps.push(
+  step('the agent activates on a discovered device as its user', activateSomeDevice),
+  step('the agent reports a threat: the device is graded high', async () => {
+    agent.reportId = `demo-${Date.now()}`;
+    const reply = expectStatus(
+      await api('POST', '/api/v1/device/threat-report', {
+        token: agent.deviceToken,
+        body: {
+          reportId: agent.reportId,
+          sequence: 1,
+          observedAt: new Date().toISOString(),
+          threats: [{ id: 'demo-trojan', classification: 'TROJAN', name: 'Demo Trojan', packageName: 'com.example.trojan', detectedAt: new Date().toISOString() }],
+        },
+      }),
+      202,
+      'POST /api/v1/device/threat-report',
+    );
+    const body = reportAnswer.safeParse(reply.json);
+    check(body.success && body.data.applied && body.data.riskLevel === 'high', `the report answered ${reply.text.slice(0, 200)}`);
+    return `risk ${body.data.riskLevel}`;
+  }),
+  step('a replayed report changes nothing', async () => {
+    const reply = expectStatus(
+      await api('POST', '/api/v1/device/threat-report', {
+        token: agent.deviceToken,
+        body: { reportId: agent.reportId, sequence: 2, observedAt: new Date().toISOString(), threats: [] },
+      }),
+      200,
+      'the replayed report',
+    );
+    const body = reportAnswer.safeParse(reply.json);
+    check(body.success && !body.data.applied, `the replay answered ${reply.text.slice(0, 200)}`);
+    return 'applied: false';
+  }),
+  step('the agent sends a heartbeat', async () => {
+    const reply = expectStatus(
+      await api('POST', '/api/v1/device/heartbeat', { token: agent.deviceToken, body: { appVersion: '1.0.1' } }),
+      200,
+      'POST /api/v1/device/heartbeat',
+    );
+    return reply.text;
+  }),
+);
+
+// ---- mail: the admin's own alert preferences, the mail timer, the mail in the simulator's SendGrid ----------------
+// The preferences step runs before the agent's threat report; the timer step after it.
+
+const simMail = z.object({ value: z.array(z.object({ to: z.array(z.string()), subject: z.string(), text: z.string().optional() })) });
+const alertInbox = { email: '' };
+
+const setOwnAlertPreferences = step('the admin asks for mail about medium and high threats', async () => {
+  check(consoleAdmin.token !== '', 'no console admin signed in');
+  alertInbox.email = consoleAdmin.upn.includes('@') ? consoleAdmin.upn : `admin@${consoleAdmin.tenantId}.test`;
+  const body = { email: alertInbox.email, levels: { low: false, medium: true, high: true } };
+  expectStatus(await api('PUT', '/api/v1/console/me/notifications', { token: consoleAdmin.token, body }), 200, 'PUT /api/v1/console/me/notifications');
+  return `${alertInbox.email}: medium, high`;
+});
+const reportIndex = steps.findIndex((candidate) => candidate.name.startsWith('the agent reports a threat'));
+steps.splice(reportIndex < 0 ? steps.length : reportIndex, 0, setOwnAlertPreferences);
+
+steps.push(
+  step('the mail timer mails the threat alert to the admin', async () => {
+    expectStatus(await api('POST', '/_dev/timers/mail', { functionKey: true }), 200, 'POST /_dev/timers/mail');
+    const sent = simMail.safeParse((await sim('GET', '/_sim/mail')).json);
+    check(sent.success, 'the simulator did not list its mail');
+    const alert = sent.data.value.find((mail) => mail.to.includes(alertInbox.email) && (mail.text ?? '').includes(agent.deviceId));
+    check(
+      alert !== undefined,
+      `no alert mail to ${alertInbox.email} about device ${agent.deviceId} (the device may be in another tenant than the admin's, or mailed within the last 30 minutes)`,
+    );
+    return `"${alert.subject}" to ${alertInbox.email}`;
+  }),
+);
+
+// ---- compliance: the device's state reaches Intune and its Entra device attribute --------------------------------
+// Entra enforcement is switched on right after activation; the pushes are checked after the threat report, and the
+// all-clear at the end (read back from the simulator).
+
+const demoAttribute = 'extensionAttribute10';
+const simManaged = z.object({ value: z.array(z.object({ id: z.string(), azureADDeviceId: z.string().nullable().optional(), partnerReportedThreatState: z.string().optional() })) });
+const simEntra = z.object({ value: z.array(z.object({ deviceId: z.string(), extensionAttributes: z.record(z.string(), z.string().nullable()) })) });
+
+/** The tenant of the activated device (the simulator knows which tenant holds it). */
+async function agentTenant(): Promise<string> {
+  const tenants = simTenants.safeParse((await sim('GET', '/_sim/tenants')).json);
+  check(tenants.success, 'the simulator did not list its tenants');
+  for (const tenant of tenants.data.value) {
+    const devices = simManaged.safeParse((await sim('GET', `/_sim/intune/devices/${tenant.id}`)).json);
+    if (devices.success && devices.data.value.some((device) => device.id.toLowerCase() === agent.deviceId.toLowerCase())) return tenant.id;
+  }
+  throw new DemoFailure(`no simulated tenant holds device ${agent.deviceId}`);
+}
+
+/** Polls the simulator until Intune and the Entra attribute hold the expected values for the agent's device. */
+async function waitForPush(intune: string, entra: string): Promise<string> {
+  const tenantId = await agentTenant();
+  const deadline = Date.now() + 60_000;
+  let seen = '';
+  for (;;) {
+    const managed = simManaged.safeParse((await sim('GET', `/_sim/intune/devices/${tenantId}`)).json);
+    const device = managed.success ? managed.data.value.find((d) => d.id.toLowerCase() === agent.deviceId.toLowerCase()) : undefined;
+    const entraDevices = simEntra.safeParse((await sim('GET', `/_sim/entra/devices/${tenantId}`)).json);
+    const entraDevice = entraDevices.success && device?.azureADDeviceId
+      ? entraDevices.data.value.find((d) => d.deviceId.toLowerCase() === device.azureADDeviceId?.toLowerCase())
+      : undefined;
+    const intuneNow = device?.partnerReportedThreatState ?? '(none)';
+    const entraNow = entraDevice?.extensionAttributes[demoAttribute] ?? '(none)';
+    seen = `Intune ${intuneNow}, Entra ${demoAttribute} ${entraNow}`;
+    if (intuneNow === intune && entraNow === entra) return seen;
+    if (Date.now() > deadline) throw new DemoFailure(`expected Intune ${intune} and Entra ${entra}; the simulator holds ${seen}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+const enableEntra = step(`the admin turns on Entra enforcement through ${demoAttribute}`, async () => {
+  check(consoleAdmin.token !== '', 'no console admin signed in');
+  const tenantId = await agentTenant();
+  check(tenantId === consoleAdmin.tenantId, `the activated device is in tenant ${tenantId}, the console admin in ${consoleAdmin.tenantId}`);
+  expectStatus(
+    await api('PUT', '/api/v1/console/connector', { token: consoleAdmin.token, body: { enforcement: { entraDeviceAttribute: demoAttribute } } }),
+    200,
+    'PUT /api/v1/console/connector',
+  );
+  return `Conditional Access can filter on device.${demoAttribute}`;
+});
+const highReached = step('Intune holds highSeverity and Entra ID holds high', () => waitForPush('highSeverity', 'high'));
+const activationIndex = steps.findIndex((candidate) => candidate.name.startsWith('the agent activates'));
+if (activationIndex >= 0) steps.splice(activationIndex + 1, 0, enableEntra);
+const threatIndex = steps.findIndex((candidate) => candidate.name.startsWith('the agent reports a threat'));
+if (threatIndex >= 0) steps.splice(threatIndex + 1, 0, highReached);
+
+steps.push(
+  step('the agent reports all clear: Intune and Entra ID hold secured', async () => {
+    const reply = expectStatus(
+      await api('POST', '/api/v1/device/threat-report', {
+        token: agent.deviceToken,
+        body: { reportId: `demo-clear-${Date.now()}`, sequence: 3, observedAt: new Date().toISOString(), threats: [] },
+      }),
+      202,
+      'POST /api/v1/device/threat-report (all clear)',
+    );
+    const body = reportAnswer.safeParse(reply.json);
+    check(body.success && body.data.riskLevel === 'none', `the report answered ${reply.text.slice(0, 200)}`);
+    return waitForPush('secured', 'secured');
+  }),
+);
+
+await runDemo(steps);

@@ -1,0 +1,86 @@
+/**
+ * The app settings of a local run (`npm run dev`): a fixed development app registration, the simulated tenant's
+ * endpoints, Azurite, and the local host's port and function key. Values already in the environment win.
+ */
+
+/** The development app registration; the simulator is started with the same id, secret and SendGrid key. */
+export const devApp = {
+  clientId: '33333333-3333-4333-8333-333333333333',
+  clientSecret: 'dev-connector-client-secret',
+  sendgridApiKey: 'SG.dev-sendgrid-api-key',
+  mailFrom: 'mtd-connector@dev.localhost',
+} as const;
+
+export const defaultPort = 7071;
+export const defaultSimPort = 7443;
+export const defaultFunctionKey = 'dev';
+
+/** The four settings that point the service at a tenant; when all are set, no simulator is started. */
+export const upstreamSettings = [
+  'ENTRA_AUTHORITY_HOST',
+  'GRAPH_BASE_URL',
+  'INTUNE_PARTNER_API_BASE_URL',
+  'SENDGRID_API_BASE_URL',
+] as const;
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+function setting(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function port(env: Env, name: string, fallback: number): number {
+  const value = setting(env, name);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new Error(`${name} must be a port number, not "${value}"`);
+  return parsed;
+}
+
+export function hostPort(env: Env): number {
+  return port(env, 'PORT', defaultPort);
+}
+
+export function simPort(env: Env): number {
+  return port(env, 'SIM_PORT', defaultSimPort);
+}
+
+export function functionKey(env: Env): string {
+  return setting(env, 'DEV_FUNCTION_KEY') ?? defaultFunctionKey;
+}
+
+/** True when the environment names every upstream endpoint itself (no simulator needed). */
+export function usesExternalUpstreams(env: Env): boolean {
+  return upstreamSettings.every((name) => setting(env, name) !== undefined);
+}
+
+/**
+ * The settings the function host runs with: defaults for a local run, overridden by anything set in `env`.
+ * `simUrl` is the simulator's origin (ignored for the endpoints the environment sets); `storage` Azurite's
+ * connection string.
+ */
+export function devSettings(options: { env: Env; simUrl?: string; storage?: string; port?: number }): Record<string, string> {
+  const { env } = options;
+  const listenPort = options.port ?? hostPort(env);
+  const defaults: Record<string, string | undefined> = {
+    CONNECTOR_CLIENT_ID: devApp.clientId,
+    CONNECTOR_CLIENT_SECRET: devApp.clientSecret,
+    SENDGRID_API_KEY: devApp.sendgridApiKey,
+    MAIL_FROM: devApp.mailFrom,
+    ENTRA_AUTHORITY_HOST: options.simUrl,
+    GRAPH_BASE_URL: options.simUrl,
+    INTUNE_PARTNER_API_BASE_URL: options.simUrl,
+    SENDGRID_API_BASE_URL: options.simUrl,
+    PUBLIC_BASE_URL: `http://localhost:${listenPort}`,
+    AzureWebJobsStorage: options.storage,
+    DEV_FUNCTION_KEY: defaultFunctionKey,
+    PORT: String(listenPort),
+  };
+  const settings: Record<string, string> = {};
+  for (const [name, value] of Object.entries(defaults)) {
+    const chosen = name === 'PORT' ? value : (setting(env, name) ?? value);
+    if (chosen !== undefined) settings[name] = chosen;
+  }
+  return settings;
+}
