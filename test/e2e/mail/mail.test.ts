@@ -1,0 +1,82 @@
+/**
+ * Threat alert mail end to end through the local host: an agent reports a high threat, the admin who asked for high
+ * alerts gets a mail when the `mail` timer fires (`POST /_dev/timers/mail`), read back from the simulator's SendGrid.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { seedDevice } from '../../integration/devices/deviceRows.js';
+import { activation, id, post, startDeviceHarness, type DeviceHarness } from '../devices/harness.js';
+
+let h: DeviceHarness;
+
+beforeAll(async () => {
+  h = await startDeviceHarness();
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+const sentMailList = z.object({
+  value: z.array(z.object({ to: z.array(z.string()), subject: z.string(), text: z.string(), html: z.string() })),
+});
+
+async function fireMailTimer(): Promise<number> {
+  const response = await fetch(`${h.host.url}/_dev/timers/mail`, { method: 'POST', headers: { 'x-functions-key': 'test-key' } });
+  return response.status;
+}
+
+async function sentMail() {
+  const response = await fetch(`${h.sim.url}/_sim/mail`);
+  return sentMailList.parse(await response.json()).value;
+}
+
+describe('mail timer through the host', () => {
+  it('mails a new high threat to the admin who turned high alerts on, escaped, and only once', async () => {
+    const deviceId = randomUUID();
+    const deviceName = 'Ann <b>iPhone</b>';
+    await seedDevice(h.tables, h.contoso, { deviceId, userId: id('ann'), deviceName, userPrincipalName: 'ann@contoso.test' });
+    const activated = await post(h.host, 'v1/device/activate', await h.token(h.contoso, 'ann'), activation(deviceId));
+    expect(activated.status).toBe(200);
+    await h.tables.table('notificationPreferences').upsertEntity({
+      partitionKey: h.contoso,
+      rowKey: id('ben'),
+      email: 'ben@contoso.test',
+      low: false,
+      medium: false,
+      high: true,
+    });
+    await h.tables.table('notificationPreferences').upsertEntity({
+      partitionKey: h.contoso,
+      rowKey: id('ann'),
+      email: 'ann@contoso.test',
+      low: true,
+      medium: true,
+      high: false,
+    });
+
+    const report = await post(h.host, 'v1/device/threat-report', String(activated.body.deviceToken), {
+      reportId: randomUUID(),
+      sequence: 1,
+      observedAt: new Date().toISOString(),
+      threats: [{ id: 't1', classification: 'TROJAN', name: 'Fake <Bank> App', detectedAt: '2026-03-01T09:00:00.000Z' }],
+    });
+    expect(report.status).toBe(202);
+    // The report only queued the alert: no mail until the timer runs.
+    expect((await sentMail()).filter((mail) => mail.text.includes(deviceId))).toEqual([]);
+
+    expect(await fireMailTimer()).toBe(200);
+    const mail = (await sentMail()).filter((m) => m.text.includes(deviceId));
+    expect(mail).toHaveLength(1);
+    expect(mail[0]?.to).toEqual(['ben@contoso.test']);
+    expect(mail[0]?.subject).toBe('[MTD] High threat on Ann <b>iPhone</b>');
+    expect(mail[0]?.text).toContain('Fake <Bank> App');
+    expect(mail[0]?.html).toContain('Ann &lt;b&gt;iPhone&lt;/b&gt;');
+    expect(mail[0]?.html).toContain('Fake &lt;Bank&gt; App');
+    expect(mail[0]?.html).toContain(`/api/v1/console/devices/${deviceId}`);
+
+    expect(await fireMailTimer()).toBe(200);
+    expect((await sentMail()).filter((m) => m.text.includes(deviceId))).toHaveLength(1);
+  });
+});
