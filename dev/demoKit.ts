@@ -6,7 +6,7 @@
  * (default `dev`), DEV_DATA_DIR (default `.local`, where the local CA is).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toError } from '../shared/errors.js';
@@ -26,10 +26,17 @@ export const demoSettings = {
  */
 export function trustLocalCa(): void {
   const caFile = join(demoSettings.dataDir, 'tls', 'ca.crt');
-  if (process.env.NODE_EXTRA_CA_CERTS || !existsSync(caFile)) return;
+  if (process.env.MTD_DEMO_CA_TRUSTED === '1' || !existsSync(caFile)) return;
+  // Node reads NODE_EXTRA_CA_CERTS only at start-up: run again with the local CA added to whatever was trusted.
+  const existing = process.env.NODE_EXTRA_CA_CERTS;
+  let trust = caFile;
+  if (existing && existsSync(existing) && resolve(existing) !== resolve(caFile)) {
+    trust = join(demoSettings.dataDir, 'tls', 'demo-trust-bundle.pem');
+    writeFileSync(trust, `${readFileSync(existing, 'utf8').trim()}\n${readFileSync(caFile, 'utf8').trim()}\n`);
+  }
   const result = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: trust, MTD_DEMO_CA_TRUSTED: '1' },
   });
   process.exit(result.status ?? 1);
 }

@@ -513,6 +513,9 @@ export async function startHost(options: StartHostOptions): Promise<LocalHost> {
       .catch(() => undefined);
   });
   server.requestTimeout = 5 * 60_000;
+  // Keep idle connections longer than clients do (undici: 4 s), so a client never reuses a socket the host is closing.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

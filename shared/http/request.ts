@@ -2,7 +2,7 @@
  * Request parsing at the HTTP edge: content type, size, JSON syntax and schema, each failure a problem+json 4xx.
  * Data stays `unknown` until a zod schema has parsed it.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { HttpError, type FieldError } from './problem.js';
 
 /** The parts of a request the edge reads; an @azure/functions `HttpRequest` satisfies it. */

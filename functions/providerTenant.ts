@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { defineRoute, endpoint } from '../shared/http/route.js';
+import { json } from '../shared/http/problem.js';
+import type { Services } from '../shared/services.js';
+import { tenantDetails, tenantDetailsSchema } from '../shared/tenants/onboarding.js';
+import { guidSchema } from '../shared/tenants/tenantRepository.js';
+
+export const providerTenantRoute = defineRoute({
+  method: 'GET',
+  route: 'v1/provider/tenants/{tenantId}',
+  summary: 'A provisioned tenant with its connection health: consent, last enrollment sync, connector heartbeat, last error, counts.',
+  tags: ['provider'],
+  security: 'functionKey',
+  params: z.object({ tenantId: guidSchema.describe('The tenant id (GUID).') }),
+  responses: {
+    200: { description: 'The tenant and its connection health.', schema: tenantDetailsSchema },
+    404: { description: 'The tenant is not provisioned.' },
+  },
+});
+
+export const providerTenant = (services: Services) =>
+  endpoint(providerTenantRoute, {
+    handle: async ({ params }) => json(200, await tenantDetails(services, params.tenantId)),
+  });

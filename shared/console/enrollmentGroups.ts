@@ -1,0 +1,248 @@
+/**
+ * Enrollment groups as the console manages them: named by display name exactly (case included, as the group's
+ * Properties page shows it), each with its resolution through Graph. Graph's `$filter` on `displayName` ignores
+ * case, so an exact comparison of the candidates tells `resolved`, `case-mismatch`, `ambiguous` and `not-found` apart.
+ */
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { z } from 'zod';
+import { audited } from '../audit/auditLog.js';
+import type { ConsolePrincipal } from '../auth/console.js';
+import type { GraphAccess } from '../graph/graphAccess.js';
+import { GraphError, toGraphError } from '../graph/graphError.js';
+import { listAllItems } from '../graph/paging.js';
+import { HttpError } from '../http/problem.js';
+import type { Services } from '../services.js';
+import { encodeKey, InvalidKey, listAll, odata, readEntity } from '../storage/index.js';
+import { statusOf } from '../errors.js';
+
+export type GroupResolution =
+  | { readonly status: 'resolved'; readonly groupId: string; readonly memberCount?: number }
+  | { readonly status: 'case-mismatch'; readonly candidates: readonly string[] }
+  | { readonly status: 'not-found' }
+  | { readonly status: 'ambiguous'; readonly groupIds: readonly string[] };
+
+export const enrollmentGroupStatusSchema = z.enum(['unchecked', 'resolved', 'case-mismatch', 'not-found', 'ambiguous', 'unavailable']);
+
+/** Most enrollment groups per tenant. */
+export const maxEnrollmentGroups = 50;
+
+/** A display name as Entra allows it (1..256 characters), kept exactly as typed apart from surrounding spaces. */
+export const groupDisplayNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  .refine((value) => !/\p{Cc}/u.test(value), { message: 'must not contain control characters' });
+
+const graphGroup = z.object({ id: z.string(), displayName: z.string().nullable() });
+
+/** An OData string literal: single quotes doubled. */
+function odataString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Users among the group's transitive members (nested groups followed), through `$count` with eventual consistency. */
+export async function countTransitiveUsers(client: Client, groupId: string): Promise<number> {
+  const raw: unknown = await client
+    .api(`/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user/$count`)
+    .header('ConsistencyLevel', 'eventual')
+    .get();
+  const count = z.coerce.number().int().nonnegative().safeParse(typeof raw === 'string' ? raw.trim() : raw);
+  if (!count.success) throw new GraphError('ERR_GRAPH_REQUEST', 200, 'The member $count answer was not a number');
+  return count.data;
+}
+
+function isGraphAccess(value: Client | GraphAccess): value is GraphAccess {
+  return 'intune' in value && 'stats' in value;
+}
+
+/** The row key of a display name; 400 when the name is too long to be a key once encoded. */
+export function groupRowKey(displayName: string): string {
+  try {
+    return encodeKey(displayName);
+  } catch (caught) {
+    if (caught instanceof InvalidKey) throw new HttpError(400, 'The display name is too long.', { errors: [{ path: 'displayName', message: 'is too long' }] });
+    throw caught;
+  }
+}
+
+/**
+ * Resolves a display name to one group. `graph` is the tenant's client, or the `GraphAccess` to take it from.
+ * With `countMembers`, a resolved group also carries its transitive user count. Graph failures throw `GraphError`.
+ */
+export async function resolveEnrollmentGroup(
+  graph: Client | GraphAccess,
+  tenantId: string,
+  displayName: string,
+  options: { countMembers?: boolean } = {},
+): Promise<GroupResolution> {
+  const client = isGraphAccess(graph) ? graph.graph(tenantId) : graph;
+  const filter = encodeURIComponent(`displayName eq ${odataString(displayName)}`);
+  const candidates = await listAllItems(client, `/groups?$filter=${filter}&$select=id,displayName&$top=999`, graphGroup);
+  const exact = candidates.filter((group) => group.displayName === displayName);
+  if (exact.length > 1) return { status: 'ambiguous', groupIds: exact.map((group) => group.id.toLowerCase()) };
+  const match = exact[0];
+  if (match) {
+    const groupId = match.id.toLowerCase();
+    if (!options.countMembers) return { status: 'resolved', groupId };
+    return { status: 'resolved', groupId, memberCount: await countTransitiveUsers(client, groupId) };
+  }
+  if (candidates.length > 0) {
+    return { status: 'case-mismatch', candidates: candidates.map((group) => group.displayName ?? '').filter((name) => name !== '') };
+  }
+  return { status: 'not-found' };
+}
+
+const groupRowSchema = z.looseObject({
+  displayName: z.string(),
+  status: z.string().optional(),
+  groupId: z.string().optional(),
+  memberCount: z.number().int().optional(),
+  checkedAt: z.string().optional(),
+  addedAt: z.string().optional(),
+  addedBy: z.string().optional(),
+});
+type GroupRow = z.output<typeof groupRowSchema>;
+
+export const enrollmentGroupSchema = z.object({
+  displayName: z.string(),
+  status: enrollmentGroupStatusSchema.describe(
+    '`resolved`: exactly one group has this name; `case-mismatch`: only a group whose name differs in upper/lower case ' +
+      'exists; `not-found`; `ambiguous`: several groups have exactly this name; `unavailable`: Graph could not be asked ' +
+      'just now (the stored status is kept); `unchecked`: not resolved yet.',
+  ),
+  groupId: z.string().nullable(),
+  memberCount: z.number().int().nullable().describe('Users in the group, nested groups included (resolved groups).'),
+  detail: z.string().describe('What the status means for an administrator.'),
+  suggestions: z.array(z.string()).optional().describe('For `case-mismatch`: the names that exist.'),
+  checkedAt: z.string().nullable(),
+  addedAt: z.string().nullable(),
+  addedBy: z.string().nullable(),
+});
+export type EnrollmentGroupView = z.output<typeof enrollmentGroupSchema>;
+
+const details: Record<z.output<typeof enrollmentGroupStatusSchema>, string> = {
+  resolved: 'Resolved: users in this group (nested groups included) are enrolled.',
+  'case-mismatch':
+    'No group has exactly this name; a group whose name differs only in upper/lower case exists. Names must match exactly, as the group’s Properties page shows it.',
+  'not-found': 'No group has this name.',
+  ambiguous: 'Several groups have exactly this name; rename all but one.',
+  unavailable: 'Microsoft Graph could not be asked just now; showing the last known status.',
+  unchecked: 'Not resolved yet.',
+};
+
+function view(row: GroupRow, fresh?: GroupResolution | 'unavailable'): EnrollmentGroupView {
+  const base = {
+    displayName: row.displayName,
+    checkedAt: row.checkedAt ?? null,
+    addedAt: row.addedAt ?? null,
+    addedBy: row.addedBy ?? null,
+  };
+  if (fresh === undefined || fresh === 'unavailable') {
+    const stored = enrollmentGroupStatusSchema.safeParse(row.status);
+    const status = fresh === 'unavailable' ? 'unavailable' : stored.success ? stored.data : 'unchecked';
+    return {
+      ...base,
+      status,
+      groupId: row.groupId ?? null,
+      memberCount: row.memberCount ?? null,
+      detail: details[status],
+    };
+  }
+  return {
+    ...base,
+    status: fresh.status,
+    groupId: fresh.status === 'resolved' ? fresh.groupId : null,
+    memberCount: fresh.status === 'resolved' ? (fresh.memberCount ?? null) : null,
+    detail: details[fresh.status],
+    ...(fresh.status === 'case-mismatch' ? { suggestions: [...fresh.candidates] } : {}),
+  };
+}
+
+async function resolveOrUnavailable(services: Services, tenantId: string, displayName: string): Promise<GroupResolution | 'unavailable'> {
+  try {
+    return await resolveEnrollmentGroup(services.graph, tenantId, displayName, { countMembers: true });
+  } catch (caught) {
+    const error = toGraphError(caught);
+    services.log.warn(`Resolving enrollment group for tenant ${tenantId} failed: ${error.code} ${error.message}`);
+    return 'unavailable';
+  }
+}
+
+async function rows(services: Services, tenantId: string): Promise<GroupRow[]> {
+  const found: GroupRow[] = [];
+  const filter = odata`PartitionKey eq ${tenantId}`;
+  for await (const row of listAll(services.tables.table('enrollmentGroups'), { schema: groupRowSchema, filter })) found.push(row);
+  return found.sort((a, b) => a.displayName.localeCompare(b.displayName));
+}
+
+/** The tenant's enrollment groups, each resolved through Graph now. */
+export async function listEnrollmentGroups(services: Services, tenantId: string): Promise<EnrollmentGroupView[]> {
+  const all = await rows(services, tenantId);
+  return Promise.all(all.map(async (row) => view(row, await resolveOrUnavailable(services, tenantId, row.displayName))));
+}
+
+function storedFields(resolution: GroupResolution | 'unavailable', now: string): Record<string, unknown> {
+  if (resolution === 'unavailable') return { status: 'unchecked' };
+  return {
+    status: resolution.status,
+    ...(resolution.status === 'resolved' ? { groupId: resolution.groupId } : {}),
+    ...(resolution.status === 'resolved' && resolution.memberCount !== undefined ? { memberCount: resolution.memberCount } : {}),
+    checkedAt: now,
+  };
+}
+
+/** Adds a group by display name (409 if already added), audited, and returns it with its resolution. */
+export async function addEnrollmentGroup(services: Services, principal: ConsolePrincipal, displayName: string): Promise<EnrollmentGroupView> {
+  const table = services.tables.table('enrollmentGroups');
+  const rowKey = groupRowKey(displayName);
+  if (await readEntity(table, groupRowSchema, principal.tenantId, rowKey)) {
+    throw new HttpError(409, `The enrollment group "${displayName}" is already configured.`);
+  }
+  const existing = await rows(services, principal.tenantId);
+  if (existing.length >= maxEnrollmentGroups) {
+    throw new HttpError(409, `A tenant can have at most ${maxEnrollmentGroups} enrollment groups.`);
+  }
+  const resolution = await resolveOrUnavailable(services, principal.tenantId, displayName);
+  const now = services.clock.now().toISOString();
+  const row: GroupRow = {
+    displayName,
+    ...storedFields(resolution, now),
+    addedAt: now,
+    addedBy: principal.upn || principal.userId,
+  };
+  await audited(
+    services,
+    principal,
+    { action: 'enrollmentGroup.add', target: displayName, request: { displayName } },
+    async () => {
+      try {
+        await table.createEntity({ ...row, partitionKey: principal.tenantId, rowKey });
+      } catch (caught) {
+        if (statusOf(caught) === 409) throw new HttpError(409, `The enrollment group "${displayName}" is already configured.`);
+        throw caught;
+      }
+      return { before: null, after: { displayName, status: row.status } };
+    },
+  );
+  return view(row, resolution);
+}
+
+/** Removes a group by display name (exact), audited; 404 when it is not configured. */
+export async function removeEnrollmentGroup(services: Services, principal: ConsolePrincipal, displayName: string): Promise<void> {
+  const table = services.tables.table('enrollmentGroups');
+  const rowKey = groupRowKey(displayName);
+  const current = await readEntity(table, groupRowSchema, principal.tenantId, rowKey);
+  if (!current) throw new HttpError(404, `No enrollment group named "${displayName}" is configured.`);
+  await audited(services, principal, { action: 'enrollmentGroup.remove', target: displayName }, async () => {
+    try {
+      await table.deleteEntity(principal.tenantId, rowKey, { etag: current.etag });
+    } catch (caught) {
+      const status = statusOf(caught);
+      if (status === 404) throw new HttpError(404, `No enrollment group named "${displayName}" is configured.`);
+      if (status === 412) throw new HttpError(409, `The enrollment group "${displayName}" changed meanwhile; retry.`);
+      throw caught;
+    }
+    return { before: { displayName: current.displayName, status: current.status ?? null, groupId: current.groupId ?? null }, after: null };
+  });
+}

@@ -1,0 +1,3 @@
+export * from './graphAccess.js';
+export * from './graphError.js';
+export * from './paging.js';

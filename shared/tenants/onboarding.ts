@@ -1,0 +1,247 @@
+/**
+ * Onboarding a customer tenant: provider support provisions it, the tenant's administrator grants admin consent,
+ * and from then on the tenant is `active`.
+ */
+import { z } from 'zod';
+import { audited } from '../audit/auditLog.js';
+import type { AuditActor } from '../audit/auditLog.js';
+import { HttpError } from '../http/problem.js';
+import type { Services } from '../services.js';
+import { anyEntity, listAll, odata } from '../storage/index.js';
+import { ConsentStateError } from './consentState.js';
+import type { ConsentStates } from './consentState.js';
+import { activateTenant, createTenant, getTenant, guidSchema, TenantExists, tenantStatusSchema } from './tenantRepository.js';
+import type { Tenant } from './tenantRepository.js';
+
+export const provisionTenantBodySchema = z.strictObject({
+  tenantId: guidSchema.describe("The customer's Entra ID tenant id (GUID)."),
+  displayName: z.string().trim().min(1).max(256).describe("The customer's name as support staff know it."),
+  fullAccessGroupId: guidSchema.describe('Object id of the Entra group whose members get full console access.'),
+  restrictedAccessGroupId: guidSchema
+    .optional()
+    .describe('Object id of the Entra group whose members get read-only (restricted) console access.'),
+  primaryContactEmail: z.email().max(320).describe("The customer's primary contact."),
+});
+export type ProvisionTenantBody = z.output<typeof provisionTenantBodySchema>;
+
+export const provisionTenantResponseSchema = z.object({
+  tenantId: z.string(),
+  status: z.literal('provisioned'),
+  consentUrl: z.string().describe("Send this link to the customer's administrator to grant admin consent."),
+});
+
+const syncResult = z.enum(['ok', 'partial', 'failed']);
+
+export const tenantDetailsSchema = z.object({
+  tenantId: z.string(),
+  displayName: z.string(),
+  fullAccessGroupId: z.string(),
+  restrictedAccessGroupId: z.string().nullable(),
+  primaryContactEmail: z.string(),
+  status: tenantStatusSchema,
+  createdAt: z.string(),
+  consentUrl: z.string(),
+  health: z.object({
+    consent: z.object({
+      granted: z.boolean(),
+      at: z.string().nullable(),
+      by: z.string().nullable(),
+    }),
+    lastEnrollmentSync: z.object({ at: z.string(), result: syncResult.nullable() }).nullable(),
+    lastConnectorHeartbeat: z.object({ at: z.string(), result: z.string().nullable() }).nullable(),
+    lastError: z.object({ at: z.string(), kind: z.string().nullable(), message: z.string().nullable() }).nullable(),
+  }),
+  counts: z.object({
+    enrollmentGroups: z.number().int(),
+    devices: z.object({
+      total: z.number().int(),
+      pending: z.number().int(),
+      active: z.number().int(),
+      disconnected: z.number().int(),
+      deactivated: z.number().int(),
+    }),
+  }),
+});
+export type TenantDetails = z.output<typeof tenantDetailsSchema>;
+
+/** The provider's support staff, as an audit actor in the tenant's log. */
+function providerActor(tenantId: string): AuditActor {
+  return { tenantId, userId: 'provider-support', name: 'Provider support' };
+}
+
+export function consentUrl(services: Pick<Services, 'config'>, tenantId: string): string {
+  return `${services.config.PUBLIC_BASE_URL}/api/consent/start?tenantId=${encodeURIComponent(tenantId)}`;
+}
+
+/** Provisions a tenant once: 409 when its id is already provisioned (whether or not consent is done). */
+export async function provisionTenant(services: Services, body: ProvisionTenantBody): Promise<z.output<typeof provisionTenantResponseSchema>> {
+  const tenantId = body.tenantId;
+  const conflict = () => new HttpError(409, `Tenant ${tenantId} is already provisioned; a tenant is provisioned once.`);
+  // Refused before anything is written (the create below still refuses a concurrent duplicate).
+  if (await getTenant(services.tables, tenantId)) throw conflict();
+  try {
+    await audited(
+      services,
+      providerActor(tenantId),
+      { action: 'tenant.provision', target: tenantId, request: body },
+      async () => {
+        const tenant = await createTenant(services.tables, tenantId, {
+          displayName: body.displayName,
+          fullAccessGroupId: body.fullAccessGroupId,
+          ...(body.restrictedAccessGroupId ? { restrictedAccessGroupId: body.restrictedAccessGroupId } : {}),
+          primaryContactEmail: body.primaryContactEmail,
+          status: 'provisioned',
+          createdAt: services.clock.now().toISOString(),
+        });
+        return { before: null, after: tenant };
+      },
+    );
+  } catch (caught) {
+    if (caught instanceof TenantExists) throw conflict();
+    throw caught;
+  }
+  return { tenantId, status: 'provisioned', consentUrl: consentUrl(services, tenantId) };
+}
+
+const deviceStatusRow = z.object({ status: z.string().optional() });
+
+/** The tenant's record with its connection health and counts; 404 when never provisioned. */
+export async function tenantDetails(services: Services, tenantId: string): Promise<TenantDetails> {
+  const tenant = await getTenant(services.tables, tenantId);
+  if (!tenant) throw new HttpError(404, `Tenant ${tenantId} is not provisioned.`);
+  const devices = { total: 0, pending: 0, active: 0, disconnected: 0, deactivated: 0 };
+  const partition = odata`PartitionKey eq ${tenant.tenantId}`;
+  for await (const row of listAll(services.tables.table('devices'), { schema: deviceStatusRow, filter: partition, select: ['status'] })) {
+    devices.total += 1;
+    const status = row.status;
+    if (status === 'pending' || status === 'active' || status === 'disconnected' || status === 'deactivated') devices[status] += 1;
+  }
+  let enrollmentGroups = 0;
+  for await (const _row of listAll(services.tables.table('enrollmentGroups'), { schema: anyEntity, filter: partition, select: ['displayName'] })) {
+    enrollmentGroups += 1;
+  }
+  return {
+    tenantId: tenant.tenantId,
+    displayName: tenant.displayName,
+    fullAccessGroupId: tenant.fullAccessGroupId,
+    restrictedAccessGroupId: tenant.restrictedAccessGroupId ?? null,
+    primaryContactEmail: tenant.primaryContactEmail,
+    status: tenant.status,
+    createdAt: tenant.createdAt,
+    consentUrl: consentUrl(services, tenant.tenantId),
+    health: {
+      consent: { granted: tenant.status === 'active', at: tenant.consentedAt ?? null, by: tenant.consentedBy ?? null },
+      lastEnrollmentSync: tenant.lastEnrollmentSyncAt
+        ? { at: tenant.lastEnrollmentSyncAt, result: tenant.lastEnrollmentSyncResult ?? null }
+        : null,
+      lastConnectorHeartbeat: tenant.lastConnectorHeartbeatAt
+        ? { at: tenant.lastConnectorHeartbeatAt, result: tenant.lastConnectorHeartbeatResult ?? null }
+        : null,
+      lastError: tenant.lastErrorAt
+        ? { at: tenant.lastErrorAt, kind: tenant.lastErrorKind ?? null, message: tenant.lastErrorMessage ?? null }
+        : null,
+    },
+    counts: { enrollmentGroups, devices },
+  };
+}
+
+/** What a consent step shows the administrator's browser. */
+export type ConsentOutcome =
+  | { kind: 'redirect'; location: string }
+  | { kind: 'page'; status: number; title: string; message: string };
+
+const page = (status: number, title: string, message: string): ConsentOutcome => ({ kind: 'page', status, title, message });
+
+const consentStartQuerySchema = z.object({ tenantId: z.string().optional() });
+
+/** `GET /api/consent/start?tenantId=`: redirect to the tenant's adminconsent endpoint with a fresh state. */
+export async function startConsent(services: Services, states: ConsentStates, query: unknown): Promise<ConsentOutcome> {
+  const parsed = consentStartQuerySchema.safeParse(query);
+  const raw = parsed.success ? parsed.data.tenantId : undefined;
+  const tenantId = guidSchema.safeParse(raw ?? '');
+  if (!tenantId.success) {
+    return page(400, 'This consent link is not valid', 'The link has no valid tenant id. Ask your provider for a new consent link.');
+  }
+  const tenant = await getTenant(services.tables, tenantId.data);
+  if (!tenant) {
+    return page(
+      404,
+      'Your organization is not set up yet',
+      `Tenant ${tenantId.data} is not provisioned for this service. Ask your provider to set it up, then use the link they send you.`,
+    );
+  }
+  const state = await states.issue(tenant.tenantId, services.clock.now());
+  const config = services.config;
+  const target = new URL(`${config.ENTRA_AUTHORITY_HOST}/${tenant.tenantId}/v2.0/adminconsent`);
+  target.searchParams.set('client_id', config.CONNECTOR_CLIENT_ID);
+  target.searchParams.set('scope', 'https://graph.microsoft.com/.default');
+  target.searchParams.set('redirect_uri', `${config.PUBLIC_BASE_URL}/api/consent/callback`);
+  target.searchParams.set('state', state);
+  return { kind: 'redirect', location: target.toString() };
+}
+
+const callbackQuerySchema = z.object({
+  error: z.string().optional(),
+  error_description: z.string().optional(),
+  admin_consent: z.string().optional(),
+  tenant: z.string().optional(),
+  state: z.string().optional(),
+});
+
+const stateMessages: Record<ConsentStateError['reason'], string> = {
+  malformed: 'The consent response is not one this service started.',
+  forged: 'The consent response is not one this service started.',
+  unknown: 'The consent response is not one this service started.',
+  expired: 'The consent link expired (it is valid for 10 minutes). Start again from the link your provider sent.',
+  replayed: 'This consent response was already used. Start again from the link your provider sent if needed.',
+};
+
+/** `GET /api/consent/callback`: checks error, then state, then the consent itself; marks the tenant active. */
+export async function completeConsent(services: Services, states: ConsentStates, query: unknown): Promise<ConsentOutcome> {
+  const parsed = callbackQuerySchema.safeParse(query);
+  if (!parsed.success) return page(400, 'Consent was not completed', 'The consent response is not valid.');
+  const q = parsed.data;
+  if (q.error !== undefined) {
+    const description = q.error_description ? ` ${q.error_description.slice(0, 500)}` : '';
+    return page(400, 'Consent was not granted', `Microsoft Entra ID answered "${q.error.slice(0, 100)}".${description} Nothing was changed.`);
+  }
+  if (!q.state) return page(400, 'Consent was not completed', `${stateMessages.malformed} Nothing was changed.`);
+  const now = services.clock.now();
+  let payload;
+  try {
+    payload = await states.verify(q.state, now);
+  } catch (caught) {
+    if (caught instanceof ConsentStateError) return page(400, 'Consent was not completed', `${stateMessages[caught.reason]} Nothing was changed.`);
+    throw caught;
+  }
+  if (q.admin_consent !== 'True') return page(400, 'Consent was not granted', 'The administrator did not grant consent. Nothing was changed.');
+  if (!q.tenant || q.tenant.toLowerCase() !== payload.t) {
+    return page(400, 'Consent was not completed', 'Consent was granted in a different tenant than the one this link was made for. Nothing was changed.');
+  }
+  const tenant = await getTenant(services.tables, payload.t);
+  if (!tenant) return page(400, 'Consent was not completed', `Tenant ${payload.t} is not provisioned for this service. Nothing was changed.`);
+  try {
+    await states.consume(payload, now);
+  } catch (caught) {
+    if (caught instanceof ConsentStateError) return page(400, 'Consent was not completed', `${stateMessages[caught.reason]} Nothing was changed.`);
+    throw caught;
+  }
+  if (tenant.status === 'active') {
+    return page(200, 'Already connected', `${tenant.displayName} was already connected to this service; its permissions are up to date.`);
+  }
+  const activated = await audited(
+    services,
+    { tenantId: tenant.tenantId, userId: 'admin-consent', name: 'Tenant administrator (admin consent)' },
+    { action: 'tenant.consent', target: tenant.tenantId },
+    async () => {
+      const result = await activateTenant(services.tables, tenant.tenantId, { at: now.toISOString() });
+      return { before: { status: tenant.status }, after: { status: result.tenant?.status ?? null, consentedAt: result.tenant?.consentedAt ?? null }, result };
+    },
+  );
+  if (!activated.result.activated && activated.result.tenant?.status !== 'active') {
+    return page(400, 'Consent was not completed', 'The tenant could not be connected. Nothing was changed.');
+  }
+  return page(200, 'Connected', `${tenant.displayName} is now connected. You can close this window and sign in to the console.`);
+}
+
+export type { Tenant };

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../shared/clock.js';
+import { getTenant } from '../../../shared/tenants/tenantRepository.js';
+import { contoso, fabrikam, startOnboarding, type OnboardingHarness } from './harness.js';
+
+let h: OnboardingHarness;
+const clock = new ManualClock(new Date());
+
+beforeAll(async () => {
+  h = await startOnboarding({ clock });
+  expect((await h.provision(contoso)).status).toBe(201);
+  expect((await h.provision(fabrikam)).status).toBe(201);
+});
+afterAll(async () => h.close());
+
+/** start → Entra ID adminconsent: the callback URL Entra sends the browser to. */
+async function callbackUrl(tenantId: string): Promise<URL> {
+  const start = await h.call('GET', `/api/consent/start?tenantId=${tenantId}`);
+  expect(start.status).toBe(302);
+  const atEntra = await h.browse(start.headers.get('location') ?? '');
+  expect(atEntra.status).toBe(302);
+  return new URL(atEntra.headers.get('location') ?? '');
+}
+
+async function auditCount(tenantId: string): Promise<number> {
+  let count = 0;
+  for await (const _ of h.tables.table('auditLog').listEntities({ queryOptions: { filter: `PartitionKey eq '${tenantId}'` } })) count += 1;
+  return count;
+}
+
+async function expectUnchanged(tenantId: string, run: () => Promise<void>): Promise<void> {
+  const before = await getTenant(h.tables, tenantId);
+  const audits = await auditCount(tenantId);
+  await run();
+  expect(await getTenant(h.tables, tenantId)).toEqual(before);
+  expect(await auditCount(tenantId)).toBe(audits);
+}
+
+function expectPage(reply: { status: number; headers: Headers; text: string }, status: number, phrase: RegExp): void {
+  expect(reply.status).toBe(status);
+  expect(reply.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(reply.text).toMatch(phrase);
+}
+
+describe('admin consent', () => {
+  it('answers an HTML page for an invalid or unprovisioned tenant at start', async () => {
+    expectPage(await h.call('GET', '/api/consent/start'), 400, /not valid/);
+    expectPage(await h.call('GET', '/api/consent/start?tenantId=not-a-guid'), 400, /not valid/);
+    expectPage(await h.call('GET', '/api/consent/start?tenantId=44444444-4444-4444-8444-444444444444'), 404, /not provisioned/);
+  });
+
+  it('reports an error from Entra ID first, even with admin_consent=True, and changes nothing', async () => {
+    h.sim.state.failNextConsent(contoso.tenantId, 'access_denied', 'AADSTS65004: User declined to consent to access the app.');
+    const url = await callbackUrl(contoso.tenantId);
+    expect(url.searchParams.get('admin_consent')).toBe('True');
+    await expectUnchanged(contoso.tenantId, async () => {
+      expectPage(await h.browse(url.toString()), 400, /access_denied/);
+    });
+  });
+
+  it('escapes what Entra ID sends back', async () => {
+    const url = new URL(`${h.services.config.PUBLIC_BASE_URL}/api/consent/callback`);
+    url.searchParams.set('error', '<script>alert(1)</script>');
+    url.searchParams.set('error_description', '"><img src=x onerror=alert(1)>');
+    const page = await h.browse(url.toString());
+    expectPage(page, 400, /&#60;script&#62;/);
+    expect(page.text).not.toContain('<script>');
+    expect(page.text).not.toContain('<img');
+  });
+
+  it('refuses a forged state and changes nothing', async () => {
+    const url = await callbackUrl(contoso.tenantId);
+    const state = url.searchParams.get('state') ?? '';
+    const [payload, signature] = state.split('.');
+    const flipped = `${payload}.${(signature ?? '').startsWith('A') ? 'B' : 'A'}${(signature ?? '').slice(1)}`;
+    const madeUp = `${Buffer.from(JSON.stringify({ v: 1, t: contoso.tenantId, n: 'x'.repeat(32), e: Date.now() + 60_000 })).toString('base64url')}.${'A'.repeat(43)}`;
+    await expectUnchanged(contoso.tenantId, async () => {
+      for (const forged of [flipped, madeUp, 'garbage', '']) {
+        url.searchParams.set('state', forged);
+        expectPage(await h.browse(url.toString()), 400, /not one this service started/);
+      }
+      url.searchParams.delete('state');
+      expectPage(await h.browse(url.toString()), 400, /not one this service started/);
+    });
+  });
+
+  it('refuses an expired state and changes nothing', async () => {
+    const url = await callbackUrl(contoso.tenantId);
+    clock.advance(10 * 60 * 1000 + 1000);
+    try {
+      await expectUnchanged(contoso.tenantId, async () => {
+        expectPage(await h.browse(url.toString()), 400, /expired/);
+      });
+    } finally {
+      clock.set(new Date());
+    }
+  });
+
+  it('refuses a state issued for another tenant and changes neither', async () => {
+    const url = await callbackUrl(contoso.tenantId);
+    url.searchParams.set('tenant', fabrikam.tenantId);
+    await expectUnchanged(contoso.tenantId, async () => {
+      await expectUnchanged(fabrikam.tenantId, async () => {
+        expectPage(await h.browse(url.toString()), 400, /different tenant/);
+      });
+    });
+  });
+
+  it('refuses a callback without admin_consent=True', async () => {
+    const url = await callbackUrl(contoso.tenantId);
+    url.searchParams.set('admin_consent', 'False');
+    await expectUnchanged(contoso.tenantId, async () => {
+      expectPage(await h.browse(url.toString()), 400, /did not grant consent/);
+    });
+  });
+
+  it('activates on a valid callback, then refuses its replay', async () => {
+    const url = await callbackUrl(fabrikam.tenantId);
+    expectPage(await h.browse(url.toString()), 200, /Fabrikam is now connected/);
+    const active = await getTenant(h.tables, fabrikam.tenantId);
+    expect(active).toMatchObject({ status: 'active' });
+    expect(active?.consentedAt).toBeTruthy();
+    await expectUnchanged(fabrikam.tenantId, async () => {
+      expectPage(await h.browse(url.toString()), 400, /already used/);
+    });
+  });
+
+  it('never re-associates a tenant that is already active', async () => {
+    const before = await getTenant(h.tables, fabrikam.tenantId);
+    clock.advance(60_000);
+    const url = await callbackUrl(fabrikam.tenantId);
+    expectPage(await h.browse(url.toString()), 200, /already connected/);
+    expect(await getTenant(h.tables, fabrikam.tenantId)).toEqual(before);
+  });
+
+  it('accepts one of two racing callbacks with the same state', async () => {
+    const url = await callbackUrl(contoso.tenantId);
+    const replies = await Promise.all([h.browse(url.toString()), h.browse(url.toString()), h.browse(url.toString())]);
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 400, 400]);
+    expect(await getTenant(h.tables, contoso.tenantId)).toMatchObject({ status: 'active' });
+  });
+});
