@@ -71,7 +71,10 @@ export interface UserTokenValidatorOptions {
   metadataFailureMaxAgeMs?: number;
   /** Most tenants whose metadata is kept at once (oldest dropped first). */
   maxCachedIssuers?: number;
-  /** Least time between two fetches of a key set on an unknown `kid` (jose's cooldown). Default 30 s. */
+  /**
+   * Least time between two fetches of a key set on an unknown `kid` (jose's cooldown). Default 1 s: a rotated key is
+   * accepted within a second, and made-up key ids cost at most one fetch a second.
+   */
   keySetCooldownMs?: number;
   /** Fetch used for metadata (tests may count calls); jose uses the global fetch for key sets. */
   fetch?: typeof fetch;
@@ -148,7 +151,7 @@ export function createUserTokenValidator(config: Config, options: UserTokenValid
   const failureMaxAgeMs = options.metadataFailureMaxAgeMs ?? 60 * 1000;
   const maxIssuers = options.maxCachedIssuers ?? 1000;
   const doFetch = options.fetch ?? fetch;
-  const cooldownDuration = options.keySetCooldownMs ?? 30_000;
+  const cooldownDuration = options.keySetCooldownMs ?? 1_000;
   const authority = config.ENTRA_AUTHORITY_HOST;
   const audience = config.API_AUDIENCE;
   const issuers = new Map<string, Promise<IssuerEntry>>();
