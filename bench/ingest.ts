@@ -1,0 +1,192 @@
+/**
+ * `npm run bench:ingest`: threat reports per second through the local host (in-process, the same catalog Azure
+ * runs) against Azurite, with p50/p99 latency, and in the same run the rate of raw `@azure/data-tables` upserts
+ * to the same Azurite at the same concurrency. Prints the ratio (reports/s ÷ upserts/s) and the storage round
+ * trips per report.
+ *
+ * Workload: DEVICES devices of one tenant, CONCURRENCY clients, each sending its devices' reports in sequence
+ * order; a report carries two standing threats, and every 10th report of a device also opens or resolves one.
+ * Settings (env): REPORTS (default 4000), DEVICES (400), CONCURRENCY (32), UPSERTS (default = REPORTS),
+ * AZURITE_CONNECTION_STRING (else an in-memory Azurite is started).
+ */
+import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { TableClient } from '@azure/data-tables';
+import { catalog } from '../functions/catalog.js';
+import { startHost } from '../dev/host/server.js';
+import { systemClock } from '../shared/clock.js';
+import { parseConfig } from '../shared/config.js';
+import { issueCredential } from '../shared/devices/credential.js';
+import { deviceSchema, deviceToEntity } from '../shared/devices/device.js';
+import { authenticateDevice } from '../shared/devices/deviceAuth.js';
+import { createDeviceRuntime } from '../shared/devices/runtime.js';
+import { receiveThreatReport } from '../shared/devices/threatReport.js';
+import { createServices, type Logger } from '../shared/services.js';
+import { createTableStore } from '../shared/storage/index.js';
+import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
+import { startAzurite, type AzuriteHandle } from '../test/support/azurite.js';
+
+const env = process.env;
+const reports = Number(env.REPORTS ?? 4000);
+const devices = Number(env.DEVICES ?? 400);
+const concurrency = Number(env.CONCURRENCY ?? 32);
+const upserts = Number(env.UPSERTS ?? reports);
+
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: (line) => console.error(line) };
+
+/** A lean keep-alive HTTP client, so the load generator takes as little of the machine as it can. */
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+function postJson(url: string, token: string, body: unknown): Promise<number> {
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': payload.length, authorization: `Bearer ${token}` },
+    }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+function cpuMs(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function runPool(total: number, workers: number, task: (index: number, worker: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      for (let index = next++; index < total; index = next++) await task(index, worker);
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
+async function main(): Promise<void> {
+  let azurite: AzuriteHandle | undefined;
+  let connectionString = env.AZURITE_CONNECTION_STRING;
+  if (!connectionString) {
+    azurite = await startAzurite({ inMemory: true });
+    connectionString = azurite.connectionString;
+  }
+  const prefix = `B${randomUUID().replace(/-/g, '').slice(0, 8)}`;
+  const tables = createTableStore({ connectionString }, { prefix });
+  await tables.ensureTables();
+
+  const tenantId = randomUUID();
+  const now = new Date().toISOString();
+  await createTenant(tables, tenantId, { displayName: 'Bench', fullAccessGroupId: randomUUID(), primaryContactEmail: 'bench@example.test', status: 'provisioned', createdAt: now });
+  await activateTenant(tables, tenantId, { at: now });
+
+  // Devices activated directly in storage (activation is not what this measures).
+  const fleet: { deviceId: string; token: string; sequence: number }[] = [];
+  for (let i = 0; i < devices; i += 1) {
+    const deviceId = randomUUID();
+    const credential = issueCredential(tenantId, deviceId);
+    const device = deviceSchema.parse({
+      tenantId, deviceId, intuneDeviceId: deviceId, platform: i % 2 ? 'ios' : 'android', userId: randomUUID(),
+      status: 'active', statusChangedAt: now, discoveredAt: now, activatedAt: now, lastCheckInAt: now,
+      credentialHash: credential.hash, credentialIssuedAt: now,
+    });
+    await tables.table('devices').upsertEntity(deviceToEntity(device), 'Replace');
+    fleet.push({ deviceId, token: credential.token, sequence: 0 });
+  }
+
+  const config = parseConfig({
+    SENDGRID_API_KEY: 'SG.bench', MAIL_FROM: 'bench@example.test', CONNECTOR_CLIENT_ID: '33333333-3333-4333-8333-333333333333',
+    CONNECTOR_CLIENT_SECRET: 'bench', AzureWebJobsStorage: connectionString,
+  });
+  const unlimited = { burst: 1e9, perSecond: 1e9 };
+  const services = createServices(config, {
+    tables, log: quiet,
+    queues: () => ({ send: () => Promise.resolve() }),
+    devices: createDeviceRuntime(tables, systemClock, { limits: { reports: unlimited, heartbeats: unlimited } }),
+  });
+  const host = await startHost({ port: 0, catalog, services, functionKey: 'bench', settings: {}, timers: false, log: () => undefined });
+
+  const send = async (index: number, worker: number): Promise<number> => {
+    // Worker w owns devices w, w + concurrency, ...: a device's reports go out one at a time, in order.
+    const owned = Math.max(1, Math.floor((devices - worker - 1) / concurrency) + 1);
+    const device = fleet[(worker + concurrency * (Math.floor(index / concurrency) % owned)) % devices];
+    if (!device) throw new Error('no device');
+    device.sequence += 1;
+    const threats = [
+      { id: 'rooted', classification: 'ROOTED_OR_JAILBROKEN', detectedAt: now },
+      { id: 'wifi', classification: 'UNSECURED_WIFI', name: 'Cafe WiFi', detectedAt: now },
+      ...(Math.floor(device.sequence / 10) % 2 === 1 ? [{ id: 'adware', classification: 'ADWARE', packageName: 'com.example.ads', detectedAt: now }] : []),
+    ];
+    const started = performance.now();
+    const status = await postJson(`${host.url}/api/v1/device/threat-report`, device.token, {
+      reportId: randomUUID(), sequence: device.sequence, observedAt: new Date().toISOString(), threats,
+    });
+    if (status !== 202) throw new Error(`report answered ${status}`);
+    return performance.now() - started;
+  };
+
+  // Warm-up: the first report of each device creates its rows (not the steady state).
+  await runPool(devices, concurrency, async (index, worker) => void (await send(index, worker)));
+  const transactionsBefore = tables.stats.transactions;
+  const latencies: number[] = [];
+  let cpu = process.cpuUsage();
+  const reportSeconds = await runPool(reports, concurrency, async (index, worker) => void latencies.push(await send(index, worker)));
+  const reportCpuMs = cpuMs(process.cpuUsage(cpu)) / reports;
+  const transactionsPerReport = (tables.stats.transactions - transactionsBefore) / reports;
+  await host.close();
+
+  // The same work without the HTTP hop: what the storage path alone sustains.
+  const direct = async (index: number, worker: number): Promise<void> => {
+    const owned = Math.max(1, Math.floor((devices - worker - 1) / concurrency) + 1);
+    const device = fleet[(worker + concurrency * (Math.floor(index / concurrency) % owned)) % devices];
+    if (!device) throw new Error('no device');
+    device.sequence += 1;
+    const headers = new Headers({ authorization: `Bearer ${device.token}` });
+    const principal = await authenticateDevice(services, 'report')({
+      method: 'POST', url: 'http://localhost/api/v1/device/threat-report', headers, query: new URLSearchParams(), params: {}, text: () => Promise.resolve(''),
+    });
+    const result = await receiveThreatReport(services, principal, {
+      reportId: randomUUID(), sequence: device.sequence, observedAt: new Date().toISOString(),
+      threats: [
+        { id: 'rooted', classification: 'ROOTED_OR_JAILBROKEN', detectedAt: now },
+        { id: 'wifi', classification: 'UNSECURED_WIFI', name: 'Cafe WiFi', detectedAt: now },
+        ...(Math.floor(device.sequence / 10) % 2 === 1 ? [{ id: 'adware', classification: 'ADWARE' as const, packageName: 'com.example.ads', detectedAt: now }] : []),
+      ],
+    });
+    if (!result.applied) throw new Error('in-process report not applied');
+  };
+  cpu = process.cpuUsage();
+  const directSeconds = await runPool(reports, concurrency, direct);
+  const directCpuMs = cpuMs(process.cpuUsage(cpu)) / reports;
+
+  const raw = TableClient.fromConnectionString(connectionString, `${prefix}Raw`, { allowInsecureConnection: true });
+  await raw.createTable();
+  cpu = process.cpuUsage();
+  const upsertSeconds = await runPool(upserts, concurrency, async (index) => {
+    await raw.upsertEntity({ partitionKey: tenantId, rowKey: `r${index % devices}`, value: index, at: new Date().toISOString() }, 'Replace');
+  });
+  const upsertCpuMs = cpuMs(process.cpuUsage(cpu)) / upserts;
+  await azurite?.stop();
+  agent.destroy();
+
+  latencies.sort((a, b) => a - b);
+  const reportRate = reports / reportSeconds;
+  const upsertRate = upserts / upsertSeconds;
+  console.log(`threat reports: ${reports} in ${reportSeconds.toFixed(2)} s = ${reportRate.toFixed(0)}/s (concurrency ${concurrency}, ${devices} devices)`);
+  console.log(`  latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
+  console.log(`  storage round trips per report: ${transactionsPerReport.toFixed(2)}; CPU of this process per report ${reportCpuMs.toFixed(2)} ms`);
+  console.log(`same reports in-process (no HTTP): ${(reports / directSeconds).toFixed(0)}/s; CPU per report ${directCpuMs.toFixed(2)} ms`);
+  console.log(`raw upserts: ${upserts} in ${upsertSeconds.toFixed(2)} s = ${upsertRate.toFixed(0)}/s (concurrency ${concurrency}); CPU per upsert ${upsertCpuMs.toFixed(2)} ms`);
+  console.log(`ratio reports/s ÷ upserts/s: ${(reportRate / upsertRate).toFixed(2)} (target ≥ 0.5)`);
+}
+
+await main();

@@ -1,0 +1,33 @@
+import { authenticateDevice } from '../shared/devices/deviceAuth.js';
+import { deviceMaxBodyBytes, threatReportBodySchema, threatReportResponseSchema } from '../shared/devices/schemas.js';
+import { receiveThreatReport } from '../shared/devices/threatReport.js';
+import { json } from '../shared/http/problem.js';
+import { defineRoute, endpoint } from '../shared/http/route.js';
+import type { Services } from '../shared/services.js';
+
+export const deviceThreatReportRoute = defineRoute({
+  method: 'POST',
+  route: 'v1/device/threat-report',
+  summary: 'The agent reports the complete set of threats active on the device now.',
+  description:
+    'A report whose `sequence` is not above the last applied one, or whose `reportId` was already received, changes ' +
+    'nothing and answers 200 with `applied: false`. At most 500 threats and 64 KiB per report; too many reports from ' +
+    'one device answer 429 with Retry-After.',
+  tags: ['device'],
+  security: 'deviceCredential',
+  body: threatReportBodySchema,
+  maxBodyBytes: deviceMaxBodyBytes,
+  responses: {
+    202: { description: 'Applied: the device\'s risk level under the tenant\'s policy.', schema: threatReportResponseSchema },
+    200: { description: 'Stale or repeated: nothing changed.', schema: threatReportResponseSchema },
+  },
+});
+
+export const deviceThreatReport = (services: Services) =>
+  endpoint(deviceThreatReportRoute, {
+    authenticate: authenticateDevice(services, 'report'),
+    handle: async ({ principal, body }) => {
+      const result = await receiveThreatReport(services, principal, body);
+      return json(result.applied ? 202 : 200, result);
+    },
+  });

@@ -1,0 +1,66 @@
+/**
+ * Activation: the signed-in user's agent binds to a device discovered for that user in that tenant and receives
+ * a fresh device credential. Activating again rotates the credential (the old one stops working at once) and
+ * starts a new report sequence.
+ */
+import type { z } from 'zod';
+import type { VerifiedUser } from '../auth/entraToken.js';
+import { transition } from '../domain/index.js';
+import { HttpError } from '../http/problem.js';
+import type { Services } from '../services.js';
+import { issueCredential } from './credential.js';
+import { mutateDevice } from './deviceRepository.js';
+import { nudgeAfter } from './nudge.js';
+import type { activateBodySchema, activateResponseSchema } from './schemas.js';
+import { threatStateKey } from './threatStore.js';
+
+export type ActivateBody = z.output<typeof activateBodySchema>;
+export type ActivateResult = z.output<typeof activateResponseSchema>;
+
+export async function activateDevice(
+  services: Services,
+  user: Pick<VerifiedUser, 'tenantId' | 'userId'>,
+  body: ActivateBody,
+): Promise<ActivateResult> {
+  const tenantId = user.tenantId.toLowerCase();
+  const deviceId = body.intuneDeviceId.toLowerCase();
+  const userId = user.userId.toLowerCase();
+  const issued = issueCredential(tenantId, deviceId);
+  const now = services.clock.now().toISOString();
+
+  let refusal: HttpError | undefined;
+  const write = await mutateDevice(services.tables, tenantId, deviceId, (current) => {
+    refusal = undefined;
+    if (current.userId.toLowerCase() !== userId) {
+      refusal = new HttpError(403, 'This device is not enrolled for you: it belongs to another user.');
+      return undefined;
+    }
+    const next = transition(current.status, 'activate');
+    if (!next.ok) {
+      refusal = new HttpError(403, 'This device is not enrolled for threat defense (it was deactivated). Ask your administrator.');
+      return undefined;
+    }
+    return {
+      ...current,
+      status: next.status,
+      statusChangedAt: next.changed ? now : current.statusChangedAt,
+      activatedAt: now,
+      lastCheckInAt: now,
+      platform: body.platform,
+      osVersion: body.osVersion,
+      appVersion: body.appVersion,
+      credentialHash: issued.hash,
+      credentialIssuedAt: now,
+      // A new credential is a new agent session: its report sequence starts again.
+      lastSequence: -1,
+      recentReportIds: [],
+    };
+  });
+  if (refusal) throw refusal;
+  if (!write) throw new HttpError(404, 'No device with this Intune device id was discovered for your organization. Enroll it in Intune and try again later.');
+
+  services.devices.threatStates.delete(threatStateKey(tenantId, deviceId));
+  await nudgeAfter(services, [write]);
+  const tenant = await services.devices.tenants.get(tenantId);
+  return { deviceId, deviceToken: issued.token, heartbeatIntervalMinutes: tenant.settings.heartbeatFrequencyMinutes };
+}

@@ -1,0 +1,69 @@
+/**
+ * Authenticates the agent's device credential: the tenant and device come from the credential alone; the device
+ * row must hold the credential's hash (compared in constant time) and be active or disconnected, and the tenant
+ * must be active. Then the device's rate limit for the route is taken.
+ */
+import { HttpError } from '../http/problem.js';
+import { bearerToken, type ApiRequest } from '../http/request.js';
+import type { Services } from '../services.js';
+import type { Device } from './device.js';
+import { credentialSession, parseCredential, secretMatches } from './credential.js';
+import { readDevice } from './deviceRepository.js';
+import type { TenantContext } from './tenantContext.js';
+
+export interface DevicePrincipal {
+  readonly tenantId: string;
+  readonly deviceId: string;
+  /** The row as read while authenticating (with its ETag). */
+  readonly device: Device;
+  /** The hash the credential matched: a write for this request is refused once the credential was rotated. */
+  readonly credentialHash: string;
+  /** The credential generation, scoping report sequences. */
+  readonly session: string;
+  readonly tenant: TenantContext;
+}
+
+export type DeviceRoute = 'report' | 'heartbeat';
+
+function unauthorized(detail: string): HttpError {
+  return new HttpError(401, detail, { headers: { 'www-authenticate': 'Bearer realm="device"' } });
+}
+
+const refused = 'The device credential is not valid. Activate the agent again with the user\'s sign-in.';
+
+export function isCheckInStatus(status: Device['status']): boolean {
+  return status === 'active' || status === 'disconnected';
+}
+
+export function authenticateDevice(services: Services, route: DeviceRoute): (request: ApiRequest) => Promise<DevicePrincipal> {
+  return async (request) => {
+    const token = bearerToken(request);
+    if (!token) throw unauthorized('A device credential is required (Authorization: Bearer <device token>).');
+    const presented = parseCredential(token);
+    if (!presented) throw unauthorized(refused);
+    const { tenantId, deviceId, secret } = presented;
+    const [device, tenant] = await Promise.all([
+      readDevice(services.tables, tenantId, deviceId),
+      services.devices.tenants.get(tenantId),
+    ]);
+    if (!device || !device.credentialHash || !secretMatches(device.credentialHash, secret) || !isCheckInStatus(device.status)) {
+      throw unauthorized(refused);
+    }
+    if (!tenant.active) throw new HttpError(403, 'Your organization is not connected to this service.');
+    const limiter = route === 'report' ? services.devices.reportLimiter : services.devices.heartbeatLimiter;
+    const decision = limiter.take(`${tenantId}|${deviceId}`);
+    if (!decision.allowed) {
+      throw new HttpError(429, `Too many ${route === 'report' ? 'threat reports' : 'heartbeats'} from this device; retry later.`, {
+        headers: { 'retry-after': String(decision.retryAfterSeconds) },
+      });
+    }
+    return {
+      tenantId,
+      deviceId,
+      device,
+      credentialHash: device.credentialHash,
+      session: credentialSession(device.credentialHash),
+      tenant,
+    };
+  };
+}

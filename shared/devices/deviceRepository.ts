@@ -1,0 +1,76 @@
+/**
+ * Reading and writing device rows with optimistic concurrency: every write is conditioned on the ETag it read;
+ * a lost race re-reads and applies the change again. The version rule (`withVersionRule`) is applied on every write.
+ */
+import { odata } from '@azure/data-tables';
+import { statusOf } from '../errors.js';
+import { ConcurrencyExhausted } from '../storage/errors.js';
+import type { TableStore } from '../storage/tableStore.js';
+import { deviceFromEntity, deviceToEntity, withVersionRule, type Device } from './device.js';
+
+const maxAttempts = 8;
+
+export async function readDevice(tables: TableStore, tenantId: string, deviceId: string): Promise<Device | undefined> {
+  try {
+    const raw = await tables.table('devices').getEntity(tenantId, deviceId);
+    return deviceFromEntity(raw);
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Replaces the row if its ETag still matches `device.etag`; returns the device with its new ETag. Throws 412 otherwise. */
+export async function replaceDevice(tables: TableStore, device: Device): Promise<Device> {
+  if (!device.etag) throw new Error('replaceDevice needs the ETag the device was read with');
+  const response = await tables.table('devices').updateEntity(deviceToEntity(device), 'Replace', { etag: device.etag });
+  return { ...device, etag: response.etag ?? device.etag };
+}
+
+/** What a change decided: the new row, or no write. */
+export type DeviceChange = Device | undefined;
+
+export interface DeviceWrite {
+  readonly before: Device;
+  readonly after: Device;
+  /** A nudge for `after.version` is due (what Intune or Entra should be told changed). */
+  readonly nudge: boolean;
+}
+
+/**
+ * Applies `change` to the current row and writes it with its ETag, re-reading and retrying when another writer got
+ * there first. `change` returning undefined means nothing to write (the result is then undefined too); `start`
+ * is a row already read (saves the first read). Resolves undefined when the device does not exist.
+ */
+export async function mutateDevice(
+  tables: TableStore,
+  tenantId: string,
+  deviceId: string,
+  change: (current: Device) => DeviceChange,
+  start?: Device,
+): Promise<DeviceWrite | undefined> {
+  let current = start ?? (await readDevice(tables, tenantId, deviceId));
+  for (let attempt = 1; ; attempt += 1) {
+    if (!current) return undefined;
+    const next = change(current);
+    if (!next) return undefined;
+    const { device, nudge } = withVersionRule(current, next);
+    try {
+      const after = await replaceDevice(tables, { ...device, etag: current.etag });
+      return { before: current, after, nudge };
+    } catch (error) {
+      const status = statusOf(error);
+      if (status !== 412 && status !== 404) throw error;
+      if (attempt >= maxAttempts) throw new ConcurrencyExhausted(tables.physicalName('devices'), tenantId, deviceId, attempt);
+      current = await readDevice(tables, tenantId, deviceId);
+    }
+  }
+}
+
+/** Active devices of a tenant whose last check-in is at or before `cutoff` (ISO 8601, compared as text: same format). */
+export async function* silentActiveDevices(tables: TableStore, tenantId: string, cutoff: string): AsyncGenerator<Device> {
+  const entities = tables.table('devices').listEntities({
+    queryOptions: { filter: odata`PartitionKey eq ${tenantId} and status eq 'active' and lastCheckInAt le ${cutoff}` },
+  });
+  for await (const entity of entities) yield deviceFromEntity(entity);
+}

@@ -1,0 +1,52 @@
+/**
+ * Per-process state of the device API: rate limits, the brief tenant cache, the threat-state cache and the
+ * per-device lock. Built once per process with the services (tests build their own to tune the limits).
+ */
+import type { Clock } from '../clock.js';
+import type { TableStore } from '../storage/tableStore.js';
+import { createKeyedMutex, type KeyedMutex } from './keyedMutex.js';
+import { createRateLimiter, type BucketLimit, type RateLimiter } from './rateLimiter.js';
+import { createTenantContextCache, type TenantContextCache } from './tenantContext.js';
+import { createThreatStateCache, type ThreatStateCache } from './threatStore.js';
+
+export interface DeviceLimits {
+  /** Threat reports per device: a burst, then a steady rate. */
+  readonly reports: BucketLimit;
+  /** Heartbeats per device. */
+  readonly heartbeats: BucketLimit;
+}
+
+/**
+ * Defaults: an agent reports when its threat set changes and checks in every `heartbeatFrequencyMinutes`; these
+ * leave ample room for that and stop a runaway or abusive client.
+ */
+export const defaultDeviceLimits: DeviceLimits = {
+  reports: { burst: 30, perSecond: 0.5 },
+  heartbeats: { burst: 10, perSecond: 0.2 },
+};
+
+export interface DeviceRuntime {
+  readonly reportLimiter: RateLimiter;
+  readonly heartbeatLimiter: RateLimiter;
+  readonly tenants: TenantContextCache;
+  readonly threatStates: ThreatStateCache;
+  /** Serialises a device's reports within this process. */
+  readonly lock: KeyedMutex;
+}
+
+export interface DeviceRuntimeOptions {
+  readonly limits?: Partial<DeviceLimits>;
+  /** How long a tenant's settings and policy are reused (ms). */
+  readonly tenantCacheMs?: number;
+}
+
+export function createDeviceRuntime(tables: TableStore, clock: Clock, options: DeviceRuntimeOptions = {}): DeviceRuntime {
+  const limits = { ...defaultDeviceLimits, ...options.limits };
+  return {
+    reportLimiter: createRateLimiter(limits.reports, clock),
+    heartbeatLimiter: createRateLimiter(limits.heartbeats, clock),
+    tenants: createTenantContextCache(tables, clock, options.tenantCacheMs),
+    threatStates: createThreatStateCache(),
+    lock: createKeyedMutex(),
+  };
+}

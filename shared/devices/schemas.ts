@@ -1,0 +1,78 @@
+/** The device API's request and response bodies: one schema each validates requests and describes them in OpenAPI. */
+import { z } from 'zod';
+import { classificationSchema, riskLevelSchema } from '../domain/index.js';
+import { encodeKey } from '../storage/keys.js';
+import { platformSchema } from './device.js';
+
+/** Largest accepted body on device routes. */
+export const deviceMaxBodyBytes = 64 * 1024;
+/** Most threats one report may carry. */
+export const maxThreatsPerReport = 500;
+/** Reports ids remembered per device for replay detection. */
+export const recentReportIdsKept = 32;
+
+const versionText = z.string().trim().min(1).max(64);
+const isoDateTime = z.iso.datetime({ offset: true });
+
+/** Encoded threat ids must leave room in `c|{classification}|{deviceId}|{threatId}` (a key is at most 512 characters). */
+function fitsInKey(value: string): boolean {
+  try {
+    return encodeKey(value).length <= 400;
+  } catch {
+    return false;
+  }
+}
+
+export const activateBodySchema = z
+  .strictObject({
+    intuneDeviceId: z.guid().describe('The Intune managed device id the agent runs on.'),
+    platform: platformSchema,
+    osVersion: versionText.describe('Operating system version.'),
+    appVersion: versionText.describe('Agent app version.'),
+  })
+  .describe('Activates the agent on a device discovered for the signed-in user.');
+
+export const activateResponseSchema = z.object({
+  deviceId: z.string(),
+  deviceToken: z.string().describe('The device credential: send it as `Authorization: Bearer` on the other device routes. Returned once.'),
+  heartbeatIntervalMinutes: z.int(),
+});
+
+export const heartbeatBodySchema = z.strictObject({
+  osVersion: versionText.optional(),
+  appVersion: versionText.optional(),
+});
+
+export const heartbeatResponseSchema = z.object({ heartbeatIntervalMinutes: z.int() });
+
+export const reportedThreatSchema = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .max(256)
+    .refine(fitsInKey, { message: 'is too long once encoded, or not well-formed Unicode' })
+    .describe('The agent\'s stable id of this threat on this device.'),
+  classification: classificationSchema,
+  name: z.string().max(256).optional(),
+  packageName: z.string().max(256).optional(),
+  detectedAt: isoDateTime,
+});
+
+export const threatReportBodySchema = z
+  .strictObject({
+    reportId: z.string().min(1).max(128).describe('Unique per report; a repeated id changes nothing.'),
+    sequence: z.int().min(0).max(2_147_483_647).describe('Increases with every report of this device.'),
+    observedAt: isoDateTime,
+    threats: z
+      .array(reportedThreatSchema)
+      .max(maxThreatsPerReport)
+      .describe('The complete set of threats active on the device now; empty when all clear.'),
+  })
+  .describe('A complete snapshot of the threats active on the device.');
+export type ThreatReportBody = z.output<typeof threatReportBodySchema>;
+
+export const threatReportResponseSchema = z.object({
+  deviceId: z.string(),
+  riskLevel: riskLevelSchema,
+  applied: z.boolean().describe('False when the report was stale (sequence not above the last applied) or a replay.'),
+});

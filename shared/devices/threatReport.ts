@@ -1,0 +1,134 @@
+/**
+ * A threat report: the complete set of threats active on the device now. Applied only if its sequence is above
+ * the last applied one and its report id is new (see threatStore.ts for how concurrent reports are ordered);
+ * then the device's risk is recomputed under the tenant's policy, the device row updated (version rule), the
+ * compliance nudge sent, and newly opened threats queued for the mail timer.
+ */
+import { deviceRiskLevel, threatAlertLevel, type RiskLevel } from '../domain/index.js';
+import { toError } from '../errors.js';
+import { queueAlerts, type PendingAlert } from '../notifications.js';
+import type { Services } from '../services.js';
+import type { DevicePrincipal } from './deviceAuth.js';
+import { mutateDevice } from './deviceRepository.js';
+import { checkedIn, checkInIsFresh, credentialRevoked } from './heartbeat.js';
+import { nudgeAfter } from './nudge.js';
+import type { ThreatReportBody } from './schemas.js';
+import { applyThreatReport, threatStateKey } from './threatStore.js';
+
+export interface ThreatReportResult {
+  readonly deviceId: string;
+  readonly riskLevel: RiskLevel;
+  readonly applied: boolean;
+}
+
+/** The report's observation time, never later than the service's clock (history times come from it). */
+function observedAt(report: ThreatReportBody, now: Date): string {
+  const observed = new Date(report.observedAt);
+  return (observed.getTime() < now.getTime() ? observed : now).toISOString();
+}
+
+export async function receiveThreatReport(
+  services: Services,
+  principal: DevicePrincipal,
+  report: ThreatReportBody,
+): Promise<ThreatReportResult> {
+  const { tenantId, deviceId } = principal;
+  return services.devices.lock(threatStateKey(tenantId, deviceId), async () => {
+    const clockNow = services.clock.now();
+    const now = clockNow.toISOString();
+    const outcome = await applyThreatReport(services.tables, services.devices.threatStates, {
+      tenantId,
+      deviceId,
+      session: principal.session,
+      reportId: report.reportId,
+      sequence: report.sequence,
+      threats: report.threats,
+      observedAt: observedAt(report, clockNow),
+      now,
+    });
+
+    if (!outcome.applied) {
+      // A stale or repeated report changes no threat, sequence or grade; it still shows the agent is alive, so a
+      // disconnected device becomes active (check-ins being coalesced, an active one that checked in moments ago
+      // is not written at all).
+      let refused = true;
+      const write = await mutateDevice(
+        services.tables,
+        tenantId,
+        deviceId,
+        (current) => {
+          const next = checkedIn(current, principal, now);
+          refused = next === undefined;
+          if (!next) return undefined;
+          return next.status === current.status && checkInIsFresh(current, now) ? undefined : next;
+        },
+        principal.device,
+      );
+      if (refused) throw credentialRevoked();
+      await nudgeAfter(services, [write]);
+      return { deviceId, riskLevel: (write?.after ?? principal.device).riskLevel, applied: false };
+    }
+
+    const { policy } = principal.tenant;
+    const riskLevel = deviceRiskLevel(outcome.open, policy);
+    let revoked = true;
+    const write = await mutateDevice(
+      services.tables,
+      tenantId,
+      deviceId,
+      (current) => {
+        const base = checkedIn(current, principal, now);
+        revoked = base === undefined;
+        if (!base) return undefined;
+        // A later report already recorded its result: only the check-in is ours to write.
+        if (current.lastSequence >= outcome.lastSequence) return checkInIsFresh(current, now) && base.status === current.status ? undefined : base;
+        const next = {
+          ...base,
+          lastSequence: outcome.lastSequence,
+          recentReportIds: [...outcome.recentReportIds],
+          lastReportAt: now,
+          hasReport: true,
+          riskLevel,
+          activeThreatCount: outcome.open.length,
+        };
+        // Same grade, same count, same status, checked in moments ago: the `s|` row holds the sequence. The write
+        // is skipped only when no earlier report can still overwrite the row with an older grade: the row records
+        // a sequence from which on every report went through this process (under its per-device lock).
+        const unchanged =
+          current.lastSequence >= outcome.ownSince &&
+          current.hasReport &&
+          current.status === next.status &&
+          current.riskLevel === next.riskLevel &&
+          current.activeThreatCount === next.activeThreatCount;
+        return unchanged && checkInIsFresh(current, now) ? undefined : next;
+      },
+      principal.device,
+    );
+    if (revoked) throw credentialRevoked();
+    const device = write?.after ?? principal.device;
+    await nudgeAfter(services, [write]);
+
+    const alerts: PendingAlert[] = [];
+    for (const threat of outcome.opened) {
+      const level = threatAlertLevel(threat.classification, policy);
+      if (level === null) continue;
+      alerts.push({
+        reason: 'threat',
+        deviceId,
+        deviceName: device.deviceName,
+        userPrincipalName: device.userPrincipalName,
+        classification: threat.classification,
+        threatName: threat.name ?? '',
+        riskLevel: level,
+        at: threat.detectedAt,
+        queuedAt: now,
+      });
+    }
+    try {
+      await queueAlerts(services.tables, tenantId, alerts);
+    } catch (caught) {
+      services.log.error(`Threat alerts for device ${deviceId} of tenant ${tenantId} were not queued: ${toError(caught).message}`);
+    }
+    return { deviceId, riskLevel: write ? write.after.riskLevel : riskLevel, applied: true };
+  });
+}

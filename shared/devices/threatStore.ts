@@ -1,0 +1,405 @@
+/**
+ * A device's threats in the `threats` table (partition = tenant):
+ * - `t|{deviceId}|{threatId}`: one row per threat ever reported, with first-seen, last-seen and resolved-at history;
+ * - `c|{classification}|{deviceId}|{threatId}`: present while the threat is open (the re-grade index);
+ * - `s|{deviceId}`: the device's report sequence (last applied sequence, recent report ids, credential session).
+ *
+ * Ordering: every batch that changes a device's threat rows also updates its `s|` row conditioned on the ETag
+ * read together with the threat rows it was computed from (the `s|` row first, then the threat rows). A batch is
+ * atomic, so a snapshot is only written if nothing was written for the device since it was read, and a batch
+ * only commits with a sequence above the last one committed: threat rows always reflect the highest sequence
+ * applied, whatever the order in which concurrent reports arrive, on any number of instances.
+ *
+ * Fast path: the state a batch leaves behind (rows and the `s|` ETag) is kept per instance, so the next report
+ * of the device needs no read; a stale copy (another instance wrote) fails its ETag and is reloaded.
+ */
+import { odata, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import { z } from 'zod';
+import {
+  applySnapshot,
+  classificationSchema,
+  isOpen,
+  type Classification,
+  type ReportedThreat,
+  type SnapshotResult,
+  type StoredThreat,
+} from '../domain/index.js';
+import { statusOf } from '../errors.js';
+import { ConcurrencyExhausted } from '../storage/errors.js';
+import { encodeKey } from '../storage/keys.js';
+import type { TableStore } from '../storage/tableStore.js';
+import { recentReportIdsKept } from './schemas.js';
+
+export const threatRowKey = (deviceId: string, threatId: string): string => `t|${deviceId}|${encodeKey(threatId)}`;
+export const threatIndexRowKey = (classification: Classification, deviceId: string, threatId: string): string =>
+  `c|${classification}|${deviceId}|${encodeKey(threatId)}`;
+export const sequenceRowKey = (deviceId: string): string => `s|${deviceId}`;
+
+/** Most operations in one entity group transaction. */
+const batchLimit = 100;
+const maxAttempts = 10;
+
+export interface SequenceMarker {
+  /** Undefined while the row does not exist. */
+  readonly etag: string | undefined;
+  readonly lastSequence: number;
+  readonly recentReportIds: readonly string[];
+  /** The credential generation the sequence belongs to (a re-activated agent starts its sequence again). */
+  readonly session: string;
+}
+
+export interface DeviceThreatState {
+  readonly marker: SequenceMarker;
+  /** Every stored threat row of the device, open and resolved. */
+  readonly threats: readonly StoredThreat[];
+  /**
+   * The `s|` row as it was when this state was read from storage: every batch after it was written through this
+   * cache (a batch by anyone else changes the ETag, and the state is then read again).
+   */
+  readonly loaded: { readonly sequence: number; readonly session: string };
+}
+
+const threatEntitySchema = z.object({
+  threatId: z.string(),
+  classification: classificationSchema,
+  name: z.string().optional(),
+  packageName: z.string().optional(),
+  detectedAt: z.string(),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+  resolvedAt: z.string().optional(),
+});
+
+const markerEntitySchema = z.object({
+  etag: z.string(),
+  lastSequence: z.number().int(),
+  recentReportIds: z.string().transform((text) => {
+    const parsed = z.array(z.string()).safeParse(safeJson(text));
+    return parsed.success ? parsed.data : [];
+  }),
+  session: z.string().default(''),
+});
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+const noMarker: SequenceMarker = { etag: undefined, lastSequence: -1, recentReportIds: [], session: '' };
+
+/** Reads the `s|` row, then the threat rows (in that order: the ETag must not be newer than the rows). */
+export async function loadThreatState(tables: TableStore, tenantId: string, deviceId: string): Promise<DeviceThreatState> {
+  const table = tables.table('threats');
+  let marker = noMarker;
+  try {
+    const parsed = markerEntitySchema.safeParse(await table.getEntity(tenantId, sequenceRowKey(deviceId)));
+    if (parsed.success) marker = parsed.data;
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+  }
+  const threats = await listDeviceThreats(tables, tenantId, deviceId);
+  return { marker, threats, loaded: { sequence: marker.lastSequence, session: marker.session } };
+}
+
+/** Every threat row of a device (open and resolved), in RowKey order. */
+export async function listDeviceThreats(tables: TableStore, tenantId: string, deviceId: string): Promise<StoredThreat[]> {
+  const threats: StoredThreat[] = [];
+  const low = `t|${deviceId}|`;
+  const high = `t|${deviceId}}`;
+  const rows = tables.table('threats').listEntities({
+    queryOptions: { filter: odata`PartitionKey eq ${tenantId} and RowKey ge ${low} and RowKey lt ${high}` },
+  });
+  for await (const raw of rows) {
+    const parsed = threatEntitySchema.safeParse(raw);
+    if (!parsed.success) continue;
+    const { name, packageName, resolvedAt, ...rest } = parsed.data;
+    const threat: StoredThreat = { ...rest };
+    if (name !== undefined) threat.name = name;
+    if (packageName !== undefined) threat.packageName = packageName;
+    if (resolvedAt !== undefined) threat.resolvedAt = resolvedAt;
+    threats.push(threat);
+  }
+  return threats;
+}
+
+function threatEntity(tenantId: string, deviceId: string, threat: StoredThreat): TableEntity {
+  const entity: TableEntity<Record<string, unknown>> = {
+    partitionKey: tenantId,
+    rowKey: threatRowKey(deviceId, threat.threatId),
+    deviceId,
+    threatId: threat.threatId,
+    classification: threat.classification,
+    detectedAt: threat.detectedAt,
+    firstSeenAt: threat.firstSeenAt,
+    lastSeenAt: threat.lastSeenAt,
+  };
+  if (threat.name !== undefined) entity.name = threat.name;
+  if (threat.packageName !== undefined) entity.packageName = threat.packageName;
+  if (threat.resolvedAt !== undefined) entity.resolvedAt = threat.resolvedAt;
+  return entity;
+}
+
+function indexEntity(tenantId: string, deviceId: string, threat: StoredThreat): TableEntity {
+  return {
+    partitionKey: tenantId,
+    rowKey: threatIndexRowKey(threat.classification, deviceId, threat.threatId),
+    deviceId,
+    threatId: threat.threatId,
+    classification: threat.classification,
+  };
+}
+
+interface Plan {
+  /** Groups of operations that must commit together (a threat row and its index rows). */
+  readonly groups: TransactionAction[][];
+  /** Index rows to delete one by one (tolerating absence) after the batches, in the fallback mode. */
+  readonly looseDeletes: { partitionKey: string; rowKey: string }[];
+}
+
+function plan(
+  tenantId: string,
+  deviceId: string,
+  before: readonly StoredThreat[],
+  changed: readonly StoredThreat[],
+  deletesInBatch: boolean,
+): Plan {
+  const previous = new Map(before.map((threat) => [threat.threatId, threat]));
+  const groups: TransactionAction[][] = [];
+  const looseDeletes: { partitionKey: string; rowKey: string }[] = [];
+  for (const after of changed) {
+    const prior = previous.get(after.threatId);
+    const group: TransactionAction[] = [['upsert', threatEntity(tenantId, deviceId, after), 'Replace']];
+    const wasIndexed = prior !== undefined && isOpen(prior);
+    const staysSame = wasIndexed && isOpen(after) && prior.classification === after.classification;
+    if (wasIndexed && !staysSame) {
+      const key = { partitionKey: tenantId, rowKey: threatIndexRowKey(prior.classification, deviceId, prior.threatId) };
+      if (deletesInBatch) group.push(['delete', key]);
+      else looseDeletes.push(key);
+    }
+    if (isOpen(after) && !staysSame) group.push(['upsert', indexEntity(tenantId, deviceId, after), 'Replace']);
+    groups.push(group);
+  }
+  return { groups, looseDeletes };
+}
+
+function markerEntity(tenantId: string, deviceId: string, marker: Omit<SequenceMarker, 'etag'>, updatedAt: string): TableEntity {
+  return {
+    partitionKey: tenantId,
+    rowKey: sequenceRowKey(deviceId),
+    deviceId,
+    lastSequence: marker.lastSequence,
+    recentReportIds: JSON.stringify(marker.recentReportIds),
+    session: marker.session,
+    updatedAt,
+  };
+}
+
+export interface ReportInput {
+  readonly tenantId: string;
+  readonly deviceId: string;
+  readonly session: string;
+  readonly reportId: string;
+  readonly sequence: number;
+  readonly threats: readonly ReportedThreat[];
+  /** When the snapshot was observed (history times). */
+  readonly observedAt: string;
+  /** Service time, recorded on the `s|` row. */
+  readonly now: string;
+}
+
+export type ReportOutcome =
+  | { readonly applied: false }
+  | {
+      readonly applied: true;
+      /** Threats open after the report. */
+      readonly open: readonly StoredThreat[];
+      /** Threats that were not open before the report and are now. */
+      readonly opened: readonly StoredThreat[];
+      readonly lastSequence: number;
+      /**
+       * Every batch for the device after this sequence (in this session; -1 for all) went through this process,
+       * whose device writes for them are done: a device row recording at least this sequence cannot be
+       * overwritten by an earlier report's result any more.
+       */
+      readonly ownSince: number;
+      readonly recentReportIds: readonly string[];
+    };
+
+/** The per-instance cache of device threat states (bounded; least recently used dropped first). */
+export interface ThreatStateCache {
+  get(key: string): DeviceThreatState | undefined;
+  set(key: string, state: DeviceThreatState): void;
+  delete(key: string): void;
+}
+
+export function createThreatStateCache(maxEntries = 10_000): ThreatStateCache {
+  const entries = new Map<string, DeviceThreatState>();
+  return {
+    get(key) {
+      const state = entries.get(key);
+      if (state) {
+        entries.delete(key);
+        entries.set(key, state);
+      }
+      return state;
+    },
+    set(key, state) {
+      entries.delete(key);
+      entries.set(key, state);
+      if (entries.size > maxEntries) {
+        const oldest = entries.keys().next().value;
+        if (oldest !== undefined) entries.delete(oldest);
+      }
+    },
+    delete(key) {
+      entries.delete(key);
+    },
+  };
+}
+
+export const threatStateKey = (tenantId: string, deviceId: string): string => `${tenantId}|${deviceId}`;
+
+function isConflict(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 412 || status === 409;
+}
+
+/**
+ * Applies a threat report as the device's complete snapshot, unless its sequence is not above the last applied
+ * one (in this credential session) or its report id was seen: then nothing is written.
+ * Callers serialise calls per device within the process (see `createKeyedMutex`); across processes the ETag of
+ * the `s|` row orders the writes.
+ */
+export async function applyThreatReport(tables: TableStore, cache: ThreatStateCache, input: ReportInput): Promise<ReportOutcome> {
+  const { tenantId, deviceId } = input;
+  const key = threatStateKey(tenantId, deviceId);
+  const table = tables.table('threats');
+  let deletesInBatch = true;
+  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    const state = cache.get(key) ?? (await loadThreatState(tables, tenantId, deviceId));
+    const sameSession = state.marker.session === input.session;
+    const lastSequence = sameSession ? state.marker.lastSequence : -1;
+    const recent = sameSession ? state.marker.recentReportIds : [];
+    const ownSince = state.loaded.session === input.session ? state.loaded.sequence : -1;
+    if (input.sequence <= lastSequence || recent.includes(input.reportId)) {
+      cache.set(key, state);
+      return { applied: false };
+    }
+
+    const snapshot = coalesceLastSeen(state.threats, applySnapshot(state.threats, input.threats, input.observedAt));
+    const { groups, looseDeletes } = plan(tenantId, deviceId, state.threats, snapshot.changed, deletesInBatch);
+    const nextMarker = {
+      lastSequence: input.sequence,
+      recentReportIds: [...recent, input.reportId].slice(-recentReportIdsKept),
+      session: input.session,
+    };
+
+    let etag = state.marker.etag;
+    let committed = 0;
+    try {
+      const batches = chunk(groups, batchLimit - 1);
+      if (batches.length === 0) {
+        // Nothing but the sequence changes: one single-entity write.
+        const marker = markerEntity(tenantId, deviceId, nextMarker, input.now);
+        const response = etag === undefined ? await table.createEntity(marker) : await table.updateEntity(marker, 'Replace', { etag });
+        etag = response.etag;
+        committed = 1;
+      }
+      for (const batch of batches) {
+        const marker = markerEntity(tenantId, deviceId, nextMarker, input.now);
+        const markerAction: TransactionAction = etag === undefined ? ['create', marker] : ['update', marker, 'Replace', { etag }];
+        const response = await table.submitTransaction([markerAction, ...batch]);
+        committed += 1;
+        const markerResponse = response.subResponses.find((sub) => sub.rowKey === marker.rowKey) ?? response.subResponses[0];
+        etag = markerResponse?.etag;
+      }
+    } catch (error) {
+      cache.delete(key);
+      if (committed > 0) {
+        // Part of a very large snapshot was written before another writer took over the device: that writer's
+        // snapshot (computed from the rows as they then were) decides the final state.
+        return { applied: true, ...openAfter(snapshot.threats, snapshot.opened), ...nextMarker, ownSince };
+      }
+      if (isConflict(error)) {
+        await pause(attempt);
+        continue;
+      }
+      if (statusOf(error) === 404 && deletesInBatch) {
+        // An index row that should exist did not: write without in-batch deletes and delete loosely afterwards.
+        deletesInBatch = false;
+        continue;
+      }
+      throw error;
+    }
+
+    for (const row of looseDeletes) {
+      await table.deleteEntity(row.partitionKey, row.rowKey).catch((error: unknown) => {
+        if (statusOf(error) !== 404) throw error;
+      });
+    }
+    cache.set(key, { marker: { etag, ...nextMarker }, threats: snapshot.threats, loaded: state.loaded });
+    return { applied: true, ...openAfter(snapshot.threats, snapshot.opened), ...nextMarker, ownSince };
+  }
+  throw new ConcurrencyExhausted(tables.physicalName('threats'), tenantId, sequenceRowKey(deviceId), maxAttempts);
+}
+
+/**
+ * `lastSeenAt` of a threat still reported is rewritten at most once a minute when nothing else about it changed:
+ * an unchanged snapshot then writes only the `s|` row.
+ */
+export const lastSeenWriteIntervalMs = 60_000;
+
+function onlyLastSeenMoved(before: StoredThreat, after: StoredThreat): boolean {
+  const age = new Date(after.lastSeenAt).getTime() - new Date(before.lastSeenAt).getTime();
+  return (
+    age >= 0 &&
+    age < lastSeenWriteIntervalMs &&
+    before.resolvedAt === undefined &&
+    after.resolvedAt === undefined &&
+    before.classification === after.classification &&
+    before.name === after.name &&
+    before.packageName === after.packageName &&
+    before.detectedAt === after.detectedAt &&
+    before.firstSeenAt === after.firstSeenAt
+  );
+}
+
+function coalesceLastSeen(stored: readonly StoredThreat[], result: SnapshotResult): SnapshotResult {
+  const prior = new Map(stored.map((threat) => [threat.threatId, threat]));
+  const kept = new Set<string>();
+  const threats = result.threats.map((after) => {
+    const before = prior.get(after.threatId);
+    if (before && onlyLastSeenMoved(before, after)) {
+      kept.add(after.threatId);
+      return before;
+    }
+    return after;
+  });
+  return { ...result, threats, changed: result.changed.filter((threat) => !kept.has(threat.threatId)) };
+}
+
+function openAfter(threats: readonly StoredThreat[], opened: readonly StoredThreat[]): { open: StoredThreat[]; opened: StoredThreat[] } {
+  return { open: threats.filter(isOpen), opened: [...opened] };
+}
+
+function chunk<T>(groups: readonly T[][], size: number): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
+  for (const group of groups) {
+    if (current.length + group.length > size) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(...group);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+function pause(attempt: number): Promise<void> {
+  const ms = Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random());
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

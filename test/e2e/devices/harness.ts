@@ -1,0 +1,121 @@
+/**
+ * The device API through the local host: the simulator as Entra ID (user tokens) and Intune, fresh tables on the
+ * run's Azurite, two consented tenants (Contoso with Ann and Ben, Fabrikam with Zed), device rows written
+ * directly (discovery is not what these tests exercise), and every compliance nudge recorded.
+ */
+import { randomUUID } from 'node:crypto';
+import { catalog } from '../../../functions/catalog.js';
+import { startHost, type LocalHost } from '../../../dev/host/server.js';
+import { parseScenario } from '../../../dev/sim/scenario.js';
+import { startSimulator, type Simulator } from '../../../dev/sim/server.js';
+import { createDeviceRuntime, type DeviceLimits } from '../../../shared/devices/runtime.js';
+import type { QueueMessage } from '../../../shared/queue.js';
+import { createServices } from '../../../shared/services.js';
+import type { TableStore } from '../../../shared/storage/index.js';
+import { systemClock } from '../../../shared/clock.js';
+import { createTestTableStore } from '../../support/tables.js';
+import { clientId, id, provisionTenant, quietLog, simConfig, tlsFiles } from '../../integration/enrollment/harness.js';
+
+export { id };
+
+export const relaxedLimits: DeviceLimits = {
+  reports: { burst: 100_000, perSecond: 100_000 },
+  heartbeats: { burst: 100_000, perSecond: 100_000 },
+};
+
+export interface DeviceHarness {
+  readonly contoso: string;
+  readonly fabrikam: string;
+  readonly sim: Simulator;
+  readonly host: LocalHost;
+  readonly tables: TableStore;
+  readonly nudges: QueueMessage[];
+  token(tenantId: string, user: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** How long the host reuses a tenant's settings and policy in these tests (ms). */
+export const tenantCacheMs = 1_000;
+
+export async function startDeviceHarness(options: { limits?: DeviceLimits } = {}): Promise<DeviceHarness> {
+  const contoso = randomUUID();
+  const fabrikam = randomUUID();
+  const user = (name: string, domain: string) => ({ id: id(name), userPrincipalName: `${name}@${domain}`, displayName: name });
+  const sim = await startSimulator({
+      ...tlsFiles(),
+      scenario: parseScenario({
+        app: { clientId },
+        consentedTenants: [contoso, fabrikam],
+        tenants: [
+          { id: contoso, displayName: 'Contoso', users: [user('ann', 'contoso.test'), user('ben', 'contoso.test')] },
+          { id: fabrikam, displayName: 'Fabrikam', users: [user('zed', 'fabrikam.test')] },
+        ],
+      }),
+  });
+  const tables = await createTestTableStore();
+  const now = new Date().toISOString();
+  await provisionTenant(tables, contoso, randomUUID(), now);
+  await provisionTenant(tables, fabrikam, randomUUID(), now);
+  const config = simConfig(sim.url);
+  const nudges: QueueMessage[] = [];
+  const host = await startHost({
+    port: 0,
+    catalog,
+    services: createServices(config, {
+      tables,
+      log: quietLog,
+      queues: () => ({
+        send: (messages) => {
+          nudges.push(...messages);
+          return Promise.resolve();
+        },
+      }),
+      devices: createDeviceRuntime(tables, systemClock, { limits: options.limits ?? relaxedLimits, tenantCacheMs }),
+    }),
+    functionKey: 'test-key',
+    settings: {},
+    timers: false,
+    log: () => undefined,
+  });
+  return {
+    contoso,
+    fabrikam,
+    sim,
+    host,
+    tables,
+    nudges,
+    token: (tenantId, name) => sim.state.mintUserToken({ tenantId, userId: id(name) }),
+    close: async () => {
+      await host.close();
+      await sim.close();
+    },
+  };
+}
+
+export interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  contentType: string;
+  headers: Headers;
+}
+
+export async function post(host: LocalHost, path: string, token: string | undefined, body: unknown, init: { contentType?: string; raw?: string } = {}): Promise<Answer> {
+  const headers: Record<string, string> = { 'content-type': init.contentType ?? 'application/json' };
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(`${host.url}/api/${path}`, { method: 'POST', headers, body: init.raw ?? JSON.stringify(body) });
+  const text = await response.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    parsed = { text };
+  }
+  return { status: response.status, body: parsed, contentType: response.headers.get('content-type') ?? '', headers: response.headers };
+}
+
+export const activation = (deviceId: string, platform: 'ios' | 'android' = 'ios') => ({
+  intuneDeviceId: deviceId,
+  platform,
+  osVersion: '17.5',
+  appVersion: '1.0.0',
+});

@@ -1,0 +1,134 @@
+/**
+ * Threat reports on two "instances" (separate per-process caches, locks and rate limits) sharing the tables:
+ * whatever the order in which 100 shuffled reports land, the device ends with the highest sequence's threats
+ * AND its grade, and a device row written by coalesced check-ins never regresses.
+ */
+import { randomUUID } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../shared/clock.js';
+import { parseConfig } from '../../../shared/config.js';
+import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
+import { issueCredential } from '../../../shared/devices/credential.js';
+import { createDeviceRuntime } from '../../../shared/devices/runtime.js';
+import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
+import { listDeviceThreats } from '../../../shared/devices/threatStore.js';
+import type { ApiRequest } from '../../../shared/http/request.js';
+import { createServices, type Services } from '../../../shared/services.js';
+import type { TableStore } from '../../../shared/storage/index.js';
+import { provisionTenant, quietLog } from '../enrollment/harness.js';
+import { azuriteConnectionString, createTestTableStore } from '../../support/tables.js';
+import { seedDevice, storedDevice } from './deviceRows.js';
+
+let tables: TableStore;
+let tenantId: string;
+let instances: Services[];
+
+const unlimited = { burst: 1e9, perSecond: 1e9 };
+
+beforeEach(async () => {
+  tables = await createTestTableStore();
+  tenantId = randomUUID();
+  await provisionTenant(tables, tenantId, randomUUID(), new Date().toISOString());
+  const config = parseConfig({
+    SENDGRID_API_KEY: 'SG.test',
+    MAIL_FROM: 'mtd@connector.test',
+    CONNECTOR_CLIENT_ID: '33333333-3333-4333-8333-333333333333',
+    CONNECTOR_CLIENT_SECRET: 'secret',
+    AzureWebJobsStorage: azuriteConnectionString(),
+  });
+  // One instance writes device rows slowly, widening the window between its threat batch and its device write.
+  instances = [slowDeviceWrites(tables, 40), tables].map((instanceTables) =>
+    createServices(config, {
+      tables: instanceTables,
+      log: quietLog,
+      queues: () => ({ send: () => Promise.resolve() }),
+      devices: createDeviceRuntime(tables, systemClock, { limits: { reports: unlimited, heartbeats: unlimited } }),
+    }),
+  );
+});
+
+function slowDeviceWrites(store: TableStore, delayMs: number): TableStore {
+  const devices = store.table('devices');
+  const slow = new Proxy(devices, {
+    get(target, property, receiver) {
+      if (property === 'updateEntity') {
+        return async (...args: Parameters<typeof devices.updateEntity>) => {
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          return target.updateEntity(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { ...store, table: (name) => (name === 'devices' ? slow : store.table(name)), stats: store.stats };
+}
+
+function request(token: string): ApiRequest {
+  return {
+    method: 'POST',
+    url: 'https://localhost/api/v1/device/threat-report',
+    headers: new Headers({ authorization: `Bearer ${token}` }),
+    query: new URLSearchParams(),
+    params: {},
+    text: () => Promise.resolve(''),
+  };
+}
+
+async function activeDevice(): Promise<{ deviceId: string; token: string }> {
+  const deviceId = randomUUID();
+  const credential = issueCredential(tenantId, deviceId);
+  await seedDevice(tables, tenantId, { deviceId, userId: randomUUID() });
+  const now = new Date().toISOString();
+  await tables.table('devices').updateEntity(
+    { partitionKey: tenantId, rowKey: deviceId, status: 'active', credentialHash: credential.hash, lastCheckInAt: now, activatedAt: now },
+    'Merge',
+  );
+  return { deviceId, token: credential.token };
+}
+
+/** The grade alternates with each sequence: a late, lower report overwriting a later one's grade shows. */
+const alternating = (sequence: number) => (sequence % 2 ? 'SPY' : 'ADWARE');
+/** Runs of ten sequences share a classification, so consecutive reports leave the grade unchanged. */
+const runsOfTen = (sequence: number) => (['SPY', 'ADWARE', 'PHISHING'] as const)[Math.floor(sequence / 10) % 3] ?? 'SPY';
+const gradeOf = { SPY: 'high', ADWARE: 'low', PHISHING: 'medium' } as const;
+
+async function send(services: Services, token: string, sequence: number, classificationOf: (sequence: number) => keyof typeof gradeOf = runsOfTen) {
+  const principal = await authenticateDevice(services, 'report')(request(token));
+  return receiveThreatReport(services, principal, {
+    reportId: randomUUID(),
+    sequence,
+    observedAt: new Date().toISOString(),
+    threats: [{ id: `s${sequence}`, classification: classificationOf(sequence), detectedAt: '2026-03-01T09:00:00.000Z' }],
+  });
+}
+
+describe('threat reports across instances', () => {
+  it('ends with the highest sequence\'s threats and grade, whatever the arrival order', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const { deviceId, token } = await activeDevice();
+      const highest = 95 + round * 2;
+      const sequences = Array.from({ length: highest }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
+      await Promise.all(sequences.map((sequence, index) => send(instances[index % 2] as Services, token, sequence, alternating)));
+      const open = (await listDeviceThreats(tables, tenantId, deviceId)).filter((t) => t.resolvedAt === undefined);
+      expect(open.map((t) => t.threatId)).toEqual([`s${highest}`]);
+      expect(await storedDevice(tables, tenantId, deviceId)).toMatchObject({
+        riskLevel: gradeOf[alternating(highest)],
+        activeThreatCount: 1,
+        hasReport: true,
+      });
+    }
+  });
+
+  it('skips the device write for an unchanged grade moments after a check-in, and writes it when the grade changes', async () => {
+    const [one] = instances as [Services];
+    const { deviceId, token } = await activeDevice();
+    await send(one, token, 10);
+    const first = await storedDevice(tables, tenantId, deviceId);
+    expect(first).toMatchObject({ riskLevel: 'low', lastSequence: 10 });
+    await send(one, token, 11);
+    expect((await storedDevice(tables, tenantId, deviceId)).etag).toBe(first.etag);
+    await send(one, token, 20);
+    expect(await storedDevice(tables, tenantId, deviceId)).toMatchObject({ riskLevel: 'medium', lastSequence: 20 });
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * The heartbeat-check timer's work with a controlled clock: devices that fall silent for `disconnectedAfterDays`
+ * become disconnected (and are nudged), a check-in brings them back; the connector heartbeat reaches the
+ * simulated Intune, is sent again only when due, and a failure lands in the tenant's health and error report.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { activateDevice } from '../../../shared/devices/activation.js';
+import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
+import { recordHeartbeat } from '../../../shared/devices/heartbeat.js';
+import { runHeartbeatCheck } from '../../../shared/heartbeat/heartbeatCheck.js';
+import type { ApiRequest } from '../../../shared/http/request.js';
+import { createServices, type Services } from '../../../shared/services.js';
+import { getTenant } from '../../../shared/tenants/tenantRepository.js';
+import { id, quietLog, startHarness, type Harness } from '../enrollment/harness.js';
+import { seedDevice, storedDevice } from '../devices/deviceRows.js';
+
+const dayMs = 24 * 60 * 60 * 1000;
+let harness: Harness;
+let services: Services;
+
+beforeEach(async () => {
+  harness = await startHarness({
+    tenant: { displayName: 'Contoso', users: [{ id: id('ann'), userPrincipalName: 'ann@contoso.test', displayName: 'Ann' }] },
+    enrollmentGroups: [],
+  });
+  services = createServices(harness.config, {
+    tables: harness.tables,
+    clock: harness.clock,
+    graph: harness.graph,
+    log: quietLog,
+    queues: () => ({
+      send: (messages) => {
+        harness.sent.push(...messages);
+        return Promise.resolve();
+      },
+    }),
+  });
+});
+
+afterEach(async () => {
+  await harness.close();
+});
+
+function deviceRequest(token: string): ApiRequest {
+  return {
+    method: 'POST',
+    url: 'https://localhost/api/v1/device/heartbeat',
+    headers: new Headers({ authorization: `Bearer ${token}`, 'content-type': 'application/json' }),
+    query: new URLSearchParams(),
+    params: {},
+    text: () => Promise.resolve('{}'),
+  };
+}
+
+describe('disconnect sweep', () => {
+  it('disconnects devices silent for disconnectedAfterDays, nudges them, and a heartbeat reconnects them', async () => {
+    const { tenantId, clock, tables } = harness;
+    const quiet = randomUUID();
+    const chatty = randomUUID();
+    const pending = randomUUID();
+    for (const deviceId of [quiet, chatty, pending]) await seedDevice(tables, tenantId, { deviceId, userId: id('ann') });
+    const quietToken = (await activateDevice(services, { tenantId, userId: id('ann') }, body(quiet))).deviceToken;
+    const chattyToken = (await activateDevice(services, { tenantId, userId: id('ann') }, body(chatty))).deviceToken;
+
+    clock.advance(6 * dayMs);
+    await recordHeartbeat(services, await authenticateDevice(services, 'heartbeat')(deviceRequest(chattyToken)), {});
+    clock.advance(1 * dayMs - 60_000);
+    await runHeartbeatCheck(services);
+    expect((await storedDevice(tables, tenantId, quiet)).status).toBe('active');
+
+    clock.advance(60_000);
+    harness.sent.length = 0;
+    const results = await runHeartbeatCheck(services);
+    expect(results).toMatchObject([{ tenantId, disconnected: 1 }]);
+    const disconnected = await storedDevice(tables, tenantId, quiet);
+    expect(disconnected).toMatchObject({ status: 'disconnected', statusChangedAt: clock.now().toISOString(), syncPending: true });
+    expect(harness.sent.map((m) => m.body)).toEqual([{ tenantId, deviceId: quiet, version: disconnected.version }]);
+    expect((await storedDevice(tables, tenantId, chatty)).status).toBe('active');
+    expect((await storedDevice(tables, tenantId, pending)).status).toBe('pending');
+
+    // Nothing more to do on the next run.
+    harness.sent.length = 0;
+    expect(await runHeartbeatCheck(services)).toMatchObject([{ disconnected: 0 }]);
+    expect(harness.sent).toEqual([]);
+
+    clock.advance(60_000);
+    const principal = await authenticateDevice(services, 'heartbeat')(deviceRequest(quietToken));
+    await recordHeartbeat(services, principal, { appVersion: '2.0.0' });
+    const back = await storedDevice(tables, tenantId, quiet);
+    expect(back).toMatchObject({ status: 'active', lastCheckInAt: clock.now().toISOString(), appVersion: '2.0.0' });
+    expect(back.version).toBe(disconnected.version + 1);
+    expect(harness.sent.map((m) => m.body)).toEqual([{ tenantId, deviceId: quiet, version: back.version }]);
+  });
+
+  it('uses the tenant\'s disconnectedAfterDays', async () => {
+    const { tenantId, clock, tables } = harness;
+    await tables.table('connectorSettings').upsertEntity({
+      partitionKey: tenantId,
+      rowKey: 'settings',
+      settings: JSON.stringify({ disconnectedAfterDays: 1 }),
+    });
+    const deviceId = randomUUID();
+    await seedDevice(tables, tenantId, { deviceId, userId: id('ann') });
+    await activateDevice(services, { tenantId, userId: id('ann') }, body(deviceId));
+    clock.advance(dayMs);
+    expect(await runHeartbeatCheck(services)).toMatchObject([{ disconnected: 1 }]);
+  });
+});
+
+describe('connector heartbeat', () => {
+  it('reaches Intune, is sent again only when due, and records the tenant\'s health', async () => {
+    const { tenantId, clock, sim } = harness;
+    const start = clock.now().toISOString();
+    expect(await runHeartbeatCheck(services)).toMatchObject([{ connectorHeartbeat: 'sent' }]);
+    const [connector] = sim.state.connectors(tenantId);
+    expect(connector).toMatchObject({ partnerState: 'enabled' });
+    expect(new Date(connector?.lastHeartbeatDateTime ?? '').toISOString()).toBe(start);
+    expect(await getTenant(harness.tables, tenantId)).toMatchObject({ lastConnectorHeartbeatAt: start, lastConnectorHeartbeatResult: 'ok' });
+    const writes = () => sim.state.intuneWrites(tenantId).filter((w) => w.kind === 'connector').length;
+    expect(writes()).toBe(1);
+
+    clock.advance(30 * 60_000);
+    expect(await runHeartbeatCheck(services)).toMatchObject([{ connectorHeartbeat: 'not-due' }]);
+    expect(writes()).toBe(1);
+
+    clock.advance(30 * 60_000);
+    expect(await runHeartbeatCheck(services)).toMatchObject([{ connectorHeartbeat: 'sent' }]);
+    expect(writes()).toBe(2);
+    expect(new Date(sim.state.connectors(tenantId)[0]?.lastHeartbeatDateTime ?? '').toISOString()).toBe(clock.now().toISOString());
+  });
+
+  it('records a failure in the tenant\'s health and error report, and tries again on the next run', async () => {
+    const { tenantId, clock, sim, tables } = harness;
+    sim.state.addFault({ method: 'PATCH', path: 'mobileThreatDefenseConnectors', status: 403, count: 1 });
+    expect(await runHeartbeatCheck(services)).toMatchObject([{ connectorHeartbeat: 'failed' }]);
+    expect(await getTenant(tables, tenantId)).toMatchObject({ lastConnectorHeartbeatResult: 'failed', lastErrorKind: 'connector-heartbeat' });
+    const reports: Record<string, unknown>[] = [];
+    for await (const row of tables.table('errorReports').listEntities()) reports.push(row);
+    expect(reports).toMatchObject([{ partitionKey: tenantId, kind: 'connector-heartbeat', count: 1 }]);
+
+    clock.advance(5 * 60_000);
+    expect(await runHeartbeatCheck(services)).toMatchObject([{ connectorHeartbeat: 'sent' }]);
+    expect(await getTenant(tables, tenantId)).toMatchObject({ lastConnectorHeartbeatResult: 'ok' });
+  });
+
+  it('sends nothing for a tenant not enforcing through the Intune partner API', async () => {
+    const { tenantId, sim, tables } = harness;
+    await tables.table('connectorSettings').upsertEntity({
+      partitionKey: tenantId,
+      rowKey: 'settings',
+      settings: JSON.stringify({ enforcement: { intunePartner: false, entraDeviceAttribute: 'extensionAttribute5' } }),
+    });
+    expect(await runHeartbeatCheck(services)).toMatchObject([{ connectorHeartbeat: 'not-enforced' }]);
+    expect(sim.state.intuneWrites(tenantId)).toEqual([]);
+  });
+});
+
+function body(deviceId: string) {
+  return { intuneDeviceId: deviceId, platform: 'ios' as const, osVersion: '17.5', appVersion: '1.0.0' };
+}
