@@ -6,7 +6,7 @@ import type { Services } from '../shared/services.js';
 export const heartbeatCheck =
   (services: Services): TimerFunctionHandler =>
   async (_timer, context) => {
-    const results = await runHeartbeatCheck(services);
+    const results = await runHeartbeatCheck(services, { connectorId: services.config.INTUNE_MTD_CONNECTOR_ID });
     const disconnected = results.reduce((sum, result) => sum + result.disconnected, 0);
     const sent = results.filter((result) => result.connectorHeartbeat === 'sent').length;
     const failed = results.filter((result) => result.connectorHeartbeat === 'failed').length;

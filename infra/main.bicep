@@ -30,6 +30,9 @@ param publicBaseUrl string = ''
 @description('Expected `aud` of console and agent tokens. Empty: the connector client id (what Entra ID puts in v2 access tokens).')
 param apiAudience string = ''
 
+@description('The provider\'s mobileThreatDefenseConnector id in Intune, for the connector heartbeat. Empty: each tenant\'s only connector is used.')
+param intuneMtdConnectorId string = ''
+
 @secure()
 @description('SendGrid API key, stored in Key Vault. Empty: leave the vault secret as it is (set it with az keyvault secret set).')
 param sendGridApiKey string = ''
@@ -263,6 +266,7 @@ module functionApp 'modules/functionApp.bicep' = {
     sendGridSecretUri: '${keyVault.outputs.uri}secrets/${sendGridSecretName}'
     connectorClientId: connectorClientId
     apiAudience: empty(apiAudience) ? connectorClientId : apiAudience
+    intuneMtdConnectorId: intuneMtdConnectorId
     publicBaseUrl: effectivePublicBaseUrl
     mailFrom: mailFrom
     enrollmentSyncSchedule: enrollmentSyncSchedule

@@ -38,6 +38,11 @@ export const configSchema = z
     CONNECTOR_CLIENT_SECRET: optionalString,
     /** Client id of the user-assigned managed identity used as a federated credential (Azure). */
     CONNECTOR_MANAGED_IDENTITY_CLIENT_ID: z.uuid().optional().or(z.literal('').transform(() => undefined)),
+    /**
+     * The provider's mobileThreatDefenseConnector id in Intune (the same in every tenant), for the connector heartbeat.
+     * Unset: each tenant's only connector is used.
+     */
+    INTUNE_MTD_CONNECTOR_ID: optionalString,
     /** Expected `aud` of console and agent tokens; defaults to CONNECTOR_CLIENT_ID. */
     API_AUDIENCE: optionalString,
     /** Public base URL of this service (consent redirect, links in mail). */

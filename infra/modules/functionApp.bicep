@@ -31,6 +31,7 @@ param sendGridSecretUri string
 
 param connectorClientId string
 param apiAudience string
+param intuneMtdConnectorId string
 param publicBaseUrl string
 param mailFrom string
 param enrollmentSyncSchedule string
@@ -65,6 +66,7 @@ var appSettings = {
   CONNECTOR_CLIENT_ID: connectorClientId
   CONNECTOR_MANAGED_IDENTITY_CLIENT_ID: identityClientId
   API_AUDIENCE: apiAudience
+  INTUNE_MTD_CONNECTOR_ID: intuneMtdConnectorId
   PUBLIC_BASE_URL: publicBaseUrl
   // Mail. The key is a Key Vault reference resolved with the identity (keyVaultReferenceIdentity below).
   MAIL_FROM: mailFrom
