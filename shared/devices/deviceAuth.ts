@@ -43,7 +43,7 @@ export function authenticateDevice(services: Services, route: DeviceRoute): (req
     if (!presented) throw unauthorized(refused);
     const { tenantId, deviceId, secret } = presented;
     const [device, tenant] = await Promise.all([
-      readDevice(services.tables, tenantId, deviceId),
+      readDevice(services.tables, tenantId, deviceId, services.devices.parsedDevices),
       services.devices.tenants.get(tenantId),
     ]);
     if (!device || !device.credentialHash || !secretMatches(device.credentialHash, secret) || !isCheckInStatus(device.status)) {

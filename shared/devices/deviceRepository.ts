@@ -10,10 +10,49 @@ import { deviceFromEntity, deviceToEntity, withVersionRule, type Device } from '
 
 const maxAttempts = 8;
 
-export async function readDevice(tables: TableStore, tenantId: string, deviceId: string): Promise<Device | undefined> {
+/**
+ * Parsed device rows by ETag (per process, bounded): a row read again with an unchanged ETag has unchanged content,
+ * so its parse is reused. The row is still read from storage every time; only the parse is saved.
+ */
+export interface ParsedDeviceCache {
+  get(key: string, etag: string): Device | undefined;
+  set(key: string, device: Device): void;
+}
+
+export function createParsedDeviceCache(maxEntries = 10_000): ParsedDeviceCache {
+  const entries = new Map<string, Device>();
+  return {
+    get(key, etag) {
+      const device = entries.get(key);
+      return device !== undefined && device.etag === etag ? device : undefined;
+    },
+    set(key, device) {
+      if (device.etag === undefined) return;
+      entries.delete(key);
+      entries.set(key, device);
+      if (entries.size > maxEntries) {
+        const oldest = entries.keys().next().value;
+        if (oldest !== undefined) entries.delete(oldest);
+      }
+    },
+  };
+}
+
+export async function readDevice(
+  tables: TableStore,
+  tenantId: string,
+  deviceId: string,
+  parsed?: ParsedDeviceCache,
+): Promise<Device | undefined> {
   try {
     const raw = await tables.table('devices').getEntity(tenantId, deviceId);
-    return deviceFromEntity(raw);
+    if (!parsed) return deviceFromEntity(raw);
+    const key = `${tenantId}|${deviceId}`;
+    const known = typeof raw.etag === 'string' ? parsed.get(key, raw.etag) : undefined;
+    if (known) return known;
+    const device = deviceFromEntity(raw);
+    parsed.set(key, device);
+    return device;
   } catch (error) {
     if (statusOf(error) === 404) return undefined;
     throw error;

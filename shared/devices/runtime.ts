@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { TableStore } from '../storage/tableStore.js';
+import { createParsedDeviceCache, type ParsedDeviceCache } from './deviceRepository.js';
 import { createKeyedMutex, type KeyedMutex } from './keyedMutex.js';
 import { createRateLimiter, type BucketLimit, type RateLimiter } from './rateLimiter.js';
 import { createTenantContextCache, type TenantContextCache } from './tenantContext.js';
@@ -32,6 +33,8 @@ export interface DeviceRuntime {
   readonly threatStates: ThreatStateCache;
   /** Serialises a device's reports within this process. */
   readonly lock: KeyedMutex;
+  /** Parsed device rows by ETag, so authenticating an unchanged row does not parse it again. */
+  readonly parsedDevices: ParsedDeviceCache;
 }
 
 export interface DeviceRuntimeOptions {
@@ -48,5 +51,6 @@ export function createDeviceRuntime(tables: TableStore, clock: Clock, options: D
     tenants: createTenantContextCache(tables, clock, options.tenantCacheMs),
     threatStates: createThreatStateCache(),
     lock: createKeyedMutex(),
+    parsedDevices: createParsedDeviceCache(),
   };
 }
