@@ -3,7 +3,7 @@
  * device's current row, so duplicates and reordering are harmless.
  */
 import { z } from 'zod';
-import type { QueueSenders } from '../queue.js';
+import type { QueueMessage, QueueSenders } from '../queue.js';
 
 export const complianceQueueName = 'compliance-updates';
 
@@ -13,11 +13,26 @@ export const nudgeSchema = z.object({
   version: z.number().int().nonnegative(),
   /** Set on a nudge re-sent after a 429, so its message id differs from the original's. */
   attempt: z.number().int().nonnegative().optional(),
+  /**
+   * Set on a nudge re-sent for later without a failure (beyond the write budget, or after a 429's Retry-After):
+   * counts such re-sends, so each has its own message id, and does not count towards dead-lettering.
+   */
+  deferral: z.number().int().nonnegative().optional(),
 });
 export type Nudge = z.infer<typeof nudgeSchema>;
 
 export function nudgeMessageId(nudge: Nudge): string {
-  return nudge.attempt ? `${nudge.deviceId}:${nudge.version}:${nudge.attempt}` : `${nudge.deviceId}:${nudge.version}`;
+  const base = nudge.attempt ? `${nudge.deviceId}:${nudge.version}:${nudge.attempt}` : `${nudge.deviceId}:${nudge.version}`;
+  return nudge.deferral ? `${base}:d${nudge.deferral}` : base;
+}
+
+/** A nudge as a queue message, delivered no earlier than `notBefore` when given. */
+export function nudgeMessage(nudge: Nudge, notBefore?: Date): QueueMessage {
+  return {
+    messageId: nudgeMessageId(nudge),
+    body: nudge,
+    ...(notBefore ? { scheduledEnqueueTimeUtc: notBefore } : {}),
+  };
 }
 
 /** Sends nudges in batches; an empty list sends nothing. */

@@ -1,0 +1,300 @@
+/**
+ * `npm run bench:fanout`: a classification change that re-grades many devices, pushed to the simulated Intune
+ * through the local host (in-process, the same catalog Azure runs), its `compliance-updates` queue and Azurite.
+ *
+ * Workload: DEVICES devices in one tenant (default 100,000), of which AFFECTED (default 10,000) have an open ADWARE
+ * threat (low) and AFFECTED more an open UNSECURED_WIFI threat; Intune already holds every device's state. An
+ * admin raises ADWARE to high through the console API; the bench waits until the simulator holds `highSeverity`
+ * for every re-graded device.
+ *
+ * Prints: time until the simulator holds every write; Intune writes vs devices changed (redundant writes); Graph
+ * requests vs writes/20; 429s received; write-budget use against the limit, per window, while work remains.
+ *
+ * Intune allows 200 writes per 20 s, so 10,000 writes take about 17 minutes. By default the bench tightens the
+ * throttle window to 2 s in both the simulator and the service's write budget (same limit of 200), which keeps
+ * every ratio and runs in under two minutes; `--full` (or WINDOW_SECONDS=20) runs the faithful 20 s window.
+ * Settings (env): DEVICES, AFFECTED, LIMIT (200), WINDOW_SECONDS (2; 20 with --full).
+ *
+ * Azurite looks an entity up by scanning its partition (one tenant is one partition), so seeding and every point
+ * read cost time in proportion to the tenant's row count: 100,000 devices take a long time to seed on a small
+ * machine. The figures that matter here (redundant writes, requests per write, 429s, budget use) do not depend on
+ * the number of untouched devices; DEVICES and AFFECTED scale the run down.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { TransactionAction } from '@azure/data-tables';
+import { catalog } from '../functions/catalog.js';
+import { startHost } from '../dev/host/server.js';
+import { generateScenario } from '../dev/sim/generate.js';
+import { startSimulator } from '../dev/sim/server.js';
+import { ensureLocalCa } from '../dev/sim/tls.js';
+import { systemClock } from '../shared/clock.js';
+import { complianceQueueName } from '../shared/compliance/nudges.js';
+import { createComplianceRuntime } from '../shared/compliance/runtime.js';
+import { parseConfig } from '../shared/config.js';
+import { deviceSchema, deviceToEntity } from '../shared/devices/device.js';
+import { threatIndexRowKey, threatRowKey } from '../shared/devices/threatStore.js';
+import type { Classification } from '../shared/domain/index.js';
+import type { QueueSenders } from '../shared/queue.js';
+import { createServices, type Logger } from '../shared/services.js';
+import { createTableStore, submitInBatches, type TableStore } from '../shared/storage/index.js';
+import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
+import { startAzurite } from '../test/support/azurite.js';
+
+const env = process.env;
+const full = process.argv.includes('--full');
+const deviceCount = Number(env.DEVICES ?? 100_000);
+const affectedCount = Math.min(deviceCount, Number(env.AFFECTED ?? 10_000));
+const limit = Number(env.LIMIT ?? 200);
+const windowSeconds = Number(env.WINDOW_SECONDS ?? (full ? 20 : 2));
+const clientId = '33333333-3333-4333-8333-333333333333';
+const clientSecret = 'bench-client-secret';
+
+const quiet: Logger = { info: () => undefined, warn: (line) => console.warn(line), error: (line) => console.error(line) };
+
+/** Node reads NODE_EXTRA_CA_CERTS at start-up only: unless it names our CA, run this script again with it set. */
+async function ensureTrust(tlsDir: string): Promise<boolean> {
+  const tls = await ensureLocalCa(tlsDir);
+  if (env.NODE_EXTRA_CA_CERTS === tls.caCertFile) return true;
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...env, NODE_EXTRA_CA_CERTS: tls.caCertFile },
+  });
+  process.exitCode = await new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));
+  return false;
+}
+
+/** Writes in transactions of 100, printing progress (Azurite answers parallel transactions on one partition no faster). */
+async function writeAll(tables: TableStore, name: 'devices' | 'threats', actions: TransactionAction[]): Promise<void> {
+  const step = 10_000;
+  for (let start = 0; start < actions.length; start += step) {
+    await submitInBatches(tables.table(name), actions.slice(start, start + step));
+    if (actions.length > step) process.stdout.write(`  ${name}: ${Math.min(actions.length, start + step)}/${actions.length}\r`);
+  }
+}
+
+function threatActions(tenantId: string, deviceId: string, classification: Classification, threatId: string, at: string): TransactionAction[] {
+  const row = { partitionKey: tenantId, deviceId, threatId, classification };
+  return [
+    ['upsert', { ...row, rowKey: threatRowKey(deviceId, threatId), detectedAt: at, firstSeenAt: at, lastSeenAt: at }, 'Replace'],
+    ['upsert', { ...row, rowKey: threatIndexRowKey(classification, deviceId, threatId) }, 'Replace'],
+  ];
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+async function main(): Promise<void> {
+  const tlsDir = resolve(env.BENCH_TLS_DIR ?? '.local/tls');
+  if (!(await ensureTrust(tlsDir))) return;
+  const tls = await ensureLocalCa(tlsDir);
+  const [cert, key] = await Promise.all([readFile(tls.certFile), readFile(tls.keyFile)]);
+  const azurite = await startAzurite({ inMemory: true });
+  const windowMs = windowSeconds * 1000;
+
+  const tenantId = randomUUID();
+  const adminGroupId = randomUUID();
+  const scenario = generateScenario({ tenantId, users: deviceCount, devicesPerUser: 1, clientId, clientSecret });
+  const tenant = scenario.tenants[0];
+  const admin = tenant?.users[0];
+  if (!tenant || !admin) throw new Error('the generated scenario has no tenant');
+  tenant.groups.push({ id: adminGroupId, displayName: 'MTD Admins', description: null, securityEnabled: true, mailEnabled: false, members: [admin.id] });
+  const sim = await startSimulator({ cert, key, scenario });
+  sim.state.setThrottle({ limit, windowSeconds });
+
+  const tables = createTableStore({ connectionString: azurite.connectionString }, { prefix: `F${randomUUID().slice(0, 6)}` });
+  await tables.ensureTables();
+  const at = new Date().toISOString();
+  await createTenant(tables, tenantId, { displayName: 'Bench', fullAccessGroupId: adminGroupId, primaryContactEmail: 'bench@connector.test', status: 'provisioned', createdAt: at });
+  await activateTenant(tables, tenantId, { at });
+
+  console.log(`Fan-out bench: ${deviceCount} devices, ${affectedCount} re-graded (ADWARE low → high), Azurite in memory`);
+  console.log(
+    full || windowSeconds === 20
+      ? `Intune write limit: ${limit} per ${windowSeconds} s (the real window; this takes a while).`
+      : `Intune write limit: ${limit} per ${windowSeconds} s — the throttle window is tightened from 20 s to ${windowSeconds} s in both the simulator and the service's write budget for a fast run (--full for 20 s).`,
+  );
+
+  // Every device active with a report; Intune already told its current state.
+  const seedStarted = performance.now();
+  const deviceActions: TransactionAction[] = [];
+  const threatRows: TransactionAction[] = [];
+  const affected = new Set<string>();
+  const nudgedAt = new Map<string, number>();
+  tenant.managedDevices.forEach((managed, index) => {
+    const deviceId = managed.id.toLowerCase();
+    const adware = index < affectedCount;
+    const wifi = !adware && index < 2 * affectedCount;
+    const riskLevel = adware || wifi ? 'low' : 'none';
+    managed.partnerReportedThreatState = riskLevel === 'low' ? 'lowSeverity' : 'secured';
+    const device = deviceSchema.parse({
+      tenantId,
+      deviceId,
+      intuneDeviceId: deviceId,
+      azureAdDeviceId: managed.azureADDeviceId,
+      deviceName: managed.deviceName,
+      platform: managed.operatingSystem === 'iOS' ? 'ios' : 'android',
+      osVersion: managed.osVersion,
+      userId: managed.userId,
+      status: 'active',
+      statusChangedAt: at,
+      discoveredAt: at,
+      activatedAt: at,
+      lastCheckInAt: at,
+      hasReport: true,
+      riskLevel,
+      activeThreatCount: adware || wifi ? 1 : 0,
+      version: 3,
+      intuneState: riskLevel === 'low' ? 'lowSeverity' : 'secured',
+      intuneVersion: 3,
+      intuneAt: at,
+      intuneResult: 'sent',
+      syncPending: false,
+    });
+    deviceActions.push(['upsert', deviceToEntity(device), 'Replace']);
+    if (adware) {
+      affected.add(deviceId);
+      threatRows.push(...threatActions(tenantId, deviceId, 'ADWARE', `adware-${index}`, at));
+    }
+    if (wifi) threatRows.push(...threatActions(tenantId, deviceId, 'UNSECURED_WIFI', `wifi-${index}`, at));
+  });
+  await writeAll(tables, 'devices', deviceActions);
+  await writeAll(tables, 'threats', threatRows);
+  console.log(`seeded ${deviceActions.length} devices and ${threatRows.length} threat rows in ${seconds(performance.now() - seedStarted)}`);
+
+  const config = parseConfig({
+    ENTRA_AUTHORITY_HOST: sim.url,
+    GRAPH_BASE_URL: sim.url,
+    SENDGRID_API_BASE_URL: sim.url,
+    SENDGRID_API_KEY: 'SG.bench',
+    MAIL_FROM: 'bench@connector.test',
+    CONNECTOR_CLIENT_ID: clientId,
+    CONNECTOR_CLIENT_SECRET: clientSecret,
+    AzureWebJobsStorage: azurite.connectionString,
+  });
+  const compliance = createComplianceRuntime(tables, systemClock, { intuneBudget: { limit, windowMs } });
+  const host = await startHost({
+    port: 0,
+    catalog,
+    services: (queues) => {
+      // Note when each device's first nudge went out: from then on its write is work waiting for the budget.
+      const noting: QueueSenders = (name) => ({
+        send: async (messages) => {
+          const now = Date.now();
+          for (const message of messages) {
+            const deviceId = message.messageId.split(':')[0] ?? '';
+            if (affected.has(deviceId) && !nudgedAt.has(deviceId)) nudgedAt.set(deviceId, now);
+          }
+          await queues(name).send(messages);
+        },
+      });
+      return createServices(config, { tables, log: quiet, queues: noting, compliance });
+    },
+    functionKey: 'bench',
+    settings: {},
+    timers: false,
+    log: () => undefined,
+  });
+  const token = await sim.state.mintUserToken({ tenantId, userId: admin.id });
+  sim.state.resetStats();
+  const writesBefore = sim.state.writes.length;
+
+  // The change, through the console API.
+  const started = performance.now();
+  const startedAt = Date.now();
+  const response = await fetch(`${host.url}/api/v1/console/threat-classifications/ADWARE`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ riskLevel: 'high' }),
+    signal: AbortSignal.timeout(600_000),
+  });
+  const answer = (await response.json()) as { devicesChanged?: number };
+  const regradeMs = performance.now() - started;
+  if (response.status !== 200) throw new Error(`the change answered ${response.status}: ${JSON.stringify(answer)}`);
+  console.log(`re-grade: ${answer.devicesChanged ?? 0} devices changed risk level, answered in ${seconds(regradeMs)}`);
+
+  // Wait until the simulator holds highSeverity for every re-graded device.
+  const holds = new Set<string>();
+  let scanned = writesBefore;
+  let lastProgress = Date.now();
+  const deadline = Date.now() + Math.max(600_000, (affectedCount / limit) * windowMs * 3);
+  for (;;) {
+    const writes = sim.state.writes;
+    for (; scanned < writes.length; scanned += 1) {
+      const write = writes[scanned];
+      if (write?.kind === 'managedDevice' && write.body.partnerReportedThreatState === 'highSeverity' && affected.has(write.targetId)) {
+        holds.add(write.targetId);
+        lastProgress = Date.now();
+      }
+    }
+    if (holds.size >= affected.size) break;
+    if (Date.now() > deadline || Date.now() - lastProgress > Math.max(120_000, windowMs * 6)) {
+      console.log(`gave up waiting: ${holds.size} of ${affected.size} devices written`);
+      break;
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  const doneMs = performance.now() - started;
+  // Let anything still queued settle, so late redundant writes would be counted too.
+  await new Promise((done) => setTimeout(done, Math.max(2_000, windowMs)));
+  const queue = host.queues.get(complianceQueueName);
+  const counts = queue?.counts();
+  await host.close();
+  await sim.close();
+  await azurite.stop();
+
+  const writes = sim.state.writes.slice(writesBefore).filter((write) => write.kind === 'managedDevice');
+  const distinct = new Set(writes.map((write) => write.targetId)).size;
+  const stats = sim.state.stats();
+  const batches = stats.byRoute['POST /{v}/$batch'];
+  const batchRequests = batches ? Object.values(batches).reduce((sum, n) => sum + n, 0) : 0;
+  const throttled = Object.values(stats.byRoute).reduce((sum, byStatus) => sum + (byStatus['429'] ?? 0), 0);
+
+  // Budget use per window, from the first write to the last (full windows only). A window counts as "work remains"
+  // when, at its start, at least a window's worth of re-graded devices had been nudged and not yet written.
+  const times = writes.map((write) => Date.parse(write.at)).sort((a, b) => a - b);
+  const nudgeTimes = [...nudgedAt.values()].sort((a, b) => a - b);
+  const countUpTo = (sorted: number[], at: number): number => sorted.filter((time) => time < at).length;
+  const first = times[0] ?? startedAt;
+  const last = times.at(-1) ?? startedAt;
+  const perWindow: number[] = [];
+  const busyWindows: number[] = [];
+  for (let from = first; from + windowMs <= last; from += windowMs) {
+    const count = times.filter((time) => time >= from && time < from + windowMs).length;
+    perWindow.push(count);
+    if (countUpTo(nudgeTimes, from) - countUpTo(times, from) >= limit) busyWindows.push(count);
+  }
+  const busyMean = busyWindows.length > 0 ? busyWindows.reduce((sum, n) => sum + n, 0) / busyWindows.length : 0;
+  let peak = 0;
+  for (let i = 0, j = 0; i < times.length; i += 1) {
+    while ((times[j] ?? Infinity) <= (times[i] ?? 0) - windowMs) j += 1;
+    peak = Math.max(peak, i - j + 1);
+  }
+  const mean = perWindow.length > 0 ? perWindow.reduce((sum, n) => sum + n, 0) / perWindow.length : 0;
+
+  console.log('');
+  console.log(`time until the simulator held every write: ${seconds(doneMs)} (${holds.size}/${affected.size} devices; the re-grade itself ${seconds(regradeMs)})`);
+  console.log(`Intune writes: ${writes.length} for ${affected.size} devices changed (${distinct} distinct) → redundant writes: ${writes.length - distinct}`);
+  console.log(
+    `Graph requests: ${batchRequests} $batch vs writes/20 = ${(writes.length / 20).toFixed(0)} → ${((batchRequests / Math.max(1, writes.length / 20) - 1) * 100).toFixed(1)}% over (target ≤ 10%)`,
+  );
+  console.log(`429 responses received: ${throttled} (simulator throttled ${stats.throttled}, faults injected ${stats.faultsInjected})`);
+  console.log(
+    `write-budget use while work remains: ${busyMean.toFixed(0)} writes per ${windowSeconds} s window over ${busyWindows.length} windows with ` +
+      `a backlog of ≥ ${limit} → ${((busyMean / limit) * 100).toFixed(1)}% of ${limit} (target ≥ 90%; min ${Math.min(...busyWindows, limit)})`,
+  );
+  console.log(
+    `  all windows from first to last write: ${mean.toFixed(0)} on average over ${perWindow.length} (${((mean / limit) * 100).toFixed(1)}%; ` +
+      `max ${Math.max(...perWindow, 0)}); peak in any sliding ${windowSeconds} s window ${peak}/${limit}`,
+  );
+  console.log(`  writes per window: ${perWindow.join(' ')}`);
+  console.log(`queue afterwards: ${JSON.stringify(counts)}; $batch requests by the service: ${compliance.batchStats.batches} carrying ${compliance.batchStats.requests}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

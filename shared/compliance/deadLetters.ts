@@ -1,0 +1,50 @@
+/**
+ * A nudge that could not be pushed after every allowed delivery: recorded in `deadLetters` (`{deviceId}|{version}`),
+ * counted in the tenant's error report (kind `dead-letter`), and marked on the device (`deadLetteredVersion`) so the
+ * console shows it out of sync. The reconcile timer leaves a dead-lettered version alone; the device's next change
+ * (a new version) is pushed again.
+ */
+import type { Clock } from '../clock.js';
+import { mutateDevice } from '../devices/deviceRepository.js';
+import { recordError } from '../errorReports.js';
+import { redact } from '../errorReports.js';
+import { toError } from '../errors.js';
+import type { Logger } from '../services.js';
+import type { TableStore } from '../storage/index.js';
+import type { Nudge } from './nudges.js';
+
+export const deadLetterRowKey = (deviceId: string, version: number): string => `${deviceId}|${version}`;
+
+export async function recordDeadLetter(
+  deps: { tables: TableStore; clock: Clock; log: Logger },
+  nudge: Nudge,
+  details: { reason: string; deliveryCount: number },
+): Promise<void> {
+  const at = deps.clock.now().toISOString();
+  const reason = redact(details.reason);
+  try {
+    await deps.tables.table('deadLetters').upsertEntity(
+      {
+        partitionKey: nudge.tenantId,
+        rowKey: deadLetterRowKey(nudge.deviceId, nudge.version),
+        deviceId: nudge.deviceId,
+        version: nudge.version,
+        reason,
+        at,
+        deliveryCount: details.deliveryCount,
+      },
+      'Replace',
+    );
+    await mutateDevice(deps.tables, nudge.tenantId, nudge.deviceId, (current) =>
+      current.version === nudge.version && current.deadLetteredVersion !== nudge.version
+        ? { ...current, deadLetteredVersion: nudge.version }
+        : undefined,
+    );
+  } catch (caught) {
+    deps.log.error(`Could not record the dead letter of device ${nudge.deviceId}: ${toError(caught).message}`);
+  }
+  await recordError(deps, nudge.tenantId, {
+    kind: 'dead-letter',
+    message: `Device ${nudge.deviceId} (version ${nudge.version}) could not be updated in Intune/Entra ID after ${details.deliveryCount} attempts: ${reason}`,
+  });
+}

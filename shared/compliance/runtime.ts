@@ -1,0 +1,36 @@
+/**
+ * Per-process pieces of the compliance push: the Intune write budget (its state lives in storage, shared by every
+ * instance; its limit and window are settings), the delay before a failed device is tried again, and counters of
+ * the Graph `$batch` requests sent.
+ */
+import type { Clock } from '../clock.js';
+import type { TableStore } from '../storage/index.js';
+import type { BatchStats } from './graphBatch.js';
+import { createWriteBudget, defaultIntuneWriteBudget, type WriteBudget, type WriteBudgetSettings } from './writeBudget.js';
+
+export interface ComplianceRuntime {
+  readonly intuneBudget: WriteBudget;
+  readonly batchStats: BatchStats;
+  /** Delay before a device that failed is tried again (by attempt). */
+  readonly retryDelayMs?: (attempt: number) => number;
+  /** How long a tenant's connector settings are reused (ms). */
+  readonly settingsCacheMs?: number;
+}
+
+export interface ComplianceRuntimeOptions {
+  /** Default 200 writes per 20 s. */
+  readonly intuneBudget?: WriteBudgetSettings;
+  /** Default 2^attempt seconds, at most 5 minutes. */
+  readonly retryDelayMs?: (attempt: number) => number;
+  /** Default 5 s. */
+  readonly settingsCacheMs?: number;
+}
+
+export function createComplianceRuntime(tables: TableStore, clock: Clock, options: ComplianceRuntimeOptions = {}): ComplianceRuntime {
+  return {
+    intuneBudget: createWriteBudget({ tables, clock }, options.intuneBudget ?? defaultIntuneWriteBudget),
+    batchStats: { batches: 0, requests: 0 },
+    ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
+    ...(options.settingsCacheMs !== undefined ? { settingsCacheMs: options.settingsCacheMs } : {}),
+  };
+}

@@ -1,0 +1,265 @@
+/**
+ * The compliance fan-out through the local host: the simulator as Entra ID, Graph and Intune, fresh tables on the
+ * run's Azurite, one consented tenant whose users own Intune managed devices (each with its Entra device object),
+ * the host's own `compliance-updates` queue feeding the real queue function, and Graph retries kept short.
+ */
+import { randomUUID } from 'node:crypto';
+import { catalog } from '../../../functions/catalog.js';
+import { startHost, type LocalHost } from '../../../dev/host/server.js';
+import type { LocalQueue } from '../../../dev/host/queue.js';
+import { parseScenario } from '../../../dev/sim/scenario.js';
+import { startSimulator, type Simulator } from '../../../dev/sim/server.js';
+import { systemClock } from '../../../shared/clock.js';
+import { complianceQueueName, sendNudges, type Nudge } from '../../../shared/compliance/nudges.js';
+import { createComplianceRuntime, type ComplianceRuntimeOptions } from '../../../shared/compliance/runtime.js';
+import { deviceSchema, deviceToEntity, type Device } from '../../../shared/devices/device.js';
+import { mutateDevice, readDevice } from '../../../shared/devices/deviceRepository.js';
+import { createDeviceRuntime } from '../../../shared/devices/runtime.js';
+import { defaultConnectorSettings, type ConnectorSettings } from '../../../shared/domain/index.js';
+import { createGraphAccess } from '../../../shared/graph/index.js';
+import { createServices, type Services } from '../../../shared/services.js';
+import type { TableStore } from '../../../shared/storage/index.js';
+import { createTestTableStore } from '../../support/tables.js';
+import { clientId, id, provisionTenant, quietLog, simConfig, tlsFiles } from '../../integration/enrollment/harness.js';
+import { relaxedLimits } from '../devices/harness.js';
+
+export { id };
+
+export interface PhoneSpec {
+  /** Intune managed device id (= our device id). */
+  readonly deviceId: string;
+  /** The Entra device's `deviceId`. */
+  readonly azureAdDeviceId: string;
+  /** The Entra device object's `id`. */
+  readonly entraObjectId: string;
+  readonly user: string;
+}
+
+export interface ComplianceHarness {
+  readonly tenantId: string;
+  readonly adminGroupId: string;
+  readonly sim: Simulator;
+  readonly host: LocalHost;
+  readonly tables: TableStore;
+  readonly services: Services;
+  readonly queue: LocalQueue;
+  readonly phones: PhoneSpec[];
+  /** A user token for `user` (Ann and Ben own phones; Admin is in the full-access group). */
+  token(user: string): Promise<string>;
+  /** Writes the tenant's connector settings row. */
+  setSettings(change: (settings: ConnectorSettings) => ConnectorSettings): Promise<void>;
+  /** Writes a device row for a phone, as discovery or the agent API would have left it. */
+  seed(phone: PhoneSpec, fields?: Partial<Device>): Promise<Device>;
+  /** Changes a device row with the version rule and nudges it, as the other capabilities do. */
+  change(deviceId: string, fields: Partial<Device>, options?: { nudge?: boolean }): Promise<Device>;
+  device(deviceId: string): Promise<Device>;
+  intuneState(deviceId: string): string;
+  entraAttribute(phone: PhoneSpec, attribute: string): string | null | undefined;
+  intuneWrites(deviceId?: string): number;
+  entraWrites(objectId?: string): number;
+  nudge(nudges: readonly Nudge[]): Promise<void>;
+  /** Waits until every message that can be delivered now was processed. */
+  drain(): Promise<void>;
+  /** Polls until `check` is true (or fails after `timeoutMs`). */
+  until(check: () => boolean | Promise<boolean>, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startComplianceHarness(
+  options: { phones?: number; compliance?: ComplianceRuntimeOptions; settings?: Partial<ConnectorSettings> } = {},
+): Promise<ComplianceHarness> {
+  const tenantId = randomUUID();
+  const adminGroupId = randomUUID();
+  const count = options.phones ?? 4;
+  const phones: PhoneSpec[] = Array.from({ length: count }, (_unused, index) => ({
+    deviceId: randomUUID(),
+    azureAdDeviceId: randomUUID(),
+    entraObjectId: randomUUID(),
+    user: index % 2 === 0 ? 'ann' : 'ben',
+  }));
+  const user = (name: string) => ({ id: id(name), userPrincipalName: `${name}@contoso.test`, displayName: name });
+  const sim = await startSimulator({
+    ...tlsFiles(),
+    scenario: parseScenario({
+      app: { clientId },
+      consentedTenants: [tenantId],
+      tenants: [
+        {
+          id: tenantId,
+          displayName: 'Contoso',
+          users: [user('ann'), user('ben'), user('admin')],
+          groups: [{ id: adminGroupId, displayName: 'MTD Admins', members: [id('admin')] }],
+          managedDevices: phones.map((phone, index) => ({
+            id: phone.deviceId,
+            userId: id(phone.user),
+            deviceName: `phone-${index}`,
+            operatingSystem: 'iOS',
+            osVersion: '17.5',
+            azureADDeviceId: phone.azureAdDeviceId,
+            entraObjectId: phone.entraObjectId,
+          })),
+        },
+      ],
+    }),
+  });
+  const tables = await createTestTableStore();
+  await provisionTenant(tables, tenantId, adminGroupId, new Date().toISOString());
+  const config = simConfig(sim.url);
+  let services: Services | undefined;
+  const host = await startHost({
+    port: 0,
+    catalog,
+    services: (queues) => {
+      services = createServices(config, {
+        tables,
+        log: quietLog,
+        queues,
+        graph: createGraphAccess(config, { retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 2 } }),
+        devices: createDeviceRuntime(tables, systemClock, { limits: relaxedLimits, tenantCacheMs: 0 }),
+        compliance: createComplianceRuntime(tables, systemClock, { retryDelayMs: () => 50, settingsCacheMs: 0, ...options.compliance }),
+      });
+      return services;
+    },
+    functionKey: 'test-key',
+    settings: {},
+    timers: false,
+    queue: { retryDelayMs: () => 20 },
+    log: () => undefined,
+  });
+  const queue = host.queues.get(complianceQueueName);
+  if (!queue || !services) throw new Error('the host has no compliance queue');
+  const built = services;
+
+  const writeSettings = async (settings: ConnectorSettings): Promise<void> => {
+    await tables.table('connectorSettings').upsertEntity(
+      { partitionKey: tenantId, rowKey: 'settings', settings: JSON.stringify(settings), updatedAt: new Date().toISOString(), updatedBy: 'test' },
+      'Replace',
+    );
+  };
+  let settings: ConnectorSettings = {
+    ...structuredClone(defaultConnectorSettings),
+    ...options.settings,
+    enforcement: { intunePartner: true, entraDeviceAttribute: 'extensionAttribute5', ...options.settings?.enforcement },
+  };
+  await writeSettings(settings);
+
+  const device = async (deviceId: string): Promise<Device> => {
+    const found = await readDevice(tables, tenantId, deviceId);
+    if (!found) throw new Error(`device ${deviceId} not found`);
+    return found;
+  };
+
+  const harness: ComplianceHarness = {
+    tenantId,
+    adminGroupId,
+    sim,
+    host,
+    tables,
+    services: built,
+    queue,
+    phones,
+    token: (name) => sim.state.mintUserToken({ tenantId, userId: id(name) }),
+    setSettings: async (change) => {
+      settings = change(structuredClone(settings));
+      await writeSettings(settings);
+    },
+    seed: async (phone, fields = {}) => {
+      const at = new Date().toISOString();
+      const row = deviceSchema.parse({
+        tenantId,
+        deviceId: phone.deviceId,
+        intuneDeviceId: phone.deviceId,
+        azureAdDeviceId: phone.azureAdDeviceId,
+        deviceName: 'phone',
+        platform: 'ios',
+        osVersion: '17.5',
+        userId: id(phone.user),
+        userPrincipalName: `${phone.user}@contoso.test`,
+        status: 'pending',
+        statusChangedAt: at,
+        discoveredAt: at,
+        ...fields,
+      });
+      await tables.table('devices').upsertEntity(deviceToEntity(row), 'Replace');
+      return device(phone.deviceId);
+    },
+    change: async (deviceId, fields, changeOptions = {}) => {
+      const write = await mutateDevice(tables, tenantId, deviceId, (current) => ({ ...current, ...fields }));
+      if (!write) throw new Error(`device ${deviceId} not found`);
+      if (write.nudge && changeOptions.nudge !== false) {
+        await sendNudges(built.queues, [{ tenantId, deviceId, version: write.after.version }]);
+      }
+      return write.after;
+    },
+    device,
+    intuneState: (deviceId) =>
+      sim.state.intuneDevices(tenantId).find((managed) => managed.id === deviceId)?.partnerReportedThreatState ?? 'missing',
+    entraAttribute: (phone, attribute) => {
+      const found = sim.state.entraDevices(tenantId).find((entra) => entra.id === phone.entraObjectId);
+      return found?.extensionAttributes[attribute];
+    },
+    intuneWrites: (deviceId) =>
+      sim.state.intuneWrites(tenantId).filter((write) => write.kind === 'managedDevice' && (!deviceId || write.targetId === deviceId)).length,
+    entraWrites: (objectId) => sim.state.entraWrites(tenantId).filter((write) => !objectId || write.targetId === objectId).length,
+    nudge: (nudges) => sendNudges(built.queues, nudges),
+    drain: () => queue.drain({ timeoutMs: 20_000 }),
+    until: async (check, timeoutMs = 20_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (await check()) return;
+        if (Date.now() > deadline) throw new Error('condition not met in time');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
+    close: async () => {
+      await host.close();
+      await sim.close();
+    },
+  };
+  return harness;
+}
+
+export interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export async function call(host: LocalHost, method: string, path: string, token: string | undefined, body?: unknown): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(`${host.url}/api/${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const text = await response.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    parsed = { text };
+  }
+  return { status: response.status, body: parsed };
+}
+
+let reportSequence = 0;
+
+/** A threat report body: the complete set of threats open now. */
+export function report(threats: { id: string; classification: string }[]): Record<string, unknown> {
+  reportSequence += 1;
+  return {
+    reportId: randomUUID(),
+    sequence: reportSequence,
+    observedAt: new Date().toISOString(),
+    threats: threats.map((threat) => ({ ...threat, detectedAt: '2026-03-01T09:00:00Z' })),
+  };
+}
+
+/** Activates the phone's agent through the API and returns its device credential. */
+export async function activate(h: ComplianceHarness, phone: PhoneSpec): Promise<string> {
+  const answer = await call(h.host, 'POST', 'v1/device/activate', await h.token(phone.user), {
+    intuneDeviceId: phone.deviceId,
+    platform: 'ios',
+    osVersion: '17.5',
+    appVersion: '1.0.0',
+  });
+  if (answer.status !== 200) throw new Error(`activation answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return String(answer.body.deviceToken);
+}
