@@ -32,6 +32,7 @@ import { complianceQueueName, nudgeMessage, type Nudge } from './nudges.js';
 import { planPush, recordOutcome, type PushOutcome, type PushPlan, type TargetOutcome } from './plan.js';
 import { RoundRobinLimiter } from './roundRobin.js';
 import type { WriteBudget } from './writeBudget.js';
+import { mapLimit } from '../mapLimit.js';
 
 /** Deliveries (or attempts) after which a nudge is dead-lettered, as Service Bus's max delivery count. */
 export const maxDeliveries = 10;
@@ -169,20 +170,6 @@ export function coalesce(deliveries: readonly Delivery[]): Map<string, Map<strin
     });
   }
   return byTenant;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, () => worker()));
-  return results;
 }
 
 const entraLookupSchema = z.object({ value: z.array(z.object({ id: z.string() })) });

@@ -33,6 +33,7 @@ import { statusOf, toError } from '../errors.js';
 import { queueAlerts, type PendingAlert } from '../notifications.js';
 import type { Services } from '../services.js';
 import { ConcurrencyExhausted, type TableStore } from '../storage/index.js';
+import { mapLimit } from '../mapLimit.js';
 
 export const classificationItemSchema = z.object({
   classification: classificationSchema,
@@ -151,20 +152,6 @@ async function regradeOne(tables: TableStore, tenantId: string, deviceId: string
   if (!device) return undefined;
   const open = (await listDeviceThreats(tables, tenantId, deviceId)).filter(isOpen);
   return { device, open, from: device.riskLevel, to: deviceRiskLevel(open, policy) };
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, () => worker()));
-  return results;
 }
 
 /** Which classifications change level between two policies. */
