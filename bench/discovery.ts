@@ -1,0 +1,249 @@
+/**
+ * Discovery at scale: `npm run bench:discovery [-- 1000 10000 100000]`.
+ *
+ * For each size, a generated tenant (users with 1.5 iOS/Android devices each, one enrollment group holding every
+ * user, half of them through a nested group) is served by the simulator in this process over HTTPS, with tables on
+ * an in-memory Azurite. Two runs: the first discovers every device, the second finds nothing changed. Prints Graph
+ * requests, the pages that must be read, table transactions, wall time, peak memory and the ratio of Graph requests
+ * to one call per user. Figures only: nothing passes or fails on time.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { generateScenario } from '../dev/sim/generate.js';
+import { startSimulator } from '../dev/sim/server.js';
+import { ensureLocalCa } from '../dev/sim/tls.js';
+import { parseConfig } from '../shared/config.js';
+import { syncTenant, type SyncOutcome } from '../shared/enrollment/sync.js';
+import { createGraphAccess } from '../shared/graph/index.js';
+import type { QueueSenders } from '../shared/queue.js';
+import { systemClock } from '../shared/clock.js';
+import { createTableStore, encodeKey } from '../shared/storage/index.js';
+import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
+import { startAzurite } from '../test/support/azurite.js';
+
+/** `1000 10000` run in full; `--dry=100000` reads and plans only (see the note printed at the end). */
+function parseArgs(args: readonly string[]): { size: number; dry: boolean }[] {
+  const runs: { size: number; dry: boolean }[] = [];
+  for (const arg of args) {
+    const dry = arg.startsWith('--dry=');
+    for (const part of (dry ? arg.slice('--dry='.length) : arg).split(',')) {
+      const size = Number(part);
+      if (Number.isInteger(size) && size > 0) runs.push({ size, dry });
+    }
+  }
+  return runs.length > 0
+    ? runs
+    : [
+        { size: 1_000, dry: false },
+        { size: 10_000, dry: false },
+        { size: 100_000, dry: true },
+      ];
+}
+const runs = parseArgs(process.argv.slice(2));
+const devicesPerUser = 1.5;
+const groupName = 'MTD-All';
+const clientId = '33333333-3333-4333-8333-333333333333';
+const clientSecret = 'bench-client-secret';
+
+/** Node reads NODE_EXTRA_CA_CERTS at start-up only: unless it names our CA, run this script again with it set. */
+async function ensureTrust(tlsDir: string): Promise<boolean> {
+  const tls = await ensureLocalCa(tlsDir);
+  if (process.env.NODE_EXTRA_CA_CERTS === tls.caCertFile) return true;
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.caCertFile },
+  });
+  const code = await new Promise<number>((done) => child.on('exit', (exitCode) => done(exitCode ?? 1)));
+  process.exitCode = code;
+  return false;
+}
+
+interface Peak {
+  rss: number;
+  heap: number;
+}
+
+function watchMemory(): { stop(): Peak } {
+  const peak: Peak = { rss: 0, heap: 0 };
+  const sample = (): void => {
+    const usage = process.memoryUsage();
+    peak.rss = Math.max(peak.rss, usage.rss);
+    peak.heap = Math.max(peak.heap, usage.heapUsed);
+  };
+  sample();
+  const timer = setInterval(sample, 25);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return peak;
+    },
+  };
+}
+
+/**
+ * CPU seconds Azurite (its own process) has used, found by its `--tablePort` argument in /proc (Linux); undefined
+ * elsewhere. Lets the figures tell the connector's work from the storage emulator's.
+ */
+function azuriteCpuSeconds(port: number): number | undefined {
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let args: string[];
+      try {
+        args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      } catch {
+        continue;
+      }
+      const at = args.indexOf('--tablePort');
+      if (at < 0 || args[at + 1] !== String(port)) continue;
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the command name.
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+const pad = (text: string | number, width: number): string => String(text).padStart(width);
+
+async function main(): Promise<void> {
+  const tlsDir = resolve(process.env.BENCH_TLS_DIR ?? '.local/tls');
+  if (!(await ensureTrust(tlsDir))) return;
+  const tls = await ensureLocalCa(tlsDir);
+  const [cert, key] = await Promise.all([readFile(tls.certFile), readFile(tls.keyFile)]);
+  const azurite = await startAzurite({ inMemory: true });
+  const queues: QueueSenders = () => ({ send: () => Promise.resolve() });
+  const log = { info: () => undefined, warn: (m: string) => console.warn(m), error: (m: string) => console.error(m) };
+
+  console.log(`Discovery bench: ${devicesPerUser} devices per user, one enrollment group (half nested), Azurite in memory\n`);
+  console.log(
+    [
+      pad('users', 7),
+      pad('run', 10),
+      pad('devices', 8),
+      pad('written', 8),
+      pad('graph req', 10),
+      pad('pages', 6),
+      pad('req/pages', 10),
+      pad('req/user', 9),
+      pad('table tx', 9),
+      pad('write tx', 9),
+      pad('wall', 8),
+      pad('cpu', 7),
+      pad('azurite cpu', 12),
+      pad('peak RSS', 9),
+      pad('peak heap', 10),
+      pad('read/plan/write', 18),
+    ].join(' '),
+  );
+
+  try {
+    for (const { size: users, dry } of runs) {
+      const tenantId = randomUUID();
+      const scenario = generateScenario({ tenantId, users, devicesPerUser, clientId, clientSecret });
+      const sim = await startSimulator({ cert, key, scenario });
+      const config = parseConfig({
+        ENTRA_AUTHORITY_HOST: sim.url,
+        GRAPH_BASE_URL: sim.url,
+        SENDGRID_API_KEY: 'SG.bench',
+        MAIL_FROM: 'bench@connector.test',
+        CONNECTOR_CLIENT_ID: clientId,
+        CONNECTOR_CLIENT_SECRET: clientSecret,
+        AzureWebJobsStorage: azurite.connectionString,
+      });
+      const tables = createTableStore({ connectionString: azurite.connectionString }, { prefix: `B${users}` });
+      await tables.ensureTables();
+      const at = new Date().toISOString();
+      await createTenant(tables, tenantId, {
+        displayName: 'Bench',
+        fullAccessGroupId: randomUUID(),
+        primaryContactEmail: 'bench@connector.test',
+        status: 'provisioned',
+        createdAt: at,
+      });
+      await activateTenant(tables, tenantId, { at });
+      await tables.table('enrollmentGroups').upsertEntity({
+        partitionKey: tenantId,
+        rowKey: encodeKey(groupName),
+        displayName: groupName,
+        status: 'unchecked',
+        addedAt: at,
+        addedBy: 'bench',
+      });
+      const graph = createGraphAccess(config);
+      const deps = { tables, graph, queues, clock: systemClock, log };
+      const devices = Math.round(users * devicesPerUser);
+      // The group's lookup by name (one page), its users (999 per page) and the devices (1,000 per page).
+      const pagesToRead = 1 + Math.ceil(users / 999) + Math.ceil(devices / 1000);
+
+      for (const label of dry ? ['read+plan'] : ['first', 'no-change']) {
+        if (global.gc) global.gc();
+        const graphBefore = graph.stats.requests;
+        const tablesBefore = tables.stats.transactions;
+        const memory = watchMemory();
+        const started = performance.now();
+        const cpuBefore = process.cpuUsage();
+        const azuriteBefore = azuriteCpuSeconds(azurite.port);
+        const outcome: SyncOutcome = await syncTenant(deps, tenantId, { dryRun: dry });
+        const wall = (performance.now() - started) / 1000;
+        const cpuUsed = process.cpuUsage(cpuBefore);
+        const cpu = (cpuUsed.user + cpuUsed.system) / 1e6;
+        const azuriteAfter = azuriteCpuSeconds(azurite.port);
+        const azuriteCpu =
+          azuriteBefore !== undefined && azuriteAfter !== undefined ? `${(azuriteAfter - azuriteBefore).toFixed(1)} s` : 'n/a';
+        const peak = memory.stop();
+        if (outcome.status !== 'completed') throw new Error(`sync ${outcome.status}: ${JSON.stringify(outcome)}`);
+        const requests = graph.stats.requests - graphBefore;
+        const figures = outcome.figures;
+        const planned = figures.discovered + figures.rediscovered + figures.deactivated + figures.updated;
+        console.log(
+          [
+            pad(users, 7),
+            pad(label, 10),
+            pad(figures.managedDevices, 8),
+            pad(dry ? `(${planned})` : figures.devicesWritten, 8),
+            pad(requests, 10),
+            pad(pagesToRead, 6),
+            pad((requests / pagesToRead).toFixed(2), 10),
+            pad((requests / users).toFixed(4), 9),
+            pad(tables.stats.transactions - tablesBefore, 9),
+            pad(dry ? `(${Math.ceil(planned / 100)})` : figures.writeTransactions, 9),
+            pad(`${wall.toFixed(1)} s`, 8),
+            pad(`${cpu.toFixed(1)} s`, 7),
+            pad(azuriteCpu, 12),
+            pad(mib(peak.rss), 9),
+            pad(mib(peak.heap), 10),
+            pad(`${(figures.timings.readMs / 1000).toFixed(1)}/${(figures.timings.planMs / 1000).toFixed(1)}/${(figures.timings.writeMs / 1000).toFixed(1)} s`, 18),
+          ].join(' '),
+        );
+      }
+      await sim.close();
+    }
+  } finally {
+    await azurite.stop();
+  }
+  console.log(
+    '\ngraph req: requests sent to Graph (group lookup, member and device pages, retries); pages: pages that must be\n' +
+      'read (1 group lookup + users/999 + devices/1000); req/user: Graph requests per user (one call per user would be >= 1);\n' +
+      'table tx: every storage request (reads, lease, health, writes); write tx: device and group write transactions;\n' +
+      'cpu: CPU time of this process (connector and simulator); azurite cpu: CPU time of the Azurite process;\n' +
+      'peak RSS includes the simulator, which runs in this process; read/plan/write: the run\'s phases.\n' +
+      'read+plan (--dry=N): the run reads and joins everything and writes nothing; (n) is what it would write.\n' +
+      'Why not a full 100k run on Azurite: its in-memory store finds each written row by scanning the whole partition\n' +
+      '(one partition per tenant holds every device), so inserts slow down as the partition grows (measured here:\n' +
+      '~1,400 rows/s into an empty partition, ~150 rows/s at 25-30k rows); 150k rows take hours there, while Table\n' +
+      'Storage serves a partition at about 2,000 entities/s, i.e. ~75 s for the 1,500 transactions of a first 100k run.',
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+/**
+ * The tenant-level facts discovery reads and reports: the poll interval from the connector settings, and the
+ * connection health (`lastEnrollmentSyncAt`, `lastEnrollmentSyncResult`, last error) on the tenant's row.
+ */
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { connectorSettingsSchema, defaultConnectorSettings, type ConnectorSettings } from '../domain/index.js';
+import { toError } from '../errors.js';
+import type { Logger } from '../services.js';
+import { readEntity, type TableStore } from '../storage/index.js';
+import { updateTenantHealth, type Tenant } from '../tenants/tenantRepository.js';
+
+const settingsRowSchema = z.looseObject({ settings: z.string() });
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The tenant's connector settings; the defaults when none are stored (or the stored ones do not parse). */
+export async function readConnectorSettings(tables: TableStore, tenantId: string): Promise<ConnectorSettings> {
+  const row = await readEntity(tables.table('connectorSettings'), settingsRowSchema, tenantId, 'settings');
+  if (!row) return defaultConnectorSettings;
+  const parsed = connectorSettingsSchema.safeParse(parseJson(row.settings));
+  return parsed.success ? parsed.data : defaultConnectorSettings;
+}
+
+/**
+ * Timer ticks land a little after the minute and a run records its start, so a tenant polled every N minutes is
+ * due from N minutes minus this tolerance after its last run (else every other tick would just miss it).
+ */
+export const dueToleranceMs = 30_000;
+
+/** Whether a tenant's enrollment poll interval has passed since its last sync (or it never synced). */
+export function isSyncDue(tenant: Pick<Tenant, 'lastEnrollmentSyncAt'>, pollMinutes: number, now: Date): boolean {
+  const last = tenant.lastEnrollmentSyncAt ? Date.parse(tenant.lastEnrollmentSyncAt) : Number.NaN;
+  if (Number.isNaN(last)) return true;
+  return now.getTime() - last >= pollMinutes * 60_000 - dueToleranceMs;
+}
+
+/** Reports a run into the tenant's connection health. Never throws (health is advisory). */
+export async function recordSyncHealth(
+  deps: { tables: TableStore; clock: Clock; log: Logger },
+  tenantId: string,
+  run: { at: string; result: 'ok' | 'partial' | 'failed'; error?: string },
+): Promise<void> {
+  try {
+    await updateTenantHealth(deps.tables, tenantId, {
+      lastEnrollmentSyncAt: run.at,
+      lastEnrollmentSyncResult: run.result,
+      ...(run.error
+        ? { lastErrorAt: deps.clock.now().toISOString(), lastErrorKind: 'enrollment-sync', lastErrorMessage: run.error.slice(0, 500) }
+        : {}),
+    });
+  } catch (caught) {
+    deps.log.warn(`Could not record the enrollment sync health of tenant ${tenantId}: ${toError(caught).message}`);
+  }
+}
