@@ -202,7 +202,9 @@ const agent = { deviceId: '', deviceToken: '', reportId: '' };
 async function activateSomeDevice(): Promise<string> {
   const tenants = simTenants.safeParse((await sim('GET', '/_sim/tenants')).json);
   check(tenants.success, 'the simulator did not list its tenants');
-  for (const tenant of tenants.data.value) {
+  // The console admin's tenant first (later steps look for the alert and the push there).
+  const ordered = [...tenants.data.value].sort((a, b) => Number(b.id === consoleAdmin.tenantId) - Number(a.id === consoleAdmin.tenantId));
+  for (const tenant of ordered) {
     const devices = simDevices.safeParse((await sim('GET', `/_sim/intune/devices/${tenant.id}`)).json);
     if (!devices.success) continue;
     const mobile = devices.data.value.filter((d) => d.userId && /^(ios|ipados|android)$/i.test(d.operatingSystem)).slice(0, 12);

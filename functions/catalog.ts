@@ -8,6 +8,40 @@ import type { Services } from '../shared/services.js';
 export { complianceQueueName } from '../shared/compliance/nudges.js';
 import { health, healthRoute } from './health.js';
 import { openApi, openApiRoute } from './openApi.js';
+import { complianceUpdates } from './complianceUpdates.js';
+import { reconcile } from './reconcile.js';
+import {
+  consoleClassificationsList,
+  consoleClassificationsListRoute,
+  consoleClassificationsPreview,
+  consoleClassificationsPreviewRoute,
+  consoleClassificationsPut,
+  consoleClassificationsPutRoute,
+  consoleClassificationsReset,
+  consoleClassificationsResetRoute,
+} from './consoleClassifications.js';
+import { enrollmentSync } from './enrollmentSync.js';
+import { consoleSyncNow, consoleSyncNowRoute } from './consoleSyncNow.js';
+import { consoleDevices, consoleDevicesRoute } from './consoleDevices.js';
+import { consoleDevicesGet, consoleDevicesGetRoute } from './consoleDevicesGet.js';
+import { deviceActivate, deviceActivateRoute } from './deviceActivate.js';
+import { deviceHeartbeat, deviceHeartbeatRoute } from './deviceHeartbeat.js';
+import { deviceThreatReport, deviceThreatReportRoute } from './deviceThreatReport.js';
+import { heartbeatCheck } from './heartbeatCheck.js';
+import { mail } from './mail.js';
+import { providerTenants, provisionTenantRoute } from './providerTenants.js';
+import { providerTenant, providerTenantRoute } from './providerTenant.js';
+import { consentStart, consentStartRoute } from './consentStart.js';
+import { consentCallback, consentCallbackRoute } from './consentCallback.js';
+import { consoleMe, consoleMeRoute } from './consoleMe.js';
+import { consoleConnectorGet, consoleConnectorGetRoute } from './consoleConnectorGet.js';
+import { consoleConnectorPut, consoleConnectorPutRoute } from './consoleConnectorPut.js';
+import { consoleEnrollmentGroupsList, consoleEnrollmentGroupsListRoute } from './consoleEnrollmentGroupsList.js';
+import { consoleEnrollmentGroupsAdd, consoleEnrollmentGroupsAddRoute } from './consoleEnrollmentGroupsAdd.js';
+import { consoleEnrollmentGroupsRemove, consoleEnrollmentGroupsRemoveRoute } from './consoleEnrollmentGroupsRemove.js';
+import { consoleNotificationsGet, consoleNotificationsGetRoute } from './consoleNotificationsGet.js';
+import { consoleNotificationsPut, consoleNotificationsPutRoute } from './consoleNotificationsPut.js';
+import { consoleAuditLog, consoleAuditLogRoute } from './consoleAuditLog.js';
 
 export type HttpFunctionHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 export type TimerFunctionHandler = (timer: Timer, context: InvocationContext) => Promise<void>;
@@ -54,6 +88,41 @@ const http = (
 export const catalog: readonly CatalogEntry[] = [
   http('health', healthRoute, health),
   http('openApi', openApiRoute, () => openApi(() => httpRoutes())),
+  { kind: 'timer', name: 'enrollmentSync', schedule: '%ENROLLMENT_SYNC_SCHEDULE%', handler: enrollmentSync },
+  http('consoleSyncNow', consoleSyncNowRoute, (services) => consoleSyncNow(services)),
+  http('consoleDevices', consoleDevicesRoute, consoleDevices),
+  http('consoleDevicesGet', consoleDevicesGetRoute, consoleDevicesGet),
+  http('deviceActivate', deviceActivateRoute, deviceActivate),
+  http('deviceHeartbeat', deviceHeartbeatRoute, deviceHeartbeat),
+  http('deviceThreatReport', deviceThreatReportRoute, deviceThreatReport),
+  { kind: 'timer', name: 'heartbeatCheck', schedule: '%HEARTBEAT_CHECK_SCHEDULE%', handler: heartbeatCheck },
+  { kind: 'timer', name: 'mail', schedule: '%MAIL_SCHEDULE%', handler: mail },
+  http('providerTenants', provisionTenantRoute, providerTenants),
+  http('providerTenant', providerTenantRoute, providerTenant),
+  http('consentStart', consentStartRoute, consentStart),
+  http('consentCallback', consentCallbackRoute, consentCallback),
+  http('consoleMe', consoleMeRoute, consoleMe),
+  http('consoleConnectorGet', consoleConnectorGetRoute, consoleConnectorGet),
+  http('consoleConnectorPut', consoleConnectorPutRoute, consoleConnectorPut),
+  http('consoleEnrollmentGroupsList', consoleEnrollmentGroupsListRoute, consoleEnrollmentGroupsList),
+  http('consoleEnrollmentGroupsAdd', consoleEnrollmentGroupsAddRoute, consoleEnrollmentGroupsAdd),
+  http('consoleEnrollmentGroupsRemove', consoleEnrollmentGroupsRemoveRoute, consoleEnrollmentGroupsRemove),
+  http('consoleNotificationsGet', consoleNotificationsGetRoute, consoleNotificationsGet),
+  http('consoleNotificationsPut', consoleNotificationsPutRoute, consoleNotificationsPut),
+  http('consoleAuditLog', consoleAuditLogRoute, consoleAuditLog),
+  {
+    kind: 'serviceBusQueue',
+    name: 'complianceUpdates',
+    queueName: 'compliance-updates',
+    connection: serviceBusConnection,
+    cardinality: 'many',
+    handler: complianceUpdates,
+  },
+  { kind: 'timer', name: 'reconcile', schedule: '%RECONCILE_SCHEDULE%', handler: reconcile },
+  http('consoleClassificationsList', consoleClassificationsListRoute, consoleClassificationsList),
+  http('consoleClassificationsPreview', consoleClassificationsPreviewRoute, consoleClassificationsPreview),
+  http('consoleClassificationsReset', consoleClassificationsResetRoute, consoleClassificationsReset),
+  http('consoleClassificationsPut', consoleClassificationsPutRoute, consoleClassificationsPut),
 ];
 
 export function httpRoutes(): RouteSpec[] {

@@ -2,10 +2,17 @@
  * The composition root: every adapter and use case the functions need, built once per process from the settings.
  * Tests and the local host pass overrides for the seams they replace (clock, queue sender).
  */
+import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
 import { createTableStore, type TableStore } from './storage/index.js';
 import type { QueueSenders } from './queue.js';
+import { createGraphAccess, type GraphAccess } from './graph/graphAccess.js';
+import { createUserTokenValidator, type UserTokenValidator } from './auth/entraToken.js';
+import { createDeviceRuntime, type DeviceRuntime } from './devices/runtime.js';
+import { createSendGridSender, type MailSender } from './mail/sendgrid.js';
+import { createComplianceRuntime, type ComplianceRuntime } from './compliance/runtime.js';
+import { createServiceBusQueueSenders } from './compliance/serviceBusSender.js';
 
 export interface Logger {
   info(message: string): void;
@@ -26,6 +33,16 @@ export interface Services {
   readonly tables: TableStore;
   /** Senders of our queues (Service Bus in Azure, the local host's stand-in on one machine). */
   readonly queues: QueueSenders;
+  /** Microsoft Graph and the Intune partner API with the app's token for each customer tenant. */
+  readonly graph: GraphAccess;
+  /** Validation of Entra ID user tokens for our API (console and agent activation). */
+  readonly userTokens: UserTokenValidator;
+  /** Per-process state of the device API (rate limits, brief caches, per-device lock). */
+  readonly devices: DeviceRuntime;
+  /** The compliance push's write budget and counters. */
+  readonly compliance: ComplianceRuntime;
+  /** Outgoing mail (SendGrid); only the mail timer sends. */
+  readonly mail: MailSender;
 }
 
 export interface ServiceOverrides {
@@ -33,14 +50,25 @@ export interface ServiceOverrides {
   log?: Logger;
   tables?: TableStore;
   queues?: QueueSenders;
+  graph?: GraphAccess;
+  userTokens?: UserTokenValidator;
+  devices?: DeviceRuntime;
+  /** The compliance push's budget and retry timing (default: 200 Intune writes per 20 s). */
+  compliance?: ComplianceRuntime;
+  mail?: MailSender;
 }
 
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
   const clock = overrides.clock ?? systemClock;
   const log = overrides.log ?? consoleLogger;
   const tables = overrides.tables ?? createTables(config);
-  const queues = overrides.queues ?? unconfiguredQueues;
-  return { config, clock, log, tables, queues };
+  const queues = overrides.queues ?? configuredQueues(config);
+  const graph = overrides.graph ?? createGraphAccess(config);
+  const userTokens = overrides.userTokens ?? createUserTokenValidator(config, { clock });
+  const devices = overrides.devices ?? createDeviceRuntime(tables, clock);
+  const compliance = overrides.compliance ?? createComplianceRuntime(tables, clock);
+  const mail = overrides.mail ?? createSendGridSender(config, { log });
+  return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail };
 }
 
 function createTables(config: Config): TableStore {
@@ -50,7 +78,17 @@ function createTables(config: Config): TableStore {
       { allowInsecureConnection: /^UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(config.AzureWebJobsStorage) },
     );
   }
-  throw new Error('AzureWebJobsStorage__tableServiceUri with a managed identity is configured in shared/azure.ts');
+  // Azure: the table endpoint, reached with the user-assigned managed identity (shared keys are off).
+  const endpoint = config.AzureWebJobsStorage__tableServiceUri ?? '';
+  const clientId = config.AzureWebJobsStorage__clientId;
+  return createTableStore({ endpoint, credential: clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential() });
+}
+
+/** Service Bus when its namespace is configured (Azure); otherwise sending fails (the local host passes its own). */
+function configuredQueues(config: Config): QueueSenders {
+  const namespace = config.ServiceBusConnection__fullyQualifiedNamespace;
+  if (!namespace) return unconfiguredQueues;
+  return createServiceBusQueueSenders({ fullyQualifiedNamespace: namespace, clientId: config.ServiceBusConnection__clientId });
 }
 
 const unconfiguredQueues: QueueSenders = (queueName) => ({
