@@ -18,12 +18,15 @@ export const nudgeSchema = z.object({
    * counts such re-sends, so each has its own message id, and does not count towards dead-lettering.
    */
   deferral: z.number().int().nonnegative().optional(),
+  /** Set on the nudges sent when a tenant's enforcement settings change (a revision number), for a fresh message id. */
+  resync: z.number().int().nonnegative().optional(),
 });
 export type Nudge = z.infer<typeof nudgeSchema>;
 
 export function nudgeMessageId(nudge: Nudge): string {
   const base = nudge.attempt ? `${nudge.deviceId}:${nudge.version}:${nudge.attempt}` : `${nudge.deviceId}:${nudge.version}`;
-  return nudge.deferral ? `${base}:d${nudge.deferral}` : base;
+  const deferred = nudge.deferral ? `${base}:d${nudge.deferral}` : base;
+  return nudge.resync ? `${deferred}:r${nudge.resync}` : deferred;
 }
 
 /** A nudge as a queue message, delivered no earlier than `notBefore` when given. */

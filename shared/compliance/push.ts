@@ -193,7 +193,7 @@ function classify(work: DeviceWork, outcome: BatchOutcome, target: 'intune' | 'e
 }
 
 /** How long a tenant's connector settings are reused by one instance by default (a change takes effect within this). */
-const defaultSettingsCacheMs = 5_000;
+export const defaultSettingsCacheMs = 5_000;
 
 export function createPush(deps: PushDeps) {
   const retryDelayMs = deps.retryDelayMs ?? defaultRetryDelayMs;

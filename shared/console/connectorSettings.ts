@@ -10,6 +10,7 @@ import type { ConnectorSettings, ConnectorSettingsUpdate } from '../domain/index
 import type { Services } from '../services.js';
 import type { TableStore } from '../storage/index.js';
 import { NO_CHANGE, readEntity, updateEntity } from '../storage/index.js';
+import { enforcementChanged, resyncTenantDevices } from '../compliance/resync.js';
 
 export const settingsRowKey = 'settings';
 
@@ -43,7 +44,7 @@ export async function updateConnectorSettings(
   principal: ConsolePrincipal,
   update: ConnectorSettingsUpdate,
 ): Promise<ConnectorSettings> {
-  const { after } = await audited(
+  const { before, after } = await audited(
     services,
     principal,
     { action: 'connector.update', target: 'connector', request: update },
@@ -69,5 +70,6 @@ export async function updateConnectorSettings(
       return { before, after: next };
     },
   );
+  if (enforcementChanged(before, after)) await resyncTenantDevices(services, principal.tenantId);
   return after;
 }

@@ -230,4 +230,27 @@ describe('throttling and outages', () => {
       await bad.close();
     }
   }, 60_000);
+  it('pushes every device to a target the admin turns on later, though no device changed', async () => {
+    const later = await startComplianceHarness({ phones: 2, settings: { enforcement: { intunePartner: true, entraDeviceAttribute: null } } });
+    try {
+      for (const p of later.phones) await later.seed(p, { status: 'active', hasReport: true, riskLevel: 'none' });
+      await Promise.all(later.phones.map((p) => later.change(p.deviceId, { riskLevel: 'high' })));
+      await later.drain();
+      for (const p of later.phones) {
+        expect(later.intuneState(p.deviceId)).toBe('highSeverity');
+        expect(later.entraAttribute(p, 'extensionAttribute7') ?? null).toBeNull();
+      }
+
+      const admin = await later.token('admin');
+      const put = await call(later.host, 'PUT', 'v1/console/connector', admin, {
+        enforcement: { entraDeviceAttribute: 'extensionAttribute7' },
+      });
+      expect(put.status).toBe(200);
+      await later.until(() => later.phones.every((p) => later.entraAttribute(p, 'extensionAttribute7') === 'high'), 30_000);
+      // Intune was already told highSeverity: nothing is written to it again.
+      for (const p of later.phones) expect(later.intuneWrites(p.deviceId)).toBe(1);
+    } finally {
+      await later.close();
+    }
+  }, 60_000);
 });
