@@ -93,7 +93,8 @@ export async function resolveEnrollmentGroup(
   return { status: 'not-found' };
 }
 
-const groupRowSchema = z.looseObject({
+/** An `enrollmentGroups` row (docs/DATA-MODEL.md). */
+export const groupRowSchema = z.looseObject({
   displayName: z.string(),
   status: z.string().optional(),
   groupId: z.string().optional(),

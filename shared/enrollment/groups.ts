@@ -3,19 +3,12 @@
  * exact display name, and each row's status kept current, written only when its resolution changed.
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { resolveEnrollmentGroup } from '../console/enrollmentGroups.js';
+import { groupRowSchema, resolveEnrollmentGroup } from '../console/enrollmentGroups.js';
 import type { Logger } from '../services.js';
 import { listAll, NO_CHANGE, odata, updateEntity, type StoredEntity, type TableStore } from '../storage/index.js';
 
-const groupRowSchema = z.looseObject({
-  displayName: z.string(),
-  status: z.string().optional(),
-  groupId: z.string().optional(),
-  memberCount: z.number().int().optional(),
-  checkedAt: z.string().optional(),
-});
 type GroupRow = z.infer<typeof groupRowSchema>;
 
 export type GroupStatus = 'resolved' | 'case-mismatch' | 'not-found' | 'ambiguous';
