@@ -34,7 +34,7 @@ import { systemClock } from '../shared/clock.js';
 import { complianceQueueName } from '../shared/compliance/nudges.js';
 import { createComplianceRuntime } from '../shared/compliance/runtime.js';
 import { parseConfig } from '../shared/config.js';
-import { deviceSchema, deviceToEntity } from '../shared/devices/device.js';
+import { devicePartitionKey, deviceSchema, deviceToEntity } from '../shared/devices/device.js';
 import { threatIndexRowKey, threatRowKey } from '../shared/devices/threatStore.js';
 import type { Classification } from '../shared/domain/index.js';
 import type { QueueSenders } from '../shared/queue.js';
@@ -76,7 +76,7 @@ async function writeAll(tables: TableStore, name: 'devices' | 'threats', actions
 }
 
 function threatActions(tenantId: string, deviceId: string, classification: Classification, threatId: string, at: string): TransactionAction[] {
-  const row = { partitionKey: tenantId, deviceId, threatId, classification };
+  const row = { partitionKey: devicePartitionKey(tenantId, deviceId), deviceId, threatId, classification };
   return [
     ['upsert', { ...row, rowKey: threatRowKey(deviceId, threatId), detectedAt: at, firstSeenAt: at, lastSeenAt: at }, 'Replace'],
     ['upsert', { ...row, rowKey: threatIndexRowKey(classification, deviceId, threatId) }, 'Replace'],
@@ -175,7 +175,31 @@ async function main(): Promise<void> {
     CONNECTOR_CLIENT_SECRET: clientSecret,
     AzureWebJobsStorage: azurite.connectionString,
   });
-  const compliance = createComplianceRuntime(tables, systemClock, { intuneBudget: { limit, windowMs } });
+  const baseCompliance = createComplianceRuntime(tables, systemClock, { intuneBudget: { limit, windowMs } });
+  const trace: unknown[] = [];
+  const inner = baseCompliance.intuneBudget;
+  const compliance = {
+    ...baseCompliance,
+    intuneBudget: {
+      settings: inner.settings,
+      room: async (t: string, f?: boolean) => {
+        const r = await inner.room(t, f);
+        trace.push({ k: 'room', at: Date.now(), f, r });
+        return r;
+      },
+      block: async (t: string, u: Date) => {
+        trace.push({ k: 'block', at: Date.now(), u: u.getTime() });
+        return inner.block(t, u);
+      },
+      take: async (t: string, w: number, f?: number) => {
+        const s0 = Date.now();
+        const r = await inner.take(t, w, f);
+        const d = r.deferrals.map((x) => x.getTime());
+        trace.push({ k: 'take', s0, at: Date.now(), w, f, g: r.granted, dn: d.length, dmin: d.length ? Math.min(...d) : null, dmax: d.length ? Math.max(...d) : null });
+        return r;
+      },
+    },
+  };
   const host = await startHost({
     port: 0,
     catalog,
@@ -275,6 +299,10 @@ async function main(): Promise<void> {
   }
   const mean = perWindow.length > 0 ? perWindow.reduce((sum, n) => sum + n, 0) / perWindow.length : 0;
 
+  if (env.FANOUT_TRACE) {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(env.FANOUT_TRACE, JSON.stringify({ startedAt, trace, writes: times, nudges: nudgeTimes }));
+  }
   console.log('');
   console.log(`time until the simulator held every write: ${seconds(doneMs)} (${holds.size}/${affected.size} devices; the re-grade itself ${seconds(regradeMs)})`);
   console.log(`Intune writes: ${writes.length} for ${affected.size} devices changed (${distinct} distinct) → redundant writes: ${writes.length - distinct}`);

@@ -4,11 +4,11 @@
  * A version that was dead-lettered is left alone (it is reported; the device's next change is pushed again).
  * Nudges use the plain id `{deviceId}:{version}`, so one still in the queue is not duplicated.
  */
-import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import { toError } from '../errors.js';
 import type { QueueSenders } from '../queue.js';
 import type { Logger } from '../services.js';
+import { tenantDevicesFilter } from '../devices/device.js';
 import { listAll, type TableStore } from '../storage/index.js';
 import { listActiveTenants } from '../tenants/tenantRepository.js';
 import { sendNudges, type Nudge } from './nudges.js';
@@ -30,7 +30,7 @@ export async function pendingNudges(tables: TableStore, tenantId: string): Promi
   const nudges: Nudge[] = [];
   const rows = listAll(tables.table('devices'), {
     schema: pendingRowSchema,
-    filter: odata`PartitionKey eq ${tenantId} and syncPending eq true`,
+    filter: `${tenantDevicesFilter(tenantId)} and syncPending eq true`,
     select: ['version', 'deadLetteredVersion'],
   });
   for await (const row of rows) {

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { ConnectorSettings } from '../domain/index.js';
 import type { Services } from '../services.js';
-import { listAll, odata } from '../storage/index.js';
+import { tenantDevicesFilter } from '../devices/device.js';
+import { listAll } from '../storage/index.js';
 import { sendNudges, type Nudge } from './nudges.js';
 import { defaultSettingsCacheMs } from './push.js';
 
@@ -26,7 +27,7 @@ export async function resyncTenantDevices(services: Services, tenantId: string):
   const nudges: Nudge[] = [];
   for await (const row of listAll(services.tables.table('devices'), {
     schema: deviceVersionSchema,
-    filter: odata`PartitionKey eq ${tenantId}`,
+    filter: tenantDevicesFilter(tenantId),
     select: ['version'],
   })) {
     nudges.push({ tenantId, deviceId: row.rowKey, version: row.version, resync });

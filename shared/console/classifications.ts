@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { audited } from '../audit/auditLog.js';
 import type { ConsolePrincipal } from '../auth/console.js';
 import { sendNudges } from '../compliance/nudges.js';
-import { withVersionRule, type Device } from '../devices/device.js';
+import { credentialedDeviceBuckets, withVersionRule, type Device } from '../devices/device.js';
 import { readDevice, replaceDevice } from '../devices/deviceRepository.js';
 import { listDeviceThreats } from '../devices/threatStore.js';
 import {
@@ -116,7 +116,14 @@ function rowFor(classification: Classification, overrides: ClassificationOverrid
   return row;
 }
 
-/** Device ids with an open threat of any of the classifications, from the index (one range query each). */
+/** Index range queries in flight at once while collecting re-grade candidates. */
+const indexQueryConcurrency = 16;
+
+/**
+ * Device ids with an open threat of any of the classifications, from the index: one RowKey range query per
+ * classification in each device partition of the tenant (threat rows live in their device's partition), so only
+ * index rows of those classifications are read, never a device's other rows.
+ */
 export async function devicesWithOpenThreats(
   tables: TableStore,
   tenantId: string,
@@ -124,19 +131,22 @@ export async function devicesWithOpenThreats(
 ): Promise<string[]> {
   const ids = new Set<string>();
   const table = tables.table('threats');
-  for (const classification of classifications) {
+  const ranges = classifications.flatMap((classification) =>
+    credentialedDeviceBuckets.map((bucket) => ({ classification, partitionKey: `${tenantId}|${bucket}` })),
+  );
+  await mapLimit(ranges, indexQueryConcurrency, async ({ classification, partitionKey }) => {
     // `}` sorts right after `|`, so [`c|X|`, `c|X}`) is exactly the rows of classification X.
     const low = `c|${classification}|`;
     const high = `c|${classification}}`;
     const rows = table.listEntities({
-      queryOptions: { filter: odata`PartitionKey eq ${tenantId} and RowKey ge ${low} and RowKey lt ${high}`, select: ['RowKey'] },
+      queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${low} and RowKey lt ${high}`, select: ['RowKey'] },
     });
     for await (const row of rows) {
       const deviceId = typeof row.rowKey === 'string' ? row.rowKey.slice(low.length).split('|')[0] : undefined;
       if (deviceId) ids.add(deviceId);
     }
-  }
-  return [...ids];
+  });
+  return [...ids].sort();
 }
 
 export interface RegradedDevice {

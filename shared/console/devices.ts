@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { deviceStatusSchema, riskLevelSchema } from '../domain/index.js';
-import { deviceFromEntity, platformSchema, type Device } from '../devices/device.js';
+import { deviceFromEntity, devicePartitionKey, platformSchema, tenantDevicesFilter, type Device } from '../devices/device.js';
 import { HttpError } from '../http/problem.js';
 import { anyEntity, InvalidCursor, listAll, listPage, odata, readEntity, type TableStore } from '../storage/index.js';
 
@@ -132,7 +132,7 @@ export async function listConsoleDevices(
   tenantId: string,
   query: DeviceListQuery,
 ): Promise<{ items: ConsoleDevice[]; nextCursor: string | null }> {
-  const clauses = [odata`PartitionKey eq ${tenantId}`];
+  const clauses = [tenantDevicesFilter(tenantId)];
   if (query.status) clauses.push(odata`status eq ${query.status}`);
   if (query.riskLevel) clauses.push(odata`riskLevel eq ${query.riskLevel}`);
   if (query.platform) clauses.push(odata`platform eq ${query.platform}`);
@@ -176,14 +176,14 @@ function notFound(): HttpError {
 export async function getConsoleDevice(tables: TableStore, tenantId: string, deviceId: string): Promise<DeviceDetail> {
   if (!deviceIdPattern.test(deviceId)) throw notFound();
   const id = deviceId.toLowerCase();
-  const entity = await readEntity(tables.table('devices'), anyEntity, tenantId, id);
+  const entity = await readEntity(tables.table('devices'), anyEntity, devicePartitionKey(tenantId, id), id);
   if (!entity) throw notFound();
   const device = deviceFromEntity(entity);
 
   const prefix = `t|${id}|`;
   const activeThreats: DeviceDetail['activeThreats'] = [];
   // `}` follows `|`: every RowKey that starts with the prefix sorts between the two bounds.
-  const filter = odata`PartitionKey eq ${tenantId} and RowKey ge ${prefix} and RowKey lt ${`t|${id}}`}`;
+  const filter = odata`PartitionKey eq ${devicePartitionKey(tenantId, id)} and RowKey ge ${prefix} and RowKey lt ${`t|${id}}`}`;
   for await (const threat of listAll(tables.table('threats'), { schema: threatRowSchema, filter })) {
     if (threat.resolvedAt !== undefined) continue;
     activeThreats.push({

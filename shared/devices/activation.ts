@@ -9,10 +9,11 @@ import { transition } from '../domain/index.js';
 import { HttpError } from '../http/problem.js';
 import type { Services } from '../services.js';
 import { issueCredential } from './credential.js';
-import { mutateDevice } from './deviceRepository.js';
+import type { Device } from './device.js';
+import { mutateDevice, readDevice } from './deviceRepository.js';
 import { nudgeAfter } from './nudge.js';
 import type { activateBodySchema, activateResponseSchema } from './schemas.js';
-import { threatStateKey } from './threatStore.js';
+import { startCredentialSession, threatStateKey } from './threatStore.js';
 
 export type ActivateBody = z.output<typeof activateBodySchema>;
 export type ActivateResult = z.output<typeof activateResponseSchema>;
@@ -28,18 +29,28 @@ export async function activateDevice(
   const issued = issueCredential(tenantId, deviceId);
   const now = services.clock.now().toISOString();
 
+  const notFound = (): HttpError =>
+    new HttpError(404, 'No device with this Intune device id was discovered for your organization. Enroll it in Intune and try again later.');
+  const refusalFor = (current: Device): HttpError | undefined => {
+    if (current.userId.toLowerCase() !== userId) return new HttpError(403, 'This device is not enrolled for you: it belongs to another user.');
+    if (!transition(current.status, 'activate').ok) {
+      return new HttpError(403, 'This device is not enrolled for threat defense (it was deactivated). Ask your administrator.');
+    }
+    return undefined;
+  };
+
+  const found = await readDevice(services.tables, tenantId, deviceId);
+  if (!found) throw notFound();
+  const early = refusalFor(found);
+  if (early) throw early;
+  // The new credential goes to the threat sequence row first: from here on the old one cannot commit a report.
+  await startCredentialSession(services.tables, services.devices.threatStates, tenantId, deviceId, issued.hash, now);
+
   let refusal: HttpError | undefined;
   const write = await mutateDevice(services.tables, tenantId, deviceId, (current) => {
-    refusal = undefined;
-    if (current.userId.toLowerCase() !== userId) {
-      refusal = new HttpError(403, 'This device is not enrolled for you: it belongs to another user.');
-      return undefined;
-    }
+    refusal = refusalFor(current);
     const next = transition(current.status, 'activate');
-    if (!next.ok) {
-      refusal = new HttpError(403, 'This device is not enrolled for threat defense (it was deactivated). Ask your administrator.');
-      return undefined;
-    }
+    if (refusal || !next.ok) return undefined;
     return {
       ...current,
       status: next.status,
@@ -55,11 +66,12 @@ export async function activateDevice(
       lastSequence: -1,
       recentReportIds: [],
     };
-  });
+  }, found);
   if (refusal) throw refusal;
-  if (!write) throw new HttpError(404, 'No device with this Intune device id was discovered for your organization. Enroll it in Intune and try again later.');
+  if (!write) throw notFound();
 
   services.devices.threatStates.delete(threatStateKey(tenantId, deviceId));
+  services.devices.parsedDevices.set(threatStateKey(tenantId, deviceId), write.after);
   await nudgeAfter(services, [write]);
   const tenant = await services.devices.tenants.get(tenantId);
   return { deviceId, deviceToken: issued.token, heartbeatIntervalMinutes: tenant.settings.heartbeatFrequencyMinutes };

@@ -2,6 +2,7 @@
  * The device row (docs/DATA-MODEL.md, "Device row"): its schema, its Table Storage form, and the one rule every writer
  * follows: a change to what Intune or Entra should be told bumps `version` and marks the device `syncPending`.
  */
+import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import { deviceStatusSchema, riskLevelSchema, type DeviceStatus, type RiskLevel } from '../domain/index.js';
 
@@ -58,11 +59,39 @@ export type Device = z.infer<typeof deviceSchema>;
 /** Fields stored as JSON strings in the table. */
 const jsonFields = ['recentReportIds'] as const;
 
-/** A Table Storage entity from a device (PartitionKey = tenant, RowKey = device id). */
+/**
+ * A tenant's devices are spread over partitions named by the tenant and the first two characters of the device id
+ * (`{tenantId}|{xx}`: 256 partitions for Intune's GUID ids). Writes to one big partition serialise on one server
+ * (and Azurite scans a partition on every insert), so a 100k-device tenant's first sync would crawl; spread, its
+ * batches commit side by side. Every key still starts with the tenant id, so no device query can leave the tenant,
+ * and because the suffix is the id's own prefix, (PartitionKey, RowKey) order is device id order across them all.
+ */
+export function devicePartitionKey(tenantId: string, deviceId: string): string {
+  return `${tenantId}|${deviceId.slice(0, 2)}`;
+}
+
+/**
+ * Every partition suffix a device with a credential can have: device ids that hold a credential are lower-case
+ * GUIDs (`parseCredential`), so their first two characters are two hex digits. Threat rows exist only for those.
+ */
+export const credentialedDeviceBuckets: readonly string[] = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, '0'));
+
+/** The filter for every device partition of a tenant (`}` is the character after `|`). */
+export function tenantDevicesFilter(tenantId: string): string {
+  return odata`PartitionKey ge ${`${tenantId}|`} and PartitionKey lt ${`${tenantId}}`}`;
+}
+
+/** The tenant a device partition belongs to. */
+export function tenantOfDevicePartition(partitionKey: string): string {
+  const bar = partitionKey.indexOf('|');
+  return bar < 0 ? partitionKey : partitionKey.slice(0, bar);
+}
+
+/** A Table Storage entity from a device (PartitionKey = `devicePartitionKey`, RowKey = device id). */
 export function deviceToEntity(device: Device): Record<string, unknown> & { partitionKey: string; rowKey: string } {
   const { tenantId, deviceId, etag: _etag, ...rest } = device;
   const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = {
-    partitionKey: tenantId,
+    partitionKey: devicePartitionKey(tenantId, deviceId),
     rowKey: deviceId,
   };
   for (const [key, value] of Object.entries(rest)) {
@@ -74,7 +103,8 @@ export function deviceToEntity(device: Device): Record<string, unknown> & { part
 
 /** A device from a Table Storage entity; throws if the row is not a device. */
 export function deviceFromEntity(entity: Readonly<Record<string, unknown>>): Device {
-  const data: Record<string, unknown> = { ...entity, tenantId: entity.partitionKey, deviceId: entity.rowKey };
+  const partitionKey = typeof entity.partitionKey === 'string' ? entity.partitionKey : '';
+  const data: Record<string, unknown> = { ...entity, tenantId: tenantOfDevicePartition(partitionKey), deviceId: entity.rowKey };
   for (const key of jsonFields) {
     const raw = data[key];
     data[key] = typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw;

@@ -2,6 +2,12 @@
  * Authenticates the agent's device credential: the tenant and device come from the credential alone; the device
  * row must hold the credential's hash (compared in constant time) and be active or disconnected, and the tenant
  * must be active. Then the device's rate limit for the route is taken.
+ *
+ * A threat report needs no read when this instance holds the device's state: the credential must be the one it
+ * last saw on the device row and on the `s|` row of its threats. That is enough because the report then commits
+ * only through a write conditioned on the `s|` row's ETag, and every end of a credential (re-activation,
+ * deactivation) writes that row first (threatStore.ts): a credential ended elsewhere fails the write, the state
+ * is read again, and the report is refused. Heartbeats read the device row every time.
  */
 import { HttpError } from '../http/problem.js';
 import { bearerToken, type ApiRequest } from '../http/request.js';
@@ -9,6 +15,7 @@ import type { Services } from '../services.js';
 import type { Device } from './device.js';
 import { credentialSession, parseCredential, secretMatches } from './credential.js';
 import { readDevice } from './deviceRepository.js';
+import { cachedCredentialIs, threatStateKey } from './threatStore.js';
 import type { TenantContext } from './tenantContext.js';
 
 export interface DevicePrincipal {
@@ -35,6 +42,14 @@ export function isCheckInStatus(status: Device['status']): boolean {
   return status === 'active' || status === 'disconnected';
 }
 
+/** The device as this instance last knew it, when the credential matches both its row and its `s|` row. */
+function knownDevice(services: Services, tenantId: string, deviceId: string, secret: Buffer): Device | undefined {
+  const device = services.devices.parsedDevices.latest(threatStateKey(tenantId, deviceId));
+  if (!device?.credentialHash || !isCheckInStatus(device.status)) return undefined;
+  if (!cachedCredentialIs(services.devices.threatStates, tenantId, deviceId, device.credentialHash)) return undefined;
+  return secretMatches(device.credentialHash, secret) ? device : undefined;
+}
+
 export function authenticateDevice(services: Services, route: DeviceRoute): (request: ApiRequest) => Promise<DevicePrincipal> {
   return async (request) => {
     const token = bearerToken(request);
@@ -42,8 +57,9 @@ export function authenticateDevice(services: Services, route: DeviceRoute): (req
     const presented = parseCredential(token);
     if (!presented) throw unauthorized(refused);
     const { tenantId, deviceId, secret } = presented;
+    const known = route === 'report' ? knownDevice(services, tenantId, deviceId, secret) : undefined;
     const [device, tenant] = await Promise.all([
-      readDevice(services.tables, tenantId, deviceId, services.devices.parsedDevices),
+      known ?? readDevice(services.tables, tenantId, deviceId, services.devices.parsedDevices),
       services.devices.tenants.get(tenantId),
     ]);
     if (!device || !device.credentialHash || !secretMatches(device.credentialHash, secret) || !isCheckInStatus(device.status)) {

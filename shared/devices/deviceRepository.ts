@@ -6,7 +6,7 @@ import { odata } from '@azure/data-tables';
 import { statusOf } from '../errors.js';
 import { ConcurrencyExhausted } from '../storage/errors.js';
 import type { TableStore } from '../storage/tableStore.js';
-import { deviceFromEntity, deviceToEntity, withVersionRule, type Device } from './device.js';
+import { deviceFromEntity, devicePartitionKey, deviceToEntity, tenantDevicesFilter, withVersionRule, type Device } from './device.js';
 
 const maxAttempts = 8;
 
@@ -16,6 +16,8 @@ const maxAttempts = 8;
  */
 export interface ParsedDeviceCache {
   get(key: string, etag: string): Device | undefined;
+  /** The last row this instance read or wrote for the device, whatever its ETag (it may be stale). */
+  latest(key: string): Device | undefined;
   set(key: string, device: Device): void;
 }
 
@@ -25,6 +27,9 @@ export function createParsedDeviceCache(maxEntries = 10_000): ParsedDeviceCache 
     get(key, etag) {
       const device = entries.get(key);
       return device !== undefined && device.etag === etag ? device : undefined;
+    },
+    latest(key) {
+      return entries.get(key);
     },
     set(key, device) {
       if (device.etag === undefined) return;
@@ -45,7 +50,7 @@ export async function readDevice(
   parsed?: ParsedDeviceCache,
 ): Promise<Device | undefined> {
   try {
-    const raw = await tables.table('devices').getEntity(tenantId, deviceId);
+    const raw = await tables.table('devices').getEntity(devicePartitionKey(tenantId, deviceId), deviceId);
     if (!parsed) return deviceFromEntity(raw);
     const key = `${tenantId}|${deviceId}`;
     const known = typeof raw.etag === 'string' ? parsed.get(key, raw.etag) : undefined;
@@ -109,7 +114,7 @@ export async function mutateDevice(
 /** Active devices of a tenant whose last check-in is at or before `cutoff` (ISO 8601, compared as text: same format). */
 export async function* silentActiveDevices(tables: TableStore, tenantId: string, cutoff: string): AsyncGenerator<Device> {
   const entities = tables.table('devices').listEntities({
-    queryOptions: { filter: odata`PartitionKey eq ${tenantId} and status eq 'active' and lastCheckInAt le ${cutoff}` },
+    queryOptions: { filter: `${tenantDevicesFilter(tenantId)} and ${odata`status eq 'active' and lastCheckInAt le ${cutoff}`}` },
   });
   for await (const entity of entities) yield deviceFromEntity(entity);
 }

@@ -8,6 +8,7 @@ import { deviceRiskLevel, threatAlertLevel, type RiskLevel } from '../domain/ind
 import { toError } from '../errors.js';
 import { queueAlerts, type PendingAlert } from '../notifications.js';
 import type { Services } from '../services.js';
+import type { Device } from './device.js';
 import type { DevicePrincipal } from './deviceAuth.js';
 import { mutateDevice } from './deviceRepository.js';
 import { checkedIn, checkInIsFresh, credentialRevoked } from './heartbeat.js';
@@ -27,6 +28,11 @@ function observedAt(report: ThreatReportBody, now: Date): string {
   return (observed.getTime() < now.getTime() ? observed : now).toISOString();
 }
 
+/** The row this instance just wrote is the newest it knows of: the device's next report starts from it. */
+function remember(services: Services, device: Device | undefined): void {
+  if (device) services.devices.parsedDevices.set(threatStateKey(device.tenantId, device.deviceId), device);
+}
+
 export async function receiveThreatReport(
   services: Services,
   principal: DevicePrincipal,
@@ -40,6 +46,7 @@ export async function receiveThreatReport(
       tenantId,
       deviceId,
       session: principal.session,
+      credentialHash: principal.credentialHash,
       reportId: report.reportId,
       sequence: report.sequence,
       threats: report.threats,
@@ -47,6 +54,7 @@ export async function receiveThreatReport(
       now,
     });
 
+    if (!outcome.applied && outcome.revoked) throw credentialRevoked();
     if (!outcome.applied) {
       // A stale or repeated report changes no threat, sequence or grade; it still shows the agent is alive, so a
       // disconnected device becomes active (check-ins being coalesced, an active one that checked in moments ago
@@ -65,6 +73,7 @@ export async function receiveThreatReport(
         principal.device,
       );
       if (refused) throw credentialRevoked();
+      remember(services, write?.after);
       await nudgeAfter(services, [write]);
       return { deviceId, riskLevel: (write?.after ?? principal.device).riskLevel, applied: false };
     }
@@ -105,6 +114,7 @@ export async function receiveThreatReport(
       principal.device,
     );
     if (revoked) throw credentialRevoked();
+    remember(services, write?.after);
     const device = write?.after ?? principal.device;
     await nudgeAfter(services, [write]);
 

@@ -1,8 +1,10 @@
 /**
- * A device's threats in the `threats` table (partition = tenant):
+ * A device's threats in the `threats` table, in the device's partition (`devicePartitionKey`, the same as its
+ * device row: the tenant and the first two characters of the device id):
  * - `t|{deviceId}|{threatId}`: one row per threat ever reported, with first-seen, last-seen and resolved-at history;
  * - `c|{classification}|{deviceId}|{threatId}`: present while the threat is open (the re-grade index);
- * - `s|{deviceId}`: the device's report sequence (last applied sequence, recent report ids, credential session).
+ * - `s|{deviceId}`: the device's report sequence (last applied sequence, recent report ids, credential session) and
+ *   the hash of the device's current credential (`''` once revoked).
  *
  * Ordering: every batch that changes a device's threat rows also updates its `s|` row conditioned on the ETag
  * read together with the threat rows it was computed from (the `s|` row first, then the threat rows). A batch is
@@ -12,6 +14,11 @@
  *
  * Fast path: the state a batch leaves behind (rows and the `s|` ETag) is kept per instance, so the next report
  * of the device needs no read; a stale copy (another instance wrote) fails its ETag and is reloaded.
+ *
+ * Credential: every change that ends a credential (re-activation, deactivation) writes the `s|` row first
+ * (`startCredentialSession`, `revokeCredentials`). A report's batch is conditioned on the `s|` ETag it checked
+ * the credential against, so a report commits only while its credential is still the device's current one; this
+ * is what lets an instance accept a report it has the state for with that single write (see deviceAuth.ts).
  */
 import { odata, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
@@ -26,8 +33,11 @@ import {
 } from '../domain/index.js';
 import { statusOf } from '../errors.js';
 import { ConcurrencyExhausted } from '../storage/errors.js';
+import { submitInBatches } from '../storage/batch.js';
 import { encodeKey } from '../storage/keys.js';
 import type { TableStore } from '../storage/tableStore.js';
+import { credentialSession } from './credential.js';
+import { devicePartitionKey } from './device.js';
 import { recentReportIdsKept } from './schemas.js';
 
 export const threatRowKey = (deviceId: string, threatId: string): string => `t|${deviceId}|${encodeKey(threatId)}`;
@@ -46,6 +56,11 @@ export interface SequenceMarker {
   readonly recentReportIds: readonly string[];
   /** The credential generation the sequence belongs to (a re-activated agent starts its sequence again). */
   readonly session: string;
+  /**
+   * SHA-256 (hex) of the device's current credential; `''` when revoked; undefined on a row written before
+   * credentials were recorded here (the device row then decides alone).
+   */
+  readonly credentialHash?: string | undefined;
 }
 
 export interface DeviceThreatState {
@@ -72,12 +87,17 @@ const threatEntitySchema = z.object({
 
 const markerEntitySchema = z.object({
   etag: z.string(),
-  lastSequence: z.number().int(),
-  recentReportIds: z.string().transform((text) => {
-    const parsed = z.array(z.string()).safeParse(safeJson(text));
-    return parsed.success ? parsed.data : [];
-  }),
+  // A row made by a revocation alone has no sequence yet.
+  lastSequence: z.number().int().default(-1),
+  recentReportIds: z
+    .string()
+    .default('[]')
+    .transform((text) => {
+      const parsed = z.array(z.string()).safeParse(safeJson(text));
+      return parsed.success ? parsed.data : [];
+    }),
   session: z.string().default(''),
+  credentialHash: z.string().optional(),
 });
 
 function safeJson(text: string): unknown {
@@ -95,7 +115,7 @@ export async function loadThreatState(tables: TableStore, tenantId: string, devi
   const table = tables.table('threats');
   let marker = noMarker;
   try {
-    const parsed = markerEntitySchema.safeParse(await table.getEntity(tenantId, sequenceRowKey(deviceId)));
+    const parsed = markerEntitySchema.safeParse(await table.getEntity(devicePartitionKey(tenantId, deviceId), sequenceRowKey(deviceId)));
     if (parsed.success) marker = parsed.data;
   } catch (error) {
     if (statusOf(error) !== 404) throw error;
@@ -110,7 +130,7 @@ export async function listDeviceThreats(tables: TableStore, tenantId: string, de
   const low = `t|${deviceId}|`;
   const high = `t|${deviceId}}`;
   const rows = tables.table('threats').listEntities({
-    queryOptions: { filter: odata`PartitionKey eq ${tenantId} and RowKey ge ${low} and RowKey lt ${high}` },
+    queryOptions: { filter: odata`PartitionKey eq ${devicePartitionKey(tenantId, deviceId)} and RowKey ge ${low} and RowKey lt ${high}` },
   });
   for await (const raw of rows) {
     const parsed = threatEntitySchema.safeParse(raw);
@@ -127,7 +147,7 @@ export async function listDeviceThreats(tables: TableStore, tenantId: string, de
 
 function threatEntity(tenantId: string, deviceId: string, threat: StoredThreat): TableEntity {
   const entity: TableEntity<Record<string, unknown>> = {
-    partitionKey: tenantId,
+    partitionKey: devicePartitionKey(tenantId, deviceId),
     rowKey: threatRowKey(deviceId, threat.threatId),
     deviceId,
     threatId: threat.threatId,
@@ -144,7 +164,7 @@ function threatEntity(tenantId: string, deviceId: string, threat: StoredThreat):
 
 function indexEntity(tenantId: string, deviceId: string, threat: StoredThreat): TableEntity {
   return {
-    partitionKey: tenantId,
+    partitionKey: devicePartitionKey(tenantId, deviceId),
     rowKey: threatIndexRowKey(threat.classification, deviceId, threat.threatId),
     deviceId,
     threatId: threat.threatId,
@@ -175,7 +195,7 @@ function plan(
     const wasIndexed = prior !== undefined && isOpen(prior);
     const staysSame = wasIndexed && isOpen(after) && prior.classification === after.classification;
     if (wasIndexed && !staysSame) {
-      const key = { partitionKey: tenantId, rowKey: threatIndexRowKey(prior.classification, deviceId, prior.threatId) };
+      const key = { partitionKey: devicePartitionKey(tenantId, deviceId), rowKey: threatIndexRowKey(prior.classification, deviceId, prior.threatId) };
       if (deletesInBatch) group.push(['delete', key]);
       else looseDeletes.push(key);
     }
@@ -186,8 +206,8 @@ function plan(
 }
 
 function markerEntity(tenantId: string, deviceId: string, marker: Omit<SequenceMarker, 'etag'>, updatedAt: string): TableEntity {
-  return {
-    partitionKey: tenantId,
+  const entity: TableEntity<Record<string, unknown>> = {
+    partitionKey: devicePartitionKey(tenantId, deviceId),
     rowKey: sequenceRowKey(deviceId),
     deviceId,
     lastSequence: marker.lastSequence,
@@ -195,12 +215,46 @@ function markerEntity(tenantId: string, deviceId: string, marker: Omit<SequenceM
     session: marker.session,
     updatedAt,
   };
+  if (marker.credentialHash !== undefined) entity.credentialHash = marker.credentialHash;
+  return entity;
+}
+
+/**
+ * Starts a new credential session for a device: the `s|` row records the new credential's hash and an empty
+ * sequence. Written before the device row takes the new credential, so the old credential can no longer commit
+ * a report from that moment on.
+ */
+export async function startCredentialSession(
+  tables: TableStore,
+  cache: ThreatStateCache,
+  tenantId: string,
+  deviceId: string,
+  credentialHash: string,
+  now: string,
+): Promise<void> {
+  cache.delete(threatStateKey(tenantId, deviceId));
+  const marker = { lastSequence: -1, recentReportIds: [], session: credentialSession(credentialHash), credentialHash };
+  await tables.table('threats').upsertEntity(markerEntity(tenantId, deviceId, marker, now), 'Replace');
+}
+
+/**
+ * Revokes the credentials of devices about to be deactivated: their `s|` rows record no credential, so a report
+ * already past authentication can no longer commit. Written before the device rows change.
+ */
+export async function revokeCredentials(tables: TableStore, tenantId: string, deviceIds: readonly string[], now: string): Promise<void> {
+  if (deviceIds.length === 0) return;
+  const actions = deviceIds.map(
+    (deviceId): TransactionAction => ['upsert', { partitionKey: devicePartitionKey(tenantId, deviceId), rowKey: sequenceRowKey(deviceId), deviceId, credentialHash: '', updatedAt: now }, 'Merge'],
+  );
+  await submitInBatches(tables.table('threats'), actions);
 }
 
 export interface ReportInput {
   readonly tenantId: string;
   readonly deviceId: string;
   readonly session: string;
+  /** The hash of the credential the report came with. */
+  readonly credentialHash: string;
   readonly reportId: string;
   readonly sequence: number;
   readonly threats: readonly ReportedThreat[];
@@ -211,7 +265,7 @@ export interface ReportInput {
 }
 
 export type ReportOutcome =
-  | { readonly applied: false }
+  | { readonly applied: false; readonly revoked: boolean }
   | {
       readonly applied: true;
       /** Threats open after the report. */
@@ -279,14 +333,21 @@ export async function applyThreatReport(tables: TableStore, cache: ThreatStateCa
   const table = tables.table('threats');
   let deletesInBatch = true;
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-    const state = cache.get(key) ?? (await loadThreatState(tables, tenantId, deviceId));
+    let state = cache.get(key);
+    if (state && !credentialMayCommit(state.marker, input.credentialHash)) {
+      // This instance's copy predates a rotation it did not see: read what storage holds now.
+      cache.delete(key);
+      state = undefined;
+    }
+    state ??= await loadThreatState(tables, tenantId, deviceId);
+    if (!credentialMayCommit(state.marker, input.credentialHash)) return { applied: false, revoked: true };
     const sameSession = state.marker.session === input.session;
     const lastSequence = sameSession ? state.marker.lastSequence : -1;
     const recent = sameSession ? state.marker.recentReportIds : [];
     const ownSince = state.loaded.session === input.session ? state.loaded.sequence : -1;
     if (input.sequence <= lastSequence || recent.includes(input.reportId)) {
       cache.set(key, state);
-      return { applied: false };
+      return { applied: false, revoked: false };
     }
 
     const snapshot = coalesceLastSeen(state.threats, applySnapshot(state.threats, input.threats, input.observedAt));
@@ -295,6 +356,7 @@ export async function applyThreatReport(tables: TableStore, cache: ThreatStateCa
       lastSequence: input.sequence,
       recentReportIds: [...recent, input.reportId].slice(-recentReportIdsKept),
       session: input.session,
+      credentialHash: input.credentialHash,
     };
 
     let etag = state.marker.etag;
@@ -344,6 +406,17 @@ export async function applyThreatReport(tables: TableStore, cache: ThreatStateCa
     return { applied: true, ...openAfter(snapshot.threats, snapshot.opened), ...nextMarker, ownSince };
   }
   throw new ConcurrencyExhausted(tables.physicalName('threats'), tenantId, sequenceRowKey(deviceId), maxAttempts);
+}
+
+/** Whether a report with this credential may commit against the `s|` row as read (unrecorded: the device row decided). */
+function credentialMayCommit(marker: SequenceMarker, credentialHash: string): boolean {
+  return marker.credentialHash === undefined || marker.credentialHash === credentialHash;
+}
+
+/** Whether the credential is the one this instance last saw recorded on the device's `s|` row. */
+export function cachedCredentialIs(cache: ThreatStateCache, tenantId: string, deviceId: string, credentialHash: string): boolean {
+  const recorded = cache.get(threatStateKey(tenantId, deviceId))?.marker.credentialHash;
+  return recorded !== undefined && recorded !== '' && recorded === credentialHash;
 }
 
 /**

@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import type { Clock } from '../clock.js';
 import { sendNudges, type Nudge } from '../compliance/nudges.js';
-import { deviceFromEntity, deviceToEntity, type Device } from '../devices/device.js';
+import { deviceFromEntity, devicePartitionKey, deviceToEntity, tenantDevicesFilter, type Device } from '../devices/device.js';
+import { revokeCredentials } from '../devices/threatStore.js';
 import { recordError } from '../errorReports.js';
 import { statusOf, toError } from '../errors.js';
 import { GraphError, type GraphAccess } from '../graph/index.js';
@@ -20,7 +21,6 @@ import {
   anyEntity,
   listAll,
   NO_CHANGE,
-  odata,
   planTransactions,
   submitInBatches,
   updateEntity,
@@ -254,7 +254,7 @@ function countsOf(changes: readonly DeviceChange[]): Record<ChangeKind, number> 
 /** The tenant's device rows by device id (1,000 per storage page). */
 export async function readStoredDevices(table: TableClient, tenantId: string): Promise<Map<string, Device>> {
   const devices = new Map<string, Device>();
-  for await (const entity of listAll(table, { schema: anyEntity, filter: odata`PartitionKey eq ${tenantId}` })) {
+  for await (const entity of listAll(table, { schema: anyEntity, filter: tenantDevicesFilter(tenantId) })) {
     const device = deviceFromEntity(entity);
     devices.set(device.deviceId, device);
   }
@@ -310,6 +310,8 @@ async function writeChanges(
       next += 1;
       const changes = actions.map((action) => byRowKey.get(action[1].rowKey)).filter((c): c is DeviceChange => c !== undefined);
       try {
+        // A deactivated device's credential ends before its row changes (see threatStore.ts).
+        await revokeCredentials(deps.tables, tenantId, changes.filter((c) => c.kind === 'deactivated').map((c) => c.device.deviceId), now);
         const submitted = await submitInBatches(table, actions);
         written.transactions += submitted;
         changes.forEach(accept);
@@ -321,6 +323,8 @@ async function writeChanges(
         for (const change of changes) {
           const observation = plan.observations.get(change.device.deviceId);
           if (!observation) continue;
+          // Revoked again: a re-activation may have started a new credential since the first revocation.
+          if (observation.kind === 'left') await revokeCredentials(deps.tables, tenantId, [change.device.deviceId], now);
           const redone = await redo(table, tenantId, change.device.deviceId, (current) =>
             applyObservation(tenantId, current, observation, now),
           );
@@ -351,7 +355,7 @@ async function redo(
   let change: DeviceChange | undefined;
   const result = await updateEntity(
     table,
-    tenantId,
+    devicePartitionKey(tenantId, deviceId),
     deviceId,
     (entity) => {
       change = apply(entity ? deviceFromEntity(entity) : undefined);

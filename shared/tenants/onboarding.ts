@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { audited } from '../audit/auditLog.js';
 import type { AuditActor } from '../audit/auditLog.js';
+import { tenantDevicesFilter } from '../devices/device.js';
 import { HttpError } from '../http/problem.js';
 import type { Services } from '../services.js';
 import { anyEntity, listAll, odata } from '../storage/index.js';
@@ -111,7 +112,7 @@ export async function tenantDetails(services: Services, tenantId: string): Promi
   if (!tenant) throw new HttpError(404, `Tenant ${tenantId} is not provisioned.`);
   const devices = { total: 0, pending: 0, active: 0, disconnected: 0, deactivated: 0 };
   const partition = odata`PartitionKey eq ${tenant.tenantId}`;
-  for await (const row of listAll(services.tables.table('devices'), { schema: deviceStatusRow, filter: partition, select: ['status'] })) {
+  for await (const row of listAll(services.tables.table('devices'), { schema: deviceStatusRow, filter: tenantDevicesFilter(tenant.tenantId), select: ['status'] })) {
     devices.total += 1;
     const status = row.status;
     if (status === 'pending' || status === 'active' || status === 'disconnected' || status === 'deactivated') devices[status] += 1;

@@ -3,6 +3,7 @@
  * threat index), pushes only those whose level changed, alerts on a rise; the preview computes the same and
  * changes nothing.
  */
+import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activate, call, report, startComplianceHarness, type ComplianceHarness, type PhoneSpec } from '../compliance/harness.js';
 
@@ -82,7 +83,7 @@ describe('threat classifications', () => {
 
   it('re-grades only the devices with an open threat of the changed classification, pushes them and alerts on a rise', async () => {
     // A row whose stored level is stale but has no open threat of ADWARE: a re-grade through the index never sees it.
-    await h.tables.table('devices').updateEntity({ partitionKey: h.tenantId, rowKey: phones.clean.deviceId, riskLevel: 'medium' }, 'Merge');
+    await h.tables.table('devices').updateEntity({ partitionKey: devicePartitionKey(h.tenantId, phones.clean.deviceId), rowKey: phones.clean.deviceId, riskLevel: 'medium' }, 'Merge');
     const before = await etags();
     const writesBefore = h.intuneWrites();
 

@@ -2,6 +2,7 @@
  * Through the local host: sync now, the device list and a device's detail, with console tokens minted by the
  * simulated Entra ID and the simulator as Graph.
  */
+import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../../functions/catalog.js';
 import { createServices } from '../../../shared/services.js';
@@ -142,7 +143,7 @@ describe('console: sync now and devices', () => {
     const deviceId = id('dev-ann-phone');
     await tables.table('devices').updateEntity(
       {
-        partitionKey: tenantId,
+        partitionKey: devicePartitionKey(tenantId, deviceId),
         rowKey: deviceId,
         status: 'active',
         credentialHash: 'cd'.repeat(32),
@@ -158,8 +159,8 @@ describe('console: sync now and devices', () => {
       },
       'Merge',
     );
-    const threat = (key: string, extra: Record<string, unknown>) => ({
-      partitionKey: tenantId,
+    const threat = (key: string, extra: Record<string, unknown> & { deviceId: string }) => ({
+      partitionKey: devicePartitionKey(tenantId, extra.deviceId),
       rowKey: key,
       classification: 'TROJAN',
       detectedAt: '2026-03-01T10:00:00.000Z',
@@ -196,7 +197,7 @@ describe('console: sync now and devices', () => {
 
     const foreign = id('dev-zed');
     await tables.table('devices').upsertEntity({
-      partitionKey: otherTenantId,
+      partitionKey: devicePartitionKey(otherTenantId, foreign),
       rowKey: foreign,
       intuneDeviceId: foreign,
       platform: 'ios',

@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../shared/clock.js';
 import { parseConfig } from '../../../shared/config.js';
+import { activateDevice } from '../../../shared/devices/activation.js';
+import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
 import { issueCredential } from '../../../shared/devices/credential.js';
 import { createDeviceRuntime } from '../../../shared/devices/runtime.js';
@@ -81,7 +83,7 @@ async function activeDevice(): Promise<{ deviceId: string; token: string }> {
   await seedDevice(tables, tenantId, { deviceId, userId: randomUUID() });
   const now = new Date().toISOString();
   await tables.table('devices').updateEntity(
-    { partitionKey: tenantId, rowKey: deviceId, status: 'active', credentialHash: credential.hash, lastCheckInAt: now, activatedAt: now },
+    { partitionKey: devicePartitionKey(tenantId, deviceId), rowKey: deviceId, status: 'active', credentialHash: credential.hash, lastCheckInAt: now, activatedAt: now },
     'Merge',
   );
   return { deviceId, token: credential.token };
@@ -130,5 +132,23 @@ describe('threat reports across instances', () => {
     expect((await storedDevice(tables, tenantId, deviceId)).etag).toBe(first.etag);
     await send(one, token, 20);
     expect(await storedDevice(tables, tenantId, deviceId)).toMatchObject({ riskLevel: 'medium', lastSequence: 20 });
+  });
+
+  it('refuses a rotated credential on an instance that still holds the device\'s state from its last report', async () => {
+    const [first, second] = instances;
+    if (!first || !second) throw new Error('two instances');
+    const deviceId = randomUUID();
+    const userId = randomUUID();
+    await seedDevice(tables, tenantId, { deviceId, userId });
+    const activation = { intuneDeviceId: deviceId, platform: 'ios' as const, osVersion: '17.5', appVersion: '1.0.0' };
+    const old = (await activateDevice(first, { tenantId, userId }, activation)).deviceToken;
+    expect(await send(first, old, 1)).toMatchObject({ applied: true });
+    expect(await send(first, old, 2)).toMatchObject({ applied: true });
+
+    const current = (await activateDevice(second, { tenantId, userId }, activation)).deviceToken;
+    await expect(send(first, old, 3)).rejects.toMatchObject({ status: 401 });
+    expect(await send(first, current, 1)).toMatchObject({ applied: true, riskLevel: 'high' });
+    await expect(send(first, old, 4)).rejects.toMatchObject({ status: 401 });
+    expect((await listDeviceThreats(tables, tenantId, deviceId)).filter((t) => t.resolvedAt === undefined).map((t) => t.threatId)).toEqual(['s1']);
   });
 });

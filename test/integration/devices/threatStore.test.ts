@@ -3,6 +3,7 @@
  * and ordering of concurrent reports across two "instances" (separate caches and locks on the same tables).
  */
 import { randomUUID } from 'node:crypto';
+import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Classification, ReportedThreat } from '../../../shared/domain/index.js';
 import { createKeyedMutex } from '../../../shared/devices/keyedMutex.js';
@@ -34,7 +35,7 @@ const threat = (id: string, classification: Classification = 'TROJAN'): Reported
 });
 
 function report(sequence: number, threats: ReportedThreat[], at = '2026-03-01T10:00:00.000Z', reportId = `r-${sequence}`): ReportInput {
-  return { tenantId, deviceId, session: 's1', reportId, sequence, threats, observedAt: at, now: at };
+  return { tenantId, deviceId, session: 's1', credentialHash: 'a1'.repeat(32), reportId, sequence, threats, observedAt: at, now: at };
 }
 
 async function indexRows(): Promise<string[]> {
@@ -42,7 +43,7 @@ async function indexRows(): Promise<string[]> {
   const low = 'c|';
   const high = 'c}';
   for await (const row of tables.table('threats').listEntities({
-    queryOptions: { filter: odata`PartitionKey eq ${tenantId} and RowKey ge ${low} and RowKey lt ${high}` },
+    queryOptions: { filter: odata`PartitionKey eq ${devicePartitionKey(tenantId, deviceId)} and RowKey ge ${low} and RowKey lt ${high}` },
   })) {
     keys.push(String(row.rowKey));
   }

@@ -2,12 +2,19 @@
  * Discovery against the simulated tenant over HTTPS (real Graph client) and real tables on Azurite.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { deviceFromEntity, type Device } from '../../../shared/devices/device.js';
+import { activateDevice } from '../../../shared/devices/activation.js';
+import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
+import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
+import { listDeviceThreats } from '../../../shared/devices/threatStore.js';
+import type { ReportedThreat } from '../../../shared/domain/index.js';
+import type { ApiRequest } from '../../../shared/http/request.js';
+import { createServices } from '../../../shared/services.js';
+import { deviceFromEntity, devicePartitionKey, tenantDevicesFilter, type Device } from '../../../shared/devices/device.js';
 import { runDueEnrollmentSyncs } from '../../../shared/enrollment/schedule.js';
 import { syncTenant, type SyncOutcome } from '../../../shared/enrollment/sync.js';
 import { anyEntity, listAll, odata, type TableStore, type TransactionAction } from '../../../shared/storage/index.js';
 import { getTenant } from '../../../shared/tenants/tenantRepository.js';
-import { id, startHarness, type Harness } from './harness.js';
+import { id, quietLog, startHarness, type Harness } from './harness.js';
 
 const user = (name: string) => ({
   id: id(name),
@@ -60,7 +67,7 @@ async function start(groups = ['MTD Users', 'MTD Field']): Promise<Harness> {
 
 async function devices(harness: Harness): Promise<Map<string, Device & { etag?: string }>> {
   const rows = new Map<string, Device>();
-  const filter = odata`PartitionKey eq ${harness.tenantId}`;
+  const filter = tenantDevicesFilter(harness.tenantId);
   for await (const entity of listAll(harness.tables.table('devices'), { schema: anyEntity, filter })) {
     const row = deviceFromEntity(entity);
     rows.set(row.deviceId, row);
@@ -78,7 +85,7 @@ async function activate(harness: Harness, deviceId: string): Promise<void> {
   await harness.tables
     .table('devices')
     .updateEntity(
-      { partitionKey: harness.tenantId, rowKey: deviceId, status: 'active', credentialHash: 'ab'.repeat(32), activatedAt: '2026-03-01T10:00:00Z' },
+      { partitionKey: devicePartitionKey(harness.tenantId, deviceId), rowKey: deviceId, status: 'active', credentialHash: 'ab'.repeat(32), activatedAt: '2026-03-01T10:00:00Z' },
       'Merge',
     );
 }
@@ -181,6 +188,43 @@ describe('enrollment sync', () => {
     expect(rows.get(id('dev-c1'))?.deactivationReason).toBeUndefined();
   });
 
+  it('ends a deactivated device\'s credential even on an instance that holds the device\'s state from its last report', async () => {
+    const harness = await start();
+    completed(await syncTenant(harness.deps, harness.tenantId));
+    const services = createServices(harness.config, {
+      tables: harness.tables,
+      clock: harness.clock,
+      graph: harness.graph,
+      log: quietLog,
+      queues: () => ({ send: () => Promise.resolve() }),
+    });
+    const deviceId = id('dev-c1');
+    const activation = { intuneDeviceId: deviceId, platform: 'ios' as const, osVersion: '17.5', appVersion: '1.0.0' };
+    const { deviceToken } = await activateDevice(services, { tenantId: harness.tenantId, userId: id('carol') }, activation);
+    const report = async (sequence: number, threats: ReportedThreat[] = []) => {
+      const request: ApiRequest = {
+        method: 'POST',
+        url: 'https://localhost/api/v1/device/threat-report',
+        headers: new Headers({ authorization: `Bearer ${deviceToken}` }),
+        query: new URLSearchParams(),
+        params: {},
+        text: () => Promise.resolve(''),
+      };
+      const principal = await authenticateDevice(services, 'report')(request);
+      return receiveThreatReport(services, principal, { reportId: `r${sequence}`, sequence, observedAt: harness.clock.now().toISOString(), threats });
+    };
+    expect(await report(1)).toMatchObject({ applied: true });
+
+    harness.sim.state.removeGroupMember(harness.tenantId, id('g-users'), id('carol'));
+    harness.clock.advance(5 * 60_000);
+    expect(completed(await syncTenant(harness.deps, harness.tenantId)).figures.deactivated).toBe(1);
+    const spyware: ReportedThreat = { id: 'late', classification: 'SPY', detectedAt: harness.clock.now().toISOString() };
+    await expect(report(2, [spyware])).rejects.toMatchObject({ status: 401 });
+    expect((await devices(harness)).get(deviceId)).toMatchObject({ status: 'deactivated', lastSequence: 1 });
+    // Nothing of the refused report was stored.
+    expect(await listDeviceThreats(harness.tables, harness.tenantId, deviceId)).toEqual([]);
+  });
+
   it('deactivates a device retired from Intune', async () => {
     const harness = await start();
     completed(await syncTenant(harness.deps, harness.tenantId));
@@ -226,7 +270,7 @@ describe('enrollment sync', () => {
               return async (actions: TransactionAction[]) => {
                 raced = true;
                 await target.updateEntity(
-                  { partitionKey: harness.tenantId, rowKey: id('dev-e1'), appVersion: '2.0.1', lastCheckInAt: '2026-03-01T10:04:00.000Z' },
+                  { partitionKey: devicePartitionKey(harness.tenantId, id('dev-e1')), rowKey: id('dev-e1'), appVersion: '2.0.1', lastCheckInAt: '2026-03-01T10:04:00.000Z' },
                   'Merge',
                 );
                 return target.submitTransaction(actions);

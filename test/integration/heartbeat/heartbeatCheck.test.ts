@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { activateDevice } from '../../../shared/devices/activation.js';
 import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
 import { recordHeartbeat } from '../../../shared/devices/heartbeat.js';
+import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
 import { runHeartbeatCheck } from '../../../shared/heartbeat/heartbeatCheck.js';
 import type { ApiRequest } from '../../../shared/http/request.js';
 import { createServices, type Services } from '../../../shared/services.js';
@@ -91,6 +92,28 @@ describe('disconnect sweep', () => {
     expect(back).toMatchObject({ status: 'active', lastCheckInAt: clock.now().toISOString(), appVersion: '2.0.0' });
     expect(back.version).toBe(disconnected.version + 1);
     expect(harness.sent.map((m) => m.body)).toEqual([{ tenantId, deviceId: quiet, version: back.version }]);
+  });
+
+  it('reconnects a device on its next report, even a stale one, although this instance still holds its state', async () => {
+    const { tenantId, clock, tables } = harness;
+    const deviceId = randomUUID();
+    await seedDevice(tables, tenantId, { deviceId, userId: id('ann') });
+    const token = (await activateDevice(services, { tenantId, userId: id('ann') }, body(deviceId))).deviceToken;
+    const report = async (sequence: number) =>
+      receiveThreatReport(services, await authenticateDevice(services, 'report')(deviceRequest(token)), {
+        reportId: randomUUID(),
+        sequence,
+        observedAt: clock.now().toISOString(),
+        threats: [],
+      });
+    expect(await report(5)).toMatchObject({ applied: true });
+
+    clock.advance(7 * dayMs);
+    expect(await runHeartbeatCheck(services)).toMatchObject([{ disconnected: 1 }]);
+    expect((await storedDevice(tables, tenantId, deviceId)).status).toBe('disconnected');
+
+    expect(await report(3)).toMatchObject({ applied: false });
+    expect(await storedDevice(tables, tenantId, deviceId)).toMatchObject({ status: 'active', lastCheckInAt: clock.now().toISOString() });
   });
 
   it('uses the tenant\'s disconnectedAfterDays', async () => {
