@@ -21,7 +21,7 @@ import {
   anyEntity,
   listAll,
   NO_CHANGE,
-  planTransactions,
+  maxActionsPerTransaction,
   submitInBatches,
   updateEntity,
   type TableStore,
@@ -261,6 +261,20 @@ export async function readStoredDevices(table: TableClient, tenantId: string): P
   return devices;
 }
 
+/** The changes in groups of at most one transaction's worth, each group within one device partition. */
+function groupsOfOnePartition(changes: readonly DeviceChange[]): DeviceChange[][] {
+  const byPartition = new Map<string, DeviceChange[][]>();
+  for (const change of changes) {
+    const partitionKey = devicePartitionKey(change.device.tenantId, change.device.deviceId);
+    let groups = byPartition.get(partitionKey);
+    if (!groups) byPartition.set(partitionKey, (groups = []));
+    const last = groups.at(-1);
+    if (last && last.length < maxActionsPerTransaction) last.push(change);
+    else groups.push([change]);
+  }
+  return [...byPartition.values()].flat();
+}
+
 function actionFor(change: DeviceChange): TransactionAction {
   const entity = deviceToEntity(change.device);
   if (!change.existed) return ['create', entity];
@@ -293,8 +307,7 @@ async function writeChanges(
   concurrency: number,
 ): Promise<Written> {
   const table = deps.tables.table('devices');
-  const byRowKey = new Map(plan.changes.map((change) => [change.device.deviceId, change]));
-  const transactions = planTransactions(plan.changes.map(actionFor)).flat();
+  const transactions = groupsOfOnePartition(plan.changes);
   const written: Written = { changes: [], transactions: 0, nudges: 0 };
   const nudges: Nudge[] = [];
   const accept = (change: DeviceChange): void => {
@@ -306,9 +319,10 @@ async function writeChanges(
   let failure: unknown;
   async function worker(): Promise<void> {
     while (failure === undefined && next < transactions.length) {
-      const actions = transactions[next] ?? [];
+      const changes = transactions[next] ?? [];
       next += 1;
-      const changes = actions.map((action) => byRowKey.get(action[1].rowKey)).filter((c): c is DeviceChange => c !== undefined);
+      // Entities are built per transaction, so a 150k-device first run never holds them all at once.
+      const actions = changes.map(actionFor);
       try {
         // A deactivated device's credential ends before its row changes (see threatStore.ts).
         await revokeCredentials(deps.tables, tenantId, changes.filter((c) => c.kind === 'deactivated').map((c) => c.device.deviceId), now);
