@@ -137,7 +137,29 @@ interface Written {
   status: number;
 }
 
+/**
+ * A JSON result with plain headers and no cookies (what every route of ours returns) is written directly: the
+ * bytes are the ones `HttpResponse` would produce (JSON text, `application/json` unless set), without building
+ * a fetch `Response` and reading it back through a stream for each request.
+ */
+function writeJsonResult(response: ServerResponse, result: HttpResponseInit): Written | undefined {
+  const { status = 200, headers: given, body, cookies } = result;
+  const jsonBody: unknown = result.jsonBody;
+  if (jsonBody === undefined || body !== undefined || (cookies !== undefined && cookies.length > 0)) return undefined;
+  if (given !== undefined && (given instanceof Headers || Array.isArray(given))) return undefined;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(given ?? {})) headers[name.toLowerCase()] = value;
+  headers['content-type'] ??= 'application/json';
+  const payload = Buffer.from(JSON.stringify(jsonBody), 'utf8');
+  headers['content-length'] = String(payload.length);
+  response.writeHead(status, headers);
+  response.end(payload);
+  return { status };
+}
+
 async function writeResult(response: ServerResponse, result: HttpResponseInit | InstanceType<typeof HttpResponse>): Promise<Written> {
+  const direct = result instanceof HttpResponse ? undefined : writeJsonResult(response, result);
+  if (direct) return direct;
   const native = result instanceof HttpResponse ? result : new HttpResponse(result);
   const headers: Record<string, string | string[]> = {};
   native.headers.forEach((value, name) => {
