@@ -5,6 +5,7 @@
  * Nudges use the plain id `{deviceId}:{version}`, so one still in the queue is not duplicated.
  */
 import { z } from 'zod';
+import type { Clock } from '../clock.js';
 import { toError } from '../errors.js';
 import type { QueueSenders } from '../queue.js';
 import type { Logger } from '../services.js';
@@ -12,6 +13,7 @@ import { tenantDevicesFilter } from '../devices/device.js';
 import { listAll, type TableStore } from '../storage/index.js';
 import { listActiveTenants } from '../tenants/tenantRepository.js';
 import { sendNudges, type Nudge } from './nudges.js';
+import { resyncIfBehind } from './resync.js';
 
 const pendingRowSchema = z.object({
   version: z.number().int().default(1),
@@ -40,7 +42,7 @@ export async function pendingNudges(tables: TableStore, tenantId: string): Promi
   return nudges;
 }
 
-export async function reconcile(deps: { tables: TableStore; queues: QueueSenders; log: Logger }): Promise<ReconcileSummary> {
+export async function reconcile(deps: { tables: TableStore; queues: QueueSenders; log: Logger; clock: Clock }): Promise<ReconcileSummary> {
   const tenants = await listActiveTenants(deps.tables);
   const summary: ReconcileSummary = { tenants: tenants.length, nudged: 0, failedTenants: 0 };
   for (const tenant of tenants) {
@@ -48,6 +50,8 @@ export async function reconcile(deps: { tables: TableStore; queues: QueueSenders
       const nudges = await pendingNudges(deps.tables, tenant.tenantId);
       await sendNudges(deps.queues, nudges);
       summary.nudged += nudges.length;
+      // A change of what is enforced that has not reached every device yet.
+      summary.nudged += await resyncIfBehind(deps, tenant.tenantId);
     } catch (caught) {
       summary.failedTenants += 1;
       deps.log.error(`Reconcile: tenant ${tenant.tenantId} failed: ${toError(caught).message}`);

@@ -10,7 +10,8 @@ import type { ConnectorSettings, ConnectorSettingsUpdate } from '../domain/index
 import type { Services } from '../services.js';
 import type { TableStore } from '../storage/index.js';
 import { NO_CHANGE, readEntity, updateEntity } from '../storage/index.js';
-import { enforcementChanged, resyncTenantDevices } from '../compliance/resync.js';
+import { toError } from '../errors.js';
+import { enforcementChanged, resyncTenantDevices, revisionsAfter } from '../compliance/resync.js';
 
 export const settingsRowKey = 'settings';
 
@@ -18,6 +19,8 @@ const settingsRowSchema = z.looseObject({
   settings: z.string(),
   updatedAt: z.string().optional(),
   updatedBy: z.string().optional(),
+  enforcementRevision: z.number().int().optional(),
+  resyncedRevision: z.number().int().optional(),
 });
 
 function parseSettings(text: string | undefined): ConnectorSettings {
@@ -63,6 +66,7 @@ export async function updateConnectorSettings(
             settings: JSON.stringify(next),
             updatedAt: services.clock.now().toISOString(),
             updatedBy: principal.upn || principal.userId,
+            ...revisionsAfter(current, enforcementChanged(before, next)),
           };
         },
         { schema: settingsRowSchema },
@@ -70,6 +74,13 @@ export async function updateConnectorSettings(
       return { before, after: next };
     },
   );
-  if (enforcementChanged(before, after)) await resyncTenantDevices(services, principal.tenantId);
+  if (enforcementChanged(before, after)) {
+    try {
+      await resyncTenantDevices(services, principal.tenantId);
+    } catch (caught) {
+      // The change is saved and counted: the reconcile timer finishes the resync.
+      services.log.warn(`Resync of tenant ${principal.tenantId} after a settings change failed; reconcile retries it: ${toError(caught).message}`);
+    }
+  }
   return after;
 }

@@ -1,0 +1,68 @@
+/**
+ * A change of what is enforced re-pushes every device of the tenant. When that resync is cut short (here: the
+ * queue refuses the nudges), the change is still saved and counted, and the reconcile timer finishes the resync
+ * once, not on every run.
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { ConsolePrincipal } from '../../../shared/auth/console.js';
+import { ManualClock } from '../../../shared/clock.js';
+import { reconcile } from '../../../shared/compliance/reconcile.js';
+import { parseConfig } from '../../../shared/config.js';
+import { getConnectorSettings, updateConnectorSettings } from '../../../shared/console/connectorSettings.js';
+import type { QueueMessage, QueueSenders } from '../../../shared/queue.js';
+import { createServices } from '../../../shared/services.js';
+import { provisionTenant, quietLog } from '../enrollment/harness.js';
+import { seedDevice } from '../devices/deviceRows.js';
+import { azuriteConnectionString, createTestTableStore } from '../../support/tables.js';
+
+const config = parseConfig({
+  SENDGRID_API_KEY: 'SG.test',
+  MAIL_FROM: 'mtd@connector.test',
+  CONNECTOR_CLIENT_ID: '33333333-3333-4333-8333-333333333333',
+  CONNECTOR_CLIENT_SECRET: 'secret',
+  AzureWebJobsStorage: azuriteConnectionString(),
+});
+
+describe('resync after a change of what is enforced', () => {
+  it('is finished by reconcile when the settings change could not nudge every device', async () => {
+    const tables = await createTestTableStore();
+    const clock = new ManualClock('2026-03-01T10:00:00.000Z');
+    const tenantId = randomUUID();
+    await provisionTenant(tables, tenantId, randomUUID(), clock.now().toISOString());
+    const deviceIds = [randomUUID(), randomUUID(), randomUUID()];
+    for (const deviceId of deviceIds) await seedDevice(tables, tenantId, { deviceId, userId: randomUUID(), status: 'active' });
+
+    let queueWorks = false;
+    const sent: QueueMessage[] = [];
+    const queues: QueueSenders = () => ({
+      send: (messages) => {
+        if (!queueWorks) return Promise.reject(new Error('Service Bus unavailable'));
+        sent.push(...messages);
+        return Promise.resolve();
+      },
+    });
+    const services = createServices(config, { tables, clock, log: quietLog, queues });
+    const admin: ConsolePrincipal = { tenantId, userId: randomUUID(), name: 'Admin', upn: 'admin@contoso.test', access: 'full' };
+
+    const after = await updateConnectorSettings(services, admin, { enforcement: { entraDeviceAttribute: 'extensionAttribute7' } });
+    expect(after.enforcement.entraDeviceAttribute).toBe('extensionAttribute7');
+    expect((await getConnectorSettings(tables, tenantId)).enforcement.entraDeviceAttribute).toBe('extensionAttribute7');
+    expect(sent).toEqual([]);
+
+    queueWorks = true;
+    await reconcile(services);
+    const nudged = sent.map((message) => (message.body as { deviceId: string }).deviceId).sort();
+    expect(nudged).toEqual([...deviceIds].sort());
+
+    // Done once: the next run has nothing left to resync.
+    sent.length = 0;
+    await reconcile(services);
+    expect(sent).toEqual([]);
+
+    // A later change that is not about enforcement resyncs nothing.
+    await updateConnectorSettings(services, admin, { disconnectedAfterDays: 9 });
+    await reconcile(services);
+    expect(sent).toEqual([]);
+  });
+});
