@@ -8,21 +8,15 @@ import { describe, expect, it } from 'vitest';
 import type { ConsolePrincipal } from '../../../shared/auth/console.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { reconcile } from '../../../shared/compliance/reconcile.js';
-import { parseConfig } from '../../../shared/config.js';
 import { getConnectorSettings, updateConnectorSettings } from '../../../shared/console/connectorSettings.js';
 import type { QueueMessage, QueueSenders } from '../../../shared/queue.js';
 import { createServices } from '../../../shared/services.js';
-import { provisionTenant, quietLog } from '../enrollment/harness.js';
+import { provisionTenant, quietLog, simConfig } from '../enrollment/harness.js';
 import { seedDevice } from '../devices/deviceRows.js';
-import { azuriteConnectionString, createTestTableStore } from '../../support/tables.js';
+import { createTestTableStore } from '../../support/tables.js';
 
-const config = parseConfig({
-  SENDGRID_API_KEY: 'SG.test',
-  MAIL_FROM: 'mtd@connector.test',
-  CONNECTOR_CLIENT_ID: '33333333-3333-4333-8333-333333333333',
-  CONNECTOR_CLIENT_SECRET: 'secret',
-  AzureWebJobsStorage: azuriteConnectionString(),
-});
+// Nothing here reaches Graph or SendGrid: the upstream URLs are never called.
+const config = simConfig('https://127.0.0.1:9');
 
 describe('resync after a change of what is enforced', () => {
   it('is finished by reconcile when the settings change could not nudge every device', async () => {
