@@ -11,14 +11,14 @@
  * requests vs writes/20; 429s received; write-budget use against the limit, per window, while work remains.
  *
  * Intune allows 200 writes per 20 s, so 10,000 writes take about 17 minutes. By default the bench tightens the
- * throttle window to 2 s in both the simulator and the service's write budget (same limit of 200), which keeps
- * every ratio and runs in under two minutes; `--full` (or WINDOW_SECONDS=20) runs the faithful 20 s window.
+ * throttle window to 2 s in both the simulator and the service's write budget (same limit of 200; the budget's
+ * margin and wait scale with it), which keeps every ratio and runs in a few minutes; `--full` (or WINDOW_SECONDS=20)
+ * runs the faithful 20 s window. With the 2 s window the figures also measure how fast this one process works
+ * through the queue (one batch at a time, Azurite busy with the re-grade), which `--full` leaves room for.
  * Settings (env): DEVICES, AFFECTED, LIMIT (200), WINDOW_SECONDS (2; 20 with --full).
  *
- * Azurite looks an entity up by scanning its partition (one tenant is one partition), so seeding and every point
- * read cost time in proportion to the tenant's row count: 100,000 devices take a long time to seed on a small
- * machine. The figures that matter here (redundant writes, requests per write, 429s, budget use) do not depend on
- * the number of untouched devices; DEVICES and AFFECTED scale the run down.
+ * Seeding writes full transactions of 100 rows (a tenant's rows are spread over 256 partitions); 100,000 devices
+ * and their threat rows take well under a minute. DEVICES and AFFECTED scale the run down.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -66,12 +66,16 @@ async function ensureTrust(tlsDir: string): Promise<boolean> {
   return false;
 }
 
-/** Writes in transactions of 100, printing progress (Azurite answers parallel transactions on one partition no faster). */
+/**
+ * Writes the rows in transactions of 100, printing progress. A tenant's rows are spread over 256 partitions and a
+ * transaction holds one partition, so the rows are sorted by partition first: every transaction is then full.
+ */
 async function writeAll(tables: TableStore, name: 'devices' | 'threats', actions: TransactionAction[]): Promise<void> {
+  const sorted = [...actions].sort((a, b) => (a[1].partitionKey < b[1].partitionKey ? -1 : a[1].partitionKey > b[1].partitionKey ? 1 : 0));
   const step = 10_000;
-  for (let start = 0; start < actions.length; start += step) {
-    await submitInBatches(tables.table(name), actions.slice(start, start + step));
-    if (actions.length > step) process.stdout.write(`  ${name}: ${Math.min(actions.length, start + step)}/${actions.length}\r`);
+  for (let start = 0; start < sorted.length; start += step) {
+    await submitInBatches(tables.table(name), sorted.slice(start, start + step));
+    if (sorted.length > step) process.stdout.write(`  ${name}: ${Math.min(sorted.length, start + step)}/${sorted.length}\r`);
   }
 }
 
@@ -175,31 +179,10 @@ async function main(): Promise<void> {
     CONNECTOR_CLIENT_SECRET: clientSecret,
     AzureWebJobsStorage: azurite.connectionString,
   });
-  const baseCompliance = createComplianceRuntime(tables, systemClock, { intuneBudget: { limit, windowMs } });
-  const trace: unknown[] = [];
-  const inner = baseCompliance.intuneBudget;
-  const compliance = {
-    ...baseCompliance,
-    intuneBudget: {
-      settings: inner.settings,
-      room: async (t: string, f?: boolean) => {
-        const r = await inner.room(t, f);
-        trace.push({ k: 'room', at: Date.now(), f, r });
-        return r;
-      },
-      block: async (t: string, u: Date) => {
-        trace.push({ k: 'block', at: Date.now(), u: u.getTime() });
-        return inner.block(t, u);
-      },
-      take: async (t: string, w: number, f?: number) => {
-        const s0 = Date.now();
-        const r = await inner.take(t, w, f);
-        const d = r.deferrals.map((x) => x.getTime());
-        trace.push({ k: 'take', s0, at: Date.now(), w, f, g: r.granted, dn: d.length, dmin: d.length ? Math.min(...d) : null, dmax: d.length ? Math.max(...d) : null });
-        return r;
-      },
-    },
-  };
+  // The margin and the wait scale with the window like everything else, so the fast run keeps the real run's ratios
+  // (for 20 s both are the defaults, 500 ms).
+  const intuneBudget = { limit, windowMs, marginMs: windowMs / 40, waitMs: windowMs / 40 };
+  const compliance = createComplianceRuntime(tables, systemClock, { intuneBudget });
   const host = await startHost({
     port: 0,
     catalog,
@@ -299,10 +282,6 @@ async function main(): Promise<void> {
   }
   const mean = perWindow.length > 0 ? perWindow.reduce((sum, n) => sum + n, 0) / perWindow.length : 0;
 
-  if (env.FANOUT_TRACE) {
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(env.FANOUT_TRACE, JSON.stringify({ startedAt, trace, writes: times, nudges: nudgeTimes }));
-  }
   console.log('');
   console.log(`time until the simulator held every write: ${seconds(doneMs)} (${holds.size}/${affected.size} devices; the re-grade itself ${seconds(regradeMs)})`);
   console.log(`Intune writes: ${writes.length} for ${affected.size} devices changed (${distinct} distinct) → redundant writes: ${writes.length - distinct}`);

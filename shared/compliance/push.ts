@@ -9,6 +9,7 @@
  *   scheduled for a later window. A 429 (the whole `$batch` or one sub-response) re-sends the device's nudge after
  *   its Retry-After. Neither is retried in a loop. While the tenant's budget has no room at all, a batch is deferred
  *   as a whole without reading its devices, so a large backlog costs one budget read per batch, not a read per device.
+ *   Deferred work that is back and finds its room about to free up waits for it (see writeBudget.ts).
  * - A 404 means the device is gone from that service: recorded, not retried.
  * - Any other failure is retried: when every device of the batch failed, by throwing (the queue redelivers and
  *   dead-letters after 10 deliveries); when only some did, by re-sending just those as nudges with an attempt count,
@@ -214,16 +215,16 @@ export function createPush(deps: PushDeps) {
   async function pushTenant(tenantId: string, deliveries: readonly Delivery[], limiter: RoundRobinLimiter): Promise<TenantResult> {
     const summary = emptySummary();
     const settings = await settingsFor(tenantId);
-    const allFresh = deliveries.every((delivery) => !delivery.nudge.deferral);
-    if (settings.enforcement.intunePartner && (await deps.budget.room(tenantId, allFresh)) === 0) {
-      // The tenant's Intune budget is spent (or, for new work, promised to deferred work): the devices come back in a
-      // later window, without reading them now. (Should room have freed up in between, the grant is left unused and
-      // the devices are worked on below.)
-      const { granted, deferrals } = allFresh
-        ? await deps.budget.take(tenantId, 0, deliveries.length)
-        : await deps.budget.take(tenantId, deliveries.length);
-      if (granted === 0) {
-        const followUps = deliveries.map((delivery, index) =>
+    if (settings.enforcement.intunePartner) {
+      // The tenant's Intune budget has no room for this batch (spent, or, for new work, promised to deferred work):
+      // the devices come back later without being read now. Work coming back from a deferral goes first and keeps
+      // its place; new work queues behind the deferred work still waiting.
+      const room = await deps.budget.room(tenantId);
+      const returning = deliveries.filter((delivery) => delivery.nudge.deferral);
+      if ((returning.length > 0 ? room.returning : room.fresh) === 0) {
+        const fresh = deliveries.filter((delivery) => !delivery.nudge.deferral);
+        const deferrals = await deps.budget.defer(tenantId, returning.length, fresh.length);
+        const followUps = [...returning, ...fresh].map((delivery, index) =>
           nudgeMessage(
             { ...delivery.nudge, deferral: (delivery.nudge.deferral ?? 0) + 1 },
             deferrals[index] ?? new Date(deps.clock.now().getTime() + deps.budget.settings.windowMs),

@@ -8,6 +8,15 @@
  * (`deferrals`), handed out in groups of one `$batch` at the sustainable pace, so deferred work from every
  * instance lines up behind the earlier one instead of coming back all at once. A 429 from Intune blocks the budget
  * until its Retry-After.
+ *
+ * Deferred work is paced for the moment its room frees up, but it is granted only once it is back and its devices
+ * are read, a little later, and a grant is counted from then; so the work one window behind it comes back a little
+ * before its room is free. Sent back to the queue, that work would lose the queue's delivery and another read of its
+ * devices on every window, and the loss grows: work turned away by several callers was sent back to the same
+ * moment, where most of it was turned away again. So:
+ * - work whose time has come and whose room frees up within `waitMs` waits for it (`take`);
+ * - work turned away is promised the moments room frees up one after the other (`promised`), each moment once, and
+ *   new work queues behind it as it does behind the line.
  */
 import { z } from 'zod';
 import { NO_CHANGE, readEntity, updateEntity, type TableStore } from '../storage/index.js';
@@ -25,6 +34,11 @@ export interface WriteBudgetSettings {
   readonly bucketMs?: number;
   /** Deferred writes are handed out in groups of this many (one Graph `$batch`). Default 20. */
   readonly groupSize?: number;
+  /**
+   * Work whose time has come waits up to this long for room about to free up, instead of going back to the queue.
+   * Default a fortieth of the window, at least 200 ms.
+   */
+  readonly waitMs?: number;
 }
 
 export const defaultIntuneWriteBudget: WriteBudgetSettings = Object.freeze({ limit: 200, windowMs: 20_000 });
@@ -35,6 +49,7 @@ interface Resolved {
   marginMs: number;
   bucketMs: number;
   groupSize: number;
+  waitMs: number;
 }
 
 export function resolveBudget(settings: WriteBudgetSettings): Resolved {
@@ -45,6 +60,7 @@ export function resolveBudget(settings: WriteBudgetSettings): Resolved {
     marginMs: Math.max(0, settings.marginMs ?? Math.max(200, settings.windowMs / 40)),
     bucketMs,
     groupSize: Math.max(1, settings.groupSize ?? 20),
+    waitMs: Math.max(0, settings.waitMs ?? Math.max(200, settings.windowMs / 40)),
   };
 }
 
@@ -61,6 +77,8 @@ const budgetRowSchema = z.looseObject({
   blockedUntil: z.number().optional(),
   /** The end of the deferred work handed out so far (ms). */
   deferredUntil: z.number().optional(),
+  /** JSON array of `[atMs, count]`: room about to free up, promised to work that found none. */
+  promised: z.string().optional(),
   updatedAt: z.string().optional(),
 });
 type BudgetRow = z.infer<typeof budgetRowSchema>;
@@ -81,6 +99,8 @@ export interface BudgetState {
   buckets: [number, number][];
   blockedUntil: number;
   deferredUntil: number;
+  /** `[atMs, count]`: times handed to work whose time had come but found no room (see `decide`). */
+  promised?: [number, number][];
 }
 
 /** Writes that would be granted now. */
@@ -90,6 +110,56 @@ export function roomNow(state: BudgetState, nowMs: number, settings: WriteBudget
   const countedFor = r.bucketMs + r.windowMs + r.marginMs;
   const used = state.buckets.filter(([start]) => start + countedFor > nowMs).reduce((sum, [, count]) => sum + count, 0);
   return Math.max(0, r.limit - used);
+}
+
+export interface Room {
+  /** Writes that work whose time has come would get now or after waiting at most `waitMs`. */
+  returning: number;
+  /** Writes that new work would get now: none while deferred work is waiting. */
+  fresh: number;
+}
+
+export function roomOf(state: BudgetState, nowMs: number, settings: WriteBudgetSettings): Room {
+  const { waitMs } = resolveBudget(settings);
+  return {
+    returning: roomNow(state, nowMs + waitMs, settings),
+    fresh: deferredWorkWaits(state, nowMs) ? 0 : roomNow(state, nowMs, settings),
+  };
+}
+
+/** Deferred work still has a time ahead: in the line, or promised room about to free up. */
+function deferredWorkWaits(state: BudgetState, nowMs: number): boolean {
+  return state.deferredUntil > nowMs || (state.promised ?? []).some(([at]) => at > nowMs);
+}
+
+/**
+ * When to ask for `want` writes for work whose time has come: now if there is room for them, else the moment within
+ * `waitMs` at which the most of them fit (as grants leave the window, or a block ends); now when nothing frees up.
+ */
+export function roomAt(state: BudgetState, want: number, nowMs: number, settings: WriteBudgetSettings): number {
+  const r = resolveBudget(settings);
+  const countedFor = r.bucketMs + r.windowMs + r.marginMs;
+  const until = nowMs + r.waitMs;
+  if (state.blockedUntil > until) return nowMs;
+  const from = Math.max(nowMs, state.blockedUntil);
+  let best = from;
+  let bestRoom = roomNow(state, from, settings);
+  for (const [start] of state.buckets) {
+    if (bestRoom >= want) break;
+    const at = start + countedFor;
+    if (at <= from) continue;
+    if (at > until) break;
+    const room = roomNow(state, at, settings);
+    if (room > bestRoom) {
+      best = at;
+      bestRoom = room;
+    }
+  }
+  return bestRoom > 0 ? best : nowMs;
+}
+
+function promisedAfter(state: BudgetState, nowMs: number): number {
+  return (state.promised ?? []).filter(([at]) => at > nowMs).reduce((sum, [, count]) => sum + count, 0);
 }
 
 export interface BudgetDecision {
@@ -104,17 +174,25 @@ export interface BudgetDecision {
  * The pure decision: how many writes go now, when the rest come back, and the state after. `want` writes are work
  * whose time has come (first tries while no deferred work is waiting, or deferred work coming back); `fresh` writes
  * are new work, which queues behind deferred work still waiting rather than taking the room that work was promised.
- * Grants go to `want` first; deferrals are in the same order (`want`'s, then `fresh`'s).
+ * Grants go to `want` first; deferrals are in the same order (`want`'s, then `fresh`'s). With `grant: false`
+ * nothing is granted: every write gets a time (work that cannot be looked at now).
  */
-export function decide(state: BudgetState, want: number, nowMs: number, settings: WriteBudgetSettings, fresh = 0): BudgetDecision {
+export function decide(
+  state: BudgetState,
+  want: number,
+  nowMs: number,
+  settings: WriteBudgetSettings,
+  fresh = 0,
+  options: { grant?: boolean } = {},
+): BudgetDecision {
   const r = resolveBudget(settings);
   const countedFor = r.bucketMs + r.windowMs + r.marginMs;
-  const buckets = state.buckets.filter(([start]) => start + countedFor > nowMs);
+  const buckets = state.buckets.filter(([start]) => start + countedFor > nowMs).map(([start, count]): [number, number] => [start, count]);
   const used = buckets.reduce((sum, [, count]) => sum + count, 0);
   const blocked = state.blockedUntil > nowMs;
-  const available = blocked ? 0 : Math.max(0, r.limit - used);
+  const available = blocked || options.grant === false ? 0 : Math.max(0, r.limit - used);
   const grantedNow = Math.min(Math.max(0, want), available);
-  const lineWaiting = state.deferredUntil > nowMs;
+  const lineWaiting = deferredWorkWaits(state, nowMs);
   const grantedFresh = lineWaiting ? 0 : Math.min(Math.max(0, fresh), available - grantedNow);
   const granted = grantedNow + grantedFresh;
   if (granted > 0) {
@@ -125,28 +203,42 @@ export function decide(state: BudgetState, want: number, nowMs: number, settings
   }
   const deferrals: Date[] = [];
   let deferredUntil = state.deferredUntil;
-  // Work whose time had come but found no room comes back as soon as room frees up: as each grant leaves the
-  // window (or when a block ends), not behind the line, so its slot is not lost.
+  // Work whose time had come but found no room comes back as soon as room frees up (when a block ends, or as each
+  // grant leaves the window), not behind the line, so its slot is not lost. Each such moment is promised once:
+  // work turned away earlier and still waiting keeps the earlier ones, so work turned away by several callers
+  // comes back spread out instead of all at the same moment (where most of it would be turned away again). It is
+  // handed a time `waitMs` before its moment: back and read by then, it waits for the moment (`take`) instead of
+  // reaching it only after the queue's delivery and the read of its devices.
+  const promised = (state.promised ?? []).filter(([at]) => at > nowMs).map(([at, count]): [number, number] => [at, count]);
+  let skip = promised.reduce((sum, [, count]) => sum + count, 0);
+  const from = blocked ? state.blockedUntil : nowMs + r.bucketMs;
+  const spare = Math.max(0, r.limit - used - granted);
+  const slots: [number, number][] = [[from, spare], ...buckets.map(([start, count]): [number, number] => [Math.max(from, start + countedFor), count])];
   let returningLeft = Math.max(0, want) - grantedNow;
-  if (returningLeft > 0) {
-    if (blocked) {
-      for (; returningLeft > 0; returningLeft -= 1) deferrals.push(new Date(state.blockedUntil));
-    } else {
-      for (const [start, count] of buckets) {
-        for (let unit = 0; unit < count && returningLeft > 0; unit += 1, returningLeft -= 1) {
-          deferrals.push(new Date(Math.max(nowMs + r.bucketMs, start + countedFor)));
-        }
-        if (returningLeft === 0) break;
-      }
+  let nextFree: number | undefined;
+  for (const [at, count] of slots) {
+    let free = count;
+    const skipped = Math.min(skip, free);
+    skip -= skipped;
+    free -= skipped;
+    const taken = Math.min(free, returningLeft);
+    if (taken > 0) {
+      for (let unit = 0; unit < taken; unit += 1) deferrals.push(new Date(Math.max(nowMs + r.bucketMs, at - r.waitMs)));
+      const last = promised.at(-1);
+      if (last && last[0] === at) last[1] += taken;
+      else promised.push([at, taken]);
+      returningLeft -= taken;
+    }
+    if (free > taken) {
+      nextFree = at;
+      break;
     }
   }
-  // New work (and anything beyond one window of waiting) lines up behind the deferred work, a $batch group at a time.
+  // New work (and work beyond the room of one window) lines up behind the deferred work, a $batch group at a time.
   const rest = returningLeft + Math.max(0, fresh) - grantedFresh;
   if (rest > 0) {
-    let freeAt = nowMs + r.bucketMs;
-    if (blocked) freeAt = Math.max(freeAt, state.blockedUntil);
-    const oldest = buckets[0];
-    if (!blocked && oldest) freeAt = Math.max(freeAt, oldest[0] + countedFor);
+    const lastSlot = slots.at(-1)?.[0] ?? from;
+    const freeAt = Math.max(nowMs + r.bucketMs, nextFree ?? lastSlot);
     const spacing = deferralSpacingMs(settings);
     const start = Math.max(freeAt, state.deferredUntil);
     const groups = Math.ceil(rest / r.groupSize);
@@ -155,7 +247,7 @@ export function decide(state: BudgetState, want: number, nowMs: number, settings
     }
     deferredUntil = start + groups * r.groupSize * spacing;
   }
-  return { granted, deferrals, state: { buckets, blockedUntil: state.blockedUntil, deferredUntil } };
+  return { granted, deferrals, state: { buckets, blockedUntil: state.blockedUntil, deferredUntil, promised } };
 }
 
 function stateOf(row: BudgetRow | undefined): BudgetState {
@@ -163,6 +255,7 @@ function stateOf(row: BudgetRow | undefined): BudgetState {
     buckets: parseBuckets(row?.buckets),
     blockedUntil: row?.blockedUntil ?? 0,
     deferredUntil: row?.deferredUntil ?? 0,
+    promised: parseBuckets(row?.promised),
   };
 }
 
@@ -173,52 +266,89 @@ function rowOf(current: BudgetRow | undefined, state: BudgetState, now: Date): B
     buckets: JSON.stringify(state.buckets),
     blockedUntil: state.blockedUntil,
     deferredUntil: state.deferredUntil,
+    promised: JSON.stringify(state.promised ?? []),
     updatedAt: now.toISOString(),
   };
 }
 
 export interface WriteBudget {
-  /** Takes up to `want` writes for the tenant now; the rest get later times. */
+  /**
+   * Takes up to `want` + `fresh` writes for the tenant now (see `decide`); the rest get later times. When work whose
+   * time has come (`want`) finds its room freeing up within `waitMs`, the call waits for it.
+   */
   take(tenantId: string, want: number, fresh?: number): Promise<{ granted: number; deferrals: Date[] }>;
-  /** How many writes would be granted now (one read; nothing taken); for new work, 0 while deferred work waits. */
-  room(tenantId: string, fresh?: boolean): Promise<number>;
+  /** Later times for writes that are not looked at now (nothing is granted), in the order of `want`, then `fresh`. */
+  defer(tenantId: string, want: number, fresh?: number): Promise<Date[]>;
+  /** The room for each kind of work (one read; nothing taken). */
+  room(tenantId: string): Promise<Room>;
   /** Intune answered 429: no more grants for the tenant until `until`. */
   block(tenantId: string, until: Date): Promise<void>;
   readonly settings: WriteBudgetSettings;
 }
 
+export interface WriteBudgetDeps {
+  readonly tables: TableStore;
+  readonly clock: { now(): Date };
+  /** Waits for room about to free up. Default a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const timerSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** The storage-backed budget. `name` is the lease row (one per API whose writes are counted). */
 export function createWriteBudget(
-  deps: { tables: TableStore; clock: { now(): Date } },
+  deps: WriteBudgetDeps,
   settings: WriteBudgetSettings = defaultIntuneWriteBudget,
   name: string = intuneWriteBudgetName,
 ): WriteBudget {
   const table = deps.tables.table('leases');
+  const sleep = deps.sleep ?? timerSleep;
+  const { waitMs } = resolveBudget(settings);
+
+  /** One decision against the stored row; a decision that grants, promises and lines up nothing writes nothing. */
+  async function once(tenantId: string, want: number, fresh: number, grant: boolean): Promise<BudgetDecision> {
+    let decision: BudgetDecision | undefined;
+    await updateEntity(
+      table,
+      tenantId,
+      name,
+      (current) => {
+        const now = deps.clock.now();
+        const state = stateOf(current);
+        decision = decide(state, want, now.getTime(), settings, fresh, { grant });
+        const unchanged =
+          decision.granted === 0 &&
+          decision.state.deferredUntil === state.deferredUntil &&
+          promisedAfter(decision.state, now.getTime()) === promisedAfter(state, now.getTime());
+        return unchanged ? NO_CHANGE : rowOf(current, decision.state, now);
+      },
+      { schema: budgetRowSchema, maxAttempts: 50, baseDelayMs: 5 },
+    );
+    if (!decision) throw new Error('the write budget was not evaluated');
+    return decision;
+  }
+
   return {
     settings,
     async take(tenantId, want, fresh = 0) {
       if (want + fresh <= 0) return { granted: 0, deferrals: [] };
-      let decision: BudgetDecision | undefined;
-      await updateEntity(
-        table,
-        tenantId,
-        name,
-        (current) => {
-          const now = deps.clock.now();
-          decision = decide(stateOf(current), want, now.getTime(), settings, fresh);
-          return rowOf(current, decision.state, now);
-        },
-        { schema: budgetRowSchema, maxAttempts: 50, baseDelayMs: 5 },
-      );
-      if (!decision) throw new Error('the write budget was not evaluated');
-      return { granted: decision.granted, deferrals: decision.deferrals };
+      if (want > 0 && waitMs > 0) {
+        // Work whose time has come and whose room frees up within `waitMs` waits for it here.
+        const row = await readEntity(table, budgetRowSchema, tenantId, name);
+        const now = deps.clock.now().getTime();
+        const at = roomAt(stateOf(row), want, now, settings);
+        if (at > now) await sleep(at - now);
+      }
+      const { granted, deferrals } = await once(tenantId, want, fresh, true);
+      return { granted, deferrals };
     },
-    async room(tenantId, fresh = false) {
+    async defer(tenantId, want, fresh = 0) {
+      if (want + fresh <= 0) return [];
+      return (await once(tenantId, want, fresh, false)).deferrals;
+    },
+    async room(tenantId) {
       const row = await readEntity(table, budgetRowSchema, tenantId, name);
-      const state = stateOf(row);
-      const now = deps.clock.now().getTime();
-      if (fresh && state.deferredUntil > now) return 0;
-      return roomNow(state, now, settings);
+      return roomOf(stateOf(row), deps.clock.now().getTime(), settings);
     },
     async block(tenantId, until) {
       await updateEntity(
