@@ -1,6 +1,7 @@
 /** Device rows for tests that do not exercise discovery: written straight through the table layer. */
 import { deviceSchema, deviceToEntity, type Device } from '../../../shared/devices/device.js';
 import { readDevice } from '../../../shared/devices/deviceRepository.js';
+import type { ApiRequest } from '../../../shared/http/request.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 
 export interface SeedDevice {
@@ -38,4 +39,16 @@ export async function storedDevice(tables: TableStore, tenantId: string, deviceI
   const device = await readDevice(tables, tenantId, deviceId);
   if (!device) throw new Error(`device ${deviceId} not found`);
   return device;
+}
+
+/** An agent's call as the HTTP edge hands it on: the device credential as its bearer token, the body already read. */
+export function deviceRequest(token: string, route: 'threat-report' | 'heartbeat' = 'threat-report'): ApiRequest {
+  return {
+    method: 'POST',
+    url: `https://localhost/api/v1/device/${route}`,
+    headers: new Headers({ authorization: `Bearer ${token}`, 'content-type': 'application/json' }),
+    query: new URLSearchParams(),
+    params: {},
+    text: () => Promise.resolve('{}'),
+  };
 }

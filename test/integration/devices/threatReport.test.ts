@@ -14,12 +14,11 @@ import { issueCredential } from '../../../shared/devices/credential.js';
 import { createDeviceRuntime } from '../../../shared/devices/runtime.js';
 import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
 import { listDeviceThreats } from '../../../shared/devices/threatStore.js';
-import type { ApiRequest } from '../../../shared/http/request.js';
 import { createServices, type Services } from '../../../shared/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { provisionTenant, quietLog } from '../enrollment/harness.js';
 import { azuriteConnectionString, createTestTableStore } from '../../support/tables.js';
-import { seedDevice, storedDevice } from './deviceRows.js';
+import { deviceRequest, seedDevice, storedDevice } from './deviceRows.js';
 
 let tables: TableStore;
 let tenantId: string;
@@ -66,17 +65,6 @@ function slowDeviceWrites(store: TableStore, delayMs: number): TableStore {
   return { ...store, table: (name) => (name === 'devices' ? slow : store.table(name)), stats: store.stats };
 }
 
-function request(token: string): ApiRequest {
-  return {
-    method: 'POST',
-    url: 'https://localhost/api/v1/device/threat-report',
-    headers: new Headers({ authorization: `Bearer ${token}` }),
-    query: new URLSearchParams(),
-    params: {},
-    text: () => Promise.resolve(''),
-  };
-}
-
 async function activeDevice(): Promise<{ deviceId: string; token: string }> {
   const deviceId = randomUUID();
   const credential = issueCredential(tenantId, deviceId);
@@ -96,7 +84,7 @@ const runsOfTen = (sequence: number) => (['SPY', 'ADWARE', 'PHISHING'] as const)
 const gradeOf = { SPY: 'high', ADWARE: 'low', PHISHING: 'medium' } as const;
 
 async function send(services: Services, token: string, sequence: number, classificationOf: (sequence: number) => keyof typeof gradeOf = runsOfTen) {
-  const principal = await authenticateDevice(services, 'report')(request(token));
+  const principal = await authenticateDevice(services, 'report')(deviceRequest(token));
   return receiveThreatReport(services, principal, {
     reportId: randomUUID(),
     sequence,

@@ -7,13 +7,13 @@ import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
 import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
 import { listDeviceThreats } from '../../../shared/devices/threatStore.js';
 import type { ReportedThreat } from '../../../shared/domain/index.js';
-import type { ApiRequest } from '../../../shared/http/request.js';
 import { createServices } from '../../../shared/services.js';
 import { deviceFromEntity, devicePartitionKey, tenantDevicesFilter, type Device } from '../../../shared/devices/device.js';
 import { runDueEnrollmentSyncs } from '../../../shared/enrollment/schedule.js';
 import { syncTenant, type SyncOutcome } from '../../../shared/enrollment/sync.js';
 import { anyEntity, listAll, odata, type TableStore, type TransactionAction } from '../../../shared/storage/index.js';
 import { getTenant } from '../../../shared/tenants/tenantRepository.js';
+import { deviceRequest } from '../devices/deviceRows.js';
 import { id, quietLog, startHarness, type Harness } from './harness.js';
 
 const user = (name: string) => ({
@@ -202,15 +202,7 @@ describe('enrollment sync', () => {
     const activation = { intuneDeviceId: deviceId, platform: 'ios' as const, osVersion: '17.5', appVersion: '1.0.0' };
     const { deviceToken } = await activateDevice(services, { tenantId: harness.tenantId, userId: id('carol') }, activation);
     const report = async (sequence: number, threats: ReportedThreat[] = []) => {
-      const request: ApiRequest = {
-        method: 'POST',
-        url: 'https://localhost/api/v1/device/threat-report',
-        headers: new Headers({ authorization: `Bearer ${deviceToken}` }),
-        query: new URLSearchParams(),
-        params: {},
-        text: () => Promise.resolve(''),
-      };
-      const principal = await authenticateDevice(services, 'report')(request);
+      const principal = await authenticateDevice(services, 'report')(deviceRequest(deviceToken));
       return receiveThreatReport(services, principal, { reportId: `r${sequence}`, sequence, observedAt: harness.clock.now().toISOString(), threats });
     };
     expect(await report(1)).toMatchObject({ applied: true });

@@ -10,11 +10,10 @@ import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
 import { recordHeartbeat } from '../../../shared/devices/heartbeat.js';
 import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
 import { runHeartbeatCheck } from '../../../shared/heartbeat/heartbeatCheck.js';
-import type { ApiRequest } from '../../../shared/http/request.js';
 import { createServices, type Services } from '../../../shared/services.js';
 import { getTenant } from '../../../shared/tenants/tenantRepository.js';
 import { id, quietLog, startHarness, type Harness } from '../enrollment/harness.js';
-import { seedDevice, storedDevice } from '../devices/deviceRows.js';
+import { deviceRequest, seedDevice, storedDevice } from '../devices/deviceRows.js';
 
 const dayMs = 24 * 60 * 60 * 1000;
 let harness: Harness;
@@ -43,17 +42,6 @@ afterEach(async () => {
   await harness.close();
 });
 
-function deviceRequest(token: string): ApiRequest {
-  return {
-    method: 'POST',
-    url: 'https://localhost/api/v1/device/heartbeat',
-    headers: new Headers({ authorization: `Bearer ${token}`, 'content-type': 'application/json' }),
-    query: new URLSearchParams(),
-    params: {},
-    text: () => Promise.resolve('{}'),
-  };
-}
-
 describe('disconnect sweep', () => {
   it('disconnects devices silent for disconnectedAfterDays, nudges them, and a heartbeat reconnects them', async () => {
     const { tenantId, clock, tables } = harness;
@@ -65,7 +53,7 @@ describe('disconnect sweep', () => {
     const chattyToken = (await activateDevice(services, { tenantId, userId: id('ann') }, body(chatty))).deviceToken;
 
     clock.advance(6 * dayMs);
-    await recordHeartbeat(services, await authenticateDevice(services, 'heartbeat')(deviceRequest(chattyToken)), {});
+    await recordHeartbeat(services, await authenticateDevice(services, 'heartbeat')(deviceRequest(chattyToken, 'heartbeat')), {});
     clock.advance(1 * dayMs - 60_000);
     await runHeartbeatCheck(services);
     expect((await storedDevice(tables, tenantId, quiet)).status).toBe('active');
@@ -86,7 +74,7 @@ describe('disconnect sweep', () => {
     expect(harness.sent).toEqual([]);
 
     clock.advance(60_000);
-    const principal = await authenticateDevice(services, 'heartbeat')(deviceRequest(quietToken));
+    const principal = await authenticateDevice(services, 'heartbeat')(deviceRequest(quietToken, 'heartbeat'));
     await recordHeartbeat(services, principal, { appVersion: '2.0.0' });
     const back = await storedDevice(tables, tenantId, quiet);
     expect(back).toMatchObject({ status: 'active', lastCheckInAt: clock.now().toISOString(), appVersion: '2.0.0' });
