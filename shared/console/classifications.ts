@@ -12,6 +12,7 @@ import type { ConsolePrincipal } from '../auth/console.js';
 import { sendNudges } from '../compliance/nudges.js';
 import { credentialedDeviceBuckets, withVersionRule, type Device } from '../devices/device.js';
 import { readDevice, replaceDevice } from '../devices/deviceRepository.js';
+import { loadOverrides } from '../devices/tenantContext.js';
 import { listDeviceThreats } from '../devices/threatStore.js';
 import {
   classificationCatalog,
@@ -83,24 +84,6 @@ export const resetResponseSchema = z.object({
 
 const maxSample = 20;
 const deviceConcurrency = 16;
-
-const overrideRowSchema = z.object({ rowKey: z.string(), riskLevel: z.string() });
-
-/** The tenant's override rows (classifications not listed keep their default). */
-export async function loadOverrides(tables: TableStore, tenantId: string): Promise<ClassificationOverrides> {
-  const overrides: ClassificationOverrides = {};
-  const rows = tables.table('classificationOverrides').listEntities({
-    queryOptions: { filter: odata`PartitionKey eq ${tenantId}`, select: ['RowKey', 'riskLevel'] },
-  });
-  for await (const raw of rows) {
-    const row = overrideRowSchema.safeParse(raw);
-    if (!row.success) continue;
-    const classification = classificationSchema.safeParse(row.data.rowKey);
-    const level = riskLevelSchema.safeParse(row.data.riskLevel);
-    if (classification.success && level.success) overrides[classification.data] = level.data;
-  }
-  return overrides;
-}
 
 export async function listClassifications(tables: TableStore, tenantId: string): Promise<PolicyRow[]> {
   return policyRows(await loadOverrides(tables, tenantId));

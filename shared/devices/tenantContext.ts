@@ -29,8 +29,8 @@ export interface TenantContext {
 
 const overrideRow = z.object({ rowKey: z.string(), riskLevel: z.string() });
 
-/** The tenant's classification policy: defaults with the tenant's override rows applied. Unknown rows are ignored. */
-export async function loadPolicy(tables: TableStore, tenantId: string): Promise<ClassificationPolicy> {
+/** The tenant's override rows (classifications not listed keep their default). Unknown rows are ignored. */
+export async function loadOverrides(tables: TableStore, tenantId: string): Promise<ClassificationOverrides> {
   const overrides: ClassificationOverrides = {};
   const rows = tables.table('classificationOverrides').listEntities({
     queryOptions: { filter: odata`PartitionKey eq ${tenantId}`, select: ['RowKey', 'riskLevel'] },
@@ -42,7 +42,12 @@ export async function loadPolicy(tables: TableStore, tenantId: string): Promise<
     const riskLevel = riskLevelSchema.safeParse(row.data.riskLevel);
     if (classification.success && riskLevel.success) overrides[classification.data] = riskLevel.data;
   }
-  return policyFrom(overrides);
+  return overrides;
+}
+
+/** The tenant's classification policy: defaults with the tenant's override rows applied. */
+export async function loadPolicy(tables: TableStore, tenantId: string): Promise<ClassificationPolicy> {
+  return policyFrom(await loadOverrides(tables, tenantId));
 }
 
 async function getOptional(tables: TableStore, table: 'tenants' | 'connectorSettings', pk: string, rk: string): Promise<Record<string, unknown> | undefined> {
