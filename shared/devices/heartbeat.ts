@@ -5,8 +5,9 @@ import type { Services } from '../services.js';
 import type { DevicePrincipal } from './deviceAuth.js';
 import { isCheckInStatus } from './deviceAuth.js';
 import type { Device } from './device.js';
-import { mutateDevice } from './deviceRepository.js';
+import { mutateDevice, type DeviceWrite } from './deviceRepository.js';
 import { nudgeAfter } from './nudge.js';
+import { threatStateKey } from './threatStore.js';
 
 /**
  * Check-ins are coalesced: when nothing else about the device changes, `lastCheckInAt` is rewritten at most once
@@ -38,12 +39,22 @@ export const credentialRevoked = (): HttpError =>
     headers: { 'www-authenticate': 'Bearer realm="device"' },
   });
 
-export async function recordHeartbeat(
+/** The check-in alone: no write while the status stays and the last check-in is fresh. */
+export function checkInOnly(current: Device, next: Device, now: string): Device | undefined {
+  return next.status === current.status && checkInIsFresh(current, now) ? undefined : next;
+}
+
+/**
+ * Writes an agent call's check-in and whatever `change` adds to it (given the current row and the checked-in one;
+ * undefined writes nothing) with the row's ETag, then nudges. Throws 401 when the row no longer takes this
+ * credential. The row written is what this instance starts the device's next report from (deviceAuth.ts).
+ */
+export async function writeCheckIn(
   services: Services,
   principal: DevicePrincipal,
-  body: { osVersion?: string | undefined; appVersion?: string | undefined },
-): Promise<{ heartbeatIntervalMinutes: number }> {
-  const now = services.clock.now().toISOString();
+  now: string,
+  change: (current: Device, next: Device) => Device | undefined = (current, next) => checkInOnly(current, next, now),
+): Promise<DeviceWrite | undefined> {
   let revoked = true;
   const write = await mutateDevice(
     services.tables,
@@ -52,16 +63,27 @@ export async function recordHeartbeat(
     (current) => {
       const next = checkedIn(current, principal, now);
       revoked = next === undefined;
-      if (!next) return undefined;
-      const osVersion = body.osVersion ?? current.osVersion;
-      const appVersion = body.appVersion ?? current.appVersion;
-      const unchanged = next.status === current.status && osVersion === current.osVersion && appVersion === current.appVersion;
-      if (unchanged && checkInIsFresh(current, now)) return undefined;
-      return { ...next, osVersion, appVersion };
+      return next ? change(current, next) : undefined;
     },
     principal.device,
   );
   if (revoked) throw credentialRevoked();
+  if (write) services.devices.parsedDevices.set(threatStateKey(principal.tenantId, principal.deviceId), write.after);
   await nudgeAfter(services, [write]);
+  return write;
+}
+
+export async function recordHeartbeat(
+  services: Services,
+  principal: DevicePrincipal,
+  body: { osVersion?: string | undefined; appVersion?: string | undefined },
+): Promise<{ heartbeatIntervalMinutes: number }> {
+  const now = services.clock.now().toISOString();
+  await writeCheckIn(services, principal, now, (current, next) => {
+    const osVersion = body.osVersion ?? current.osVersion;
+    const appVersion = body.appVersion ?? current.appVersion;
+    if (osVersion === current.osVersion && appVersion === current.appVersion) return checkInOnly(current, next, now);
+    return { ...next, osVersion, appVersion };
+  });
   return { heartbeatIntervalMinutes: principal.tenant.settings.heartbeatFrequencyMinutes };
 }

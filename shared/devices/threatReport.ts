@@ -8,11 +8,8 @@ import { deviceRiskLevel, threatAlertLevel, type RiskLevel } from '../domain/ind
 import { toError } from '../errors.js';
 import { queueAlerts, type PendingAlert } from '../notifications.js';
 import type { Services } from '../services.js';
-import type { Device } from './device.js';
 import type { DevicePrincipal } from './deviceAuth.js';
-import { mutateDevice } from './deviceRepository.js';
-import { checkedIn, checkInIsFresh, credentialRevoked } from './heartbeat.js';
-import { nudgeAfter } from './nudge.js';
+import { checkInIsFresh, checkInOnly, credentialRevoked, writeCheckIn } from './heartbeat.js';
 import type { ThreatReportBody } from './schemas.js';
 import { applyThreatReport, threatStateKey } from './threatStore.js';
 
@@ -26,11 +23,6 @@ export interface ThreatReportResult {
 function observedAt(report: ThreatReportBody, now: Date): string {
   const observed = new Date(report.observedAt);
   return (observed.getTime() < now.getTime() ? observed : now).toISOString();
-}
-
-/** The row this instance just wrote is the newest it knows of: the device's next report starts from it. */
-function remember(services: Services, device: Device | undefined): void {
-  if (device) services.devices.parsedDevices.set(threatStateKey(device.tenantId, device.deviceId), device);
 }
 
 export async function receiveThreatReport(
@@ -59,64 +51,36 @@ export async function receiveThreatReport(
       // A stale or repeated report changes no threat, sequence or grade; it still shows the agent is alive, so a
       // disconnected device becomes active (check-ins being coalesced, an active one that checked in moments ago
       // is not written at all).
-      let refused = true;
-      const write = await mutateDevice(
-        services.tables,
-        tenantId,
-        deviceId,
-        (current) => {
-          const next = checkedIn(current, principal, now);
-          refused = next === undefined;
-          if (!next) return undefined;
-          return next.status === current.status && checkInIsFresh(current, now) ? undefined : next;
-        },
-        principal.device,
-      );
-      if (refused) throw credentialRevoked();
-      remember(services, write?.after);
-      await nudgeAfter(services, [write]);
+      const write = await writeCheckIn(services, principal, now);
       return { deviceId, riskLevel: (write?.after ?? principal.device).riskLevel, applied: false };
     }
 
     const { policy } = principal.tenant;
     const riskLevel = deviceRiskLevel(outcome.open, policy);
-    let revoked = true;
-    const write = await mutateDevice(
-      services.tables,
-      tenantId,
-      deviceId,
-      (current) => {
-        const base = checkedIn(current, principal, now);
-        revoked = base === undefined;
-        if (!base) return undefined;
-        // A later report already recorded its result: only the check-in is ours to write.
-        if (current.lastSequence >= outcome.lastSequence) return checkInIsFresh(current, now) && base.status === current.status ? undefined : base;
-        const next = {
-          ...base,
-          lastSequence: outcome.lastSequence,
-          recentReportIds: [...outcome.recentReportIds],
-          lastReportAt: now,
-          hasReport: true,
-          riskLevel,
-          activeThreatCount: outcome.open.length,
-        };
-        // Same grade, same count, same status, checked in moments ago: the `s|` row holds the sequence. The write
-        // is skipped only when no earlier report can still overwrite the row with an older grade: the row records
-        // a sequence from which on every report went through this process (under its per-device lock).
-        const unchanged =
-          current.lastSequence >= outcome.ownSince &&
-          current.hasReport &&
-          current.status === next.status &&
-          current.riskLevel === next.riskLevel &&
-          current.activeThreatCount === next.activeThreatCount;
-        return unchanged && checkInIsFresh(current, now) ? undefined : next;
-      },
-      principal.device,
-    );
-    if (revoked) throw credentialRevoked();
-    remember(services, write?.after);
+    const write = await writeCheckIn(services, principal, now, (current, base) => {
+      // A later report already recorded its result: only the check-in is ours to write.
+      if (current.lastSequence >= outcome.lastSequence) return checkInOnly(current, base, now);
+      const next = {
+        ...base,
+        lastSequence: outcome.lastSequence,
+        recentReportIds: [...outcome.recentReportIds],
+        lastReportAt: now,
+        hasReport: true,
+        riskLevel,
+        activeThreatCount: outcome.open.length,
+      };
+      // Same grade, same count, same status, checked in moments ago: the `s|` row holds the sequence. The write
+      // is skipped only when no earlier report can still overwrite the row with an older grade: the row records
+      // a sequence from which on every report went through this process (under its per-device lock).
+      const unchanged =
+        current.lastSequence >= outcome.ownSince &&
+        current.hasReport &&
+        current.status === next.status &&
+        current.riskLevel === next.riskLevel &&
+        current.activeThreatCount === next.activeThreatCount;
+      return unchanged && checkInIsFresh(current, now) ? undefined : next;
+    });
     const device = write?.after ?? principal.device;
-    await nudgeAfter(services, [write]);
 
     const alerts: PendingAlert[] = [];
     for (const threat of outcome.opened) {
