@@ -2,18 +2,17 @@
  * The simulated tenant (HTTPS, the run's test CA) with the default scenario, fresh tables on the shared Azurite,
  * and the services wired to both: what the tenant, auth, graph and console integration tests share.
  */
-import { readFileSync } from 'node:fs';
-import { parseConfig, type Config } from '../../../shared/config.js';
-import { createServices, type Logger, type ServiceOverrides, type Services } from '../../../shared/services.js';
+import type { Config } from '../../../shared/config.js';
+import { createServices, type ServiceOverrides, type Services } from '../../../shared/services.js';
 import { activateTenant, createTenant } from '../../../shared/tenants/tenantRepository.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { loadDefaultScenario, tenantSchema } from '../../../dev/sim/scenario.js';
 import { startSimulator, type Simulator } from '../../../dev/sim/server.js';
 import type { UserTokenOptions } from '../../../dev/sim/state.js';
-import { azuriteConnectionString, createTestTableStore } from '../../support/tables.js';
+import { createTestTableStore } from '../../support/tables.js';
+import { clientId, clientSecret, quietLog, simConfig, tlsFiles } from '../../support/simClient.js';
 
-export const clientId = '33333333-3333-4333-8333-333333333333';
-export const clientSecret = 'sim-client-secret';
+export { clientId, clientSecret, quietLog, simConfig, tlsFiles };
 
 /** The default scenario's tenants, users and groups used by these tests. */
 export const contoso = {
@@ -34,30 +33,6 @@ export const fabrikam = {
   fullGroupId: '79817ba7-35ce-460b-b149-fbab2ad69372',
   fullAdmin: '1a1e6002-d5b8-4e87-accd-ba28182eed5a',
 };
-
-export const quietLog: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-export function tlsFiles(): { cert: Buffer; key: Buffer } {
-  const certFile = process.env.TEST_TLS_CERT_FILE;
-  const keyFile = process.env.TEST_TLS_KEY_FILE;
-  if (!certFile || !keyFile) throw new Error('TEST_TLS_CERT_FILE / TEST_TLS_KEY_FILE are not set: run through vitest');
-  return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
-}
-
-export function simConfig(simUrl: string, extra: Record<string, string> = {}): Config {
-  return parseConfig({
-    ENTRA_AUTHORITY_HOST: simUrl,
-    GRAPH_BASE_URL: simUrl,
-    SENDGRID_API_BASE_URL: simUrl,
-    SENDGRID_API_KEY: 'SG.sim-api-key',
-    MAIL_FROM: 'mtd@connector.test',
-    CONNECTOR_CLIENT_ID: clientId,
-    CONNECTOR_CLIENT_SECRET: clientSecret,
-    PUBLIC_BASE_URL: 'http://localhost:7071',
-    AzureWebJobsStorage: azuriteConnectionString(),
-    ...extra,
-  });
-}
 
 /** Northwind: a third tenant (not in the default scenario) for "provisioned but never consented". */
 export const northwind = {

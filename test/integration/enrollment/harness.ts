@@ -3,20 +3,19 @@
  * on the shared Azurite, the tenant provisioned and consented, and the enrollment groups configured.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { ManualClock } from '../../../shared/clock.js';
-import { parseConfig, type Config } from '../../../shared/config.js';
+import type { Config } from '../../../shared/config.js';
 import type { QueueMessage, QueueSenders } from '../../../shared/queue.js';
 import { createGraphAccess, type GraphAccess } from '../../../shared/graph/index.js';
 import { encodeKey, type TableStore } from '../../../shared/storage/index.js';
 import { activateTenant, createTenant } from '../../../shared/tenants/tenantRepository.js';
-import type { Logger } from '../../../shared/services.js';
 import type { EnrollmentDeps } from '../../../shared/enrollment/sync.js';
 import { parseScenario, type ScenarioInput } from '../../../dev/sim/scenario.js';
 import { startSimulator, type Simulator } from '../../../dev/sim/server.js';
-import { azuriteConnectionString, createTestTableStore } from '../../support/tables.js';
+import { createTestTableStore } from '../../support/tables.js';
+import { clientId, clientSecret, quietLog, simConfig, tlsFiles } from '../../support/simClient.js';
 
-export const clientId = '33333333-3333-4333-8333-333333333333';
+export { clientId, clientSecret, quietLog, simConfig, tlsFiles };
 
 export interface Harness {
   readonly tenantId: string;
@@ -33,29 +32,6 @@ export interface Harness {
   /** Request log of the simulator (one line per request). */
   readonly simLog: string[];
   close(): Promise<void>;
-}
-
-export const quietLog: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-export function simConfig(simUrl: string, extra: Record<string, string> = {}): Config {
-  return parseConfig({
-    ENTRA_AUTHORITY_HOST: simUrl,
-    GRAPH_BASE_URL: simUrl,
-    SENDGRID_API_BASE_URL: simUrl,
-    SENDGRID_API_KEY: 'SG.sim-api-key',
-    MAIL_FROM: 'mtd@connector.test',
-    CONNECTOR_CLIENT_ID: clientId,
-    CONNECTOR_CLIENT_SECRET: 'sim-client-secret',
-    AzureWebJobsStorage: azuriteConnectionString(),
-    ...extra,
-  });
-}
-
-export function tlsFiles(): { cert: Buffer; key: Buffer } {
-  const certFile = process.env.TEST_TLS_CERT_FILE;
-  const keyFile = process.env.TEST_TLS_KEY_FILE;
-  if (!certFile || !keyFile) throw new Error('TEST_TLS_CERT_FILE / TEST_TLS_KEY_FILE are not set: run through vitest');
-  return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
 }
 
 export async function provisionTenant(tables: TableStore, tenantId: string, fullAccessGroupId: string, at: string): Promise<void> {

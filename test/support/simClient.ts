@@ -1,0 +1,34 @@
+/**
+ * What integration tests need to talk to the simulated tenant: the app registration it knows, the run's TLS files
+ * (test/support/globalSetup.ts), settings pointing every upstream at one simulator, and a silent logger.
+ */
+import { readFileSync } from 'node:fs';
+import { parseConfig, type Config } from '../../shared/config.js';
+import type { Logger } from '../../shared/services.js';
+import { azuriteConnectionString } from './tables.js';
+
+export const clientId = '33333333-3333-4333-8333-333333333333';
+export const clientSecret = 'sim-client-secret';
+
+export const quietLog: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export function tlsFiles(): { cert: Buffer; key: Buffer } {
+  const certFile = process.env.TEST_TLS_CERT_FILE;
+  const keyFile = process.env.TEST_TLS_KEY_FILE;
+  if (!certFile || !keyFile) throw new Error('TEST_TLS_CERT_FILE / TEST_TLS_KEY_FILE are not set: run through vitest');
+  return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+}
+
+export function simConfig(simUrl: string, extra: Record<string, string> = {}): Config {
+  return parseConfig({
+    ENTRA_AUTHORITY_HOST: simUrl,
+    GRAPH_BASE_URL: simUrl,
+    SENDGRID_API_BASE_URL: simUrl,
+    SENDGRID_API_KEY: 'SG.sim-api-key',
+    MAIL_FROM: 'mtd@connector.test',
+    CONNECTOR_CLIENT_ID: clientId,
+    CONNECTOR_CLIENT_SECRET: clientSecret,
+    AzureWebJobsStorage: azuriteConnectionString(),
+    ...extra,
+  });
+}
