@@ -54,6 +54,7 @@ export async function writeCheckIn(
   principal: DevicePrincipal,
   now: string,
   change: (current: Device, next: Device) => Device | undefined = (current, next) => checkInOnly(current, next, now),
+  start: Device = principal.device,
 ): Promise<DeviceWrite | undefined> {
   let revoked = true;
   const write = await mutateDevice(
@@ -65,7 +66,7 @@ export async function writeCheckIn(
       revoked = next === undefined;
       return next ? change(current, next) : undefined;
     },
-    principal.device,
+    start,
   );
   if (revoked) throw credentialRevoked();
   if (write) services.devices.parsedDevices.set(threatStateKey(principal.tenantId, principal.deviceId), write.after);

@@ -35,6 +35,12 @@ export interface DeviceRuntime {
   readonly lock: KeyedMutex;
   /** Parsed device rows by ETag, so authenticating an unchanged row does not parse it again. */
   readonly parsedDevices: ParsedDeviceCache;
+  /**
+   * The device row as the last report of the device in this process left it, kept under the device's lock: a
+   * report starts from it, not from the row its authentication saw, which an earlier report may have replaced
+   * while this one waited for the lock.
+   */
+  readonly reportedDevices: ParsedDeviceCache;
 }
 
 export interface DeviceRuntimeOptions {
@@ -52,5 +58,6 @@ export function createDeviceRuntime(tables: TableStore, clock: Clock, options: D
     threatStates: createThreatStateCache(),
     lock: createKeyedMutex(),
     parsedDevices: createParsedDeviceCache(),
+    reportedDevices: createParsedDeviceCache(),
   };
 }

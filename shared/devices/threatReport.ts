@@ -31,7 +31,11 @@ export async function receiveThreatReport(
   report: ThreatReportBody,
 ): Promise<ThreatReportResult> {
   const { tenantId, deviceId } = principal;
-  return services.devices.lock(threatStateKey(tenantId, deviceId), async () => {
+  const key = threatStateKey(tenantId, deviceId);
+  return services.devices.lock(key, async () => {
+    // The row the last report left, unless the credential changed since (a re-activation wrote a newer row).
+    const reported = services.devices.reportedDevices.latest(key);
+    const start = reported?.credentialHash === principal.credentialHash ? reported : principal.device;
     const clockNow = services.clock.now();
     const now = clockNow.toISOString();
     const outcome = await applyThreatReport(services.tables, services.devices.threatStates, {
@@ -51,8 +55,9 @@ export async function receiveThreatReport(
       // A stale or repeated report changes no threat, sequence or grade; it still shows the agent is alive, so a
       // disconnected device becomes active (check-ins being coalesced, an active one that checked in moments ago
       // is not written at all).
-      const write = await writeCheckIn(services, principal, now);
-      return { deviceId, riskLevel: (write?.after ?? principal.device).riskLevel, applied: false };
+      const write = await writeCheckIn(services, principal, now, undefined, start);
+      services.devices.reportedDevices.set(key, write?.after ?? start);
+      return { deviceId, riskLevel: (write?.after ?? start).riskLevel, applied: false };
     }
 
     const { policy } = principal.tenant;
@@ -79,8 +84,9 @@ export async function receiveThreatReport(
         current.riskLevel === next.riskLevel &&
         current.activeThreatCount === next.activeThreatCount;
       return unchanged && checkInIsFresh(current, now) ? undefined : next;
-    });
-    const device = write?.after ?? principal.device;
+    }, start);
+    const device = write?.after ?? start;
+    services.devices.reportedDevices.set(key, device);
 
     const alerts: PendingAlert[] = [];
     for (const threat of outcome.opened) {
