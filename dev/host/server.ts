@@ -16,13 +16,14 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import functions from '@azure/functions';
-import type { Cookie, HttpResponseInit, InvocationContext, LogHandler, Timer } from '@azure/functions';
+import type { Cookie, HttpRequestInit, HttpResponseInit, InvocationContext, LogHandler, Timer } from '@azure/functions';
 import { z } from 'zod';
 import type { CatalogEntry, HttpFunction, HttpFunctionHandler, TimerFunction } from '../../functions/catalog.js';
 import { toError } from '../../shared/errors.js';
 import { problem, type HttpResult } from '../../shared/http/problem.js';
 import type { QueueSenders } from '../../shared/queue.js';
 import type { Services } from '../../shared/services.js';
+import { BufferedRequest } from './bufferedRequest.js';
 import { readHostJson } from './hostJson.js';
 import { nextOccurrence, parseNcrontab, resolveSchedule, type NcrontabSchedule } from './ncrontab.js';
 import { LocalQueue, type LocalQueueOptions } from './queue.js';
@@ -481,13 +482,14 @@ export async function startHost(options: StartHostOptions): Promise<LocalHost> {
       }
       throw error;
     }
+    const nativeRequest = new BufferedRequest(new URL(`${url.pathname}${url.search}`, baseUrl).toString(), method, headerRecord(request), body);
     const httpRequest = new HttpRequest({
       method,
-      url: new URL(`${url.pathname}${url.search}`, baseUrl).toString(),
-      headers: headerRecord(request),
+      url: nativeRequest.url,
       params: matched.params,
-      ...(body.length > 0 ? { body: { bytes: body } } : {}),
-    });
+      // Not in the package's typings: the option its own streaming path builds an HttpRequest with.
+      nativeRequest,
+    } as HttpRequestInit);
     const context = new Context({
       invocationId: randomUUID(),
       functionName: entry.name,
