@@ -150,7 +150,6 @@ async function main(): Promise<void> {
       lastCheckInAt: at,
       hasReport: true,
       riskLevel,
-      activeThreatCount: adware || wifi ? 1 : 0,
       version: 3,
       intuneState: riskLevel === 'low' ? 'lowSeverity' : 'secured',
       intuneVersion: 3,

@@ -240,7 +240,7 @@ export async function applyRegrade(
     let current: RegradedDevice | undefined = candidate;
     for (let attempt = 1; current; attempt += 1) {
       if (current.from === current.to) return undefined;
-      const { device, nudge } = withVersionRule(current.device, { ...current.device, riskLevel: current.to, activeThreatCount: current.open.length });
+      const { device, nudge } = withVersionRule(current.device, { ...current.device, riskLevel: current.to });
       try {
         const after = await replaceDevice(services.tables, { ...device, etag: current.device.etag });
         return { after, nudge, from: current.from, open: current.open };

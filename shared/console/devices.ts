@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { deviceStatusSchema, riskLevelSchema } from '../domain/index.js';
 import { deviceFromEntity, devicePartitionKey, platformSchema, tenantDevicesFilter, type Device } from '../devices/device.js';
+import { readOpenThreatCounts } from '../devices/threatStore.js';
 import { HttpError } from '../http/problem.js';
 import { anyEntity, InvalidCursor, listAll, listPage, odata, readEntity, type TableStore } from '../storage/index.js';
 
@@ -47,7 +48,7 @@ export const consoleDeviceSchema = z.object({
   lastCheckInAt: z.string().nullable(),
   lastReportAt: z.string().nullable(),
   riskLevel: riskLevelSchema,
-  activeThreatCount: z.number().int(),
+  activeThreatCount: z.number().int().describe('How many threats are open on the device now.'),
   version: z.number().int().describe('Bumped on every change of what Intune or Entra should be told.'),
   syncPending: z.boolean().describe('True while the current version is not yet pushed to every enforcement target.'),
   deadLetteredVersion: z.number().int().nullable().describe('A version whose push was dead-lettered: visibly out of sync.'),
@@ -99,7 +100,7 @@ export const deviceIdParamsSchema = z.object({
   deviceId: z.string().min(1).max(128).describe('The device id (the Intune managed device id).'),
 });
 
-export function toConsoleDevice(device: Device): ConsoleDevice {
+export function toConsoleDevice(device: Device, activeThreatCount: number): ConsoleDevice {
   return {
     deviceId: device.deviceId,
     intuneDeviceId: device.intuneDeviceId,
@@ -119,7 +120,7 @@ export function toConsoleDevice(device: Device): ConsoleDevice {
     lastCheckInAt: device.lastCheckInAt ?? null,
     lastReportAt: device.lastReportAt ?? null,
     riskLevel: device.riskLevel,
-    activeThreatCount: device.activeThreatCount,
+    activeThreatCount,
     version: device.version,
     syncPending: device.syncPending,
     deadLetteredVersion: device.deadLetteredVersion ?? null,
@@ -143,7 +144,13 @@ export async function listConsoleDevices(
       cursor: query.cursor ?? null,
       limit: query.limit,
     });
-    return { items: page.items.map((entity) => toConsoleDevice(deviceFromEntity(entity))), nextCursor: page.nextCursor };
+    const devices = page.items.map((entity) => deviceFromEntity(entity));
+    // The count is kept with the threat rows it counts (their `s|` row), not on the device row.
+    const counts = await readOpenThreatCounts(tables, tenantId, devices.map((device) => device.deviceId));
+    return {
+      items: devices.map((device) => toConsoleDevice(device, counts.get(device.deviceId) ?? 0)),
+      nextCursor: page.nextCursor,
+    };
   } catch (caught) {
     if (caught instanceof InvalidCursor) {
       throw new HttpError(400, 'The cursor is not valid for this list; start again without a cursor.', {
@@ -198,7 +205,7 @@ export async function getConsoleDevice(tables: TableStore, tenantId: string, dev
   }
 
   return {
-    device: toConsoleDevice(device),
+    device: toConsoleDevice(device, activeThreats.length),
     activeThreats,
     enforcement: {
       version: device.version,

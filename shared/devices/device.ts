@@ -37,7 +37,6 @@ export const deviceSchema = z.object({
   lastReportAt: optionalText,
   hasReport: z.boolean().default(false),
   riskLevel: riskLevelSchema.default('none'),
-  activeThreatCount: z.number().int().default(0),
   version: z.number().int().default(1),
   intuneState: optionalText,
   intuneVersion: z.number().int().optional(),

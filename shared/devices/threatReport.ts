@@ -72,17 +72,15 @@ export async function receiveThreatReport(
         lastReportAt: now,
         hasReport: true,
         riskLevel,
-        activeThreatCount: outcome.open.length,
       };
-      // Same grade, same count, same status, checked in moments ago: the `s|` row holds the sequence. The write
-      // is skipped only when no earlier report can still overwrite the row with an older grade: the row records
-      // a sequence from which on every report went through this process (under its per-device lock).
+      // Same grade, same status, checked in moments ago: the `s|` row holds the sequence and the count of open
+      // threats. The write is skipped only when no earlier report can still overwrite the row with an older grade:
+      // the row records a sequence from which on every report went through this process (under its per-device lock).
       const unchanged =
         current.lastSequence >= outcome.ownSince &&
         current.hasReport &&
         current.status === next.status &&
-        current.riskLevel === next.riskLevel &&
-        current.activeThreatCount === next.activeThreatCount;
+        current.riskLevel === next.riskLevel;
       return unchanged && checkInIsFresh(current, now) ? undefined : next;
     }, start);
     const device = write?.after ?? start;

@@ -3,8 +3,9 @@
  * device row: the tenant and the first two characters of the device id):
  * - `t|{deviceId}|{threatId}`: one row per threat ever reported, with first-seen, last-seen and resolved-at history;
  * - `c|{classification}|{deviceId}|{threatId}`: present while the threat is open (the re-grade index);
- * - `s|{deviceId}`: the device's report sequence (last applied sequence, recent report ids, credential session) and
- *   the hash of the device's current credential (`''` once revoked).
+ * - `s|{deviceId}`: the device's report sequence (last applied sequence, recent report ids, credential session), the
+ *   hash of the device's current credential (`''` once revoked), and how many of its threats are open
+ *   (`openThreats`, written in the same batch as the threat rows it counts, so it is never out of step with them).
  *
  * Ordering: every batch that changes a device's threat rows also updates its `s|` row conditioned on the ETag
  * read together with the threat rows it was computed from (the `s|` row first, then the threat rows). A batch is
@@ -35,6 +36,7 @@ import { statusOf } from '../errors.js';
 import { ConcurrencyExhausted } from '../storage/errors.js';
 import { submitInBatches } from '../storage/batch.js';
 import { encodeKey } from '../storage/keys.js';
+import { mapLimit } from '../mapLimit.js';
 import type { TableStore } from '../storage/tableStore.js';
 import { credentialSession } from './credential.js';
 import { devicePartitionKey } from './device.js';
@@ -205,7 +207,13 @@ function plan(
   return { groups, looseDeletes };
 }
 
-function markerEntity(tenantId: string, deviceId: string, marker: Omit<SequenceMarker, 'etag'>, updatedAt: string): TableEntity {
+function markerEntity(
+  tenantId: string,
+  deviceId: string,
+  marker: Omit<SequenceMarker, 'etag'>,
+  updatedAt: string,
+  openThreats?: number,
+): TableEntity {
   const entity: TableEntity<Record<string, unknown>> = {
     partitionKey: devicePartitionKey(tenantId, deviceId),
     rowKey: sequenceRowKey(deviceId),
@@ -216,13 +224,14 @@ function markerEntity(tenantId: string, deviceId: string, marker: Omit<SequenceM
     updatedAt,
   };
   if (marker.credentialHash !== undefined) entity.credentialHash = marker.credentialHash;
+  if (openThreats !== undefined) entity.openThreats = openThreats;
   return entity;
 }
 
 /**
  * Starts a new credential session for a device: the `s|` row records the new credential's hash and an empty
- * sequence. Written before the device row takes the new credential, so the old credential can no longer commit
- * a report from that moment on.
+ * sequence (merged, so the count of open threats stays with the threat rows it counts). Written before the device
+ * row takes the new credential, so the old credential can no longer commit a report from that moment on.
  */
 export async function startCredentialSession(
   tables: TableStore,
@@ -234,7 +243,29 @@ export async function startCredentialSession(
 ): Promise<void> {
   cache.delete(threatStateKey(tenantId, deviceId));
   const marker = { lastSequence: -1, recentReportIds: [], session: credentialSession(credentialHash), credentialHash };
-  await tables.table('threats').upsertEntity(markerEntity(tenantId, deviceId, marker, now), 'Replace');
+  await tables.table('threats').upsertEntity(markerEntity(tenantId, deviceId, marker, now), 'Merge');
+}
+
+const openThreatsSchema = z.object({ openThreats: z.number().int().optional() });
+
+/**
+ * How many threats are open on each of the given devices of a tenant (0 for a device that never reported), from
+ * their `s|` rows: point reads, a few at a time (the console asks for one page of devices).
+ */
+export async function readOpenThreatCounts(tables: TableStore, tenantId: string, deviceIds: readonly string[]): Promise<Map<string, number>> {
+  const table = tables.table('threats');
+  const counts = await mapLimit(deviceIds, 16, async (deviceId) => {
+    try {
+      const row = openThreatsSchema.safeParse(
+        await table.getEntity(devicePartitionKey(tenantId, deviceId), sequenceRowKey(deviceId), { queryOptions: { select: ['openThreats'] } }),
+      );
+      return row.success ? (row.data.openThreats ?? 0) : 0;
+    } catch (error) {
+      if (statusOf(error) === 404) return 0;
+      throw error;
+    }
+  });
+  return new Map(deviceIds.map((deviceId, index) => [deviceId, counts[index] ?? 0]));
 }
 
 /**
@@ -359,19 +390,20 @@ export async function applyThreatReport(tables: TableStore, cache: ThreatStateCa
       credentialHash: input.credentialHash,
     };
 
+    const openThreats = snapshot.threats.filter(isOpen).length;
     let etag = state.marker.etag;
     let committed = 0;
     try {
       const batches = chunk(groups, batchLimit - 1);
       if (batches.length === 0) {
         // Nothing but the sequence changes: one single-entity write.
-        const marker = markerEntity(tenantId, deviceId, nextMarker, input.now);
+        const marker = markerEntity(tenantId, deviceId, nextMarker, input.now, openThreats);
         const response = etag === undefined ? await table.createEntity(marker) : await table.updateEntity(marker, 'Replace', { etag });
         etag = response.etag;
         committed = 1;
       }
       for (const batch of batches) {
-        const marker = markerEntity(tenantId, deviceId, nextMarker, input.now);
+        const marker = markerEntity(tenantId, deviceId, nextMarker, input.now, openThreats);
         const markerAction: TransactionAction = etag === undefined ? ['create', marker] : ['update', marker, 'Replace', { etag }];
         const response = await table.submitTransaction([markerAction, ...batch]);
         committed += 1;

@@ -3,6 +3,7 @@
  * simulated Entra ID and the simulator as Graph.
  */
 import { devicePartitionKey } from '../../../shared/devices/device.js';
+import { sequenceRowKey } from '../../../shared/devices/threatStore.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../../functions/catalog.js';
 import { createServices } from '../../../shared/services.js';
@@ -128,6 +129,23 @@ describe('console: sync now and devices', () => {
     expect(none.body.items).toEqual([]);
   });
 
+  it('lists how many threats are open on each device, from the count kept with its threat rows', async () => {
+    const annPhone = id('dev-ann-phone');
+    const row = (tenant: string, openThreats: number) => ({
+      partitionKey: devicePartitionKey(tenant, annPhone),
+      rowKey: sequenceRowKey(annPhone),
+      openThreats,
+    });
+    await tables.table('threats').upsertEntity(row(tenantId, 3));
+    // The same device id under another tenant counts for that tenant only.
+    await tables.table('threats').upsertEntity(row(otherTenantId, 7));
+    const list = await call('GET', 'v1/console/devices', viewerToken);
+    const counts: Record<string, unknown> = Object.fromEntries(
+      (list.body.items as Record<string, unknown>[]).map((d): [string, unknown] => [String(d.deviceName), d.activeThreatCount]),
+    );
+    expect(counts).toEqual({ 'ann-phone': 3, 'ann-tablet': 0, 'ben-phone': 0 });
+  });
+
   it('rejects bad filters and cursors with a problem', async () => {
     const badStatus = await call('GET', 'v1/console/devices?status=lost', adminToken);
     expect(badStatus.status).toBe(400);
@@ -148,7 +166,6 @@ describe('console: sync now and devices', () => {
         status: 'active',
         credentialHash: 'cd'.repeat(32),
         riskLevel: 'high',
-        activeThreatCount: 1,
         intuneState: 'highSeverity',
         intuneVersion: 2,
         intuneAt: '2026-03-01T10:05:00.000Z',
@@ -179,7 +196,7 @@ describe('console: sync now and devices', () => {
     expect(response.status).toBe(200);
     expect(JSON.stringify(response.body)).not.toContain('cd'.repeat(32));
     expect(response.body).toMatchObject({
-      device: { deviceId, status: 'active', riskLevel: 'high', platform: 'ios', userPrincipalName: 'ann@contoso.test' },
+      device: { deviceId, status: 'active', riskLevel: 'high', platform: 'ios', userPrincipalName: 'ann@contoso.test', activeThreatCount: 1 },
       activeThreats: [{ threatId: 'th-1', classification: 'TROJAN', name: 'Bad app' }],
       enforcement: {
         version: 3,

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listDeviceThreats } from '../../../shared/devices/threatStore.js';
+import { listDeviceThreats, readOpenThreatCounts } from '../../../shared/devices/threatStore.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { seedDevice, storedDevice } from '../../integration/devices/deviceRows.js';
 import { activation, id, post, startDeviceHarness, tenantCacheMs, type DeviceHarness } from './harness.js';
@@ -46,6 +46,9 @@ async function alerts(tables: TableStore, tenantId: string, deviceId: string): P
   return rows;
 }
 
+/** The count the console lists for the device. */
+const openCount = async (deviceId: string) => (await readOpenThreatCounts(h.tables, h.contoso, [deviceId])).get(deviceId);
+
 const openThreats = async (deviceId: string) =>
   (await listDeviceThreats(h.tables, h.contoso, deviceId)).filter((t) => t.resolvedAt === undefined).map((t) => t.threatId).sort();
 
@@ -56,7 +59,8 @@ describe('threat reports', () => {
     expect(first.status).toBe(202);
     expect(first.body).toEqual({ deviceId, riskLevel: 'low', applied: true });
     const device = await storedDevice(h.tables, h.contoso, deviceId);
-    expect(device).toMatchObject({ riskLevel: 'low', activeThreatCount: 2, hasReport: true, lastSequence: 1, syncPending: true });
+    expect(device).toMatchObject({ riskLevel: 'low', hasReport: true, lastSequence: 1, syncPending: true });
+    expect(await openCount(deviceId)).toBe(2);
     expect(h.nudges.map((m) => m.body)).toContainEqual({ tenantId: h.contoso, deviceId, version: device.version });
     // DEVELOPER_MODE is graded none: no alert.
     expect(await alerts(h.tables, h.contoso, deviceId)).toMatchObject([
@@ -72,7 +76,29 @@ describe('threat reports', () => {
 
     const clear = await post(h.host, 'v1/device/threat-report', token, report(3, []));
     expect(clear.body).toEqual({ deviceId, riskLevel: 'none', applied: true });
-    expect(await storedDevice(h.tables, h.contoso, deviceId)).toMatchObject({ riskLevel: 'none', activeThreatCount: 0 });
+    expect(await storedDevice(h.tables, h.contoso, deviceId)).toMatchObject({ riskLevel: 'none' });
+    expect(await openCount(deviceId)).toBe(0);
+  });
+
+  it('counts open threats beside the threat rows: a threat that leaves the grade as it was writes no device row', async () => {
+    const { deviceId, token } = await activeDevice();
+    expect((await post(h.host, 'v1/device/threat-report', token, report(1, [threat('r', 'ROOTED_OR_JAILBROKEN')]))).status).toBe(202);
+    const graded = await storedDevice(h.tables, h.contoso, deviceId);
+    expect(graded.riskLevel).toBe('high');
+    expect(await openCount(deviceId)).toBe(1);
+
+    const more = await post(h.host, 'v1/device/threat-report', token, report(2, [threat('r', 'ROOTED_OR_JAILBROKEN'), threat('a', 'ADWARE')]));
+    expect(more.body).toEqual({ deviceId, riskLevel: 'high', applied: true });
+    expect(await openCount(deviceId)).toBe(2);
+    expect((await storedDevice(h.tables, h.contoso, deviceId)).etag).toBe(graded.etag);
+
+    // Activating again starts a new sequence and keeps the count; the next report decides it.
+    const again = await post(h.host, 'v1/device/activate', await h.token(h.contoso, 'ann'), activation(deviceId));
+    expect(again.status).toBe(200);
+    expect(await openCount(deviceId)).toBe(2);
+    const clear = await post(h.host, 'v1/device/threat-report', String(again.body.deviceToken), report(1, []));
+    expect(clear.body).toEqual({ deviceId, riskLevel: 'none', applied: true });
+    expect(await openCount(deviceId)).toBe(0);
   });
 
   it('applies the tenant\'s classification overrides', async () => {
@@ -117,7 +143,8 @@ describe('threat reports', () => {
     expect(responses.filter((r) => r.body.applied === true).length).toBeGreaterThanOrEqual(1);
     expect(await openThreats(deviceId)).toEqual(['common', 's100']);
     const device = await storedDevice(h.tables, h.contoso, deviceId);
-    expect(device).toMatchObject({ riskLevel: 'medium', activeThreatCount: 2, hasReport: true });
+    expect(device).toMatchObject({ riskLevel: 'medium', hasReport: true });
+    expect(await openCount(deviceId)).toBe(2);
     // Every later report is stale now.
     expect((await post(h.host, 'v1/device/threat-report', token, report(100, []))).body.applied).toBe(false);
     expect(await openThreats(deviceId)).toEqual(['common', 's100']);

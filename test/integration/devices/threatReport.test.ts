@@ -13,7 +13,7 @@ import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
 import { issueCredential } from '../../../shared/devices/credential.js';
 import { createDeviceRuntime } from '../../../shared/devices/runtime.js';
 import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
-import { listDeviceThreats } from '../../../shared/devices/threatStore.js';
+import { listDeviceThreats, readOpenThreatCounts } from '../../../shared/devices/threatStore.js';
 import { createServices, type Services } from '../../../shared/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { provisionTenant, quietLog } from '../enrollment/harness.js';
@@ -104,9 +104,9 @@ describe('threat reports across instances', () => {
       expect(open.map((t) => t.threatId)).toEqual([`s${highest}`]);
       expect(await storedDevice(tables, tenantId, deviceId)).toMatchObject({
         riskLevel: gradeOf[alternating(highest)],
-        activeThreatCount: 1,
         hasReport: true,
       });
+      expect((await readOpenThreatCounts(tables, tenantId, [deviceId])).get(deviceId)).toBe(1);
     }
   });
 
