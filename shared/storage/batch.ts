@@ -1,7 +1,8 @@
 /**
  * Entity group transactions: actions grouped by PartitionKey, at most 100 per transaction and well under the
  * 4 MiB request limit; one RowKey at most once per transaction. Partitions are submitted concurrently, the
- * transactions of one partition in order.
+ * transactions of one partition in order. A transaction of one action is sent as that action's own call: the same
+ * round trip and outcome, without the multipart framing both ends would otherwise build and parse.
  */
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { toError } from '../errors.js';
@@ -64,6 +65,24 @@ export function planTransactions(
   return [...byPartition.values()].map((chunks) => chunks.map((chunk) => chunk.actions));
 }
 
+/** One action as the single-entity call it stands for (defaults as in a transaction: Merge, delete any ETag). */
+async function submitOne(table: TableClient, action: TransactionAction): Promise<void> {
+  switch (action[0]) {
+    case 'create':
+      await table.createEntity(action[1]);
+      return;
+    case 'delete':
+      await table.deleteEntity(action[1].partitionKey, action[1].rowKey);
+      return;
+    case 'update':
+      await table.updateEntity(action[1], action[2], action[3]);
+      return;
+    case 'upsert':
+      await table.upsertEntity(action[1], action[2], action[3]);
+      return;
+  }
+}
+
 /**
  * Submits the actions as entity group transactions and returns how many were sent (0 for no actions).
  * A failing transaction fails the call; transactions already committed stay committed.
@@ -85,7 +104,9 @@ export async function submitInBatches(
       for (const chunk of chunks ?? []) {
         if (failed) return;
         try {
-          await table.submitTransaction(chunk);
+          const [only, ...more] = chunk;
+          if (only !== undefined && more.length === 0) await submitOne(table, only);
+          else await table.submitTransaction(chunk);
         } catch (error) {
           failed = true;
           throw error;

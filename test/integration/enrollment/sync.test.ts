@@ -11,7 +11,7 @@ import { createServices } from '../../../shared/services.js';
 import { deviceFromEntity, devicePartitionKey, tenantDevicesFilter, type Device } from '../../../shared/devices/device.js';
 import { runDueEnrollmentSyncs } from '../../../shared/enrollment/schedule.js';
 import { syncTenant, type SyncOutcome } from '../../../shared/enrollment/sync.js';
-import { anyEntity, listAll, odata, type TableStore, type TransactionAction } from '../../../shared/storage/index.js';
+import { anyEntity, listAll, odata, type TableStore } from '../../../shared/storage/index.js';
 import { getTenant } from '../../../shared/tenants/tenantRepository.js';
 import { deviceRequest } from '../devices/deviceRows.js';
 import { id, quietLog, startHarness, type Harness } from './harness.js';
@@ -258,14 +258,16 @@ describe('enrollment sync', () => {
         if (name !== 'devices') return client;
         return new Proxy(client, {
           get(target, property, receiver) {
-            if (property === 'submitTransaction' && !raced) {
-              return async (actions: TransactionAction[]) => {
+            // A transaction of one row goes out as that row's own update.
+            if ((property === 'submitTransaction' || property === 'updateEntity') && !raced) {
+              return async (...args: unknown[]) => {
                 raced = true;
                 await target.updateEntity(
                   { partitionKey: devicePartitionKey(harness.tenantId, id('dev-e1')), rowKey: id('dev-e1'), appVersion: '2.0.1', lastCheckInAt: '2026-03-01T10:04:00.000Z' },
                   'Merge',
                 );
-                return target.submitTransaction(actions);
+                const write = Reflect.get(target, property, receiver) as (...given: unknown[]) => Promise<unknown>;
+                return write.apply(target, args);
               };
             }
             const value: unknown = Reflect.get(target, property, receiver);

@@ -84,4 +84,28 @@ describe('submitInBatches', () => {
     await expect(submitInBatches(table, actions)).rejects.toMatchObject({ statusCode: 409 });
     expect(await rowsOf(store, 'conflict')).toEqual([{ rowKey: 'r1', n: 0 }]);
   });
+
+  it('sends a lone action as its own call, with the outcome a transaction of one would have', async () => {
+    const store = await createTestTableStore();
+    const table = store.table('devices');
+    const one = async (action: TransactionAction) => {
+      const before = store.stats.transactions;
+      expect(await submitInBatches(table, [action])).toBe(1);
+      expect(store.stats.transactions - before).toBe(1);
+    };
+    await one(['create', { partitionKey: 'single', rowKey: 'a', n: 1 }]);
+    await one(['upsert', { partitionKey: 'single', rowKey: 'b', n: 2 }, 'Replace']);
+    await one(['update', { partitionKey: 'single', rowKey: 'a', n: 3 }, 'Merge']);
+    await one(['delete', { partitionKey: 'single', rowKey: 'b' }]);
+    expect(await rowsOf(store, 'single')).toEqual([{ rowKey: 'a', n: 3 }]);
+
+    await expect(submitInBatches(table, [['create', { partitionKey: 'single', rowKey: 'a', n: 9 }]])).rejects.toMatchObject({ statusCode: 409 });
+    await expect(submitInBatches(table, [['delete', { partitionKey: 'single', rowKey: 'gone' }]])).rejects.toMatchObject({ statusCode: 404 });
+    const { etag } = await table.getEntity('single', 'a');
+    await table.updateEntity({ partitionKey: 'single', rowKey: 'a', n: 4 }, 'Merge');
+    await expect(
+      submitInBatches(table, [['update', { partitionKey: 'single', rowKey: 'a', n: 5 }, 'Replace', { etag }]]),
+    ).rejects.toMatchObject({ statusCode: 412 });
+    expect(await rowsOf(store, 'single')).toEqual([{ rowKey: 'a', n: 4 }]);
+  });
 });
