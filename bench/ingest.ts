@@ -140,10 +140,7 @@ async function main(): Promise<void> {
   });
   const host = await startHost({ port: 0, catalog, services, functionKey: 'bench', settings: {}, timers: false, log: () => undefined });
 
-  const send = async (index: number, worker: number): Promise<number> => {
-    // Worker w owns devices w, w + concurrency, ...: a device's reports go out one at a time, in order.
-    const owned = Math.max(1, Math.floor((devices - worker - 1) / concurrency) + 1);
-    const device = fleet[(worker + concurrency * (Math.floor(index / concurrency) % owned)) % devices];
+  const sendTo = async (device: (typeof fleet)[number] | undefined): Promise<number> => {
     if (!device) throw new Error('no device');
     device.sequence += 1;
     const threats = [
@@ -158,9 +155,15 @@ async function main(): Promise<void> {
     if (status !== 202) throw new Error(`report answered ${status}`);
     return performance.now() - started;
   };
+  // Worker w owns devices w, w + concurrency, ...: a device's reports go out one at a time, in order.
+  const deviceOf = (index: number, worker: number) => {
+    const owned = Math.max(1, Math.floor((devices - worker - 1) / concurrency) + 1);
+    return fleet[(worker + concurrency * (Math.floor(index / concurrency) % owned)) % devices];
+  };
+  const send = (index: number, worker: number): Promise<number> => sendTo(deviceOf(index, worker));
 
-  // Warm-up: the first report of each device creates its rows (not the steady state).
-  await runPool(devices, concurrency, async (index, worker) => void (await send(index, worker)));
+  // Warm-up: one report to every device creates its rows (not the steady state).
+  await runPool(devices, concurrency, async (index) => void (await sendTo(fleet[index])));
   // Reports and raw upserts alternate in ROUNDS rounds, so a change in the machine's load during the run weighs
   // on both sides of the ratio alike.
   const raw = TableClient.fromConnectionString(connectionString, `${prefix}Raw`, { allowInsecureConnection: true });
@@ -200,8 +203,7 @@ async function main(): Promise<void> {
 
   // The same work without the HTTP hop: what the storage path alone sustains.
   const direct = async (index: number, worker: number): Promise<void> => {
-    const owned = Math.max(1, Math.floor((devices - worker - 1) / concurrency) + 1);
-    const device = fleet[(worker + concurrency * (Math.floor(index / concurrency) % owned)) % devices];
+    const device = deviceOf(index, worker);
     if (!device) throw new Error('no device');
     device.sequence += 1;
     const headers = new Headers({ authorization: `Bearer ${device.token}` });
