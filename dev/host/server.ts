@@ -482,7 +482,8 @@ export async function startHost(options: StartHostOptions): Promise<LocalHost> {
       }
       throw error;
     }
-    const nativeRequest = new BufferedRequest(new URL(`${url.pathname}${url.search}`, baseUrl).toString(), method, headerRecord(request), body);
+    // `url` is already parsed and normalised: only its origin changes.
+    const nativeRequest = new BufferedRequest(`${baseUrl}${url.pathname}${url.search}`, method, headerRecord(request), body);
     const httpRequest = new HttpRequest({
       method,
       url: nativeRequest.url,
