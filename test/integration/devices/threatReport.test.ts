@@ -122,6 +122,27 @@ describe('threat reports across instances', () => {
     expect(await storedDevice(tables, tenantId, deviceId)).toMatchObject({ riskLevel: 'medium', lastSequence: 20 });
   });
 
+  it('writes the grade of a report that authenticated before an earlier report changed the device row', async () => {
+    const [, one] = instances as [Services, Services];
+    const { deviceId, token } = await activeDevice();
+    const reportOf = (sequence: number, classification: keyof typeof gradeOf) => ({
+      reportId: randomUUID(),
+      sequence,
+      observedAt: new Date().toISOString(),
+      threats: [{ id: `s${sequence}`, classification, detectedAt: '2026-03-01T09:00:00.000Z' }],
+    });
+    expect(await receiveThreatReport(one, await authenticateDevice(one, 'report')(deviceRequest(token)), reportOf(1, 'ADWARE'))).toMatchObject({ riskLevel: 'low' });
+
+    // Both authenticate while the row says "low"; the second waits for the device's lock behind the first, which
+    // raises the grade; its own grade is "low" again, which only looks unchanged against the row it authenticated with.
+    const [second, third] = await Promise.all([2, 3].map(() => authenticateDevice(one, 'report')(deviceRequest(token))));
+    if (!second || !third) throw new Error('two principals');
+    expect(await receiveThreatReport(one, second, reportOf(2, 'SPY'))).toMatchObject({ riskLevel: 'high', applied: true });
+    expect(await storedDevice(tables, tenantId, deviceId)).toMatchObject({ riskLevel: 'high' });
+    expect(await receiveThreatReport(one, third, reportOf(3, 'ADWARE'))).toMatchObject({ riskLevel: 'low', applied: true });
+    expect(await storedDevice(tables, tenantId, deviceId)).toMatchObject({ riskLevel: 'low', lastSequence: 3 });
+  });
+
   it('refuses a rotated credential on an instance that still holds the device\'s state from its last report', async () => {
     const [first, second] = instances;
     if (!first || !second) throw new Error('two instances');
