@@ -64,7 +64,6 @@ export async function activateDevice(
       credentialIssuedAt: now,
       // A new credential is a new agent session: its report sequence starts again.
       lastSequence: -1,
-      recentReportIds: [],
     };
   }, found);
   if (refusal) throw refusal;

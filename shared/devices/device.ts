@@ -33,7 +33,6 @@ export const deviceSchema = z.object({
   credentialHash: optionalText,
   credentialIssuedAt: optionalText,
   lastSequence: z.number().int().default(-1),
-  recentReportIds: z.array(z.string()).default([]),
   lastReportAt: optionalText,
   hasReport: z.boolean().default(false),
   riskLevel: riskLevelSchema.default('none'),
@@ -54,9 +53,6 @@ export const deviceSchema = z.object({
 });
 
 export type Device = z.infer<typeof deviceSchema>;
-
-/** Fields stored as JSON strings in the table. */
-const jsonFields = ['recentReportIds'] as const;
 
 /**
  * A tenant's devices are spread over partitions named by the tenant and the first two characters of the device id
@@ -94,8 +90,7 @@ export function deviceToEntity(device: Device): Record<string, unknown> & { part
     rowKey: deviceId,
   };
   for (const [key, value] of Object.entries(rest)) {
-    if (value === undefined) continue;
-    entity[key] = (jsonFields as readonly string[]).includes(key) ? JSON.stringify(value) : value;
+    if (value !== undefined) entity[key] = value;
   }
   return entity;
 }
@@ -103,12 +98,7 @@ export function deviceToEntity(device: Device): Record<string, unknown> & { part
 /** A device from a Table Storage entity; throws if the row is not a device. */
 export function deviceFromEntity(entity: Readonly<Record<string, unknown>>): Device {
   const partitionKey = typeof entity.partitionKey === 'string' ? entity.partitionKey : '';
-  const data: Record<string, unknown> = { ...entity, tenantId: tenantOfDevicePartition(partitionKey), deviceId: entity.rowKey };
-  for (const key of jsonFields) {
-    const raw = data[key];
-    data[key] = typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw;
-  }
-  return deviceSchema.parse(data);
+  return deviceSchema.parse({ ...entity, tenantId: tenantOfDevicePartition(partitionKey), deviceId: entity.rowKey });
 }
 
 /** What the enforcement targets depend on. */

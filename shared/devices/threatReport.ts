@@ -68,7 +68,6 @@ export async function receiveThreatReport(
       const next = {
         ...base,
         lastSequence: outcome.lastSequence,
-        recentReportIds: [...outcome.recentReportIds],
         lastReportAt: now,
         hasReport: true,
         riskLevel,

@@ -310,7 +310,6 @@ export type ReportOutcome =
        * overwritten by an earlier report's result any more.
        */
       readonly ownSince: number;
-      readonly recentReportIds: readonly string[];
     };
 
 /** The per-instance cache of device threat states (bounded; least recently used dropped first). */
