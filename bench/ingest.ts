@@ -6,7 +6,7 @@
  *
  * Workload: DEVICES devices of one tenant, CONCURRENCY clients, each sending its devices' reports in sequence
  * order; a report carries two standing threats, and every 10th report of a device also opens or resolves one.
- * Settings (env): REPORTS (default 4000), DEVICES (400), CONCURRENCY (32), UPSERTS (default = REPORTS), ROUNDS (4:
+ * Settings (env): REPORTS (default 10000), DEVICES (400), CONCURRENCY (32), UPSERTS (default = REPORTS), ROUNDS (4:
  * reports and raw upserts alternate, so load changes weigh on both sides alike),
  * AZURITE_CONNECTION_STRING (else an in-memory Azurite is started).
  */
@@ -29,7 +29,7 @@ import { activateTenant, createTenant } from '../shared/tenants/tenantRepository
 import { startAzurite, type AzuriteHandle } from '../test/support/azurite.js';
 
 const env = process.env;
-const reports = Number(env.REPORTS ?? 4000);
+const reports = Number(env.REPORTS ?? 10_000);
 const devices = Number(env.DEVICES ?? 400);
 const concurrency = Number(env.CONCURRENCY ?? 32);
 const upserts = Number(env.UPSERTS ?? reports);
