@@ -151,10 +151,11 @@ function writeJsonResult(response: ServerResponse, result: HttpResponseInit): Wr
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(given ?? {})) headers[name.toLowerCase()] = value;
   headers['content-type'] ??= 'application/json';
-  const payload = Buffer.from(JSON.stringify(jsonBody), 'utf8');
-  headers['content-length'] = String(payload.length);
+  // A string body goes out in one write with the head.
+  const payload = JSON.stringify(jsonBody);
+  headers['content-length'] = String(Buffer.byteLength(payload, 'utf8'));
   response.writeHead(status, headers);
-  response.end(payload);
+  response.end(payload, 'utf8');
   return { status };
 }
 

@@ -62,9 +62,9 @@ export function authenticateDevice(services: Services, route: DeviceRoute): (req
       known ?? readDevice(services.tables, tenantId, deviceId, services.devices.parsedDevices),
       services.devices.tenants.get(tenantId),
     ]);
-    if (!device || !device.credentialHash || !secretMatches(device.credentialHash, secret) || !isCheckInStatus(device.status)) {
-      throw unauthorized(refused);
-    }
+    // A known device matched the secret already.
+    const matches = device !== undefined && (device === known || secretMatches(device.credentialHash, secret));
+    if (!device?.credentialHash || !matches || !isCheckInStatus(device.status)) throw unauthorized(refused);
     if (!tenant.active) throw new HttpError(403, 'Your organization is not connected to this service.');
     const limiter = route === 'report' ? services.devices.reportLimiter : services.devices.heartbeatLimiter;
     const decision = limiter.take(`${tenantId}|${deviceId}`);
