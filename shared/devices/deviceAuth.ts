@@ -63,8 +63,9 @@ export function authenticateDevice(services: Services, route: DeviceRoute): (req
       services.devices.tenants.get(tenantId),
     ]);
     // A known device matched the secret already.
-    const matches = device !== undefined && (device === known || secretMatches(device.credentialHash, secret));
-    if (!device?.credentialHash || !matches || !isCheckInStatus(device.status)) throw unauthorized(refused);
+    if (!device?.credentialHash || !isCheckInStatus(device.status) || (device !== known && !secretMatches(device.credentialHash, secret))) {
+      throw unauthorized(refused);
+    }
     if (!tenant.active) throw new HttpError(403, 'Your organization is not connected to this service.');
     const limiter = route === 'report' ? services.devices.reportLimiter : services.devices.heartbeatLimiter;
     const decision = limiter.take(`${tenantId}|${deviceId}`);

@@ -35,6 +35,7 @@ import {
 import { statusOf } from '../errors.js';
 import { ConcurrencyExhausted } from '../storage/errors.js';
 import { submitInBatches } from '../storage/batch.js';
+import { readEntity } from '../storage/entities.js';
 import { encodeKey } from '../storage/keys.js';
 import { mapLimit } from '../mapLimit.js';
 import type { TableStore } from '../storage/tableStore.js';
@@ -255,15 +256,8 @@ const openThreatsSchema = z.object({ openThreats: z.number().int().optional() })
 export async function readOpenThreatCounts(tables: TableStore, tenantId: string, deviceIds: readonly string[]): Promise<Map<string, number>> {
   const table = tables.table('threats');
   const counts = await mapLimit(deviceIds, 16, async (deviceId) => {
-    try {
-      const row = openThreatsSchema.safeParse(
-        await table.getEntity(devicePartitionKey(tenantId, deviceId), sequenceRowKey(deviceId), { queryOptions: { select: ['openThreats'] } }),
-      );
-      return row.success ? (row.data.openThreats ?? 0) : 0;
-    } catch (error) {
-      if (statusOf(error) === 404) return 0;
-      throw error;
-    }
+    const row = await readEntity(table, openThreatsSchema, devicePartitionKey(tenantId, deviceId), sequenceRowKey(deviceId));
+    return row?.openThreats ?? 0;
   });
   return new Map(deviceIds.map((deviceId, index) => [deviceId, counts[index] ?? 0]));
 }
