@@ -42,6 +42,8 @@ import { consoleEnrollmentGroupsRemove, consoleEnrollmentGroupsRemoveRoute } fro
 import { consoleNotificationsGet, consoleNotificationsGetRoute } from './consoleNotificationsGet.js';
 import { consoleNotificationsPut, consoleNotificationsPutRoute } from './consoleNotificationsPut.js';
 import { consoleAuditLog, consoleAuditLogRoute } from './consoleAuditLog.js';
+import { events, eventsRoute } from './events.js';
+import { eventsRelay } from './eventsRelay.js';
 
 export type HttpFunctionHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 export type TimerFunctionHandler = (timer: Timer, context: InvocationContext) => Promise<void>;
@@ -123,6 +125,8 @@ export const catalog: readonly CatalogEntry[] = [
   http('consoleClassificationsPreview', consoleClassificationsPreviewRoute, consoleClassificationsPreview),
   http('consoleClassificationsReset', consoleClassificationsResetRoute, consoleClassificationsReset),
   http('consoleClassificationsPut', consoleClassificationsPutRoute, consoleClassificationsPut),
+  http('events', eventsRoute, events),
+  { kind: 'timer', name: 'eventsRelay', schedule: '40 * * * * *', handler: eventsRelay },
 ];
 
 export function httpRoutes(): RouteSpec[] {

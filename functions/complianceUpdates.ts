@@ -44,6 +44,7 @@ export const complianceUpdates = (services: Services): QueueFunctionHandler => {
     queues: services.queues,
     budget: services.compliance.intuneBudget,
     batchStats: services.compliance.batchStats,
+    events: services.events,
     ...(services.compliance.retryDelayMs ? { retryDelayMs: services.compliance.retryDelayMs } : {}),
     ...(services.compliance.settingsCacheMs !== undefined ? { settingsCacheMs: services.compliance.settingsCacheMs } : {}),
   });

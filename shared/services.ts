@@ -13,6 +13,7 @@ import { createDeviceRuntime, type DeviceRuntime } from './devices/runtime.js';
 import { createSendGridSender, type MailSender } from './mail/sendgrid.js';
 import { createComplianceRuntime, type ComplianceRuntime } from './compliance/runtime.js';
 import { createServiceBusQueueSenders } from './compliance/serviceBusSender.js';
+import { createEventRuntime, type EventRuntime } from './events/relay.js';
 
 export interface Logger {
   info(message: string): void;
@@ -43,6 +44,8 @@ export interface Services {
   readonly compliance: ComplianceRuntime;
   /** Outgoing mail (SendGrid); only the mail timer sends. */
   readonly mail: MailSender;
+  /** Events: recording, the relay into each tenant's feed, subscribers (webhooks), and feed reads. */
+  readonly events: EventRuntime;
 }
 
 export interface ServiceOverrides {
@@ -56,6 +59,7 @@ export interface ServiceOverrides {
   /** The compliance push's budget and retry timing (default: 200 Intune writes per 20 s). */
   compliance?: ComplianceRuntime;
   mail?: MailSender;
+  events?: EventRuntime;
 }
 
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
@@ -68,7 +72,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   const devices = overrides.devices ?? createDeviceRuntime(tables, clock);
   const compliance = overrides.compliance ?? createComplianceRuntime(tables, clock);
   const mail = overrides.mail ?? createSendGridSender(config, { log });
-  return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail };
+  const events = overrides.events ?? createEventRuntime(tables, clock, { retentionDays: config.EVENT_RETENTION_DAYS, log });
+  return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail, events };
 }
 
 function createTables(config: Config): TableStore {

@@ -62,6 +62,7 @@ const expireBody = z.object({ tenantId: z.string().optional() });
 const rotateBody = z.object({ retireOld: z.boolean().optional() });
 const consentFailBody = z.object({ error: z.string().optional(), description: z.string().optional() });
 const appTokenBody = z.object({ tenantId: z.string() });
+const apiAppTokenBody = z.object({ tenantId: z.string(), roles: z.array(z.string()).optional(), appId: z.string().optional() });
 
 function body<T>(schema: z.ZodType<T>, req: SimRequest): T {
   const parsed = parseJsonBody(req);
@@ -91,6 +92,7 @@ export function controlRoutes(state: SimState): Route[] {
     route('GET', '/_sim/tenants', handle(() => json(200, { value: state.tenantSummaries(), clientId: state.clientId }))),
     route('POST', '/_sim/tokens/user', handle(async (req) => json(200, { token: await state.mintUserToken(body(userTokenBody, req)) }))),
     route('POST', '/_sim/tokens/app', handle(async (req) => json(200, { token: await state.mintAppToken(body(appTokenBody, req).tenantId) }))),
+    route('POST', '/_sim/tokens/api-app', handle(async (req) => json(200, { token: await state.mintApiAppToken(body(apiAppTokenBody, req)) }))),
 
     route('GET', '/_sim/intune/devices/{tenantId}', handle((_r, ps) => json(200, { value: state.intuneDevices(p(ps, 'tenantId')) }))),
     route('POST', '/_sim/intune/devices/{tenantId}', handle((req, ps) => json(201, state.addManagedDevice(p(ps, 'tenantId'), body(deviceBody, req))))),

@@ -308,6 +308,33 @@ export class SimState {
     return this.keys.sign(claims, { unlisted: options.signWith === 'unlisted' });
   }
 
+  /**
+   * An app-only (client credentials) token for our API, as a customer's own application (a SIEM connector) gets it:
+   * no `scp`, the app roles the tenant's admin granted it in `roles` (e.g. `Events.Read`).
+   */
+  async mintApiAppToken(options: { tenantId: string; roles?: readonly string[]; appId?: string; audience?: string }): Promise<string> {
+    const t = this.tenant(options.tenantId);
+    const appId = options.appId ?? guidFrom(`siem:${t.id}`);
+    const now = Math.floor(Date.now() / 1000);
+    this.statsData.tokensIssued++;
+    return this.keys.sign({
+      aud: options.audience ?? this.clientId,
+      iss: this.issuer(t.id),
+      iat: now,
+      nbf: now,
+      exp: now + 3600,
+      azp: appId,
+      azpacr: '1',
+      idtyp: 'app',
+      oid: guidFrom(`sp:${appId}:${t.id}`),
+      sub: guidFrom(`sp:${appId}:${t.id}`),
+      roles: [...(options.roles ?? [])],
+      tid: t.id,
+      uti: randomUUID().replace(/-/g, ''),
+      ver: '2.0',
+    });
+  }
+
   /** Verifies a Graph bearer token (signature, `aud`, `exp`/`nbf`, issuer consistent with `tid`). */
   async verifyGraphToken(token: string): Promise<JWTPayload> {
     const now = Date.now();

@@ -28,6 +28,7 @@ import type { QueueMessage, QueueSenders } from '../queue.js';
 import type { Logger } from '../services.js';
 import type { TableStore } from '../storage/index.js';
 import { recordDeadLetter } from './deadLetters.js';
+import type { EventRecorder } from '../events/event.js';
 import { sendBatched, type BatchOutcome, type BatchRequest, type BatchStats } from './graphBatch.js';
 import { complianceQueueName, nudgeMessage, type Nudge } from './nudges.js';
 import { planPush, recordOutcome, type PushOutcome, type PushPlan, type TargetOutcome } from './plan.js';
@@ -53,6 +54,8 @@ export interface PushDeps {
   readonly retryDelayMs?: (attempt: number) => number;
   /** How long a tenant's connector settings are reused (ms). Default 5 s. */
   readonly settingsCacheMs?: number;
+  /** Records `device.enforcement_failed` when a device's push fails for good. */
+  readonly events?: EventRecorder;
 }
 
 export interface Delivery {
@@ -447,7 +450,7 @@ export function createPush(deps: PushDeps) {
       // queue is about to make.
       for (const item of failed) {
         if (item.deliveryCount >= maxDeliveries) {
-          await recordDeadLetter(deps, item.nudge, { reason: item.errors[0] ?? 'failed', deliveryCount: item.deliveryCount });
+          await recordDeadLetter(deps, item.nudge, { reason: item.errors[0] ?? 'failed', deliveryCount: item.deliveryCount, errors: item.errors });
           summary.deadLettered += 1;
         }
       }
@@ -462,7 +465,7 @@ export function createPush(deps: PushDeps) {
     for (const item of failed) {
       const attempt = (item.nudge.attempt ?? 0) + 1;
       if (attempt >= maxDeliveries || item.deliveryCount >= maxDeliveries) {
-        await recordDeadLetter(deps, item.nudge, { reason: item.errors[0] ?? 'failed', deliveryCount: Math.max(attempt, item.deliveryCount) });
+        await recordDeadLetter(deps, item.nudge, { reason: item.errors[0] ?? 'failed', deliveryCount: Math.max(attempt, item.deliveryCount), errors: item.errors });
         summary.deadLettered += 1;
         continue;
       }

@@ -12,6 +12,8 @@ import type { DevicePrincipal } from './deviceAuth.js';
 import { checkInIsFresh, checkInOnly, credentialRevoked, writeCheckIn } from './heartbeat.js';
 import type { ThreatReportBody } from './schemas.js';
 import { applyThreatReport, threatStateKey } from './threatStore.js';
+import { devicePartitionKey } from './device.js';
+import { threatEvents } from '../events/threatEvents.js';
 
 export interface ThreatReportResult {
   readonly deviceId: string;
@@ -48,7 +50,12 @@ export async function receiveThreatReport(
       threats: report.threats,
       observedAt: observedAt(report, clockNow),
       now,
+      events: {
+        events: (change) => threatEvents(start, principal.tenant.policy, change, clockNow),
+        prepare: () => services.events.prepare(tenantId, 'threats', devicePartitionKey(tenantId, deviceId)),
+      },
     });
+    if (outcome.applied && outcome.events > 0) services.events.nudge(tenantId, 'threats', devicePartitionKey(tenantId, deviceId));
 
     if (!outcome.applied && outcome.revoked) throw credentialRevoked();
     if (!outcome.applied) {
