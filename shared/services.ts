@@ -14,6 +14,7 @@ import { createSendGridSender, type MailSender } from './mail/sendgrid.js';
 import { createComplianceRuntime, type ComplianceRuntime } from './compliance/runtime.js';
 import { createServiceBusQueueSenders } from './compliance/serviceBusSender.js';
 import { createEventRuntime, type EventRuntime } from './events/relay.js';
+import { alertMailSubscriber } from './notifications.js';
 
 export interface Logger {
   info(message: string): void;
@@ -73,6 +74,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   const compliance = overrides.compliance ?? createComplianceRuntime(tables, clock);
   const mail = overrides.mail ?? createSendGridSender(config, { log });
   const events = overrides.events ?? createEventRuntime(tables, clock, { retentionDays: config.EVENT_RETENTION_DAYS, log });
+  // Threat alert mail is built from the published events (shared/notifications.ts).
+  if (!overrides.events) events.subscribe(alertMailSubscriber(tables, () => clock.now()));
   return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail, events };
 }
 

@@ -61,7 +61,7 @@ async function activeDevice(): Promise<{ deviceId: string; token: string }> {
   return { deviceId, token: credential.token };
 }
 
-async function report(services: Services, token: string, sequence: number, threats: { id: string; classification: 'SPY' | 'ADWARE' }[], reportId = randomUUID()) {
+async function report(services: Services, token: string, sequence: number, threats: { id: string; classification: 'SPY' | 'ADWARE' | 'SIDELOADED_APP' }[], reportId = randomUUID()) {
   const principal = await authenticateDevice(services, 'report')(deviceRequest(token));
   return receiveThreatReport(services, principal, {
     reportId,
@@ -95,6 +95,19 @@ describe('threat events', () => {
     });
     expect(resolved).toMatchObject({ type: 'threat.resolved', data: { device: { riskLevel: 'low' }, threat: { id: 'spy-1', riskLevel: 'high' } } });
     expect(resolved?.type === 'threat.resolved' ? resolved.data.threat.resolvedAt : undefined).toBeDefined();
+  });
+
+  it('queues alert mail from the same events the feed shows: one alert per detected threat above none, naming its event', async () => {
+    const services = instance();
+    const { deviceId, token } = await activeDevice();
+    await report(services, token, 1, [{ id: 'spy-1', classification: 'SPY' }, { id: 'side-1', classification: 'SIDELOADED_APP' }]);
+    await services.events.idle();
+    const events = await feed(services.events);
+    expect(events.map((e) => (e.type === 'threat.detected' ? e.data.threat.riskLevel : e.type))).toEqual(['high', 'none']);
+    const alerts: Record<string, unknown>[] = [];
+    for await (const row of tables.table('notifications').listEntities({ queryOptions: { filter: `PartitionKey eq '${tenantId}'` } })) alerts.push(row);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ eventId: events[0]?.id, deviceId, classification: 'SPY', riskLevel: 'high', threatName: 'SPY app', deviceName: 'Megan Pixel' });
   });
 
   it('records nothing for a repeated or unchanged report', async () => {
