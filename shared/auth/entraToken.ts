@@ -26,6 +26,23 @@ export interface VerifiedUser {
   readonly groups: readonly string[] | null;
 }
 
+/** The verified claims of any token for our API, delegated (`scp`) or app-only (no `scp`). */
+export interface VerifiedToken extends VerifiedUser {
+  /** The scopes of `scp` (space-separated); empty for an app-only token. */
+  readonly scopes: readonly string[];
+  /** App roles (`roles`); for an app-only token, the roles granted to the calling application. */
+  readonly roles: readonly string[];
+  /** The calling application's id (`azp`, or v1 `appid`), lower case. */
+  readonly clientId?: string;
+  /** No `scp`: a token an application obtained for itself (client credentials), not on behalf of a user. */
+  readonly appOnly: boolean;
+}
+
+export interface VerifyOptions {
+  /** Called with the token's (unverified) tenant before anything is fetched for it: throw to refuse. */
+  admit(tenantId: string): Promise<void>;
+}
+
 export type TokenErrorCode =
   | 'ERR_TOKEN_MISSING'
   | 'ERR_TOKEN_MALFORMED'
@@ -59,6 +76,8 @@ export class TokenError extends Error {
 export interface UserTokenValidator {
   /** Verifies a bearer token; throws `TokenError`. */
   verify(token: string): Promise<VerifiedUser>;
+  /** Verifies signature, issuer, audience, lifetime and tenant of a delegated or app-only token; throws `TokenError`. */
+  verifyClaims(token: string, options: VerifyOptions): Promise<VerifiedToken>;
 }
 
 export interface UserTokenValidatorOptions {
@@ -93,6 +112,10 @@ const claimsSchema = z.object({
   email: z.string().optional(),
   groups: z.array(z.string()).optional(),
   idtyp: z.string().optional(),
+  scp: z.string().optional(),
+  roles: z.array(z.string()).optional(),
+  azp: z.string().optional(),
+  appid: z.string().optional(),
 });
 
 interface IssuerEntry {
@@ -224,6 +247,25 @@ export function createUserTokenValidator(config: Config, options: UserTokenValid
   }
 
   async function verify(token: string): Promise<VerifiedUser> {
+    const verified = await verifiedClaims(token);
+    if (verified.claims.idtyp === 'app') throw new TokenError('ERR_TOKEN_CLAIMS', 'An application token cannot act as a user.');
+    return verified.user;
+  }
+
+  async function verifyClaims(token: string, options: VerifyOptions): Promise<VerifiedToken> {
+    const { user, claims } = await verifiedClaims(token, options);
+    const scopes = claims.scp?.split(' ').filter((scope) => scope !== '') ?? [];
+    const clientId = (claims.azp ?? claims.appid)?.toLowerCase();
+    return {
+      ...user,
+      scopes,
+      roles: claims.roles ?? [],
+      ...(clientId !== undefined ? { clientId } : {}),
+      appOnly: claims.scp === undefined,
+    };
+  }
+
+  async function verifiedClaims(token: string, options?: VerifyOptions): Promise<{ user: VerifiedUser; claims: z.output<typeof claimsSchema> }> {
     if (!token) throw new TokenError('ERR_TOKEN_MISSING', 'A bearer token is required.');
     let unverified: JWTPayload;
     try {
@@ -240,6 +282,7 @@ export function createUserTokenValidator(config: Config, options: UserTokenValid
     }
     const issuer = `${authority}/${tid}/v2.0`;
     if (unverified.iss !== issuer) throw new TokenError('ERR_TOKEN_ISSUER', 'The token issuer does not match its tenant.');
+    await options?.admit(tid.toLowerCase());
 
     let payload: JWTPayload;
     try {
@@ -258,9 +301,8 @@ export function createUserTokenValidator(config: Config, options: UserTokenValid
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new TokenError('ERR_TOKEN_CLAIMS', 'The token lacks a user object id (oid).');
     if (claims.data.tid !== tid) throw new TokenError('ERR_TOKEN_TENANT', 'The token tenant changed during verification.');
-    if (claims.data.idtyp === 'app') throw new TokenError('ERR_TOKEN_CLAIMS', 'An application token cannot act as a user.');
     const upn = claims.data.preferred_username ?? claims.data.upn;
-    return {
+    const user: VerifiedUser = {
       tenantId: tid.toLowerCase(),
       userId: claims.data.oid.toLowerCase(),
       ...(claims.data.name !== undefined ? { name: claims.data.name } : {}),
@@ -268,7 +310,8 @@ export function createUserTokenValidator(config: Config, options: UserTokenValid
       ...(claims.data.email !== undefined ? { email: claims.data.email } : {}),
       groups: claims.data.groups ? claims.data.groups.map((group) => group.toLowerCase()) : null,
     };
+    return { user, claims: claims.data };
   }
 
-  return { verify };
+  return { verify, verifyClaims };
 }

@@ -20,7 +20,7 @@ export interface FeedPrincipal {
   readonly kind: 'user' | 'app';
 }
 
-const delegationSchema = z.object({ scp: z.string().optional(), roles: z.array(z.string()).optional() });
+const delegationSchema = z.object({ scp: z.string().optional() });
 
 function unauthorized(detail: string): HttpError {
   return new HttpError(401, detail, { headers: { 'www-authenticate': 'Bearer' } });
@@ -46,10 +46,20 @@ export function authenticateFeed(services: Services): (request: ApiRequest) => P
       const principal = await consoleUser(request);
       return { tenantId: principal.tenantId, kind: 'user' };
     }
-    // App-only: verify the token first, then its roles (read from the same, now verified, token).
+    // App-only: the tenant is admitted from our own tables before anything is fetched for it, then the token is
+    // verified and its roles checked.
     let tenantId: string;
+    let roles: readonly string[];
     try {
-      tenantId = (await services.userTokens.verify(token)).tenantId;
+      const verified = await services.userTokens.verifyClaims(token, {
+        admit: async (tenant) => {
+          const found = await getTenant(services.tables, tenant);
+          if (!found || found.status !== 'active') throw new HttpError(403, 'Your organization is not connected to this service.');
+        },
+      });
+      if (!verified.appOnly) throw unauthorized('A delegated token must carry a scope (scp).');
+      tenantId = verified.tenantId;
+      roles = verified.roles;
     } catch (caught) {
       if (caught instanceof TokenError) {
         if (caught.isCallerFault) throw unauthorized(`The bearer token was refused: ${caught.message}`);
@@ -57,12 +67,9 @@ export function authenticateFeed(services: Services): (request: ApiRequest) => P
       }
       throw caught;
     }
-    const roles = claimsOf(token)?.roles ?? [];
     if (!roles.includes(eventsReadRole)) {
       throw new HttpError(403, `An application token needs the ${eventsReadRole} app role to read events.`);
     }
-    const tenant = await getTenant(services.tables, tenantId);
-    if (!tenant || tenant.status !== 'active') throw new HttpError(403, 'Your organization is not connected to this service.');
     return { tenantId, kind: 'app' };
   };
 }
