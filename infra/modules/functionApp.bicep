@@ -38,6 +38,7 @@ param enrollmentSyncSchedule string
 param heartbeatCheckSchedule string
 param reconcileSchedule string
 param mailSchedule string
+param webhookAllowedPrivateHosts string = ''
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
@@ -76,6 +77,8 @@ var appSettings = {
   HEARTBEAT_CHECK_SCHEDULE: heartbeatCheckSchedule
   RECONCILE_SCHEDULE: reconcileSchedule
   MAIL_SCHEDULE: mailSchedule
+  // Webhooks: hosts exempt from the private-address rule (none in Azure).
+  WEBHOOK_ALLOWED_PRIVATE_HOSTS: webhookAllowedPrivateHosts
 }
 
 module site 'br/public:avm/res/web/site:0.15.1' = {
