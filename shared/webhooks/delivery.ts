@@ -52,8 +52,6 @@ export type AttemptMessage = z.output<typeof attemptMessageSchema>;
 
 type DeliveryServices = Pick<Services, 'tables' | 'clock' | 'log' | 'queues' | 'webhooks' | 'config'>;
 
-/** Margin past the time-out before the safety net runs the next attempt. */
-const safetyMarginMs = 5_000;
 /** How long an attempt put back for lack of a free slot waits. */
 const deferMs = 1_000;
 /** Largest serialized `events` message (Service Bus Standard takes 256 KiB). */
@@ -251,7 +249,7 @@ export async function runAttempt(
   let claimed = false;
   try {
     const now = services.clock.now();
-    const safetyAt = new Date(now.getTime() + Math.max(delayAfter(services, message.attempt) ?? 0, runtime.timeoutMs + safetyMarginMs));
+    const safetyAt = new Date(now.getTime() + Math.max(delayAfter(services, message.attempt) ?? 0, runtime.timeoutMs + runtime.safetyMarginMs));
     // The next attempt (or, after the last, the check that an outcome was recorded) is scheduled before this one runs.
     await services.queues(webhookQueueName).send([attemptMessage({ ...message, attempt: message.attempt + 1 }, 's', safetyAt)]);
     const { partitionKey: _pk, rowKey: _rk, etag, timestamp: _ts, ...rest } = row;

@@ -39,6 +39,8 @@ export interface WebhookRuntime {
   readonly post: WebhookPoster;
   /** An answer must start within this (10 s). */
   readonly timeoutMs: number;
+  /** How far past the time-out the next attempt is scheduled before an attempt runs (the safety net). */
+  readonly safetyMarginMs: number;
   /** Wait after failed attempt n (index n-1); its length + 1 is the number of attempts. */
   readonly retrySchedule: readonly number[];
   /** Attempts in flight at most, per process and per endpoint; beyond them an attempt is put back briefly. */
@@ -58,6 +60,7 @@ export interface WebhookRuntimeOptions {
   resolver?: HostResolver;
   post?: WebhookPoster;
   timeoutMs?: number;
+  safetyMarginMs?: number;
   retrySchedule?: readonly number[];
   maxInFlight?: number;
   maxInFlightPerEndpoint?: number;
@@ -121,6 +124,7 @@ export function createWebhookRuntime(options: WebhookRuntimeOptions = {}): Webho
     resolver: options.resolver ?? systemResolver,
     post: options.post ?? httpsPoster,
     timeoutMs: options.timeoutMs ?? 10_000,
+    safetyMarginMs: options.safetyMarginMs ?? 5_000,
     retrySchedule: options.retrySchedule ?? defaultRetrySchedule,
     maxInFlight,
     maxInFlightPerEndpoint,
