@@ -48,6 +48,8 @@ param reconcileSchedule string = '30 */5 * * * *'
 
 @description('NCRONTAB (6 fields) of the mail timer (threat alerts, error reports).')
 param mailSchedule string = '15 * * * * *'
+@description('How long events are kept for the feed (GET /api/v1/events), in days.')
+param eventRetentionDays int = 30
 
 @description('Webhook hosts exempt from the private-address rule (comma-separated). Leave empty in Azure: customers\' endpoints must be public.')
 param webhookAllowedPrivateHosts string = ''
@@ -291,6 +293,7 @@ module functionApp 'modules/functionApp.bicep' = {
     reconcileSchedule: reconcileSchedule
     mailSchedule: mailSchedule
     webhookAllowedPrivateHosts: webhookAllowedPrivateHosts
+    eventRetentionDays: eventRetentionDays
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
   }

@@ -76,6 +76,8 @@ export const configSchema = z
           .map((host) => host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1'))
           .filter((host) => host !== ''),
       ),
+    /** How long events are kept for the feed (`GET /api/v1/events`), in days; older ones are deleted. */
+    EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   })
   .superRefine((value, ctx) => {
     if (!value.AzureWebJobsStorage && !value.AzureWebJobsStorage__tableServiceUri) {

@@ -39,6 +39,8 @@ param heartbeatCheckSchedule string
 param reconcileSchedule string
 param mailSchedule string
 param webhookAllowedPrivateHosts string = ''
+@description('How long events are kept for the feed, in days.')
+param eventRetentionDays int = 30
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
@@ -79,6 +81,7 @@ var appSettings = {
   MAIL_SCHEDULE: mailSchedule
   // Webhooks: hosts exempt from the private-address rule (none in Azure).
   WEBHOOK_ALLOWED_PRIVATE_HOSTS: webhookAllowedPrivateHosts
+  EVENT_RETENTION_DAYS: string(eventRetentionDays)
 }
 
 module site 'br/public:avm/res/web/site:0.15.1' = {

@@ -24,6 +24,7 @@ export const tableNames = [
   'deadLetters',
   'webhooks',
   'webhookDeliveries',
+  'events',
 ] as const;
 
 export type TableName = (typeof tableNames)[number];
