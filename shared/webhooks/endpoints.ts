@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { audited } from '../audit/auditLog.js';
 import type { ConsolePrincipal } from '../auth/console.js';
+import { eventTypes } from '../events/event.js';
 import { statusOf } from '../errors.js';
 import { HttpError } from '../http/problem.js';
 import type { Services } from '../services.js';
@@ -21,17 +22,8 @@ export const maxWebhookEndpoints = 10;
 /** A rotated-out secret keeps signing this long. */
 export const previousSecretLifetimeMs = 24 * 3_600_000;
 
-/** The event types an endpoint can subscribe to (CONTRACT.md, "Events and webhooks"). */
-export const webhookEventTypes = [
-  'threat.detected',
-  'threat.resolved',
-  'device.discovered',
-  'device.status_changed',
-  'device.risk_changed',
-  'device.enforcement_failed',
-  'audit.recorded',
-  'connector.health_changed',
-] as const;
+/** The event types an endpoint can subscribe to: every type of the event model. */
+export const webhookEventTypes = eventTypes;
 
 /** The type of the event `POST .../{id}/test` sends; it goes to that endpoint whatever its `types`. */
 export const testEventType = 'webhook.test';
