@@ -15,6 +15,7 @@ import { createComplianceRuntime, type ComplianceRuntime } from './compliance/ru
 import { createServiceBusQueueSenders } from './compliance/serviceBusSender.js';
 import { createEventRuntime, type EventRuntime } from './events/relay.js';
 import { alertMailSubscriber } from './notifications.js';
+import { createWebhookRuntime, type WebhookRuntime } from './webhooks/runtime.js';
 
 export interface Logger {
   info(message: string): void;
@@ -47,6 +48,8 @@ export interface Services {
   readonly mail: MailSender;
   /** Events: recording, the relay into each tenant's feed, subscribers (webhooks), and feed reads. */
   readonly events: EventRuntime;
+  /** Webhook delivery: host resolution, the HTTPS poster, the retry schedule, attempts in flight. */
+  readonly webhooks: WebhookRuntime;
 }
 
 export interface ServiceOverrides {
@@ -61,6 +64,7 @@ export interface ServiceOverrides {
   compliance?: ComplianceRuntime;
   mail?: MailSender;
   events?: EventRuntime;
+  webhooks?: WebhookRuntime;
 }
 
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
@@ -76,7 +80,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   const events = overrides.events ?? createEventRuntime(tables, clock, { retentionDays: config.EVENT_RETENTION_DAYS, log });
   // Threat alert mail is built from the published events (shared/notifications.ts).
   if (!overrides.events) events.subscribe(alertMailSubscriber(tables, () => clock.now()));
-  return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail, events };
+  const webhooks = overrides.webhooks ?? createWebhookRuntime();
+  return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail, events, webhooks };
 }
 
 function createTables(config: Config): TableStore {
