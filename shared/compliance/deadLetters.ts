@@ -51,6 +51,8 @@ export async function recordDeadLetter(
       current.version === nudge.version && current.deadLetteredVersion !== nudge.version
         ? { ...current, deadLetteredVersion: nudge.version }
         : undefined,
+      undefined,
+      deps.clock.now(),
     );
     // The push failed for good: once per device version (a redelivered dead letter finds the version marked).
     if (marked && deps.events) {
