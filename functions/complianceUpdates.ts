@@ -45,6 +45,9 @@ export const complianceUpdates = (services: Services): QueueFunctionHandler => {
     budget: services.compliance.intuneBudget,
     batchStats: services.compliance.batchStats,
     events: services.events,
+    relayDeviceEvents: async (tenantId, partitionKeys) => {
+      for (const partitionKey of partitionKeys) await services.events.relay(tenantId, 'devices', partitionKey);
+    },
     ...(services.compliance.retryDelayMs ? { retryDelayMs: services.compliance.retryDelayMs } : {}),
     ...(services.compliance.settingsCacheMs !== undefined ? { settingsCacheMs: services.compliance.settingsCacheMs } : {}),
   });

@@ -21,6 +21,7 @@ import type { Clock } from '../clock.js';
 import type { Device } from '../devices/device.js';
 import { nudgeDeferredTo } from '../devices/deviceIndex.js';
 import { mutateDevice, readDevice } from '../devices/deviceRepository.js';
+import { devicePartitionKey } from '../devices/device.js';
 import { loadConnectorSettings } from '../devices/tenantContext.js';
 import type { ConnectorSettings } from '../domain/index.js';
 import { toError } from '../errors.js';
@@ -57,6 +58,12 @@ export interface PushDeps {
   readonly settingsCacheMs?: number;
   /** Records `device.enforcement_failed` when a device's push fails for good. */
   readonly events?: EventRecorder;
+  /**
+   * Relays the device events (`~e|` outbox rows) of the pushed devices' partitions into the feed. Every device change
+   * that records an event also bumps the version and is nudged (or re-nudged by reconcile), so this is how an event
+   * left by a process that stopped before relaying reaches the feed.
+   */
+  readonly relayDeviceEvents?: (tenantId: string, partitionKeys: readonly string[]) => Promise<void>;
 }
 
 export interface Delivery {
@@ -439,6 +446,17 @@ export function createPush(deps: PushDeps) {
         }
       }),
     );
+    if (deps.relayDeviceEvents) {
+      const relay = deps.relayDeviceEvents;
+      await Promise.all(
+        [...byTenant].map(async ([tenantId, devices]) => {
+          const partitions = new Set([...devices.values()].map((delivery) => devicePartitionKey(tenantId, delivery.nudge.deviceId)));
+          await relay(tenantId, [...partitions]).catch((caught: unknown) =>
+            deps.log.warn(`Compliance: device events of tenant ${tenantId} were not relayed now: ${toError(caught).message}`),
+          );
+        }),
+      );
+    }
     const followUps: QueueMessage[] = [];
     const failed: Failure[] = [];
     let progressed = 0;

@@ -257,7 +257,11 @@ export function createEventRuntime(tables: TableStore, clock: Clock, options: Ev
     }
   }
 
-  async function relayNow(tenantId: string, table: OutboxTable, partitionKey: string): Promise<PublishedEvent[]> {
+  /**
+   * Relays one outbox partition. Subscribers are handed what this run published; with `deliverPending` (the safety
+   * net) they are also handed anything an earlier run published and failed to deliver.
+   */
+  async function relayNow(tenantId: string, table: OutboxTable, partitionKey: string, deliverPending = false): Promise<PublishedEvent[]> {
     return perTenant(tenantId, async () => {
       const published: PublishedEvent[] = [];
       for (;;) {
@@ -273,7 +277,7 @@ export function createEventRuntime(tables: TableStore, clock: Clock, options: Ev
         if (rows.length < 1000) break;
       }
       if (published.length > 0) notify(tenantId);
-      await deliverToSubscribers(tenantId, published);
+      if (published.length > 0 || deliverPending) await deliverToSubscribers(tenantId, published);
       if (published.length > 0) await retentionWhenDue(tenantId);
       return published;
     });
@@ -352,7 +356,7 @@ export function createEventRuntime(tables: TableStore, clock: Clock, options: Ev
         due += 1;
         try {
           if (parsed.retention) await applyRetention(parsed.tenantId);
-          else published += (await relayNow(parsed.tenantId, parsed.table, parsed.partitionKey)).length;
+          else published += (await relayNow(parsed.tenantId, parsed.table, parsed.partitionKey, true)).length;
           await deleteIgnoringMissing('events', partitionKey, rowKey);
         } catch (error) {
           warn(`events: relaying a due partition failed (kept for the next sweep): ${toError(error).message}`);

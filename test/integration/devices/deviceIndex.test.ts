@@ -13,6 +13,7 @@ import { planPush, recordOutcome, type PushOutcome, type TargetOutcome } from '.
 import { defaultRenudgeAfterMs, reconcileTenant } from '../../../shared/compliance/reconcile.js';
 import { intuneWriteBudgetName } from '../../../shared/compliance/writeBudget.js';
 import { deviceFromEntity, deviceSchema, tenantDevicesFilter, withVersionRule, type Device } from '../../../shared/devices/device.js';
+import { outboxPrefix } from '../../../shared/events/outboxRow.js';
 import { awaitsPush, checkInIndexPrefix, indexRows, nudgeDeferredTo, pendingIndexPrefix } from '../../../shared/devices/deviceIndex.js';
 import {
   mutateDevice,
@@ -44,6 +45,7 @@ async function partitionRows(tenantId: string): Promise<{ devices: Device[]; ind
   const index = new Map<string, Record<string, unknown>>();
   const filter = odata`PartitionKey ge ${`${tenantId}|`} and PartitionKey lt ${`${tenantId}}`}`;
   for await (const row of listAll(tables.table('devices'), { schema: anyEntity, filter })) {
+    if (row.rowKey.startsWith(outboxPrefix.devices)) continue; // event outbox rows (shared/events), not index rows
     if (row.rowKey.startsWith('~')) {
       const { partitionKey: _pk, rowKey, etag: _etag, timestamp: _ts, ...fields } = row;
       index.set(`${row.partitionKey}/${rowKey}`, fields);

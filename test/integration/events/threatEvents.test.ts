@@ -71,8 +71,8 @@ async function report(services: Services, token: string, sequence: number, threa
   });
 }
 
-async function feed(events: EventRuntime): Promise<ServiceEvent[]> {
-  return (await readEventFeed(events, tenantId, { limit: 1000, wait: 0 })).items.slice();
+async function feed(events: EventRuntime, types: ReadonlySet<ServiceEvent['type']> = new Set(['threat.detected', 'threat.resolved'])): Promise<ServiceEvent[]> {
+  return (await readEventFeed(events, tenantId, { limit: 1000, wait: 0, types })).items.slice();
 }
 
 describe('threat events', () => {
@@ -108,6 +108,26 @@ describe('threat events', () => {
     for await (const row of tables.table('notifications').listEntities({ queryOptions: { filter: `PartitionKey eq '${tenantId}'` } })) alerts.push(row);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ eventId: events[0]?.id, deviceId, classification: 'SPY', riskLevel: 'high', threatName: 'SPY app', deviceName: 'Megan Pixel' });
+  });
+
+  it('records the device discovered and its risk changes, with the state before, through the device-write seam', async () => {
+    const services = instance();
+    const { deviceId, token } = await activeDevice();
+    await report(services, token, 1, [{ id: 'ad-1', classification: 'ADWARE' }]);
+    await report(services, token, 2, [{ id: 'ad-1', classification: 'ADWARE' }, { id: 'spy-1', classification: 'SPY' }]);
+    await report(services, token, 3, [{ id: 'ad-1', classification: 'ADWARE' }, { id: 'spy-1', classification: 'SPY' }]);
+    await services.events.idle();
+    const events = await feed(services.events, new Set(['device.discovered', 'device.risk_changed', 'device.status_changed']));
+    const change = (e: ServiceEvent): string =>
+      e.type === 'device.discovered' || e.type === 'device.risk_changed' || e.type === 'device.status_changed'
+        ? `${e.data.previous.riskLevel}>${e.data.device.riskLevel}`
+        : '';
+    expect(events.map((e) => [e.type, change(e)])).toEqual([
+      ['device.discovered', 'none>none'],
+      ['device.risk_changed', 'none>low'],
+      ['device.risk_changed', 'low>high'],
+    ]);
+    expect(events.every((e) => 'device' in e.data && e.data.device.deviceId === deviceId)).toBe(true);
   });
 
   it('records nothing for a repeated or unchanged report', async () => {
