@@ -1,6 +1,10 @@
 /**
  * Devices that stopped checking in: an `active` device whose last check-in is `disconnectedAfterDays` old becomes
  * `disconnected` (version bumped, nudged). A later heartbeat or report makes it active again.
+ *
+ * A check-in that changes nothing is written at most once per `CHECKIN_WRITE_INTERVAL_MINUTES`, so a stored
+ * `lastCheckInAt` may be that much older than the device's last call: the cutoff allows for it (`checkInSlackMs`), so
+ * a device that keeps checking in is never disconnected, at the price of disconnecting a silent one that much later.
  */
 import { transition } from '../domain/index.js';
 import type { Services } from '../services.js';
@@ -14,8 +18,9 @@ export async function sweepDisconnected(
   tenantId: string,
   disconnectedAfterDays: number,
   now: Date,
+  checkInSlackMs = 0,
 ): Promise<number> {
-  const cutoff = new Date(now.getTime() - disconnectedAfterDays * dayMs).toISOString();
+  const cutoff = new Date(now.getTime() - disconnectedAfterDays * dayMs - checkInSlackMs).toISOString();
   const at = now.toISOString();
   const writes: DeviceWrite[] = [];
   for await (const found of silentActiveDevices(services.tables, tenantId, cutoff)) {
