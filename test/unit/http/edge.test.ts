@@ -93,7 +93,7 @@ describe('HTTP edge', () => {
       headers: { 'content-type': 'application/json' },
       body: endless,
       duplex: 'half',
-    } as RequestInit);
+    });
     const apiRequest: ApiRequest = {
       method: 'POST',
       url: fetchRequest.url,
