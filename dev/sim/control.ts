@@ -62,7 +62,17 @@ const expireBody = z.object({ tenantId: z.string().optional() });
 const rotateBody = z.object({ retireOld: z.boolean().optional() });
 const consentFailBody = z.object({ error: z.string().optional(), description: z.string().optional() });
 const appTokenBody = z.object({ tenantId: z.string() });
-const apiAppTokenBody = z.object({ tenantId: z.string(), roles: z.array(z.string()).optional(), appId: z.string().optional() });
+
+const apiAppTokenBody = z
+  .object({
+    tenantId: z.string(),
+    clientId: z.string().optional(),
+    audience: z.string().optional(),
+    roles: z.array(z.string()).optional(),
+    claims: z.record(z.string(), z.unknown()).optional(),
+    lifetimeSeconds: z.number().int().positive().optional(),
+  })
+  .strict();
 
 function body<T>(schema: z.ZodType<T>, req: SimRequest): T {
   const parsed = parseJsonBody(req);
