@@ -53,6 +53,8 @@ async function main(): Promise<void> {
     settings: env,
     queueStateDir: join(dataDir, 'queues'),
     timers: env.DEV_TIMERS !== 'off',
+    // The web console's origin (dev/start.ts), the only one allowed to call the API from a browser.
+    ...(env.DEV_CONSOLE_ORIGIN ? { corsOrigins: [env.DEV_CONSOLE_ORIGIN] } : {}),
   });
 
   const simUrl = config.GRAPH_BASE_URL;
