@@ -146,3 +146,35 @@ export async function signIn(page: Page, web: ConsoleServer, upn: string): Promi
   await page.getByRole('link', { name: new RegExp(upn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i') }).first().click();
   await page.waitForURL((url) => url.origin === web.url);
 }
+
+/**
+ * The agent on the first discovered device: activates with its user's token, then reports `threats` as the
+ * complete set active now. Returns the device.
+ */
+export async function reportThreats(
+  stack: ConsoleStack,
+  threats: { id: string; classification: string; name?: string }[],
+): Promise<{ deviceId: string; deviceName: string }> {
+  const list = await stack.api('GET', 'v1/console/devices?limit=200', contoso.admin);
+  const items = (list.json as { items?: { deviceId: string; deviceName: string; intuneDeviceId: string; platform: string; userId: string }[] }).items ?? [];
+  const device = items[0];
+  if (!device) throw new Error('no discovered device to activate');
+  const userToken = await stack.sim.state.mintUserToken({ tenantId: contoso.tenantId, userId: device.userId });
+  const activated = await fetch(`${stack.host.url}/api/v1/device/activate`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${userToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ intuneDeviceId: device.intuneDeviceId, platform: device.platform, osVersion: '17.5', appVersion: '1.0.0' }),
+  });
+  const { deviceToken } = (await activated.json()) as { deviceToken: string };
+  if (activated.status !== 200) throw new Error(`activation answered ${activated.status}`);
+  const now = new Date().toISOString();
+  const report = await fetch(`${stack.host.url}/api/v1/device/threat-report`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${deviceToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ reportId: `r-${Date.now()}`, sequence: 1, observedAt: now, threats: threats.map((t) => ({ ...t, detectedAt: now })) }),
+  });
+  if (report.status !== 202) throw new Error(`threat report answered ${report.status}: ${await report.text()}`);
+  // The push to Intune runs through the host's queue; the console reads what was last told.
+  await stack.host.queues.get('compliance-updates')?.drain({ timeoutMs: 20_000 });
+  return { deviceId: device.deviceId, deviceName: device.deviceName };
+}

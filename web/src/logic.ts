@@ -1,5 +1,6 @@
 /** The console's logic that is not layout: counting for charts, search, why a device has its risk level. */
 import type { ClassificationItem, ConsoleDevice, DeviceDetail, RiskLevel } from './api/types.js';
+import type { Regrade } from './api/pending.js';
 
 export const riskOrder: readonly RiskLevel[] = ['none', 'low', 'medium', 'high'];
 
@@ -91,4 +92,41 @@ export function deviceListQuery(filters: { status?: string; riskLevel?: string; 
   if (filters.cursor) params.set('cursor', filters.cursor);
   params.set('limit', String(filters.limit ?? 50));
   return params.toString();
+}
+
+/** The classifications whose level differs from the default, with the default: what a reset would change. */
+export function policyChangesToDefaults(items: readonly ClassificationItem[]): Record<string, RiskLevel> {
+  const changes: Record<string, RiskLevel> = {};
+  for (const item of items) if (item.riskLevel !== item.defaultRiskLevel) changes[item.classification] = item.defaultRiskLevel;
+  return changes;
+}
+
+/** The queued re-grade job a policy change answered with, if it did (older servers re-grade before answering). */
+export function regradeFrom(answer: unknown): Regrade | null {
+  if (typeof answer !== 'object' || answer === null || !('regrade' in answer)) return null;
+  const regrade: unknown = answer.regrade;
+  if (typeof regrade !== 'object' || regrade === null) return null;
+  const r = regrade as Record<string, unknown>;
+  if (typeof r.id !== 'string' || typeof r.status !== 'string') return null;
+  return {
+    id: r.id,
+    status: r.status,
+    devicesChanged: typeof r.devicesChanged === 'number' ? r.devicesChanged : 0,
+    devicesTotal: typeof r.devicesTotal === 'number' ? r.devicesTotal : 0,
+  };
+}
+
+export function describeRegrade(regrade: Regrade): string {
+  const checked = regrade.devicesTotal > 0 ? ` of ${regrade.devicesTotal} device${regrade.devicesTotal === 1 ? '' : 's'} with open threats` : '';
+  return regrade.status === 'completed'
+    ? `Re-grading done: ${regrade.devicesChanged} device${regrade.devicesChanged === 1 ? '' : 's'} changed risk level${checked}.`
+    : `Re-grading devices… ${regrade.devicesChanged} changed so far${checked}.`;
+}
+
+/** One address per line or comma: the error-report recipients as typed, trimmed, blanks dropped. */
+export function parseRecipients(text: string): string[] {
+  return text
+    .split(/[\n,;]+/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }

@@ -3,6 +3,18 @@
  * feed, webhooks, the regrade job). When their zod schemas land in shared/, these become type-only imports as in
  * ./types.ts. The pages that use them show "not available on this server" on a 404.
  */
+/** The event types of CONTRACT.md ("Events"). */
+export const eventTypes = [
+  'threat.detected',
+  'threat.resolved',
+  'device.discovered',
+  'device.status_changed',
+  'device.risk_changed',
+  'device.enforcement_failed',
+  'audit.recorded',
+  'connector.health_changed',
+] as const;
+
 export interface HealthCheck {
   name: string;
   status: string;
