@@ -148,22 +148,23 @@ export async function signIn(page: Page, web: ConsoleServer, upn: string): Promi
 }
 
 /**
- * The agent on the first discovered device: activates with its user's token, then reports `threats` as the
+ * The agent on a discovered device (the first, unless `which` says): activates with its user's token, then reports `threats` as the
  * complete set active now. Returns the device.
  */
 export async function reportThreats(
   stack: ConsoleStack,
-  threats: { id: string; classification: string; name?: string }[],
+  threats: { id: string; classification: string; name?: string; packageName?: string }[],
+  which = 0,
 ): Promise<{ deviceId: string; deviceName: string }> {
   const list = await stack.api('GET', 'v1/console/devices?limit=200', contoso.admin);
   const items = (list.json as { items?: { deviceId: string; deviceName: string; intuneDeviceId: string; platform: string; userId: string }[] }).items ?? [];
-  const device = items[0];
-  if (!device) throw new Error('no discovered device to activate');
+  const device = items[which];
+  if (!device) throw new Error(`no discovered device number ${which} to activate`);
   const userToken = await stack.sim.state.mintUserToken({ tenantId: contoso.tenantId, userId: device.userId });
   const activated = await fetch(`${stack.host.url}/api/v1/device/activate`, {
     method: 'POST',
     headers: { authorization: `Bearer ${userToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ intuneDeviceId: device.intuneDeviceId, platform: device.platform, osVersion: '17.5', appVersion: '1.0.0' }),
+    body: JSON.stringify({ intuneDeviceId: device.intuneDeviceId, platform: device.platform, osVersion: device.platform === 'android' ? '14' : '17.5', appVersion: '1.0.0' }),
   });
   const { deviceToken } = (await activated.json()) as { deviceToken: string };
   if (activated.status !== 200) throw new Error(`activation answered ${activated.status}`);
