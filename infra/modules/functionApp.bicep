@@ -38,6 +38,8 @@ param enrollmentSyncSchedule string
 param heartbeatCheckSchedule string
 param reconcileSchedule string
 param mailSchedule string
+@description('Browser origins allowed to call the API (the web console\'s); no other origin gets CORS headers.')
+param corsAllowedOrigins array = []
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
@@ -119,6 +121,10 @@ module site 'br/public:avm/res/web/site:0.15.1' = {
     siteConfig: {
       alwaysOn: false
       minTlsVersion: '1.2'
+      cors: {
+        allowedOrigins: corsAllowedOrigins
+        supportCredentials: false
+      }
     }
     // Deployments (azd) authenticate with Entra ID; basic publishing credentials stay off.
     basicPublishingCredentialsPolicies: [
