@@ -40,6 +40,8 @@ param reconcileSchedule string
 param mailSchedule string
 @description('Browser origins allowed to call the API (the web console\'s); no other origin gets CORS headers.')
 param corsAllowedOrigins array = []
+@description('How long events are kept for the feed, in days.')
+param eventRetentionDays int = 30
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
@@ -78,6 +80,7 @@ var appSettings = {
   HEARTBEAT_CHECK_SCHEDULE: heartbeatCheckSchedule
   RECONCILE_SCHEDULE: reconcileSchedule
   MAIL_SCHEDULE: mailSchedule
+  EVENT_RETENTION_DAYS: string(eventRetentionDays)
 }
 
 module site 'br/public:avm/res/web/site:0.15.1' = {
