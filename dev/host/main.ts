@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     [
       '',
       `  MTD Connector running at ${host.url}`,
+      ...(env.DEV_CONSOLE_ORIGIN ? [`    web console   ${env.DEV_CONSOLE_ORIGIN}   (sign in as the demo admin or the read-only user; README, "Web console")`] : []),
       `    health        ${host.url}/api/health`,
       `    OpenAPI       ${host.url}/api/openapi.json`,
       `    function key  ${key}   (header x-functions-key, or ?code=)`,

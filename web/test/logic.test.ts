@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { countBy, currentCursor, deviceListQuery, explainRisk, firstPage, matchesSearch, nextPage, pageNumber, previousPage } from '../src/logic.js';
+import {
+  countBy,
+  currentCursor,
+  describeRegrade,
+  deviceListQuery,
+  explainRisk,
+  firstPage,
+  matchesSearch,
+  nextPage,
+  pageNumber,
+  parseRecipients,
+  policyChangesToDefaults,
+  previousPage,
+  regradeFrom,
+} from '../src/logic.js';
+import { checkDraft } from '../src/pages/Settings.js';
 import { ApiError, describeError, toApiError } from '../src/api/client.js';
 import type { ClassificationItem, DeviceDetail } from '../src/api/types.js';
 
@@ -98,5 +113,59 @@ describe('API errors in words', () => {
     expect(toApiError(404, {}).notAvailable).toBe(true);
     expect(new ApiError(403, 'Forbidden', 'x').notAvailable).toBe(false);
     expect(describeError(new TypeError('Failed to fetch'))).toContain('could not be reached');
+  });
+});
+
+describe('policy changes and their re-grade', () => {
+  it('resets only what differs from the defaults', () => {
+    const changed = policy.map((p) => (p.classification === 'ADWARE' ? { ...p, riskLevel: 'high' as const } : p));
+    expect(policyChangesToDefaults(changed)).toEqual({ ADWARE: 'low' });
+    expect(policyChangesToDefaults(policy)).toEqual({});
+  });
+
+  it('follows a queued re-grade when the answer carries one, and copes with a synchronous answer', () => {
+    expect(regradeFrom({ item: policy[0], devicesChanged: 3 })).toBeNull();
+    const regrade = regradeFrom({ item: policy[0], regrade: { id: 'job-1', status: 'running', devicesChanged: 2, devicesTotal: 10 } });
+    expect(regrade).toEqual({ id: 'job-1', status: 'running', devicesChanged: 2, devicesTotal: 10 });
+    expect(describeRegrade(regrade ?? { id: '', status: '', devicesChanged: 0, devicesTotal: 0 })).toBe('Re-grading devices… 2 changed so far of 10 devices with open threats.');
+    expect(describeRegrade({ id: 'job-1', status: 'completed', devicesChanged: 1, devicesTotal: 1 })).toBe(
+      'Re-grading done: 1 device changed risk level of 1 device with open threats.',
+    );
+  });
+});
+
+describe('connector settings form', () => {
+  const draft = {
+    heartbeatFrequencyMinutes: '60',
+    enrollmentPollMinutes: '5',
+    disconnectedAfterDays: '7',
+    deviceStatus: true,
+    threatStatus: true,
+    intunePartner: true,
+    entraDeviceAttribute: '',
+    recipients: 'ops@contoso.test\n  secops@contoso.test, ',
+  };
+
+  it('builds the PUT body the API accepts', () => {
+    expect(checkDraft(draft)).toEqual({
+      body: {
+        heartbeatFrequencyMinutes: 60,
+        enrollmentPollMinutes: 5,
+        disconnectedAfterDays: 7,
+        stateSync: { deviceStatus: true, threatStatus: true },
+        errorReportRecipients: ['ops@contoso.test', 'secops@contoso.test'],
+        enforcement: { intunePartner: true, entraDeviceAttribute: null },
+      },
+      errors: {},
+    });
+    expect(parseRecipients(' a@b.test ;c@d.test\n\n')).toEqual(['a@b.test', 'c@d.test']);
+  });
+
+  it('refuses out-of-range values and bad addresses with the API schema, field by field', () => {
+    const checked = checkDraft({ ...draft, heartbeatFrequencyMinutes: '2', disconnectedAfterDays: '', recipients: 'ops@contoso.test\nnot-an-address' });
+    expect(checked.body).toBeUndefined();
+    expect(Object.keys(checked.errors).sort()).toEqual(['disconnectedAfterDays', 'errorReportRecipients', 'heartbeatFrequencyMinutes']);
+    expect(checked.errors.errorReportRecipients).toContain('not-an-address');
+    expect(checkDraft({ ...draft, recipients: Array.from({ length: 11 }, (_, i) => `u${i}@contoso.test`).join('\n') }).errors.errorReportRecipients).toBeDefined();
   });
 });
