@@ -130,3 +130,9 @@ export function parseRecipients(text: string): string[] {
     .map((s) => s.trim())
     .filter((s) => s !== '');
 }
+
+/** "N devices changed risk level." from a policy change answered synchronously (`devicesChanged`). */
+export function describeChanged(answer: unknown): string {
+  const count = typeof answer === 'object' && answer !== null && 'devicesChanged' in answer && typeof answer.devicesChanged === 'number' ? answer.devicesChanged : 0;
+  return `${count} device${count === 1 ? '' : 's'} changed risk level.`;
+}

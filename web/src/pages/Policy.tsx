@@ -31,7 +31,7 @@ import { keys, useClassifications } from '../api/hooks.js';
 import type { ClassificationItem, ClassificationUpdate, RegradePreview, ResetResponse, RiskLevel } from '../api/types.js';
 import type { Regrade } from '../api/pending.js';
 import { useSession } from '../context.js';
-import { describeRegrade, policyChangesToDefaults, regradeFrom } from '../logic.js';
+import { describeChanged, describeRegrade, policyChangesToDefaults, regradeFrom } from '../logic.js';
 import { RiskBadge } from '../components/badges.js';
 import { ErrorMessage, Loading, Notice, PageHeader, ReadOnlyNotice } from '../components/common.js';
 
@@ -139,7 +139,7 @@ function EditDialog({ item, onClose }: { item: ClassificationItem; onClose: () =
               <>
                 <Notice intent="success" title="Saved">
                   {item.classification} now counts as {save.data.item.riskLevel}.
-                  {regrade ? '' : ` ${save.data.devicesChanged ?? 0} device${save.data.devicesChanged === 1 ? '' : 's'} changed risk level.`}
+                  {regrade ? '' : ` ${describeChanged(save.data)}`}
                 </Notice>
                 {regrade ? <RegradeProgress regrade={regrade} /> : null}
               </>
@@ -201,7 +201,7 @@ function ResetDialog({ items, onClose }: { items: ClassificationItem[]; onClose:
             {reset.data ? (
               <>
                 <Notice intent="success" title="Reset">
-                  Every classification has its default level.{regrade ? '' : ` ${reset.data.devicesChanged ?? 0} devices changed risk level.`}
+                  Every classification has its default level.{regrade ? '' : ` ${describeChanged(reset.data)}`}
                 </Notice>
                 {regrade ? <RegradeProgress regrade={regrade} /> : null}
               </>
