@@ -107,4 +107,17 @@ describe('web console: full-access admin', () => {
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByRole('row', { name: /connector.update/ }).first().waitFor();
   });
+
+  it('fits 1280 px and a smaller laptop window without horizontal scrolling', async () => {
+    for (const width of [1280, 1024]) {
+      await page.setViewportSize({ width, height: 800 });
+      for (const path of ['/', '/devices', `/devices/${encodeURIComponent(threatened.deviceId)}`, '/policy', '/enrollment', '/settings', '/audit']) {
+        await page.goto(`${stack.web.url}${path}`);
+        await page.getByRole('heading', { level: 1 }).first().waitFor();
+        await page.locator('.fui-Spinner').first().waitFor({ state: 'detached' });
+        const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
+        expect({ width, path, overflow }).toEqual({ width, path, overflow: 0 });
+      }
+    }
+  });
 });
