@@ -122,11 +122,12 @@ function newestMtime(path: string): number {
   return newest;
 }
 
-/** True when web/dist exists and is newer than web/src, web/index.html and the API schemas it takes types from. */
+/** True when web/dist exists and is newer than the console's sources. */
 export function consoleBuildIsCurrent(dist = defaultConsoleDist): boolean {
   const built = join(dist, 'index.html');
   if (!existsSync(built)) return false;
-  const sources = [join(webRoot, 'src'), join(webRoot, 'index.html'), join(webRoot, 'vite.config.ts')];
+  // web/ and the schema modules the console bundles (shared/domain); other shared/ imports are type-only.
+  const sources = [join(webRoot, 'src'), join(webRoot, 'public'), join(webRoot, 'index.html'), join(webRoot, 'vite.config.ts'), join(repoRoot, 'shared', 'domain')];
   return statSync(built).mtimeMs >= Math.max(...sources.map(newestMtime));
 }
 
