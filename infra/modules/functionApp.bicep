@@ -40,6 +40,7 @@ param reconcileSchedule string
 param mailSchedule string
 @description('Browser origins allowed to call the API (the web console\'s); no other origin gets CORS headers.')
 param corsAllowedOrigins array = []
+param webhookAllowedPrivateHosts string = ''
 @description('How long events are kept for the feed, in days.')
 param eventRetentionDays int = 30
 param maximumInstanceCount int = 40
@@ -80,6 +81,8 @@ var appSettings = {
   HEARTBEAT_CHECK_SCHEDULE: heartbeatCheckSchedule
   RECONCILE_SCHEDULE: reconcileSchedule
   MAIL_SCHEDULE: mailSchedule
+  // Webhooks: hosts exempt from the private-address rule (none in Azure).
+  WEBHOOK_ALLOWED_PRIVATE_HOSTS: webhookAllowedPrivateHosts
   EVENT_RETENTION_DAYS: string(eventRetentionDays)
 }
 
