@@ -1,9 +1,11 @@
 /**
  * Types of routes CONTRACT.md names whose schemas are not in this repository yet (the connector health, the event
- * feed, webhooks, the regrade job). When their zod schemas land in shared/, these become type-only imports as in
+ * feed's page, the regrade job). When their zod schemas land in shared/, these become type-only imports as in
  * ./types.ts. The pages that use them show "not available on this server" on a 404.
  */
-/** The event types of CONTRACT.md ("Events"). */
+import type { EventType, ServiceEvent } from './types.js';
+
+/** The event types (shared/events/event.ts), as values for the filters; the checks below keep the lists equal. */
 export const eventTypes = [
   'threat.detected',
   'threat.resolved',
@@ -13,7 +15,10 @@ export const eventTypes = [
   'device.enforcement_failed',
   'audit.recorded',
   'connector.health_changed',
-] as const;
+] as const satisfies readonly EventType[];
+type MissingEventTypes = Exclude<EventType, (typeof eventTypes)[number]>;
+/** Fails to compile when the service gains an event type this list lacks. */
+export const eventTypesComplete: MissingEventTypes extends never ? true : false = true;
 
 export interface HealthCheck {
   name: string;
@@ -35,46 +40,7 @@ export interface Regrade {
   devicesTotal: number;
 }
 
-export interface EventItem {
-  id?: string;
-  type: string;
-  time?: string;
-  occurredAt?: string;
-  data?: unknown;
-}
-
 export interface EventPage {
-  items: EventItem[];
+  items: ServiceEvent[];
   nextCursor: string | null;
-}
-
-export interface Webhook {
-  id: string;
-  url: string;
-  types: string[];
-  description?: string | null;
-  enabled: boolean;
-  createdAt?: string;
-  secret?: string;
-}
-
-export interface WebhookList {
-  items: Webhook[];
-}
-
-export interface Delivery {
-  id: string;
-  eventId?: string;
-  eventType?: string;
-  status: string;
-  attempts?: number;
-  statusCodes?: number[];
-  lastStatusCode?: number | null;
-  nextAttemptAt?: string | null;
-  createdAt?: string;
-}
-
-export interface DeliveryPage {
-  items: Delivery[];
-  nextCursor?: string | null;
 }

@@ -1,7 +1,7 @@
 /**
  * The console API's types, inferred from the same zod schemas that validate the API's requests and answers
  * (type-only imports: nothing of the server is bundled). Routes whose schemas are not in this repository yet
- * (health, events, webhooks, the regrade job) are typed from CONTRACT.md in ./pending.ts.
+ * (health, the event feed's page, the regrade job) are typed from CONTRACT.md in ./pending.ts.
  */
 import type { z } from 'zod';
 import type { consoleMeResponseSchema } from '../../../functions/consoleMe.js';
@@ -21,6 +21,10 @@ import type { NotificationPreferences } from '../../../shared/domain/notificatio
 import type { RiskLevel } from '../../../shared/domain/risk.js';
 import type { DeviceStatus } from '../../../shared/domain/lifecycle.js';
 import type { Classification, ThreatCategory } from '../../../shared/domain/classifications.js';
+import type { createdWebhookSchema, rotatedSecretSchema, webhookEndpointSchema } from '../../../shared/webhooks/endpoints.js';
+import type { deliveryViewSchema } from '../../../shared/webhooks/deliveries.js';
+import type { testDeliverySchema } from '../../../shared/webhooks/actions.js';
+import type { EventType, serviceEventSchema } from '../../../shared/events/event.js';
 
 export type Me = z.output<typeof consoleMeResponseSchema>;
 export type ConsoleDevice = z.output<typeof consoleDeviceSchema>;
@@ -40,3 +44,18 @@ export interface AuditPage {
 }
 export type { ConnectorSettings, ConnectorSettingsUpdate, NotificationPreferences, RiskLevel, DeviceStatus, Classification, ThreatCategory };
 export type Platform = ConsoleDevice['platform'];
+
+export type Webhook = z.output<typeof webhookEndpointSchema>;
+export type CreatedWebhook = z.output<typeof createdWebhookSchema>;
+export type RotatedSecret = z.output<typeof rotatedSecretSchema>;
+export interface WebhookList {
+  items: Webhook[];
+}
+export type Delivery = z.output<typeof deliveryViewSchema>;
+export interface DeliveryPage {
+  items: Delivery[];
+  nextCursor: string | null;
+}
+export type TestDelivery = z.output<typeof testDeliverySchema>;
+export type { EventType };
+export type ServiceEvent = z.output<typeof serviceEventSchema>;

@@ -71,10 +71,10 @@ export function EventsPage() {
               </TableRow>
             </TableHeader>
             <TableBody>
-              {page.data.items.map((event, index) => (
-                <TableRow key={event.id ?? index}>
+              {page.data.items.map((event) => (
+                <TableRow key={event.id}>
                   <TableCell>
-                    <When at={event.time ?? event.occurredAt} />
+                    <When at={event.occurredAt} />
                   </TableCell>
                   <TableCell>{event.type}</TableCell>
                   <TableCell>

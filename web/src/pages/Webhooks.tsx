@@ -31,7 +31,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { keys } from '../api/hooks.js';
-import type { DeliveryPage, Webhook, WebhookList } from '../api/pending.js';
+import type { CreatedWebhook, DeliveryPage, RotatedSecret, TestDelivery, Webhook, WebhookList } from '../api/types.js';
 import { eventTypes } from '../api/pending.js';
 import { useSession } from '../context.js';
 import { ErrorMessage, Loading, NotAvailable, Notice, PageHeader, ReadOnlyNotice, When, isNotAvailable } from '../components/common.js';
@@ -73,12 +73,12 @@ function WebhookDialog({ existing, onClose }: { existing: Webhook | null; onClos
     description: existing?.description ?? '',
     enabled: existing?.enabled ?? true,
   });
-  const save = useMutation({
+  const save = useMutation<Webhook | CreatedWebhook>({
     mutationFn: () => {
       const body = { url: draft.url.trim(), types: draft.types, enabled: draft.enabled, ...(draft.description.trim() ? { description: draft.description.trim() } : {}) };
       return existing
-        ? api.send<Webhook>('PATCH', `v1/console/webhooks/${encodeURIComponent(existing.id)}`, body)
-        : api.send<Webhook>('POST', 'v1/console/webhooks', body);
+        ? api.send<Webhook>('PATCH', `v1/console/webhooks/${encodeURIComponent(existing.id)}`, { ...body, description: body.description ?? null })
+        : api.send<CreatedWebhook>('POST', 'v1/console/webhooks', body);
     },
     onSuccess: () => void client.invalidateQueries({ queryKey: keys.webhooks }),
   });
@@ -89,7 +89,7 @@ function WebhookDialog({ existing, onClose }: { existing: Webhook | null; onClos
         <DialogBody>
           <DialogTitle>{existing ? 'Edit webhook' : 'New webhook'}</DialogTitle>
           <DialogContent className={styles.stack}>
-            {save.data?.secret ? (
+            {save.data && 'secret' in save.data ? (
               <SecretOnce secret={save.data.secret} what="Webhook created" />
             ) : (
               <>
@@ -168,10 +168,13 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
           <TableBody>
             {deliveries.data.items.map((d) => (
               <TableRow key={d.id}>
-                <TableCell>{d.eventType ?? d.eventId ?? d.id}</TableCell>
-                <TableCell>{d.status}</TableCell>
-                <TableCell>{d.attempts ?? '—'}</TableCell>
-                <TableCell>{d.statusCodes?.join(', ') ?? d.lastStatusCode ?? '—'}</TableCell>
+                <TableCell>{d.eventType}</TableCell>
+                <TableCell>
+                  {d.status}
+                  {d.failure ? <Caption1 block>{d.failure}</Caption1> : null}
+                </TableCell>
+                <TableCell>{d.attempts.length}</TableCell>
+                <TableCell>{d.attempts.map((a) => a.statusCode ?? a.error ?? '—').join(', ') || '—'}</TableCell>
                 <TableCell>
                   <When at={d.nextAttemptAt} />
                 </TableCell>
@@ -204,10 +207,10 @@ export function WebhooksPage() {
   });
   const refresh = () => void client.invalidateQueries({ queryKey: keys.webhooks });
   const remove = useMutation({ mutationFn: (id: string) => api.send<unknown>('DELETE', `v1/console/webhooks/${encodeURIComponent(id)}`), onSuccess: refresh });
-  const test = useMutation({ mutationFn: (id: string) => api.send<unknown>('POST', `v1/console/webhooks/${encodeURIComponent(id)}/test`), onSuccess: refresh });
+  const test = useMutation({ mutationFn: (id: string) => api.send<TestDelivery>('POST', `v1/console/webhooks/${encodeURIComponent(id)}/test`), onSuccess: refresh });
   const rotate = useMutation({
-    mutationFn: (id: string) => api.send<{ secret?: string }>('POST', `v1/console/webhooks/${encodeURIComponent(id)}/rotate-secret`),
-    onSuccess: (answer) => setRotated(answer.secret ?? null),
+    mutationFn: (id: string) => api.send<RotatedSecret>('POST', `v1/console/webhooks/${encodeURIComponent(id)}/rotate-secret`),
+    onSuccess: (answer) => setRotated(answer.secret),
   });
 
   if (list.isError && isNotAvailable(list.error)) {
@@ -258,9 +261,11 @@ export function WebhooksPage() {
                 </TableCell>
                 <TableCell className={styles.wrap}>{w.types.join(', ')}</TableCell>
                 <TableCell>
-                  <Badge appearance="tint" color={w.enabled ? 'success' : 'subtle'}>
-                    {w.enabled ? 'enabled' : 'disabled'}
+                  <Badge appearance="tint" color={!w.enabled ? 'subtle' : w.failingSince ? 'warning' : 'success'}>
+                    {!w.enabled ? 'disabled' : w.failingSince ? 'failing' : 'enabled'}
                   </Badge>
+                  {w.disabledReason ? <Caption1 block>{w.disabledReason}</Caption1> : null}
+                  {w.lastFailure ? <Caption1 block>Last failure: {w.lastFailure}</Caption1> : null}
                 </TableCell>
                 <TableCell>
                   <div className={styles.actions}>
