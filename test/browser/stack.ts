@@ -81,7 +81,8 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     .table('tenants')
     .updateEntity({ partitionKey: contoso.tenantId, rowKey: 'tenant', restrictedAccessGroupId: contoso.restrictedAccessGroupId }, 'Merge');
   sim.state.grantConsent(contoso.tenantId);
-  const config = simConfig(sim.url);
+  // Webhooks may point at this machine (the tests' receivers), as WEBHOOK_ALLOWED_PRIVATE_HOSTS allows.
+  const config = simConfig(sim.url, { WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost' });
 
   let apiUrl = '';
   const web = await startConsoleServer({

@@ -1,5 +1,5 @@
 /** Small pieces every page uses: loading, errors in words, page headings, read-only notices. */
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { MessageBar, MessageBarBody, MessageBarTitle, Spinner, Title2, Body1, makeStyles, tokens } from '@fluentui/react-components';
 import { ApiError, describeError } from '../api/client.js';
 
@@ -75,4 +75,19 @@ export function When({ at }: { at: string | null | undefined }) {
   if (!at) return <span>—</span>;
   const date = new Date(at);
   return <time dateTime={at}>{Number.isNaN(date.getTime()) ? at : date.toLocaleString()}</time>;
+}
+
+/**
+ * A dialog shown while its component is mounted: it closes through Fluent's own close (so the page behind it is
+ * given back to screen readers and the keyboard) and only then lets the parent unmount it.
+ */
+export function useClosable(onClosed: () => void): { open: boolean; close: () => void } {
+  const [open, setOpen] = useState(true);
+  return {
+    open,
+    close: () => {
+      setOpen(false);
+      window.setTimeout(onClosed, 400);
+    },
+  };
 }

@@ -33,7 +33,7 @@ import type { Regrade } from '../api/pending.js';
 import { useSession } from '../context.js';
 import { describeChanged, describeRegrade, policyChangesToDefaults, regradeFrom } from '../logic.js';
 import { RiskBadge } from '../components/badges.js';
-import { ErrorMessage, Loading, Notice, PageHeader, ReadOnlyNotice } from '../components/common.js';
+import { ErrorMessage, Loading, Notice, PageHeader, ReadOnlyNotice, useClosable } from '../components/common.js';
 
 const useStyles = makeStyles({
   section: { marginBottom: tokens.spacingVerticalXL },
@@ -93,6 +93,7 @@ function RegradeProgress({ regrade }: { regrade: Regrade }) {
 }
 
 function EditDialog({ item, onClose }: { item: ClassificationItem; onClose: () => void }) {
+  const { open, close } = useClosable(onClose);
   const { api } = useSession();
   const styles = useStyles();
   const client = useQueryClient();
@@ -113,7 +114,7 @@ function EditDialog({ item, onClose }: { item: ClassificationItem; onClose: () =
   });
   const regrade = save.data ? regradeFrom(save.data) : null;
   return (
-    <Dialog open onOpenChange={(_, d) => (d.open ? undefined : onClose())}>
+    <Dialog open={open} onOpenChange={(_, d) => (d.open ? undefined : close())}>
       <DialogSurface aria-describedby={undefined}>
         <DialogBody>
           <DialogTitle>Risk level of {item.classification}</DialogTitle>
@@ -147,7 +148,7 @@ function EditDialog({ item, onClose }: { item: ClassificationItem; onClose: () =
           </DialogContent>
           <DialogActions>
             {save.isSuccess ? (
-              <Button appearance="primary" onClick={onClose}>
+              <Button appearance="primary" onClick={close}>
                 Close
               </Button>
             ) : (
@@ -155,7 +156,7 @@ function EditDialog({ item, onClose }: { item: ClassificationItem; onClose: () =
                 <Button appearance="primary" disabled={!changed || !preview.data || save.isPending} onClick={() => save.mutate()}>
                   {save.isPending ? 'Saving…' : 'Save'}
                 </Button>
-                <Button onClick={onClose}>Cancel</Button>
+                <Button onClick={close}>Cancel</Button>
               </>
             )}
           </DialogActions>
@@ -166,6 +167,7 @@ function EditDialog({ item, onClose }: { item: ClassificationItem; onClose: () =
 }
 
 function ResetDialog({ items, onClose }: { items: ClassificationItem[]; onClose: () => void }) {
+  const { open, close } = useClosable(onClose);
   const { api } = useSession();
   const styles = useStyles();
   const client = useQueryClient();
@@ -186,7 +188,7 @@ function ResetDialog({ items, onClose }: { items: ClassificationItem[]; onClose:
   });
   const regrade = reset.data ? regradeFrom(reset.data) : null;
   return (
-    <Dialog open onOpenChange={(_, d) => (d.open ? undefined : onClose())}>
+    <Dialog open={open} onOpenChange={(_, d) => (d.open ? undefined : close())}>
       <DialogSurface aria-describedby={undefined}>
         <DialogBody>
           <DialogTitle>Reset the policy to its defaults</DialogTitle>
@@ -209,7 +211,7 @@ function ResetDialog({ items, onClose }: { items: ClassificationItem[]; onClose:
           </DialogContent>
           <DialogActions>
             {reset.isSuccess ? (
-              <Button appearance="primary" onClick={onClose}>
+              <Button appearance="primary" onClick={close}>
                 Close
               </Button>
             ) : (
@@ -217,7 +219,7 @@ function ResetDialog({ items, onClose }: { items: ClassificationItem[]; onClose:
                 <Button appearance="primary" disabled={count === 0 || !preview.data || reset.isPending} onClick={() => reset.mutate()}>
                   {reset.isPending ? 'Resetting…' : 'Reset to defaults'}
                 </Button>
-                <Button onClick={onClose}>Cancel</Button>
+                <Button onClick={close}>Cancel</Button>
               </>
             )}
           </DialogActions>

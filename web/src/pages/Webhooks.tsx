@@ -34,7 +34,7 @@ import { keys } from '../api/hooks.js';
 import type { CreatedWebhook, DeliveryPage, RotatedSecret, TestDelivery, Webhook, WebhookList } from '../api/types.js';
 import { eventTypes } from '../api/pending.js';
 import { useSession } from '../context.js';
-import { ErrorMessage, Loading, NotAvailable, Notice, PageHeader, ReadOnlyNotice, When, isNotAvailable } from '../components/common.js';
+import { ErrorMessage, Loading, NotAvailable, Notice, PageHeader, ReadOnlyNotice, When, isNotAvailable, useClosable } from '../components/common.js';
 
 const useStyles = makeStyles({
   stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
@@ -64,6 +64,7 @@ function SecretOnce({ secret, what }: { secret: string; what: string }) {
 }
 
 function WebhookDialog({ existing, onClose }: { existing: Webhook | null; onClose: () => void }) {
+  const { open, close } = useClosable(onClose);
   const { api } = useSession();
   const styles = useStyles();
   const client = useQueryClient();
@@ -84,7 +85,7 @@ function WebhookDialog({ existing, onClose }: { existing: Webhook | null; onClos
   });
   const toggleType = (type: string, on: boolean) => setDraft((d) => ({ ...d, types: on ? [...d.types, type] : d.types.filter((t) => t !== type) }));
   return (
-    <Dialog open onOpenChange={(_, d) => (d.open ? undefined : onClose())}>
+    <Dialog open={open} onOpenChange={(_, d) => (d.open ? undefined : close())}>
       <DialogSurface aria-describedby={undefined}>
         <DialogBody>
           <DialogTitle>{existing ? 'Edit webhook' : 'New webhook'}</DialogTitle>
@@ -115,7 +116,7 @@ function WebhookDialog({ existing, onClose }: { existing: Webhook | null; onClos
           </DialogContent>
           <DialogActions>
             {save.isSuccess ? (
-              <Button appearance="primary" onClick={onClose}>
+              <Button appearance="primary" onClick={close}>
                 Close
               </Button>
             ) : (
@@ -123,7 +124,7 @@ function WebhookDialog({ existing, onClose }: { existing: Webhook | null; onClos
                 <Button appearance="primary" disabled={draft.url.trim() === '' || draft.types.length === 0 || save.isPending} onClick={() => save.mutate()}>
                   {save.isPending ? 'Saving…' : existing ? 'Save' : 'Create'}
                 </Button>
-                <Button onClick={onClose}>Cancel</Button>
+                <Button onClick={close}>Cancel</Button>
               </>
             )}
           </DialogActions>
