@@ -10,14 +10,14 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { getConnectorSettings } from '../console/connectorSettings.js';
-import { tenantDevicesFilter } from '../devices/device.js';
+import { pendingIndexPrefix } from '../devices/deviceIndex.js';
 import { recordError, redact } from '../errorReports.js';
 import { statusOf, toError } from '../errors.js';
 import { healthStatusSchema, newEventId } from '../events/event.js';
 import { defaultCredentialFactory, graphScope } from '../graph/graphAccess.js';
 import { findConnectorId } from '../heartbeat/connectorHeartbeat.js';
 import type { Services } from '../services.js';
-import { listPage, odata, readEntity } from '../storage/index.js';
+import { listPage, odata, readEntity, type Page, type StoredEntity } from '../storage/index.js';
 import { getTenant } from '../tenants/tenantRepository.js';
 import { publishToWebhooks } from '../webhooks/delivery.js';
 import { listEndpointRows } from '../webhooks/endpoints.js';
@@ -206,25 +206,48 @@ async function intuneConnectorCheck(
   return { name, status: 'healthy', detail: `"${state}"; last heartbeat ${ago(age)} ago (Intune's threshold: ${thresholdDays} days).` };
 }
 
-/** A bounded read: the first page (up to 1,000) of the tenant's devices waiting for a push. */
+/** Pages of the pending-push index read at most per check (1,000 rows a page). */
+const backlogPages = 5;
+
+/**
+ * The devices waiting for a push, from the pending-push index rows beside the device rows (`~p|{nudged ms}|{deviceId}`,
+ * shared/devices/deviceIndex.ts): a RowKey range in each of the tenant's device partitions, so the read examines
+ * only devices that wait. Bounded: at most 5 pages; beyond them the count is a floor and the oldest wait is the
+ * oldest among the rows read (the detail says so).
+ */
 async function pushBacklogCheck(services: HealthServices, tenantId: string, now: Date): Promise<Omit<HealthCheck, 'checkedAt'>> {
   const name = 'pushBacklog';
-  const page = await listPage(services.tables.table('devices'), {
-    schema: z.looseObject({}),
-    filter: `${tenantDevicesFilter(tenantId)} and syncPending eq true`,
-    select: ['syncPending'],
-    limit: 1_000,
-  });
-  const waiting = page.items.length;
+  const filter = odata`PartitionKey ge ${`${tenantId}|`} and PartitionKey lt ${`${tenantId}}`} and RowKey ge ${pendingIndexPrefix} and RowKey lt ${`${pendingIndexPrefix.slice(0, -1)}}`}`;
+  let waiting = 0;
+  let oldestMs = Number.POSITIVE_INFINITY;
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const page: Page<StoredEntity<Record<string, unknown>>> = await listPage(services.tables.table('devices'), {
+      schema: z.record(z.string(), z.unknown()),
+      filter,
+      select: ['deviceId'],
+      limit: 1_000,
+      cursor,
+    });
+    for (const row of page.items) {
+      waiting += 1;
+      const ms = Number(row.rowKey.slice(pendingIndexPrefix.length, pendingIndexPrefix.length + 13));
+      if (Number.isFinite(ms) && ms > 0 && ms < oldestMs) oldestMs = ms;
+    }
+    cursor = page.nextCursor;
+    pages += 1;
+  } while (cursor !== null && pages < backlogPages);
   if (waiting === 0) return { name, status: 'healthy', detail: 'No device is waiting for a push to Intune or Entra ID.' };
-  const oldest = Math.min(...page.items.map((item) => (item.timestamp ? Date.parse(item.timestamp) : now.getTime())));
-  const wait = now.getTime() - oldest;
-  const count = page.nextCursor ? `At least ${waiting}` : String(waiting);
+  const wait = Number.isFinite(oldestMs) ? Math.max(0, now.getTime() - oldestMs) : 0;
+  const truncated = cursor !== null;
   const status: HealthStatus = wait > 2 * hour ? 'unhealthy' : wait > 15 * minute ? 'degraded' : 'healthy';
   return {
     name,
     status,
-    detail: `${count} device${waiting === 1 ? ' is' : 's are'} waiting for a push; the oldest for at least ${ago(wait)} (counted from its last change).`,
+    detail:
+      `${truncated ? `More than ${waiting}` : String(waiting)} device${waiting === 1 ? ' is' : 's are'} waiting for a push; ` +
+      `the oldest${truncated ? ' of those read' : ''} was nudged ${ago(wait)} ago.`,
   };
 }
 

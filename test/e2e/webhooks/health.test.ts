@@ -140,8 +140,12 @@ describe('connector health', () => {
     const listed = await call(h.host, 'GET', 'v1/console/webhooks', h.tokens.admin);
     const endpointId = (listed.body.items as { id: string }[])[0]?.id ?? '';
     await h.tables.table('webhooks').updateEntity({ partitionKey: h.contoso, rowKey: endpointId, failingSince: new Date().toISOString(), lastFailure: '500: answered 500' }, 'Merge');
+    // A device nudged 40 minutes ago and still waiting, as its pending-push index row says.
+    const nudged = String(Date.now() - 40 * 60_000).padStart(13, '0');
+    await h.tables.table('devices').upsertEntity({ partitionKey: `${h.contoso}|de`, rowKey: `~p|${nudged}|de000000-0000-4000-8000-000000000001`, deviceId: 'de000000-0000-4000-8000-000000000001', version: 2 });
     const report = await health();
     expect(report.status).toBe('degraded');
+    expect(check(report, 'pushBacklog')).toMatchObject({ status: 'degraded', detail: '1 device is waiting for a push; the oldest was nudged 40 min ago.' });
     expect(check(report, 'discovery')).toMatchObject({ status: 'degraded', detail: expect.stringContaining('"MTD-Gone" (not-found)') as unknown });
     expect(check(report, 'deadLetters')).toMatchObject({ status: 'degraded', detail: expect.stringContaining('1 device update was dead-lettered') as unknown });
     expect(check(report, 'webhooks')).toMatchObject({ status: 'degraded', detail: expect.stringContaining('500: answered 500') as unknown });
