@@ -68,6 +68,17 @@ const connectorBody = z.strictObject({
   partnerUnresponsivenessThresholdInDays: z.number().int().min(0).optional(),
 });
 
+const apiAppTokenBody = z
+  .object({
+    tenantId: z.string(),
+    clientId: z.string().optional(),
+    audience: z.string().optional(),
+    roles: z.array(z.string()).optional(),
+    claims: z.record(z.string(), z.unknown()).optional(),
+    lifetimeSeconds: z.number().int().positive().optional(),
+  })
+  .strict();
+
 function body<T>(schema: z.ZodType<T>, req: SimRequest): T {
   const parsed = parseJsonBody(req);
   if (!parsed.ok) throw new SimError(400, 'InvalidJson', 'The body is not valid JSON.');
@@ -96,6 +107,7 @@ export function controlRoutes(state: SimState): Route[] {
     route('GET', '/_sim/tenants', handle(() => json(200, { value: state.tenantSummaries(), clientId: state.clientId }))),
     route('POST', '/_sim/tokens/user', handle(async (req) => json(200, { token: await state.mintUserToken(body(userTokenBody, req)) }))),
     route('POST', '/_sim/tokens/app', handle(async (req) => json(200, { token: await state.mintAppToken(body(appTokenBody, req).tenantId) }))),
+    route('POST', '/_sim/tokens/api-app', handle(async (req) => json(200, { token: await state.mintApiAppToken(body(apiAppTokenBody, req)) }))),
 
     route('GET', '/_sim/intune/devices/{tenantId}', handle((_r, ps) => json(200, { value: state.intuneDevices(p(ps, 'tenantId')) }))),
     route('POST', '/_sim/intune/devices/{tenantId}', handle((req, ps) => json(201, state.addManagedDevice(p(ps, 'tenantId'), body(deviceBody, req))))),
