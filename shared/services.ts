@@ -16,6 +16,7 @@ import { createServiceBusQueueSenders } from './compliance/serviceBusSender.js';
 import { createEventRuntime, type EventRuntime } from './events/relay.js';
 import { alertMailSubscriber } from './notifications.js';
 import { createWebhookRuntime, type WebhookRuntime } from './webhooks/runtime.js';
+import { createHealthRuntime, type HealthRuntime } from './health/health.js';
 
 export interface Logger {
   info(message: string): void;
@@ -50,6 +51,8 @@ export interface Services {
   readonly events: EventRuntime;
   /** Webhook delivery: host resolution, the HTTPS poster, the retry schedule, attempts in flight. */
   readonly webhooks: WebhookRuntime;
+  /** Connector health: the consent probe and the brief per-tenant cache of reports. */
+  readonly health: HealthRuntime;
 }
 
 export interface ServiceOverrides {
@@ -65,6 +68,7 @@ export interface ServiceOverrides {
   mail?: MailSender;
   events?: EventRuntime;
   webhooks?: WebhookRuntime;
+  health?: HealthRuntime;
 }
 
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
@@ -81,7 +85,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   // Threat alert mail is built from the published events (shared/notifications.ts).
   if (!overrides.events) events.subscribe(alertMailSubscriber(tables, () => clock.now()));
   const webhooks = overrides.webhooks ?? createWebhookRuntime();
-  return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail, events, webhooks };
+  const health = overrides.health ?? createHealthRuntime(config);
+  return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail, events, webhooks, health };
 }
 
 function createTables(config: Config): TableStore {
