@@ -30,6 +30,8 @@ export interface DeviceHarness {
   readonly host: LocalHost;
   readonly tables: TableStore;
   readonly nudges: QueueMessage[];
+  /** Resolves when the host's event relays are done (alerts are queued from published events). */
+  eventsSettled(): Promise<void>;
   token(tenantId: string, user: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -58,10 +60,7 @@ export async function startDeviceHarness(options: { limits?: DeviceLimits } = {}
   await provisionTenant(tables, fabrikam, randomUUID(), now);
   const config = simConfig(sim.url);
   const nudges: QueueMessage[] = [];
-  const host = await startHost({
-    port: 0,
-    catalog,
-    services: createServices(config, {
+  const services = createServices(config, {
       tables,
       log: quietLog,
       queues: () => ({
@@ -71,7 +70,11 @@ export async function startDeviceHarness(options: { limits?: DeviceLimits } = {}
         },
       }),
       devices: createDeviceRuntime(tables, systemClock, { limits: options.limits ?? relaxedLimits, tenantCacheMs }),
-    }),
+  });
+  const host = await startHost({
+    port: 0,
+    catalog,
+    services,
     functionKey: 'test-key',
     settings: {},
     timers: false,
@@ -84,6 +87,7 @@ export async function startDeviceHarness(options: { limits?: DeviceLimits } = {}
     host,
     tables,
     nudges,
+    eventsSettled: () => services.events.idle(),
     token: (tenantId, name) => sim.state.mintUserToken({ tenantId, userId: id(name) }),
     close: async () => {
       await host.close();
