@@ -12,7 +12,6 @@ import type { ConsolePrincipal } from '../auth/console.js';
 import { sendNudges } from '../compliance/nudges.js';
 import { credentialedDeviceBuckets, withVersionRule, type Device } from '../devices/device.js';
 import { readDevice, replaceDevice } from '../devices/deviceRepository.js';
-import { loadOverrides } from '../devices/tenantContext.js';
 import { listDeviceThreats } from '../devices/threatStore.js';
 import {
   classificationCatalog,
@@ -33,7 +32,8 @@ import {
 import { statusOf, toError } from '../errors.js';
 import { queueAlerts, type PendingAlert } from '../notifications.js';
 import type { Services } from '../services.js';
-import { ConcurrencyExhausted, type TableStore } from '../storage/index.js';
+import { ConcurrencyExhausted, NO_CHANGE, type TableStore } from '../storage/index.js';
+import { readOverrides, updateTenantConfig } from '../tenants/tenantConfig.js';
 import { mapLimit } from '../mapLimit.js';
 
 export const classificationItemSchema = z.object({
@@ -86,12 +86,8 @@ const maxSample = 20;
 const deviceConcurrency = 16;
 
 export async function listClassifications(tables: TableStore, tenantId: string): Promise<PolicyRow[]> {
-  return policyRows(await loadOverrides(tables, tenantId));
+  return policyRows(await readOverrides(tables, tenantId));
 }
-
-const defaults: ReadonlyMap<Classification, RiskLevel> = new Map(
-  classificationCatalog.map((entry) => [entry.classification, entry.defaultRiskLevel]),
-);
 
 function rowFor(classification: Classification, overrides: ClassificationOverrides): PolicyRow {
   const row = policyRows(overrides).find((item) => item.classification === classification);
@@ -220,7 +216,7 @@ export async function previewRegrade(
   tenantId: string,
   changes: ClassificationOverrides,
 ): Promise<RegradePreview> {
-  const overrides = await loadOverrides(tables, tenantId);
+  const overrides = await readOverrides(tables, tenantId);
   const before = policyFrom(overrides);
   const after = policyFrom({ ...overrides, ...changes });
   return summarize(await regradeCandidates(tables, tenantId, before, after));
@@ -291,20 +287,6 @@ export async function applyRegrade(
   return changed.length;
 }
 
-/** Writes the tenant's overrides to be exactly `next` (a level equal to the default is stored as no row). */
-async function writeOverrides(tables: TableStore, tenantId: string, changes: ClassificationOverrides, by: string, at: string): Promise<void> {
-  const table = tables.table('classificationOverrides');
-  for (const [classification, riskLevel] of Object.entries(changes) as [Classification, RiskLevel][]) {
-    if (defaults.get(classification) === riskLevel) {
-      await table.deleteEntity(tenantId, classification).catch((caught: unknown) => {
-        if (statusOf(caught) !== 404) throw caught;
-      });
-    } else {
-      await table.upsertEntity({ partitionKey: tenantId, rowKey: classification, riskLevel, updatedAt: at, updatedBy: by }, 'Replace');
-    }
-  }
-}
-
 /** Changes one classification's level (audited), then re-grades the devices it affects. */
 export async function setClassificationLevel(
   services: Services,
@@ -318,11 +300,15 @@ export async function setClassificationLevel(
     principal,
     { action: 'classification.update', target: classification, request: { riskLevel } },
     async () => {
-      const overrides = await loadOverrides(services.tables, tenantId);
-      const before = policyFrom(overrides);
-      const nextOverrides = { ...overrides, [classification]: riskLevel };
-      const after = policyFrom(nextOverrides);
-      await writeOverrides(services.tables, tenantId, { [classification]: riskLevel }, principal.userId, services.clock.now().toISOString());
+      const at = services.clock.now().toISOString();
+      const saved = await updateTenantConfig(services.tables, tenantId, (current) =>
+        current.policy[classification] === riskLevel
+          ? NO_CHANGE
+          : { overrides: { ...current.overrides, [classification]: riskLevel }, by: principal.userId, at },
+      );
+      const before = saved.before.policy;
+      const after = saved.after.policy;
+      const nextOverrides = saved.after.overrides;
       services.devices.tenants.invalidate(tenantId);
       const devicesChanged = await regradeAndApply(services, tenantId, before, after);
       return {
@@ -342,12 +328,13 @@ export async function resetClassifications(
 ): Promise<{ items: PolicyRow[]; devicesChanged: number }> {
   const tenantId = principal.tenantId;
   return audited(services, principal, { action: 'classification.reset', target: 'threat-classifications' }, async () => {
-    const overrides = await loadOverrides(services.tables, tenantId);
-    const before = policyFrom(overrides);
-    const after = policyFrom({});
-    const back: ClassificationOverrides = {};
-    for (const classification of Object.keys(overrides) as Classification[]) back[classification] = defaults.get(classification) ?? 'none';
-    await writeOverrides(services.tables, tenantId, back, principal.userId, services.clock.now().toISOString());
+    const at = services.clock.now().toISOString();
+    const saved = await updateTenantConfig(services.tables, tenantId, (current) =>
+      Object.keys(current.overrides).length === 0 ? NO_CHANGE : { overrides: {}, by: principal.userId, at },
+    );
+    const overrides = saved.before.overrides;
+    const before = saved.before.policy;
+    const after = saved.after.policy;
     services.devices.tenants.invalidate(tenantId);
     const devicesChanged = await regradeAndApply(services, tenantId, before, after);
     return { before: overrides, after: {}, items: policyRows({}), devicesChanged };

@@ -6,6 +6,7 @@
 import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activate, call, report, startComplianceHarness, type ComplianceHarness, type PhoneSpec } from '../compliance/harness.js';
+import { readOverrides } from '../../../shared/tenants/tenantConfig.js';
 
 let h: ComplianceHarness;
 let admin: string;
@@ -73,9 +74,7 @@ describe('threat classifications', () => {
       sample: [{ deviceId: phones.adware.deviceId, deviceName: 'phone', from: 'low', to: 'high' }],
     });
     expect(await etags()).toEqual(before);
-    const overrides = [];
-    for await (const row of h.tables.table('classificationOverrides').listEntities()) overrides.push(row);
-    expect(overrides).toHaveLength(0);
+    expect(await readOverrides(h.tables, h.tenantId)).toEqual({});
 
     const bad = await call(h.host, 'POST', 'v1/console/threat-classifications/preview', admin, { changes: { NOT_A_THING: 'high' } });
     expect(bad.status).toBe(400);
@@ -129,8 +128,6 @@ describe('threat classifications', () => {
     await h.drain();
     expect((await h.device(phones.adware.deviceId)).riskLevel).toBe('low');
     expect(h.intuneState(phones.adware.deviceId)).toBe('lowSeverity');
-    const overrides = [];
-    for await (const row of h.tables.table('classificationOverrides').listEntities()) overrides.push(row);
-    expect(overrides).toHaveLength(0);
+    expect(await readOverrides(h.tables, h.tenantId)).toEqual({});
   });
 });

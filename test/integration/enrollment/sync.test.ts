@@ -15,6 +15,8 @@ import { anyEntity, listAll, odata, type TableStore } from '../../../shared/stor
 import { getTenant } from '../../../shared/tenants/tenantRepository.js';
 import { deviceRequest } from '../devices/deviceRows.js';
 import { id, quietLog, startHarness, type Harness } from './harness.js';
+import { updateTenantConfig } from '../../../shared/tenants/tenantConfig.js';
+import { connectorSettingsSchema } from '../../../shared/domain/index.js';
 
 const user = (name: string) => ({
   id: id(name),
@@ -356,13 +358,7 @@ describe('the enrollment timer', () => {
     expect((await runDueEnrollmentSyncs(harness.deps)).outcomes).toHaveLength(1);
 
     // A tenant polling every 30 minutes waits.
-    await harness.tables.table('connectorSettings').upsertEntity({
-      partitionKey: harness.tenantId,
-      rowKey: 'settings',
-      settings: JSON.stringify({ enrollmentPollMinutes: 30 }),
-      updatedAt: harness.clock.now().toISOString(),
-      updatedBy: 'test',
-    });
+    await updateTenantConfig(harness.tables, harness.tenantId, () => ({ settings: connectorSettingsSchema.parse({ enrollmentPollMinutes: 30 }) }));
     harness.clock.advance(10 * 60_000);
     expect((await runDueEnrollmentSyncs(harness.deps)).outcomes).toEqual([]);
     harness.clock.advance(20 * 60_000);
