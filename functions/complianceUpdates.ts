@@ -45,7 +45,6 @@ export const complianceUpdates = (services: Services): QueueFunctionHandler => {
     budget: services.compliance.intuneBudget,
     batchStats: services.compliance.batchStats,
     ...(services.compliance.retryDelayMs ? { retryDelayMs: services.compliance.retryDelayMs } : {}),
-    ...(services.compliance.settingsCacheMs !== undefined ? { settingsCacheMs: services.compliance.settingsCacheMs } : {}),
   });
   return async (messages, context) => {
     const counts = deliveryCounts(context, messages.length);
