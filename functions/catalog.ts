@@ -19,7 +19,11 @@ import {
   consoleClassificationsPutRoute,
   consoleClassificationsReset,
   consoleClassificationsResetRoute,
+  consoleRegradeGet,
+  consoleRegradeGetRoute,
 } from './consoleClassifications.js';
+import { deviceSlices } from './deviceSlices.js';
+export { sliceQueueName } from '../shared/slices/sliceJobs.js';
 import { enrollmentSync } from './enrollmentSync.js';
 import { consoleSyncNow, consoleSyncNowRoute } from './consoleSyncNow.js';
 import { consoleDevices, consoleDevicesRoute } from './consoleDevices.js';
@@ -123,6 +127,15 @@ export const catalog: readonly CatalogEntry[] = [
   http('consoleClassificationsPreview', consoleClassificationsPreviewRoute, consoleClassificationsPreview),
   http('consoleClassificationsReset', consoleClassificationsResetRoute, consoleClassificationsReset),
   http('consoleClassificationsPut', consoleClassificationsPutRoute, consoleClassificationsPut),
+  http('consoleRegradeGet', consoleRegradeGetRoute, consoleRegradeGet),
+  {
+    kind: 'serviceBusQueue',
+    name: 'deviceSlices',
+    queueName: 'device-slices',
+    connection: serviceBusConnection,
+    cardinality: 'many',
+    handler: deviceSlices,
+  },
 ];
 
 export function httpRoutes(): RouteSpec[] {

@@ -89,6 +89,7 @@ var tags = {
 var functionAppName = 'func-mtd-${resourceToken}'
 var deploymentContainerName = 'app-package'
 var complianceQueueName = 'compliance-updates'
+var sliceQueueName = 'device-slices'
 var sendGridSecretName = 'sendgrid-api-key'
 var effectivePublicBaseUrl = empty(publicBaseUrl) ? 'https://${functionAppName}.azurewebsites.net' : publicBaseUrl
 
@@ -184,6 +185,18 @@ module serviceBus 'br/public:avm/res/service-bus/namespace:0.16.0' = {
         defaultMessageTimeToLive: 'P1D'
         deadLetteringOnMessageExpiration: true
         // Duplicate detection can only be chosen when the queue is created.
+        requiresDuplicateDetection: true
+        duplicateDetectionHistoryTimeWindow: 'PT10M'
+        enablePartitioning: false
+      }
+      {
+        // Slices of re-grade and resync jobs `{ tenantId, jobId, kind, slice, slices }`, message id `{jobId}:{slice}`.
+        // A slice resumes from its stored progress, so a redelivery loses and double-counts nothing.
+        name: sliceQueueName
+        maxDeliveryCount: 10
+        lockDuration: 'PT1M'
+        defaultMessageTimeToLive: 'P1D'
+        deadLetteringOnMessageExpiration: true
         requiresDuplicateDetection: true
         duplicateDetectionHistoryTimeWindow: 'PT10M'
         enablePartitioning: false
@@ -296,4 +309,5 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output SENDGRID_SECRET_NAME string = sendGridSecretName
 output SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
 output COMPLIANCE_QUEUE_NAME string = complianceQueueName
+output SLICE_QUEUE_NAME string = sliceQueueName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name

@@ -173,16 +173,17 @@ describe('role assignments', () => {
   });
 });
 
-describe('the compliance-updates queue', () => {
-  it('is declared in Bicep with dead-lettering, duplicate detection and 10 deliveries', async () => {
+describe('the queues', () => {
+  it('are declared in Bicep with dead-lettering, duplicate detection and 10 deliveries', async () => {
     const { text } = await readInfra();
     const queues = readQueues(text);
-    expect(queues.map((queue) => queue.name)).toEqual(['compliance-updates']);
-    const queue = queues[0]?.properties;
-    expect(queue?.get('maxDeliveryCount')).toBe('10');
-    expect(queue?.get('deadLetteringOnMessageExpiration')).toBe('true');
-    expect(queue?.get('requiresDuplicateDetection')).toBe('true');
-    expect(stringLiteral(queue?.get('duplicateDetectionHistoryTimeWindow') ?? '')).toMatch(/^P(T\d+[HMS])+$|^P\d+D$/);
+    expect(queues.map((queue) => queue.name)).toEqual(['compliance-updates', 'device-slices']);
+    for (const { properties: queue } of queues) {
+      expect(queue.get('maxDeliveryCount')).toBe('10');
+      expect(queue.get('deadLetteringOnMessageExpiration')).toBe('true');
+      expect(queue.get('requiresDuplicateDetection')).toBe('true');
+      expect(stringLiteral(queue.get('duplicateDetectionHistoryTimeWindow') ?? '')).toMatch(/^P(T\d+[HMS])+$|^P\d+D$/);
+    }
   });
 
   it('has the same name in Bicep, host.json and the function catalog, and every catalog binding is configured', async () => {
