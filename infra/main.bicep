@@ -48,6 +48,8 @@ param reconcileSchedule string = '30 */5 * * * *'
 
 @description('NCRONTAB (6 fields) of the mail timer (threat alerts, error reports).')
 param mailSchedule string = '15 * * * * *'
+@description('How long events are kept for the feed (GET /api/v1/events), in days.')
+param eventRetentionDays int = 30
 
 @description('Object id of whoever runs the deployment (azd passes the signed-in principal). Gets Key Vault Secrets Officer on the vault so they can set the SendGrid key. Empty: no such assignment.')
 param operatorPrincipalId string = ''
@@ -286,6 +288,7 @@ module functionApp 'modules/functionApp.bicep' = {
     heartbeatCheckSchedule: heartbeatCheckSchedule
     reconcileSchedule: reconcileSchedule
     mailSchedule: mailSchedule
+    eventRetentionDays: eventRetentionDays
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
   }

@@ -63,6 +63,8 @@ export const configSchema = z
     /** Service Bus namespace for the compliance-updates queue (Azure, identity-based). */
     ServiceBusConnection__fullyQualifiedNamespace: optionalString,
     ServiceBusConnection__clientId: optionalString,
+    /** How long events are kept for the feed (`GET /api/v1/events`), in days; older ones are deleted. */
+    EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   })
   .superRefine((value, ctx) => {
     if (!value.AzureWebJobsStorage && !value.AzureWebJobsStorage__tableServiceUri) {

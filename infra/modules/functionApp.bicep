@@ -38,6 +38,8 @@ param enrollmentSyncSchedule string
 param heartbeatCheckSchedule string
 param reconcileSchedule string
 param mailSchedule string
+@description('How long events are kept for the feed, in days.')
+param eventRetentionDays int = 30
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
@@ -76,6 +78,7 @@ var appSettings = {
   HEARTBEAT_CHECK_SCHEDULE: heartbeatCheckSchedule
   RECONCILE_SCHEDULE: reconcileSchedule
   MAIL_SCHEDULE: mailSchedule
+  EVENT_RETENTION_DAYS: string(eventRetentionDays)
 }
 
 module site 'br/public:avm/res/web/site:0.15.1' = {

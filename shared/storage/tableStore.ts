@@ -22,6 +22,7 @@ export const tableNames = [
   'notifications',
   'errorReports',
   'deadLetters',
+  'events',
   'sliceJobs',
 ] as const;
 
