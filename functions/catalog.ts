@@ -46,6 +46,28 @@ import { consoleEnrollmentGroupsRemove, consoleEnrollmentGroupsRemoveRoute } fro
 import { consoleNotificationsGet, consoleNotificationsGetRoute } from './consoleNotificationsGet.js';
 import { consoleNotificationsPut, consoleNotificationsPutRoute } from './consoleNotificationsPut.js';
 import { consoleAuditLog, consoleAuditLogRoute } from './consoleAuditLog.js';
+import {
+  consoleWebhookDeliveries,
+  consoleWebhookDeliveriesRoute,
+  consoleWebhookRedeliver,
+  consoleWebhookRedeliverRoute,
+  consoleWebhooksCreate,
+  consoleWebhooksCreateRoute,
+  consoleWebhooksDelete,
+  consoleWebhooksDeleteRoute,
+  consoleWebhooksGet,
+  consoleWebhooksGetRoute,
+  consoleWebhooksList,
+  consoleWebhooksListRoute,
+  consoleWebhooksRotateSecret,
+  consoleWebhooksRotateSecretRoute,
+  consoleWebhooksTest,
+  consoleWebhooksTestRoute,
+  consoleWebhooksUpdate,
+  consoleWebhooksUpdateRoute,
+} from './consoleWebhooks.js';
+import { webhookDeliveries } from './webhookDeliveries.js';
+import { webhookQueueName } from '../shared/webhooks/delivery.js';
 
 export type HttpFunctionHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 export type TimerFunctionHandler = (timer: Timer, context: InvocationContext) => Promise<void>;
@@ -127,6 +149,23 @@ export const catalog: readonly CatalogEntry[] = [
   http('consoleClassificationsPreview', consoleClassificationsPreviewRoute, consoleClassificationsPreview),
   http('consoleClassificationsReset', consoleClassificationsResetRoute, consoleClassificationsReset),
   http('consoleClassificationsPut', consoleClassificationsPutRoute, consoleClassificationsPut),
+  http('consoleWebhooksList', consoleWebhooksListRoute, consoleWebhooksList),
+  http('consoleWebhooksCreate', consoleWebhooksCreateRoute, consoleWebhooksCreate),
+  http('consoleWebhooksGet', consoleWebhooksGetRoute, consoleWebhooksGet),
+  http('consoleWebhooksUpdate', consoleWebhooksUpdateRoute, consoleWebhooksUpdate),
+  http('consoleWebhooksDelete', consoleWebhooksDeleteRoute, consoleWebhooksDelete),
+  http('consoleWebhooksTest', consoleWebhooksTestRoute, consoleWebhooksTest),
+  http('consoleWebhooksRotateSecret', consoleWebhooksRotateSecretRoute, consoleWebhooksRotateSecret),
+  http('consoleWebhookDeliveries', consoleWebhookDeliveriesRoute, consoleWebhookDeliveries),
+  http('consoleWebhookRedeliver', consoleWebhookRedeliverRoute, consoleWebhookRedeliver),
+  {
+    kind: 'serviceBusQueue',
+    name: 'webhookDeliveries',
+    queueName: webhookQueueName,
+    connection: serviceBusConnection,
+    cardinality: 'many',
+    handler: webhookDeliveries,
+  },
   http('consoleRegradeGet', consoleRegradeGetRoute, consoleRegradeGet),
   {
     kind: 'serviceBusQueue',

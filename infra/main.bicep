@@ -51,6 +51,9 @@ param mailSchedule string = '15 * * * * *'
 @description('How long events are kept for the feed (GET /api/v1/events), in days.')
 param eventRetentionDays int = 30
 
+@description('Webhook hosts exempt from the private-address rule (comma-separated). Leave empty in Azure: customers\' endpoints must be public.')
+param webhookAllowedPrivateHosts string = ''
+
 @description('Object id of whoever runs the deployment (azd passes the signed-in principal). Gets Key Vault Secrets Officer on the vault so they can set the SendGrid key. Empty: no such assignment.')
 param operatorPrincipalId string = ''
 
@@ -92,6 +95,7 @@ var functionAppName = 'func-mtd-${resourceToken}'
 var deploymentContainerName = 'app-package'
 var complianceQueueName = 'compliance-updates'
 var sliceQueueName = 'device-slices'
+var webhookQueueName = 'webhook-deliveries'
 var sendGridSecretName = 'sendgrid-api-key'
 var effectivePublicBaseUrl = empty(publicBaseUrl) ? 'https://${functionAppName}.azurewebsites.net' : publicBaseUrl
 
@@ -187,6 +191,19 @@ module serviceBus 'br/public:avm/res/service-bus/namespace:0.16.0' = {
         defaultMessageTimeToLive: 'P1D'
         deadLetteringOnMessageExpiration: true
         // Duplicate detection can only be chosen when the queue is created.
+        requiresDuplicateDetection: true
+        duplicateDetectionHistoryTimeWindow: 'PT10M'
+        enablePartitioning: false
+      }
+      {
+        // Webhook work: `{ kind: 'events' }` fan-out and `{ kind: 'attempt' }` messages, retries scheduled ahead
+        // (shared/webhooks/delivery.ts). The delivery log in Table Storage is the truth; a message only wakes it.
+        name: webhookQueueName
+        maxDeliveryCount: 10
+        lockDuration: 'PT1M'
+        // Retries are scheduled up to about 8 hours ahead; the whole schedule spans about 24 hours.
+        defaultMessageTimeToLive: 'P2D'
+        deadLetteringOnMessageExpiration: true
         requiresDuplicateDetection: true
         duplicateDetectionHistoryTimeWindow: 'PT10M'
         enablePartitioning: false
@@ -288,6 +305,7 @@ module functionApp 'modules/functionApp.bicep' = {
     heartbeatCheckSchedule: heartbeatCheckSchedule
     reconcileSchedule: reconcileSchedule
     mailSchedule: mailSchedule
+    webhookAllowedPrivateHosts: webhookAllowedPrivateHosts
     eventRetentionDays: eventRetentionDays
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
@@ -312,5 +330,6 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output SENDGRID_SECRET_NAME string = sendGridSecretName
 output SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
 output COMPLIANCE_QUEUE_NAME string = complianceQueueName
+output WEBHOOK_QUEUE_NAME string = webhookQueueName
 output SLICE_QUEUE_NAME string = sliceQueueName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name

@@ -63,6 +63,19 @@ export const configSchema = z
     /** Service Bus namespace for the compliance-updates queue (Azure, identity-based). */
     ServiceBusConnection__fullyQualifiedNamespace: optionalString,
     ServiceBusConnection__clientId: optionalString,
+    /**
+     * Webhook hosts exempt from the private-address rule (comma-separated host names or IP literals, compared
+     * ignoring case): a local run lists `localhost` and `127.0.0.1`. Empty in Azure.
+     */
+    WEBHOOK_ALLOWED_PRIVATE_HOSTS: z
+      .string()
+      .optional()
+      .transform((value) =>
+        (value ?? '')
+          .split(',')
+          .map((host) => host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1'))
+          .filter((host) => host !== ''),
+      ),
     /** How long events are kept for the feed (`GET /api/v1/events`), in days; older ones are deleted. */
     EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   })

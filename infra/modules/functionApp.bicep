@@ -38,6 +38,7 @@ param enrollmentSyncSchedule string
 param heartbeatCheckSchedule string
 param reconcileSchedule string
 param mailSchedule string
+param webhookAllowedPrivateHosts string = ''
 @description('How long events are kept for the feed, in days.')
 param eventRetentionDays int = 30
 param maximumInstanceCount int = 40
@@ -78,6 +79,8 @@ var appSettings = {
   HEARTBEAT_CHECK_SCHEDULE: heartbeatCheckSchedule
   RECONCILE_SCHEDULE: reconcileSchedule
   MAIL_SCHEDULE: mailSchedule
+  // Webhooks: hosts exempt from the private-address rule (none in Azure).
+  WEBHOOK_ALLOWED_PRIVATE_HOSTS: webhookAllowedPrivateHosts
   EVENT_RETENTION_DAYS: string(eventRetentionDays)
 }
 

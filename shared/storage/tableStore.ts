@@ -22,6 +22,8 @@ export const tableNames = [
   'notifications',
   'errorReports',
   'deadLetters',
+  'webhooks',
+  'webhookDeliveries',
   'events',
   'sliceJobs',
 ] as const;

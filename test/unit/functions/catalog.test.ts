@@ -44,10 +44,13 @@ describe('function catalog', () => {
     }
   });
 
-  it('reads every queue in batches, from the queues the service sends to', () => {
+  it('reads every queue in batches, each queue by one function', () => {
+    const seen = new Set<string>();
     for (const entry of catalog) {
       if (entry.kind !== 'serviceBusQueue') continue;
-      expect(['compliance-updates', 'device-slices']).toContain(entry.queueName);
+      expect(seen.has(entry.queueName), entry.queueName).toBe(false);
+      seen.add(entry.queueName);
+      expect(['compliance-updates', 'webhook-deliveries', 'device-slices']).toContain(entry.queueName);
       expect(entry.cardinality).toBe('many');
     }
   });

@@ -177,12 +177,12 @@ describe('the queues', () => {
   it('are declared in Bicep with dead-lettering, duplicate detection and 10 deliveries', async () => {
     const { text } = await readInfra();
     const queues = readQueues(text);
-    expect(queues.map((queue) => queue.name)).toEqual(['compliance-updates', 'device-slices']);
-    for (const { properties: queue } of queues) {
-      expect(queue.get('maxDeliveryCount')).toBe('10');
-      expect(queue.get('deadLetteringOnMessageExpiration')).toBe('true');
-      expect(queue.get('requiresDuplicateDetection')).toBe('true');
-      expect(stringLiteral(queue.get('duplicateDetectionHistoryTimeWindow') ?? '')).toMatch(/^P(T\d+[HMS])+$|^P\d+D$/);
+    expect(queues.map((queue) => queue.name)).toEqual(expect.arrayContaining(['compliance-updates', 'webhook-deliveries', 'device-slices']));
+    for (const { name, properties: queue } of queues) {
+      expect(queue.get('maxDeliveryCount'), name).toBe('10');
+      expect(queue.get('deadLetteringOnMessageExpiration'), name).toBe('true');
+      expect(queue.get('requiresDuplicateDetection'), name).toBe('true');
+      expect(stringLiteral(queue.get('duplicateDetectionHistoryTimeWindow') ?? ''), name).toMatch(/^P(T\d+[HMS])+$|^P\d+D$/);
     }
   });
 
