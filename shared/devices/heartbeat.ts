@@ -67,6 +67,7 @@ export async function writeCheckIn(
       return next ? change(current, next) : undefined;
     },
     start,
+    new Date(now),
   );
   if (revoked) throw credentialRevoked();
   if (write) services.devices.parsedDevices.set(threatStateKey(principal.tenantId, principal.deviceId), write.after);
