@@ -38,7 +38,7 @@ const demoTenant = {
   restrictedAdminUpn: 'alex.wilber@contoso.onmicrosoft.com',
 };
 const provisioned = z.object({ tenantId: z.string(), status: z.literal('provisioned'), consentUrl: z.string() });
-const tenantRecord = z.object({ status: z.string(), health: z.object({ consent: z.object({ granted: z.boolean(), at: z.string().nullable() }) }) });
+const tenantRecord = z.object({ status: z.string(), consentUrl: z.string().optional(), health: z.object({ consent: z.object({ granted: z.boolean(), at: z.string().nullable() }) }) });
 const mintedToken = z.object({ token: z.string() });
 const me = z.object({ tenantId: z.string(), userId: z.string(), access: z.enum(['full', 'restricted']) });
 const settingsBody = z.object({ heartbeatFrequencyMinutes: z.number(), disconnectedAfterDays: z.number() });
@@ -68,7 +68,13 @@ steps.push(
     return `consent link: ${created.data.consentUrl}`;
   }),
   step(`the ${demoTenant.displayName} administrator grants admin consent`, async () => {
-    const start = await visit(`${demoSettings.baseUrl}/api/consent/start?tenantId=${demoTenant.tenantId}`);
+    // The signed consent link provisioning handed out, as provider support reads it back from the tenant's record.
+    const provisionedRecord = tenantRecord.safeParse(
+      (await api('GET', `/api/v1/provider/tenants/${demoTenant.tenantId}`, { functionKey: true })).json,
+    );
+    check(provisionedRecord.success && provisionedRecord.data.consentUrl !== undefined, 'the tenant record has no consent link');
+    const link = new URL(provisionedRecord.data.consentUrl ?? '');
+    const start = await visit(`${demoSettings.baseUrl}${link.pathname}${link.search}`);
     check(start.status === 302, `consent/start answered ${start.status}`);
     const atEntra = await visit(start.location);
     check(atEntra.status === 302, `Entra ID adminconsent answered ${atEntra.status}: ${atEntra.text.slice(0, 200)}`);

@@ -63,6 +63,17 @@ const rotateBody = z.object({ retireOld: z.boolean().optional() });
 const consentFailBody = z.object({ error: z.string().optional(), description: z.string().optional() });
 const appTokenBody = z.object({ tenantId: z.string() });
 
+const apiAppTokenBody = z
+  .object({
+    tenantId: z.string(),
+    clientId: z.string().optional(),
+    audience: z.string().optional(),
+    roles: z.array(z.string()).optional(),
+    claims: z.record(z.string(), z.unknown()).optional(),
+    lifetimeSeconds: z.number().int().positive().optional(),
+  })
+  .strict();
+
 function body<T>(schema: z.ZodType<T>, req: SimRequest): T {
   const parsed = parseJsonBody(req);
   if (!parsed.ok) throw new SimError(400, 'InvalidJson', 'The body is not valid JSON.');
@@ -91,6 +102,7 @@ export function controlRoutes(state: SimState): Route[] {
     route('GET', '/_sim/tenants', handle(() => json(200, { value: state.tenantSummaries(), clientId: state.clientId }))),
     route('POST', '/_sim/tokens/user', handle(async (req) => json(200, { token: await state.mintUserToken(body(userTokenBody, req)) }))),
     route('POST', '/_sim/tokens/app', handle(async (req) => json(200, { token: await state.mintAppToken(body(appTokenBody, req).tenantId) }))),
+    route('POST', '/_sim/tokens/api-app', handle(async (req) => json(200, { token: await state.mintApiAppToken(body(apiAppTokenBody, req)) }))),
 
     route('GET', '/_sim/intune/devices/{tenantId}', handle((_r, ps) => json(200, { value: state.intuneDevices(p(ps, 'tenantId')) }))),
     route('POST', '/_sim/intune/devices/{tenantId}', handle((req, ps) => json(201, state.addManagedDevice(p(ps, 'tenantId'), body(deviceBody, req))))),
