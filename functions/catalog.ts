@@ -67,6 +67,7 @@ import {
   consoleWebhooksUpdateRoute,
 } from './consoleWebhooks.js';
 import { webhookDeliveries } from './webhookDeliveries.js';
+import { consoleHealth, consoleHealthRoute } from './consoleHealth.js';
 import { webhookQueueName } from '../shared/webhooks/delivery.js';
 
 export type HttpFunctionHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
@@ -158,6 +159,7 @@ export const catalog: readonly CatalogEntry[] = [
   http('consoleWebhooksRotateSecret', consoleWebhooksRotateSecretRoute, consoleWebhooksRotateSecret),
   http('consoleWebhookDeliveries', consoleWebhookDeliveriesRoute, consoleWebhookDeliveries),
   http('consoleWebhookRedeliver', consoleWebhookRedeliverRoute, consoleWebhookRedeliver),
+  http('consoleHealth', consoleHealthRoute, consoleHealth),
   {
     kind: 'serviceBusQueue',
     name: 'webhookDeliveries',
