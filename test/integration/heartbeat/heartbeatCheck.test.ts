@@ -136,11 +136,7 @@ describe('disconnect sweep', () => {
 
   it('never disconnects a device that keeps checking in, however long the write interval', async () => {
     const { tenantId, clock, tables } = harness;
-    await tables.table('connectorSettings').upsertEntity({
-      partitionKey: tenantId,
-      rowKey: 'settings',
-      settings: JSON.stringify({ disconnectedAfterDays: 1 }),
-    });
+    await updateTenantConfig(tables, tenantId, () => ({ settings: connectorSettingsSchema.parse({ disconnectedAfterDays: 1 }) }));
     const daily = createServices({ ...harness.config, CHECKIN_WRITE_INTERVAL_MINUTES: 1440 }, {
       tables,
       clock,
@@ -160,7 +156,7 @@ describe('disconnect sweep', () => {
       clock.advance(20 * minuteMs);
     }
     expect((await storedDevice(tables, tenantId, deviceId)).status).toBe('active');
-  });
+  }, 120_000);
 });
 
 describe('connector heartbeat', () => {
