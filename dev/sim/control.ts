@@ -62,6 +62,11 @@ const expireBody = z.object({ tenantId: z.string().optional() });
 const rotateBody = z.object({ retireOld: z.boolean().optional() });
 const consentFailBody = z.object({ error: z.string().optional(), description: z.string().optional() });
 const appTokenBody = z.object({ tenantId: z.string() });
+const connectorBody = z.strictObject({
+  lastHeartbeatDateTime: z.iso.datetime({ offset: true }).optional(),
+  partnerState: z.enum(['unavailable', 'available', 'enabled', 'unresponsive', 'notSetUp', 'error']).optional(),
+  partnerUnresponsivenessThresholdInDays: z.number().int().min(0).optional(),
+});
 
 const apiAppTokenBody = z
   .object({
@@ -112,6 +117,7 @@ export function controlRoutes(state: SimState): Route[] {
     })),
     route('GET', '/_sim/intune/writes', handle((req) => json(200, { value: state.intuneWrites(req.query.get('tenantId') ?? undefined) }))),
     route('GET', '/_sim/intune/connectors/{tenantId}', handle((_r, ps) => json(200, { value: state.connectors(p(ps, 'tenantId')) }))),
+    route('PATCH', '/_sim/intune/connectors/{tenantId}', handle((req, ps) => json(200, state.setConnector(p(ps, 'tenantId'), body(connectorBody, req))))),
     route('GET', '/_sim/entra/devices/{tenantId}', handle((_r, ps) => json(200, { value: state.entraDevices(p(ps, 'tenantId')) }))),
     route('GET', '/_sim/entra/writes', handle((req) => json(200, { value: state.entraWrites(req.query.get('tenantId') ?? undefined) }))),
 

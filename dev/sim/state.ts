@@ -470,6 +470,22 @@ export class SimState {
     return [...this.tenant(tenantId).connectors.values()];
   }
 
+  /**
+   * Changes a connector as Intune would on its own (a partner gone quiet, a threshold an admin changed): unlike the
+   * partner's PATCH, this is not recorded as a write. Without `connectorId`, the tenant's only connector.
+   */
+  setConnector(
+    tenantId: string,
+    changes: Partial<Pick<MtdConnector, 'lastHeartbeatDateTime' | 'partnerState' | 'partnerUnresponsivenessThresholdInDays'>>,
+    connectorId?: string,
+  ): MtdConnector {
+    const connectors = this.tenant(tenantId).connectors;
+    const connector = connectorId ? connectors.get(connectorId) : [...connectors.values()][0];
+    if (!connector) throw new SimError(404, 'NotFound', `No mobileThreatDefenseConnector ${connectorId ?? ''} in tenant ${tenantId}.`);
+    Object.assign(connector, changes);
+    return connector;
+  }
+
   /** The last partnerReportedThreatState told for a managed device. */
   threatState(tenantId: string, managedDeviceId: string): PartnerThreatState | undefined {
     return this.tenant(tenantId).managedDevices.get(managedDeviceId.toLowerCase())?.partnerReportedThreatState;
