@@ -63,6 +63,7 @@ import {
   consoleWebhooksUpdateRoute,
 } from './consoleWebhooks.js';
 import { webhookDeliveries } from './webhookDeliveries.js';
+import { consoleHealth, consoleHealthRoute } from './consoleHealth.js';
 import { webhookQueueName } from '../shared/webhooks/delivery.js';
 
 export type HttpFunctionHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
@@ -154,6 +155,7 @@ export const catalog: readonly CatalogEntry[] = [
   http('consoleWebhooksRotateSecret', consoleWebhooksRotateSecretRoute, consoleWebhooksRotateSecret),
   http('consoleWebhookDeliveries', consoleWebhookDeliveriesRoute, consoleWebhookDeliveries),
   http('consoleWebhookRedeliver', consoleWebhookRedeliverRoute, consoleWebhookRedeliver),
+  http('consoleHealth', consoleHealthRoute, consoleHealth),
   {
     kind: 'serviceBusQueue',
     name: 'webhookDeliveries',

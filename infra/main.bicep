@@ -51,6 +51,30 @@ param mailSchedule string = '15 * * * * *'
 @description('How long events are kept for the feed (GET /api/v1/events), in days.')
 param eventRetentionDays int = 30
 
+@description('The delegated scope (exposed by the connector app registration) console and activation tokens must carry.')
+param apiScope string = 'access_as_user'
+
+@description('Comma-separated application ids allowed to call console routes (the web console). Empty: any client of the API.')
+param consoleClientIds string = ''
+
+@description('Comma-separated application ids allowed to activate devices (the mobile agent). Empty: any client of the API.')
+param agentClientIds string = ''
+
+@description('Lifetime of a device credential in days; the heartbeat answer rotates it in its last 7 days.')
+@minValue(8)
+param deviceCredentialDays int = 90
+
+@description('A check-in that changes nothing is written at most once per this many minutes.')
+@minValue(1)
+@maxValue(1440)
+param checkInWriteIntervalMinutes int = 15
+
+@description('The provider\'s own Entra ID tenant, whose users holding providerSupportRole may call /api/v1/provider routes with a token. Empty: function key only.')
+param providerTenantId string = ''
+
+@description('The app role (assigned in the provider\'s tenant) that lets provider support sign in with Entra ID.')
+param providerSupportRole string = 'Provider.Support'
+
 @description('Webhook hosts exempt from the private-address rule (comma-separated). Leave empty in Azure: customers\' endpoints must be public.')
 param webhookAllowedPrivateHosts string = ''
 
@@ -294,6 +318,13 @@ module functionApp 'modules/functionApp.bicep' = {
     mailSchedule: mailSchedule
     webhookAllowedPrivateHosts: webhookAllowedPrivateHosts
     eventRetentionDays: eventRetentionDays
+    apiScope: apiScope
+    consoleClientIds: consoleClientIds
+    agentClientIds: agentClientIds
+    deviceCredentialDays: deviceCredentialDays
+    checkInWriteIntervalMinutes: checkInWriteIntervalMinutes
+    providerTenantId: providerTenantId
+    providerSupportRole: providerSupportRole
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
   }

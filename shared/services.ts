@@ -14,6 +14,7 @@ import { createSendGridSender, type MailSender } from './mail/sendgrid.js';
 import { createComplianceRuntime, type ComplianceRuntime } from './compliance/runtime.js';
 import { createServiceBusQueueSenders } from './compliance/serviceBusSender.js';
 import { createWebhookRuntime, type WebhookRuntime } from './webhooks/runtime.js';
+import { createHealthRuntime, type HealthRuntime } from './health/health.js';
 
 export interface Logger {
   info(message: string): void;
@@ -46,6 +47,8 @@ export interface Services {
   readonly mail: MailSender;
   /** Webhook delivery: host resolution, the HTTPS poster, the retry schedule, attempts in flight. */
   readonly webhooks: WebhookRuntime;
+  /** Connector health: the consent probe and the brief per-tenant cache of reports. */
+  readonly health: HealthRuntime;
 }
 
 export interface ServiceOverrides {
@@ -60,6 +63,7 @@ export interface ServiceOverrides {
   compliance?: ComplianceRuntime;
   mail?: MailSender;
   webhooks?: WebhookRuntime;
+  health?: HealthRuntime;
 }
 
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
@@ -73,7 +77,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   const compliance = overrides.compliance ?? createComplianceRuntime(tables, clock);
   const mail = overrides.mail ?? createSendGridSender(config, { log });
   const webhooks = overrides.webhooks ?? createWebhookRuntime();
-  return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail, webhooks };
+  const health = overrides.health ?? createHealthRuntime(config);
+  return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail, webhooks, health };
 }
 
 function createTables(config: Config): TableStore {

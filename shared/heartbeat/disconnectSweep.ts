@@ -8,8 +8,14 @@
  * written. Cost per tenant: 256 index queries (plus one per further page of 1,000 rows), entities examined = devices
  * found, then per device found a read and a write (one transaction with its index rows) and ⌈disconnected ÷ 500⌉
  * queue sends.
+ *
+ * A check-in that changes nothing is written at most once per `CHECKIN_WRITE_INTERVAL_MINUTES`, so a stored
+ * `lastCheckInAt` (and its index row) may be that much older than the device's last call: the cutoff allows for it
+ * (`checkInSlackMs`), so a device that keeps checking in is never disconnected, at the price of disconnecting a
+ * silent one that much later.
  */
 import { transition } from '../domain/index.js';
+import { checkInWriteIntervalMs } from '../devices/heartbeat.js';
 import type { Services } from '../services.js';
 import { loadConnectorSettings } from '../devices/tenantContext.js';
 import { checkInIndexPrefix } from '../devices/deviceIndex.js';
@@ -48,8 +54,9 @@ export async function sweepSilentDevices(
   tenantId: string,
   disconnectedAfterDays: number,
   now: Date,
+  checkInSlackMs = 0,
 ): Promise<SweepSummary> {
-  const cutoffMs = now.getTime() - disconnectedAfterDays * dayMs;
+  const cutoffMs = now.getTime() - disconnectedAfterDays * dayMs - checkInSlackMs;
   const cutoff = new Date(cutoffMs).toISOString();
   const at = now.toISOString();
   const found = await readIndexRange(services.tables, tenantId, checkInIndexPrefix, cutoffMs);
@@ -101,11 +108,11 @@ export async function sweepSilentDevices(
 
 /** The sweep of one tenant with its own settings (`disconnectedAfterDays`), at the services' clock: for a queued job. */
 export async function sweepTenant(
-  services: Pick<Services, 'tables' | 'queues' | 'log' | 'clock'>,
+  services: Pick<Services, 'tables' | 'queues' | 'log' | 'clock' | 'config'>,
   tenantId: string,
 ): Promise<SweepSummary> {
   const settings = await loadConnectorSettings(services.tables, tenantId);
-  return sweepSilentDevices(services, tenantId, settings.disconnectedAfterDays, services.clock.now());
+  return sweepSilentDevices(services, tenantId, settings.disconnectedAfterDays, services.clock.now(), checkInWriteIntervalMs(services));
 }
 
 /** The sweep of one tenant; returns how many devices became disconnected. */
@@ -114,6 +121,7 @@ export async function sweepDisconnected(
   tenantId: string,
   disconnectedAfterDays: number,
   now: Date,
+  checkInSlackMs = 0,
 ): Promise<number> {
-  return (await sweepSilentDevices(services, tenantId, disconnectedAfterDays, now)).disconnected;
+  return (await sweepSilentDevices(services, tenantId, disconnectedAfterDays, now, checkInSlackMs)).disconnected;
 }

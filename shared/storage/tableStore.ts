@@ -24,6 +24,7 @@ export const tableNames = [
   'deadLetters',
   'webhooks',
   'webhookDeliveries',
+  'tenantHealth',
   'events',
 ] as const;
 

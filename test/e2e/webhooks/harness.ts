@@ -10,6 +10,7 @@ import { parseScenario } from '../../../dev/sim/scenario.js';
 import { startSimulator, type Simulator } from '../../../dev/sim/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../dev/webhookReceiver.js';
 import { createServices, type Services } from '../../../shared/services.js';
+import { createHealthRuntime } from '../../../shared/health/health.js';
 import type { QueueSenders } from '../../../shared/queue.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { systemResolver, type HostResolver } from '../../../shared/webhooks/addressGuard.js';
@@ -58,7 +59,7 @@ export async function call(host: LocalHost, method: string, path: string, token:
   return { status: response.status, body: parsed, contentType: response.headers.get('content-type') ?? '' };
 }
 
-export async function startWebhookHarness(options: { timeoutMs?: number; retrySchedule?: number[] } = {}): Promise<WebhookHarness> {
+export async function startWebhookHarness(options: { timeoutMs?: number; retrySchedule?: number[]; healthTtlMs?: number } = {}): Promise<WebhookHarness> {
   const contoso = randomUUID();
   const fabrikam = randomUUID();
   const user = (name: string, domain: string) => ({ id: id(name), userPrincipalName: `${name}@${domain}`, displayName: name });
@@ -113,7 +114,13 @@ export async function startWebhookHarness(options: { timeoutMs?: number; retrySc
     catalog,
     services: (queues) => {
       senders = queues;
-      services = createServices(config, { tables, queues, log: quietLog, webhooks: runtime });
+      services = createServices(config, {
+        tables,
+        queues,
+        log: quietLog,
+        webhooks: runtime,
+        ...(options.healthTtlMs !== undefined ? { health: createHealthRuntime(config, { ttlMs: options.healthTtlMs }) } : {}),
+      });
       return services;
     },
     functionKey: 'test-key',
