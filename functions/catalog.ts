@@ -19,7 +19,11 @@ import {
   consoleClassificationsPutRoute,
   consoleClassificationsReset,
   consoleClassificationsResetRoute,
+  consoleRegradeGet,
+  consoleRegradeGetRoute,
 } from './consoleClassifications.js';
+import { deviceSlices } from './deviceSlices.js';
+export { sliceQueueName } from '../shared/slices/sliceJobs.js';
 import { enrollmentSync } from './enrollmentSync.js';
 import { consoleSyncNow, consoleSyncNowRoute } from './consoleSyncNow.js';
 import { consoleDevices, consoleDevicesRoute } from './consoleDevices.js';
@@ -167,6 +171,15 @@ export const catalog: readonly CatalogEntry[] = [
     connection: serviceBusConnection,
     cardinality: 'many',
     handler: webhookDeliveries,
+  },
+  http('consoleRegradeGet', consoleRegradeGetRoute, consoleRegradeGet),
+  {
+    kind: 'serviceBusQueue',
+    name: 'deviceSlices',
+    queueName: 'device-slices',
+    connection: serviceBusConnection,
+    cardinality: 'many',
+    handler: deviceSlices,
   },
 ];
 

@@ -5,7 +5,7 @@ import { createPush, type Delivery } from '../shared/compliance/push.js';
 import type { Services } from '../shared/services.js';
 
 /** `triggerMetadata.deliveryCountArray` of a batch trigger: how often each message was delivered. */
-function deliveryCounts(context: InvocationContext, length: number): number[] {
+export function deliveryCounts(context: InvocationContext, length: number): number[] {
   const raw = context.triggerMetadata?.deliveryCountArray;
   const counts = Array.isArray(raw) ? raw : [];
   return Array.from({ length }, (_unused, index) => {
@@ -15,7 +15,7 @@ function deliveryCounts(context: InvocationContext, length: number): number[] {
 }
 
 /** Bodies arrive as parsed JSON, or as text or bytes depending on the message's content type. */
-function bodyValue(message: unknown): unknown {
+export function bodyValue(message: unknown): unknown {
   const text =
     typeof message === 'string'
       ? message
@@ -49,7 +49,6 @@ export const complianceUpdates = (services: Services): QueueFunctionHandler => {
       for (const partitionKey of partitionKeys) await services.events.relay(tenantId, 'devices', partitionKey);
     },
     ...(services.compliance.retryDelayMs ? { retryDelayMs: services.compliance.retryDelayMs } : {}),
-    ...(services.compliance.settingsCacheMs !== undefined ? { settingsCacheMs: services.compliance.settingsCacheMs } : {}),
   });
   return async (messages, context) => {
     const counts = deliveryCounts(context, messages.length);

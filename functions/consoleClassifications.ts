@@ -2,6 +2,9 @@
 import { createTenantGate } from '../shared/console/budgets.js';
 import { authenticateConsole, requireFull } from '../shared/auth/console.js';
 import {
+  getRegrade,
+  regradeParamsSchema,
+  regradeSchema,
   classificationListSchema,
   classificationParamsSchema,
   classificationUpdateResponseSchema,
@@ -14,7 +17,7 @@ import {
   resetResponseSchema,
   setClassificationLevel,
 } from '../shared/console/classifications.js';
-import { json } from '../shared/http/problem.js';
+import { HttpError, json } from '../shared/http/problem.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import type { Services } from '../shared/services.js';
 
@@ -38,16 +41,20 @@ export const consoleClassificationsList = (services: Services) =>
 export const consoleClassificationsPutRoute = defineRoute({
   method: 'PUT',
   route: 'v1/console/threat-classifications/{classification}',
-  summary: "Changes a classification's risk level; every open threat of it is re-graded at once.",
+  summary: "Changes a classification's risk level and starts the re-grade of every open threat of it as a queued job.",
   description:
-    'Devices with an open threat of this classification get their risk level recomputed; those whose level changed are ' +
-    'pushed to Intune and Entra ID, and a rise to an alerting level queues an alert. Full access only; audited.',
+    'The level is saved before the answer, which comes within a second whatever the fleet size, with `regrade`: a job ' +
+    'that re-grades the devices with an open threat of this classification through the `device-slices` queue, in ' +
+    'slices that run side by side. Devices whose level changes are pushed to Intune and Entra ID, and a rise to an ' +
+    'alerting level queues an alert. Follow the job with `GET /api/v1/console/threat-classifications/regrades/{id}` ' +
+    '(poll every few seconds until `status` is `completed`; `devicesChanged` and `devicesTotal` grow meanwhile). ' +
+    'A PUT of the level already in force changes nothing but still re-grades. Full access only; audited.',
   tags,
   security: 'consoleToken',
   params: classificationParamsSchema,
   body: classificationUpdateSchema,
   responses: {
-    200: { description: 'The classification as it is now, and how many devices changed risk level.', schema: classificationUpdateResponseSchema },
+    200: { description: 'The classification as it is now, and its re-grade job (`running`, or `completed` when nothing is to re-grade).', schema: classificationUpdateResponseSchema },
     403: { description: 'Restricted access.' },
   },
 });
@@ -57,8 +64,8 @@ export const consoleClassificationsPut = (services: Services) =>
     authenticate: authenticateConsole(services),
     handle: async ({ principal, params, body }) => {
       requireFull(principal);
-      const { item, devicesChanged } = await setClassificationLevel(services, principal, params.classification, body.riskLevel);
-      return json(200, { item, devicesChanged });
+      const { item, regrade } = await setClassificationLevel(services, principal, params.classification, body.riskLevel);
+      return json(200, { item, regrade });
     },
   });
 
@@ -87,11 +94,11 @@ export const consoleClassificationsPreview = (services: Services) => {
 export const consoleClassificationsResetRoute = defineRoute({
   method: 'POST',
   route: 'v1/console/threat-classifications/reset',
-  summary: 'Every classification back to its default risk level; affected devices are re-graded. Full access only; audited.',
+  summary: 'Every classification back to its default risk level; answers like the PUT, with the re-grade job of the affected devices. Full access only; audited.',
   tags,
   security: 'consoleToken',
   responses: {
-    200: { description: 'The classifications as they are now, and how many devices changed risk level.', schema: resetResponseSchema },
+    200: { description: 'The classifications as they are now, and the re-grade job (follow it like the PUT\'s).', schema: resetResponseSchema },
     403: { description: 'Restricted access.' },
   },
 });
@@ -102,5 +109,33 @@ export const consoleClassificationsReset = (services: Services) =>
     handle: async ({ principal }) => {
       requireFull(principal);
       return json(200, await resetClassifications(services, principal));
+    },
+  });
+
+export const consoleRegradeGetRoute = defineRoute({
+  method: 'GET',
+  route: 'v1/console/threat-classifications/regrades/{id}',
+  summary: 'Follows a re-grade job started by a classification PUT or reset.',
+  description:
+    'Poll this with the `regrade.id` of a PUT or reset answer (every 2 to 5 seconds is plenty) until `status` is ' +
+    '`completed`. While `running`, `devicesTotal` counts the devices with an open threat of the changed classification(s) ' +
+    'found so far and `devicesChanged` those whose risk level changed so far; both are final once `completed`. Slices ' +
+    'start a few seconds after the change (once every instance uses the new policy). Both access levels.',
+  tags,
+  security: 'consoleToken',
+  params: regradeParamsSchema,
+  responses: {
+    200: { description: 'The job and its progress.', schema: regradeSchema },
+    404: { description: 'Your organization has no re-grade with this id.' },
+  },
+});
+
+export const consoleRegradeGet = (services: Services) =>
+  endpoint(consoleRegradeGetRoute, {
+    authenticate: authenticateConsole(services),
+    handle: async ({ principal, params }) => {
+      const regrade = await getRegrade(services, principal.tenantId, params.id);
+      if (!regrade) throw new HttpError(404, 'There is no re-grade with this id in your organization.');
+      return json(200, regrade);
     },
   });

@@ -8,7 +8,7 @@ import type { Services } from '../shared/services.js';
 export const consoleNotificationsGetRoute = defineRoute({
   method: 'GET',
   route: 'v1/console/me/notifications',
-  summary: "The caller's own threat alert preferences (default: the sign-in address, every level off).",
+  summary: "The caller's own threat alert preferences: their own address as Entra ID knows it, and the levels (default: every level off).",
   tags: ['console'],
   security: 'consoleToken',
   responses: { 200: { description: 'The preferences.', schema: notificationPreferencesSchema } },

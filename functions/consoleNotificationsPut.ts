@@ -1,5 +1,5 @@
 import { authenticateConsole } from '../shared/auth/console.js';
-import { putNotificationPreferences } from '../shared/console/notificationPreferences.js';
+import { notificationPreferencesPutSchema, putNotificationPreferences } from '../shared/console/notificationPreferences.js';
 import { notificationPreferencesSchema } from '../shared/domain/index.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import { json } from '../shared/http/problem.js';
@@ -9,10 +9,17 @@ export const consoleNotificationsPutRoute = defineRoute({
   method: 'PUT',
   route: 'v1/console/me/notifications',
   summary: "Replaces the caller's own threat alert preferences (full and restricted users alike).",
+  description:
+    "Alerts go to the caller's own address as Entra ID knows it (the token's `email` or `preferred_username`, else " +
+    "Graph's `mail`). `email` may be omitted; one naming another address is refused with 400. Alerts go only to users " +
+    'still in the full or restricted group when the mail is sent.',
   tags: ['console'],
   security: 'consoleToken',
-  body: notificationPreferencesSchema,
-  responses: { 200: { description: 'The preferences now in force.', schema: notificationPreferencesSchema } },
+  body: notificationPreferencesPutSchema,
+  responses: {
+    200: { description: 'The preferences now in force.', schema: notificationPreferencesSchema },
+    400: { description: 'Another address than the caller\'s own, or invalid levels; nothing stored.' },
+  },
 });
 
 export const consoleNotificationsPut = (services: Services) =>

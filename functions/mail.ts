@@ -1,4 +1,5 @@
 import type { TimerFunctionHandler } from './catalog.js';
+import { graphMembershipCheck } from '../shared/auth/membership.js';
 import { runMail } from '../shared/mail/run.js';
 import type { Services } from '../shared/services.js';
 
@@ -12,6 +13,7 @@ export const mail =
       log: services.log,
       mail: services.mail,
       publicBaseUrl: services.config.PUBLIC_BASE_URL,
+      membership: graphMembershipCheck(services.graph),
     });
     context.log(
       `Mail: ${result.tenants} active tenants, ${result.alertMails} alert mails, ${result.summaries} summaries, ` +

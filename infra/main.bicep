@@ -60,23 +60,20 @@ param consoleClientIds string = ''
 @description('Comma-separated application ids allowed to activate devices (the mobile agent). Empty: any client of the API.')
 param agentClientIds string = ''
 
-@description('Lifetime of a device credential in days; the heartbeat answer rotates it in its last 7 days.')
-@minValue(8)
-param deviceCredentialDays int = 90
-
 @description('A check-in that changes nothing is written at most once per this many minutes.')
 @minValue(1)
 @maxValue(1440)
 param checkInWriteIntervalMinutes int = 15
 
-@description('The provider\'s own Entra ID tenant, whose users holding providerSupportRole may call /api/v1/provider routes with a token. Empty: function key only.')
-param providerTenantId string = ''
-
-@description('The app role (assigned in the provider\'s tenant) that lets provider support sign in with Entra ID.')
-param providerSupportRole string = 'Provider.Support'
 
 @description('Webhook hosts exempt from the private-address rule (comma-separated). Leave empty in Azure: customers\' endpoints must be public.')
 param webhookAllowedPrivateHosts string = ''
+
+@description('Private networking: VNet integration for the function app and private endpoints for storage, Service Bus and Key Vault, with their public network access off. Off by default. Service Bus private endpoints need the Premium tier.')
+param privateNetworking bool = false
+
+@description('Address space of the virtual network when privateNetworking is on.')
+param vnetAddressPrefix string = '10.40.0.0/16'
 
 @description('Object id of whoever runs the deployment (azd passes the signed-in principal). Gets Key Vault Secrets Officer on the vault so they can set the SendGrid key. Empty: no such assignment.')
 param operatorPrincipalId string = ''
@@ -122,6 +119,7 @@ var tags = {
 var functionAppName = 'func-mtd-${resourceToken}'
 var deploymentContainerName = 'app-package'
 var complianceQueueName = 'compliance-updates'
+var sliceQueueName = 'device-slices'
 var webhookQueueName = 'webhook-deliveries'
 var sendGridSecretName = 'sendgrid-api-key'
 var effectivePublicBaseUrl = empty(publicBaseUrl) ? 'https://${functionAppName}.azurewebsites.net' : publicBaseUrl
@@ -179,9 +177,9 @@ module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
     allowBlobPublicAccess: false
     allowSharedKeyAccess: false
     minimumTlsVersion: 'TLS1_2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
     }
     blobServices: {
@@ -208,7 +206,7 @@ module serviceBus 'br/public:avm/res/service-bus/namespace:0.16.0' = {
     zoneRedundant: false
     disableLocalAuth: true
     authorizationRules: []
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     queues: [
       {
         // Nudges `{ tenantId, deviceId, version }` with message id `{deviceId}:{version}`.
@@ -235,6 +233,18 @@ module serviceBus 'br/public:avm/res/service-bus/namespace:0.16.0' = {
         duplicateDetectionHistoryTimeWindow: 'PT10M'
         enablePartitioning: false
       }
+      {
+        // Slices of re-grade and resync jobs `{ tenantId, jobId, kind, slice, slices }`, message id `{jobId}:{slice}`.
+        // A slice resumes from its stored progress, so a redelivery loses and double-counts nothing.
+        name: sliceQueueName
+        maxDeliveryCount: 10
+        lockDuration: 'PT1M'
+        defaultMessageTimeToLive: 'P1D'
+        deadLetteringOnMessageExpiration: true
+        requiresDuplicateDetection: true
+        duplicateDetectionHistoryTimeWindow: 'PT10M'
+        enablePartitioning: false
+      }
     ]
   }
 }
@@ -250,10 +260,11 @@ module keyVault 'br/public:avm/res/key-vault/vault:0.13.3' = {
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
-    enablePurgeProtection: false
-    publicNetworkAccess: 'Enabled'
+    // A deleted vault (and the SendGrid key in it) cannot be purged before its retention ends.
+    enablePurgeProtection: true
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
     }
     secrets: empty(sendGridApiKey)
@@ -279,6 +290,20 @@ module plan 'br/public:avm/res/web/serverfarm:0.1.1' = {
       tier: 'FlexConsumption'
     }
     reserved: true
+  }
+}
+
+module network 'modules/network.bicep' = if (privateNetworking) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: 'vnet-mtd-${resourceToken}'
+    location: location
+    tags: tags
+    addressPrefix: vnetAddressPrefix
+    storageAccountId: storage.outputs.resourceId
+    serviceBusNamespaceId: serviceBus.outputs.resourceId
+    keyVaultId: keyVault.outputs.resourceId
   }
 }
 
@@ -335,10 +360,8 @@ module functionApp 'modules/functionApp.bicep' = {
     apiScope: apiScope
     consoleClientIds: consoleClientIds
     agentClientIds: agentClientIds
-    deviceCredentialDays: deviceCredentialDays
     checkInWriteIntervalMinutes: checkInWriteIntervalMinutes
-    providerTenantId: providerTenantId
-    providerSupportRole: providerSupportRole
+    virtualNetworkSubnetId: privateNetworking ? network.outputs.appSubnetId : ''
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     // Only the web console's origin may call the API from a browser.
@@ -365,6 +388,7 @@ output SENDGRID_SECRET_NAME string = sendGridSecretName
 output SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
 output COMPLIANCE_QUEUE_NAME string = complianceQueueName
 output WEBHOOK_QUEUE_NAME string = webhookQueueName
+output SLICE_QUEUE_NAME string = sliceQueueName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output CONSOLE_URL string = webConsole.outputs.url
 output SERVICE_CONSOLE_NAME string = webConsole.outputs.name

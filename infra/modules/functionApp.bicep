@@ -46,10 +46,9 @@ param eventRetentionDays int = 30
 param apiScope string = 'access_as_user'
 param consoleClientIds string = ''
 param agentClientIds string = ''
-param deviceCredentialDays int = 90
 param checkInWriteIntervalMinutes int = 15
-param providerTenantId string = ''
-param providerSupportRole string = 'Provider.Support'
+@description('Subnet the app integrates with (private networking); empty: none.')
+param virtualNetworkSubnetId string = ''
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
@@ -95,12 +94,8 @@ var appSettings = {
   API_SCOPE: apiScope
   CONSOLE_CLIENT_IDS: consoleClientIds
   AGENT_CLIENT_IDS: agentClientIds
-  // Device credentials and check-ins.
-  DEVICE_CREDENTIAL_DAYS: string(deviceCredentialDays)
+  // Check-ins that change nothing are written at most once per interval.
   CHECKIN_WRITE_INTERVAL_MINUTES: string(checkInWriteIntervalMinutes)
-  // Provider support signing in with Entra ID (an app role in the provider's own tenant).
-  PROVIDER_TENANT_ID: providerTenantId
-  PROVIDER_SUPPORT_ROLE: providerSupportRole
 }
 
 module site 'br/public:avm/res/web/site:0.15.1' = {
@@ -121,6 +116,9 @@ module site 'br/public:avm/res/web/site:0.15.1' = {
     }
     // keyVaultReferenceIdentity: Key Vault references resolve with the user-assigned identity.
     keyVaultAccessIdentityResourceId: identityResourceId
+    // Private networking: outbound traffic goes through the network, where storage, Service Bus and Key Vault
+    // have their private endpoints.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     functionAppConfig: {
       deployment: {
         storage: {

@@ -15,6 +15,8 @@
  *   dead-letters after 10 deliveries); when only some did, by re-sending just those as nudges with an attempt count,
  *   so healthy devices are not pushed again. A device whose attempts reach 10 is dead-lettered here.
  * - Tenants take turns for Graph requests, so one big tenant cannot starve the others.
+ * - The tenant's settings are read from its row for every batch (no cache), so a push that starts after a settings
+ *   change was answered pushes under the new settings, whichever instance runs it.
  */
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
@@ -22,13 +24,10 @@ import type { Device } from '../devices/device.js';
 import { nudgeDeferredTo } from '../devices/deviceIndex.js';
 import { mutateDevice, readDevice } from '../devices/deviceRepository.js';
 import { devicePartitionKey } from '../devices/device.js';
-import { loadConnectorSettings } from '../devices/tenantContext.js';
-import type { ConnectorSettings } from '../domain/index.js';
 import { toError } from '../errors.js';
-import type { GraphAccess } from '../graph/index.js';
-import type { QueueMessage, QueueSenders } from '../queue.js';
 import type { Logger } from '../services.js';
 import type { TableStore } from '../storage/index.js';
+import { readConnectorSettings } from '../tenants/tenantConfig.js';
 import { recordDeadLetter } from './deadLetters.js';
 import type { EventRecorder } from '../events/event.js';
 import { sendBatched, type BatchOutcome, type BatchRequest, type BatchStats } from './graphBatch.js';
@@ -54,8 +53,6 @@ export interface PushDeps {
   readonly graphConcurrency?: number;
   /** Delay before a device that failed is tried again. Default 2^attempt seconds, at most 5 minutes. */
   readonly retryDelayMs?: (attempt: number) => number;
-  /** How long a tenant's connector settings are reused (ms). Default 5 s. */
-  readonly settingsCacheMs?: number;
   /** Records `device.enforcement_failed` when a device's push fails for good. */
   readonly events?: EventRecorder;
   /**
@@ -204,28 +201,14 @@ function classify(work: DeviceWork, outcome: BatchOutcome, target: 'intune' | 'e
   return { kind: 'error' };
 }
 
-/** How long a tenant's connector settings are reused by one instance by default (a change takes effect within this). */
-export const defaultSettingsCacheMs = 5_000;
-
 export function createPush(deps: PushDeps) {
   const retryDelayMs = deps.retryDelayMs ?? defaultRetryDelayMs;
-  const settingsCacheMs = deps.settingsCacheMs ?? defaultSettingsCacheMs;
-  const settingsCache = new Map<string, { at: number; settings: Promise<ConnectorSettings> }>();
-
-  function settingsFor(tenantId: string): Promise<ConnectorSettings> {
-    const now = deps.clock.now().getTime();
-    const hit = settingsCache.get(tenantId);
-    if (hit && now - hit.at >= 0 && now - hit.at < settingsCacheMs) return hit.settings;
-    const settings = loadConnectorSettings(deps.tables, tenantId);
-    if (settingsCache.size > 10_000) settingsCache.clear();
-    settingsCache.set(tenantId, { at: now, settings });
-    settings.catch(() => settingsCache.delete(tenantId));
-    return settings;
-  }
 
   async function pushTenant(tenantId: string, deliveries: readonly Delivery[], limiter: RoundRobinLimiter): Promise<TenantResult> {
     const summary = emptySummary();
-    const settings = await settingsFor(tenantId);
+    // Read-your-writes: the settings as stored now (one point read per tenant per batch), so a change of state sync
+    // or enforcement holds for every push that starts after the change was answered, on every instance.
+    const settings = await readConnectorSettings(deps.tables, tenantId);
     if (settings.enforcement.intunePartner) {
       // The tenant's Intune budget has no room for this batch (spent, or, for new work, promised to deferred work):
       // the devices come back later without being read now. Work coming back from a deferral goes first and keeps

@@ -1,66 +1,50 @@
 /**
  * When a tenant changes what is enforced (state sync switches, the Intune target, the Entra attribute), every
  * device's desired targets change although no device changed: nudge them all, so each is pushed under the new
- * settings. The nudges are delivered after the queue function's settings cache has expired everywhere.
+ * settings. The push reads the tenant's settings for every batch, so the nudges need no delay. The nudging runs as
+ * a job in slices through the `device-slices` queue (shared/slices/sliceJobs.ts), so a large tenant is nudged by
+ * many instances side by side and a settings PUT answers at once.
  *
- * The tenant's settings row counts these changes (`enforcementRevision`, bumped in the same write as the change)
+ * The tenant's row (shared/tenants/tenantConfig.ts) counts these changes (`enforcementRevision`, bumped in the same write as the change)
  * and records the last one every device was nudged for (`resyncedRevision`). The reconcile timer resyncs a tenant
  * whose revision is ahead, so a resync cut short (a failed send, a stopped process) is finished later.
  */
 import { z } from 'zod';
 import type { ConnectorSettings } from '../domain/index.js';
 import type { Services } from '../services.js';
-import { tenantDevicesFilter } from '../devices/device.js';
-import { listAll, NO_CHANGE, readEntity, updateEntity, type TableStore } from '../storage/index.js';
+import { listAll, NO_CHANGE, type TableStore } from '../storage/index.js';
+import { readTenantConfig, updateTenantConfig } from '../tenants/tenantConfig.js';
 import { sendNudges, type Nudge } from './nudges.js';
-import { defaultSettingsCacheMs } from './push.js';
+import {
+  createJob,
+  defaultSliceCount,
+  readJob,
+  resyncJobId,
+  runSlice,
+  sendSlices,
+  sliceDeviceFilter,
+  type SliceJob,
+  type SliceMessage,
+  type SliceOutcome,
+} from '../slices/sliceJobs.js';
 
 const deviceVersionSchema = z.object({ version: z.number().int().default(1) });
 
-/** The tenant's settings row (`connectorSettings`, RowKey `settings`), as far as resyncs are concerned. */
-const settingsRowKey = 'settings';
-const revisionsSchema = z.looseObject({
-  enforcementRevision: z.number().int().optional(),
-  resyncedRevision: z.number().int().optional(),
-});
-
-export interface EnforcementRevisions {
-  readonly enforcementRevision?: number | undefined;
-  readonly resyncedRevision?: number | undefined;
-}
-
-/** The revision fields a settings write keeps, with `enforcementRevision` bumped when what is enforced changed. */
-export function revisionsAfter(current: EnforcementRevisions | undefined, changed: boolean): EnforcementRevisions {
-  const kept: { enforcementRevision?: number; resyncedRevision?: number } = {};
-  const revision = (current?.enforcementRevision ?? 0) + (changed ? 1 : 0);
-  if (revision > 0) kept.enforcementRevision = revision;
-  if (current?.resyncedRevision !== undefined) kept.resyncedRevision = current.resyncedRevision;
-  return kept;
-}
-
 async function readRevisions(tables: TableStore, tenantId: string): Promise<{ enforcementRevision: number; resyncedRevision: number }> {
-  const row = await readEntity(tables.table('connectorSettings'), revisionsSchema, tenantId, settingsRowKey);
-  return { enforcementRevision: row?.enforcementRevision ?? 0, resyncedRevision: row?.resyncedRevision ?? 0 };
+  const { enforcementRevision, resyncedRevision } = await readTenantConfig(tables, tenantId);
+  return { enforcementRevision, resyncedRevision };
 }
 
 async function markResynced(tables: TableStore, tenantId: string, revision: number): Promise<void> {
-  await updateEntity(
-    tables.table('connectorSettings'),
-    tenantId,
-    settingsRowKey,
-    (current) => {
-      if (!current || (current.resyncedRevision ?? 0) >= revision) return NO_CHANGE;
-      const { partitionKey: _pk, rowKey: _rk, etag: _etag, timestamp: _ts, ...fields } = current;
-      return { ...fields, resyncedRevision: revision };
-    },
-    { schema: revisionsSchema },
+  await updateTenantConfig(tables, tenantId, (current) =>
+    current.resyncedRevision >= revision ? NO_CHANGE : { resyncedRevision: revision },
   );
 }
 
-/** Resyncs the tenant if a change of what is enforced has not yet reached every device; returns the nudges sent. */
+/** Resyncs the tenant if a change of what is enforced has not yet reached every device; returns the slices sent. */
 export async function resyncIfBehind(services: Pick<Services, 'tables' | 'queues' | 'clock'>, tenantId: string): Promise<number> {
   const { enforcementRevision, resyncedRevision } = await readRevisions(services.tables, tenantId);
-  return enforcementRevision > resyncedRevision ? resyncTenantDevices(services, tenantId) : 0;
+  return enforcementRevision > resyncedRevision ? startResync(services, tenantId, enforcementRevision) : 0;
 }
 
 export function enforcementChanged(before: ConnectorSettings, after: ConnectorSettings): boolean {
@@ -69,21 +53,67 @@ export function enforcementChanged(before: ConnectorSettings, after: ConnectorSe
   );
 }
 
-/** Nudges every device of the tenant, then records the revision it did so for; returns how many. */
+/**
+ * Starts the resync of the tenant's current enforcement revision as a job in slices (`device-slices`), each of
+ * which nudges the devices of its partitions; returns how many slices were sent. The job of a revision is one job:
+ * starting it again sends only the slices that never started, and one already completed is recorded as done.
+ */
 export async function resyncTenantDevices(services: Pick<Services, 'tables' | 'queues' | 'clock'>, tenantId: string): Promise<number> {
   const { enforcementRevision } = await readRevisions(services.tables, tenantId);
-  const now = services.clock.now();
-  const resync = Math.floor(now.getTime() / 1000);
-  const notBefore = new Date(now.getTime() + defaultSettingsCacheMs + 1_000);
-  const nudges: Nudge[] = [];
-  for await (const row of listAll(services.tables.table('devices'), {
-    schema: deviceVersionSchema,
-    filter: tenantDevicesFilter(tenantId),
-    select: ['version'],
-  })) {
-    nudges.push({ tenantId, deviceId: row.rowKey, version: row.version, resync });
+  return startResync(services, tenantId, enforcementRevision);
+}
+
+async function startResync(services: Pick<Services, 'tables' | 'queues' | 'clock'>, tenantId: string, revision: number): Promise<number> {
+  const id = resyncJobId(revision);
+  const existing = await readJob(services.tables, tenantId, id);
+  if (existing?.status === 'completed') {
+    await markResynced(services.tables, tenantId, revision);
+    return 0;
   }
-  await sendNudges(services.queues, nudges, notBefore);
-  await markResynced(services.tables, tenantId, enforcementRevision);
-  return nudges.length;
+  const now = services.clock.now();
+  const job: SliceJob = existing?.job ?? {
+    tenantId,
+    id,
+    kind: 'resync',
+    slices: defaultSliceCount,
+    revision,
+    stamp: Math.floor(now.getTime() / 1000),
+    createdAt: now.toISOString(),
+  };
+  if (!existing) await createJob(services.tables, job);
+  const only = existing ? existing.slicesNotStarted : undefined;
+  await sendSlices(services.queues, job, only);
+  return only?.length ?? job.slices;
+}
+
+/** One slice of a resync: nudges every device of the slice's partitions, chunk by chunk. */
+export async function runResyncSlice(services: Pick<Services, 'tables' | 'queues' | 'clock'>, message: SliceMessage): Promise<SliceOutcome> {
+  const { tenantId } = message;
+  return runSlice(services, message, {
+    items: async () => {
+      const devices: { id: string; version: number }[] = [];
+      for await (const row of listAll(services.tables.table('devices'), {
+        schema: deviceVersionSchema,
+        filter: sliceDeviceFilter(tenantId, message.slice, message.slices),
+        select: ['version'],
+      })) {
+        devices.push({ id: row.rowKey, version: row.version });
+      }
+      return devices;
+    },
+    plan: (chunk) =>
+      Promise.resolve({
+        changed: chunk.length,
+        apply: () =>
+          sendNudges(
+            services.queues,
+            chunk.map((device): Nudge => ({ tenantId, deviceId: device.id, version: device.version, ...(message.stamp ? { resync: message.stamp } : {}) })),
+          ),
+      }),
+  });
+}
+
+/** Records that every device was nudged for the revision (once the resync job has completed). */
+export async function finishResync(tables: TableStore, tenantId: string, revision: number): Promise<void> {
+  await markResynced(tables, tenantId, revision);
 }

@@ -13,8 +13,6 @@ export interface ComplianceRuntime {
   readonly batchStats: BatchStats;
   /** Delay before a device that failed is tried again (by attempt). */
   readonly retryDelayMs?: (attempt: number) => number;
-  /** How long a tenant's connector settings are reused (ms). */
-  readonly settingsCacheMs?: number;
 }
 
 export interface ComplianceRuntimeOptions {
@@ -22,8 +20,6 @@ export interface ComplianceRuntimeOptions {
   readonly intuneBudget?: WriteBudgetSettings;
   /** Default 2^attempt seconds, at most 5 minutes. */
   readonly retryDelayMs?: (attempt: number) => number;
-  /** Default 5 s. */
-  readonly settingsCacheMs?: number;
 }
 
 export function createComplianceRuntime(tables: TableStore, clock: Clock, options: ComplianceRuntimeOptions = {}): ComplianceRuntime {
@@ -31,6 +27,5 @@ export function createComplianceRuntime(tables: TableStore, clock: Clock, option
     intuneBudget: createWriteBudget({ tables, clock }, options.intuneBudget ?? defaultIntuneWriteBudget),
     batchStats: { batches: 0, requests: 0 },
     ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
-    ...(options.settingsCacheMs !== undefined ? { settingsCacheMs: options.settingsCacheMs } : {}),
   };
 }

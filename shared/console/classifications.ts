@@ -12,7 +12,6 @@ import type { ConsolePrincipal } from '../auth/console.js';
 import { sendNudges } from '../compliance/nudges.js';
 import { credentialedDeviceBuckets, withVersionRule, type Device } from '../devices/device.js';
 import { readDevice, replaceDevice } from '../devices/deviceRepository.js';
-import { loadOverrides } from '../devices/tenantContext.js';
 import { listDeviceThreats } from '../devices/threatStore.js';
 import {
   classificationCatalog,
@@ -33,7 +32,23 @@ import {
 import { statusOf, toError } from '../errors.js';
 import { queueAlerts, type PendingAlert } from '../notifications.js';
 import type { Services } from '../services.js';
-import { ConcurrencyExhausted, type TableStore } from '../storage/index.js';
+import { ConcurrencyExhausted, NO_CHANGE, type TableStore } from '../storage/index.js';
+import { readOverrides, readTenantConfig, updateTenantConfig } from '../tenants/tenantConfig.js';
+import {
+  createJob,
+  defaultSliceCount,
+  jobIdSchema,
+  jobStatusSchema,
+  newJobId,
+  readJob,
+  runSlice,
+  sendSlices,
+  sliceBuckets,
+  type SliceJob,
+  type SliceJobStatus,
+  type SliceMessage,
+  type SliceOutcome,
+} from '../slices/sliceJobs.js';
 import { mapLimit } from '../mapLimit.js';
 
 export const classificationItemSchema = z.object({
@@ -42,6 +57,22 @@ export const classificationItemSchema = z.object({
   riskLevel: riskLevelSchema,
   defaultRiskLevel: riskLevelSchema,
 });
+
+/** A re-grade job as the console follows it. */
+export const regradeSchema = z
+  .object({
+    id: z.string().describe('The job id: follow it with `GET /api/v1/console/threat-classifications/regrades/{id}`.'),
+    status: jobStatusSchema.describe('`running` until every slice of the tenant\'s devices is re-graded, then `completed`.'),
+    devicesChanged: z.int().describe('Devices whose risk level changed so far (final once `completed`).'),
+    devicesTotal: z
+      .int()
+      .describe('Devices with an open threat of the changed classification(s) found so far; final once `completed`.'),
+    classifications: z.array(classificationSchema).describe('The classifications whose devices are re-graded.'),
+    createdAt: z.string().describe('When the change was saved.'),
+    completedAt: z.string().optional().describe('When the last slice finished.'),
+  })
+  .describe('A re-grade running as a queued job.');
+export type Regrade = z.output<typeof regradeSchema>;
 
 export const classificationListSchema = z.object({ items: z.array(classificationItemSchema) });
 
@@ -53,7 +84,7 @@ export const classificationUpdateSchema = z.strictObject({
 
 export const classificationUpdateResponseSchema = z.object({
   item: classificationItemSchema,
-  devicesChanged: z.int().describe('Devices whose risk level changed because of the change.'),
+  regrade: regradeSchema,
 });
 
 export const previewBodySchema = z.strictObject({
@@ -79,19 +110,15 @@ export type RegradePreview = z.output<typeof previewResponseSchema>;
 
 export const resetResponseSchema = z.object({
   items: z.array(classificationItemSchema),
-  devicesChanged: z.int(),
+  regrade: regradeSchema,
 });
 
 const maxSample = 20;
 const deviceConcurrency = 16;
 
 export async function listClassifications(tables: TableStore, tenantId: string): Promise<PolicyRow[]> {
-  return policyRows(await loadOverrides(tables, tenantId));
+  return policyRows(await readOverrides(tables, tenantId));
 }
-
-const defaults: ReadonlyMap<Classification, RiskLevel> = new Map(
-  classificationCatalog.map((entry) => [entry.classification, entry.defaultRiskLevel]),
-);
 
 function rowFor(classification: Classification, overrides: ClassificationOverrides): PolicyRow {
   const row = policyRows(overrides).find((item) => item.classification === classification);
@@ -111,11 +138,12 @@ export async function devicesWithOpenThreats(
   tables: TableStore,
   tenantId: string,
   classifications: readonly Classification[],
+  buckets: readonly string[] = credentialedDeviceBuckets,
 ): Promise<string[]> {
   const ids = new Set<string>();
   const table = tables.table('threats');
   const ranges = classifications.flatMap((classification) =>
-    credentialedDeviceBuckets.map((bucket) => ({ classification, partitionKey: `${tenantId}|${bucket}` })),
+    buckets.map((bucket) => ({ classification, partitionKey: `${tenantId}|${bucket}` })),
   );
   await mapLimit(ranges, indexQueryConcurrency, async ({ classification, partitionKey }) => {
     // `}` sorts right after `|`, so [`c|X|`, `c|X}`) is exactly the rows of classification X.
@@ -182,20 +210,6 @@ export async function regradeCandidates(
   return all;
 }
 
-/** Re-grades and writes, chunk by chunk: each chunk's devices are pushed as soon as they are written. */
-async function regradeAndApply(
-  services: Pick<Services, 'tables' | 'queues' | 'clock' | 'log'>,
-  tenantId: string,
-  before: ClassificationPolicy,
-  after: ClassificationPolicy,
-): Promise<number> {
-  let devicesChanged = 0;
-  await regradeCandidates(services.tables, tenantId, before, after, async (changed) => {
-    devicesChanged += await applyRegrade(services, tenantId, after, changed);
-  });
-  return devicesChanged;
-}
-
 export function summarize(changes: readonly RegradedDevice[]): RegradePreview {
   const byChange: Record<string, number> = {};
   for (const change of changes) {
@@ -220,7 +234,7 @@ export async function previewRegrade(
   tenantId: string,
   changes: ClassificationOverrides,
 ): Promise<RegradePreview> {
-  const overrides = await loadOverrides(tables, tenantId);
+  const overrides = await readOverrides(tables, tenantId);
   const before = policyFrom(overrides);
   const after = policyFrom({ ...overrides, ...changes });
   return summarize(await regradeCandidates(tables, tenantId, before, after));
@@ -291,65 +305,151 @@ export async function applyRegrade(
   return changed.length;
 }
 
-/** Writes the tenant's overrides to be exactly `next` (a level equal to the default is stored as no row). */
-async function writeOverrides(tables: TableStore, tenantId: string, changes: ClassificationOverrides, by: string, at: string): Promise<void> {
-  const table = tables.table('classificationOverrides');
-  for (const [classification, riskLevel] of Object.entries(changes) as [Classification, RiskLevel][]) {
-    if (defaults.get(classification) === riskLevel) {
-      await table.deleteEntity(tenantId, classification).catch((caught: unknown) => {
-        if (statusOf(caught) !== 404) throw caught;
-      });
-    } else {
-      await table.upsertEntity({ partitionKey: tenantId, rowKey: classification, riskLevel, updatedAt: at, updatedBy: by }, 'Replace');
-    }
+export const regradeParamsSchema = z.object({ id: jobIdSchema.describe('A re-grade id from a PUT or reset answer.') });
+
+/** Re-grade slices start once every instance's cached policy has expired, so reports graded by the old one are redone. */
+function regradeNotBefore(services: Pick<Services, 'clock' | 'devices'>): Date {
+  return new Date(services.clock.now().getTime() + services.devices.tenantCacheMs + 1_000);
+}
+
+function regradeOf(status: SliceJobStatus): Regrade {
+  return {
+    id: status.job.id,
+    status: status.status,
+    devicesChanged: status.devicesChanged,
+    devicesTotal: status.devicesTotal,
+    classifications: [...(status.job.classifications ?? [])],
+    createdAt: status.job.createdAt,
+    ...(status.completedAt ? { completedAt: status.completedAt } : {}),
+  };
+}
+
+/** Records a re-grade job of the classifications (the job row, before the policy is written). */
+async function startRegrade(services: Services, principal: ConsolePrincipal, classifications: readonly Classification[]): Promise<SliceJob> {
+  const now = services.clock.now();
+  const job: SliceJob = {
+    tenantId: principal.tenantId,
+    id: newJobId('regrade', now),
+    kind: 'regrade',
+    slices: classifications.length > 0 ? defaultSliceCount : 0,
+    classifications: [...classifications],
+    createdAt: now.toISOString(),
+    createdBy: principal.userId,
+  };
+  await createJob(services.tables, job);
+  return job;
+}
+
+/** Sends the job's slices; a failure is logged, and reading the job later sends the slices that never started. */
+async function sendRegradeSlices(services: Services, job: SliceJob): Promise<void> {
+  try {
+    await sendSlices(services.queues, job, undefined, regradeNotBefore(services));
+  } catch (caught) {
+    services.log.warn(`Re-grade ${job.id} of tenant ${job.tenantId}: slices not sent yet (sent when the job is next read): ${toError(caught).message}`);
   }
 }
 
-/** Changes one classification's level (audited), then re-grades the devices it affects. */
+function runningRegrade(job: SliceJob): Regrade {
+  return {
+    id: job.id,
+    status: job.slices === 0 ? 'completed' : 'running',
+    devicesChanged: 0,
+    devicesTotal: 0,
+    classifications: [...(job.classifications ?? [])],
+    createdAt: job.createdAt,
+    ...(job.slices === 0 ? { completedAt: job.createdAt } : {}),
+  };
+}
+
+/**
+ * Changes one classification's level (audited) and answers at once with the re-grade job of the devices it
+ * affects, which runs through the `device-slices` queue. A PUT of the level already in force re-grades too (so
+ * re-sending a PUT repairs devices a lost job left behind).
+ */
 export async function setClassificationLevel(
   services: Services,
   principal: ConsolePrincipal,
   classification: Classification,
   riskLevel: RiskLevel,
-): Promise<{ item: PolicyRow; devicesChanged: number }> {
+): Promise<{ item: PolicyRow; regrade: Regrade }> {
   const tenantId = principal.tenantId;
   return audited(
     services,
     principal,
     { action: 'classification.update', target: classification, request: { riskLevel } },
     async () => {
-      const overrides = await loadOverrides(services.tables, tenantId);
-      const before = policyFrom(overrides);
-      const nextOverrides = { ...overrides, [classification]: riskLevel };
-      const after = policyFrom(nextOverrides);
-      await writeOverrides(services.tables, tenantId, { [classification]: riskLevel }, principal.userId, services.clock.now().toISOString());
+      const job = await startRegrade(services, principal, [classification]);
+      const saved = await updateTenantConfig(services.tables, tenantId, (current) =>
+        current.policy[classification] === riskLevel
+          ? NO_CHANGE
+          : { overrides: { ...current.overrides, [classification]: riskLevel }, by: principal.userId, at: job.createdAt },
+      );
       services.devices.tenants.invalidate(tenantId);
-      const devicesChanged = await regradeAndApply(services, tenantId, before, after);
+      await sendRegradeSlices(services, job);
       return {
-        before: { riskLevel: before[classification] },
-        after: { riskLevel: after[classification], devicesChanged },
-        item: rowFor(classification, nextOverrides),
-        devicesChanged,
+        before: { riskLevel: saved.before.policy[classification] },
+        after: { riskLevel: saved.after.policy[classification], regradeId: job.id },
+        item: rowFor(classification, saved.after.overrides),
+        regrade: runningRegrade(job),
       };
     },
   );
 }
 
-/** Every classification back to its default (audited), then re-grades the devices affected. */
+/** Every classification back to its default (audited); answers at once with the re-grade job of the devices affected. */
 export async function resetClassifications(
   services: Services,
   principal: ConsolePrincipal,
-): Promise<{ items: PolicyRow[]; devicesChanged: number }> {
+): Promise<{ items: PolicyRow[]; regrade: Regrade }> {
   const tenantId = principal.tenantId;
   return audited(services, principal, { action: 'classification.reset', target: 'threat-classifications' }, async () => {
-    const overrides = await loadOverrides(services.tables, tenantId);
-    const before = policyFrom(overrides);
-    const after = policyFrom({});
-    const back: ClassificationOverrides = {};
-    for (const classification of Object.keys(overrides) as Classification[]) back[classification] = defaults.get(classification) ?? 'none';
-    await writeOverrides(services.tables, tenantId, back, principal.userId, services.clock.now().toISOString());
+    const planned = Object.keys((await readTenantConfig(services.tables, tenantId)).overrides) as Classification[];
+    let job = await startRegrade(services, principal, planned);
+    const saved = await updateTenantConfig(services.tables, tenantId, (current) =>
+      Object.keys(current.overrides).length === 0 ? NO_CHANGE : { overrides: {}, by: principal.userId, at: job.createdAt },
+    );
+    const reset = Object.keys(saved.before.overrides) as Classification[];
+    if (reset.some((classification) => !planned.includes(classification))) {
+      // Another change landed between the read and the write: re-grade what this reset really changed.
+      job = await startRegrade(services, principal, [...new Set([...planned, ...reset])]);
+    }
     services.devices.tenants.invalidate(tenantId);
-    const devicesChanged = await regradeAndApply(services, tenantId, before, after);
-    return { before: overrides, after: {}, items: policyRows({}), devicesChanged };
+    await sendRegradeSlices(services, job);
+    return { before: saved.before.overrides, after: { regradeId: job.id }, items: policyRows({}), regrade: runningRegrade(job) };
+  });
+}
+
+/**
+ * A re-grade job and its progress (one range query of its rows), or undefined for an id the tenant does not have.
+ * Slices that never started a minute after they were due (their send failed) are sent again.
+ */
+export async function getRegrade(services: Services, tenantId: string, id: string): Promise<Regrade | undefined> {
+  const status = await readJob(services.tables, tenantId, id);
+  if (!status || status.job.kind !== 'regrade') return undefined;
+  const due = Date.parse(status.job.createdAt) + services.devices.tenantCacheMs + 1_000;
+  if (status.slicesNotStarted.length > 0 && services.clock.now().getTime() - due > 60_000) {
+    await sendSlices(services.queues, status.job, status.slicesNotStarted).catch((caught: unknown) => {
+      services.log.warn(`Re-grade ${id} of tenant ${tenantId}: slices not sent again: ${toError(caught).message}`);
+    });
+  }
+  return regradeOf(status);
+}
+
+/**
+ * One slice of a re-grade: the devices of the slice's partitions with an open threat of the job's classifications,
+ * re-graded under the tenant's policy as stored when the slice runs, chunk by chunk.
+ */
+export async function runRegradeSlice(services: Services, message: SliceMessage): Promise<SliceOutcome> {
+  const { tenantId } = message;
+  const classifications = message.classifications ?? [];
+  const { policy } = await readTenantConfig(services.tables, tenantId);
+  return runSlice(services, message, {
+    items: async () =>
+      (await devicesWithOpenThreats(services.tables, tenantId, classifications, sliceBuckets(message.slice, message.slices))).map((id) => ({ id })),
+    plan: async (chunk) => {
+      const graded = await mapLimit(chunk, deviceConcurrency, ({ id }) => regradeOne(services.tables, tenantId, id, policy));
+      const changed = graded.filter((item): item is RegradedDevice => item !== undefined && item.from !== item.to);
+      return { changed: changed.length, apply: async () => void (await applyRegrade(services, tenantId, policy, changed)) };
+    },
   });
 }

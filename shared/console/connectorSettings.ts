@@ -1,47 +1,28 @@
 /**
- * A tenant's connector settings (`connectorSettings`, RowKey `settings`): read with defaults filled in, changed by a
- * partial update from a full-access console user, every change audited.
+ * A tenant's connector settings (on the tenant's row, shared/tenants/tenantConfig.ts): read with defaults filled in,
+ * changed by a partial update from a full-access console user, every change audited.
  */
-import { z } from 'zod';
 import { audited } from '../audit/auditLog.js';
 import type { ConsolePrincipal } from '../auth/console.js';
-import { applySettingsUpdate, connectorSettingsSchema, defaultConnectorSettings } from '../domain/index.js';
+import { applySettingsUpdate } from '../domain/index.js';
 import type { ConnectorSettings, ConnectorSettingsUpdate } from '../domain/index.js';
 import type { Services } from '../services.js';
 import type { TableStore } from '../storage/index.js';
-import { NO_CHANGE, readEntity, updateEntity } from '../storage/index.js';
+import { NO_CHANGE } from '../storage/index.js';
 import { toError } from '../errors.js';
-import { enforcementChanged, resyncTenantDevices, revisionsAfter } from '../compliance/resync.js';
-
-export const settingsRowKey = 'settings';
-
-const settingsRowSchema = z.looseObject({
-  settings: z.string(),
-  updatedAt: z.string().optional(),
-  updatedBy: z.string().optional(),
-  enforcementRevision: z.number().int().optional(),
-  resyncedRevision: z.number().int().optional(),
-});
-
-function parseSettings(text: string | undefined): ConnectorSettings {
-  if (text === undefined) return structuredClone(defaultConnectorSettings);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return structuredClone(defaultConnectorSettings);
-  }
-  const parsed = connectorSettingsSchema.safeParse(json);
-  return parsed.success ? parsed.data : structuredClone(defaultConnectorSettings);
-}
+import { enforcementChanged, resyncTenantDevices } from '../compliance/resync.js';
+import { readConnectorSettings, updateTenantConfig } from '../tenants/tenantConfig.js';
 
 /** The tenant's settings; the defaults for anything never set. */
 export async function getConnectorSettings(tables: TableStore, tenantId: string): Promise<ConnectorSettings> {
-  const row = await readEntity(tables.table('connectorSettings'), settingsRowSchema, tenantId, settingsRowKey);
-  return parseSettings(row?.settings);
+  return readConnectorSettings(tables, tenantId);
 }
 
-/** Applies a partial update (already validated), audited with before and after; returns the settings now in force. */
+/**
+ * Applies a partial update (already validated), audited with before and after; returns the settings now in force.
+ * The settings, the revision of what is enforced and the row's `configVersion` change in one ETag write, so every
+ * push that starts once this has answered reads the new settings.
+ */
 export async function updateConnectorSettings(
   services: Services,
   principal: ConsolePrincipal,
@@ -52,26 +33,18 @@ export async function updateConnectorSettings(
     principal,
     { action: 'connector.update', target: 'connector', request: update },
     async () => {
-      let before: ConnectorSettings = structuredClone(defaultConnectorSettings);
-      let next: ConnectorSettings = before;
-      await updateEntity(
-        services.tables.table('connectorSettings'),
-        principal.tenantId,
-        settingsRowKey,
-        (current) => {
-          before = parseSettings(current?.settings);
-          next = applySettingsUpdate(before, update);
-          if (current && JSON.stringify(next) === JSON.stringify(before)) return NO_CHANGE;
-          return {
-            settings: JSON.stringify(next),
-            updatedAt: services.clock.now().toISOString(),
-            updatedBy: principal.upn || principal.userId,
-            ...revisionsAfter(current, enforcementChanged(before, next)),
-          };
-        },
-        { schema: settingsRowSchema },
-      );
-      return { before, after: next };
+      const result = await updateTenantConfig(services.tables, principal.tenantId, (current) => {
+        const next = applySettingsUpdate(current.settings, update);
+        if (JSON.stringify(next) === JSON.stringify(current.settings)) return NO_CHANGE;
+        return {
+          settings: next,
+          at: services.clock.now().toISOString(),
+          by: principal.upn || principal.userId,
+          ...(enforcementChanged(current.settings, next) ? { enforcementRevision: current.enforcementRevision + 1 } : {}),
+        };
+      });
+      services.devices.tenants.invalidate(principal.tenantId);
+      return { before: result.before.settings, after: result.after.settings };
     },
   );
   if (enforcementChanged(before, after)) {

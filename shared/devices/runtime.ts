@@ -7,7 +7,7 @@ import type { TableStore } from '../storage/tableStore.js';
 import { createParsedDeviceCache, type ParsedDeviceCache } from './deviceRepository.js';
 import { createKeyedMutex, type KeyedMutex } from './keyedMutex.js';
 import { createRateLimiter, type BucketLimit, type RateLimiter } from './rateLimiter.js';
-import { createTenantContextCache, type TenantContextCache } from './tenantContext.js';
+import { createTenantContextCache, defaultTenantCacheMs, type TenantContextCache } from './tenantContext.js';
 import { createThreatStateCache, type ThreatStateCache } from './threatStore.js';
 
 export interface DeviceLimits {
@@ -30,6 +30,8 @@ export interface DeviceRuntime {
   readonly reportLimiter: RateLimiter;
   readonly heartbeatLimiter: RateLimiter;
   readonly tenants: TenantContextCache;
+  /** How long `tenants` keeps a tenant's context (ms): a policy change reaches every instance's reports after this. */
+  readonly tenantCacheMs: number;
   readonly threatStates: ThreatStateCache;
   /** Serialises a device's reports within this process. */
   readonly lock: KeyedMutex;
@@ -54,7 +56,8 @@ export function createDeviceRuntime(tables: TableStore, clock: Clock, options: D
   return {
     reportLimiter: createRateLimiter(limits.reports, clock),
     heartbeatLimiter: createRateLimiter(limits.heartbeats, clock),
-    tenants: createTenantContextCache(tables, clock, options.tenantCacheMs),
+    tenants: createTenantContextCache(tables, clock, options.tenantCacheMs ?? defaultTenantCacheMs),
+    tenantCacheMs: options.tenantCacheMs ?? defaultTenantCacheMs,
     threatStates: createThreatStateCache(),
     lock: createKeyedMutex(),
     parsedDevices: createParsedDeviceCache(),

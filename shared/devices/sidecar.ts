@@ -9,7 +9,7 @@
  * What is composed here:
  * - the index rows of the disconnect sweep and reconcile (`deviceIndexActions`, shared/devices/deviceIndex.ts);
  * - the device's event rows (shared/events/deviceEvents.ts): add them with one line in `sidecarActions` below,
- *   `...deviceEventActions(before, after, at),` (an import of that function and nothing else). Each function must
+ *   `...(after ? deviceEventActions(before, after, at) : []),` (and its import; nothing else). Each function must
  *   be pure, return actions only for the device's own partition, never two actions on one RowKey, and nothing
  *   when the change does not concern it (the agent's hot path then stays one round trip).
  *

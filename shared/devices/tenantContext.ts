@@ -1,23 +1,13 @@
 /**
  * What the device routes need to know about a tenant: whether it is active, its connector settings and its
- * classification policy. Read from storage and kept briefly per instance (a few seconds), so a burst of reports
- * costs one read of each per tenant, while an admin's change takes effect within the cache's lifetime.
+ * classification policy. All three are on the tenant's row (shared/tenants/tenantConfig.ts), so a cache miss costs
+ * one point read. Kept briefly per instance (a few seconds), so a burst of reports costs one read per tenant, while
+ * an admin's change takes effect within the cache's lifetime (a re-grade starts after it has passed everywhere).
  */
-import { odata } from '@azure/data-tables';
-import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import {
-  classificationSchema,
-  connectorSettingsSchema,
-  defaultConnectorSettings,
-  policyFrom,
-  riskLevelSchema,
-  type ClassificationOverrides,
-  type ClassificationPolicy,
-  type ConnectorSettings,
-} from '../domain/index.js';
-import { statusOf } from '../errors.js';
+import type { ClassificationOverrides, ClassificationPolicy, ConnectorSettings } from '../domain/index.js';
 import type { TableStore } from '../storage/tableStore.js';
+import { readConnectorSettings, readOverrides, readTenantConfig } from '../tenants/tenantConfig.js';
 
 export interface TenantContext {
   readonly tenantId: string;
@@ -27,61 +17,28 @@ export interface TenantContext {
   readonly policy: ClassificationPolicy;
 }
 
-const overrideRow = z.object({ rowKey: z.string(), riskLevel: z.string() });
+/** How long a tenant's context is reused by one instance by default (ms). */
+export const defaultTenantCacheMs = 5_000;
 
-/** The tenant's override rows (classifications not listed keep their default). Unknown rows are ignored. */
+/** The tenant's override rows (classifications not listed keep their default). */
 export async function loadOverrides(tables: TableStore, tenantId: string): Promise<ClassificationOverrides> {
-  const overrides: ClassificationOverrides = {};
-  const rows = tables.table('classificationOverrides').listEntities({
-    queryOptions: { filter: odata`PartitionKey eq ${tenantId}`, select: ['RowKey', 'riskLevel'] },
-  });
-  for await (const raw of rows) {
-    const row = overrideRow.safeParse(raw);
-    if (!row.success) continue;
-    const classification = classificationSchema.safeParse(row.data.rowKey);
-    const riskLevel = riskLevelSchema.safeParse(row.data.riskLevel);
-    if (classification.success && riskLevel.success) overrides[classification.data] = riskLevel.data;
-  }
-  return overrides;
+  return readOverrides(tables, tenantId);
 }
 
-/** The tenant's classification policy: defaults with the tenant's override rows applied. */
+/** The tenant's classification policy: defaults with the tenant's overrides applied. */
 export async function loadPolicy(tables: TableStore, tenantId: string): Promise<ClassificationPolicy> {
-  return policyFrom(await loadOverrides(tables, tenantId));
+  return (await readTenantConfig(tables, tenantId)).policy;
 }
-
-async function getOptional(tables: TableStore, table: 'tenants' | 'connectorSettings', pk: string, rk: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    return await tables.table(table).getEntity<Record<string, unknown>>(pk, rk);
-  } catch (error) {
-    if (statusOf(error) === 404) return undefined;
-    throw error;
-  }
-}
-
-const settingsJson = z.string().transform((text, ctx) => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'not JSON' });
-    return z.NEVER;
-  }
-});
 
 /** The tenant's connector settings; defaults when none were saved (or the saved ones no longer parse). */
 export async function loadConnectorSettings(tables: TableStore, tenantId: string): Promise<ConnectorSettings> {
-  const row = await getOptional(tables, 'connectorSettings', tenantId, 'settings');
-  const parsed = settingsJson.pipe(connectorSettingsSchema).safeParse(row?.settings);
-  return parsed.success ? parsed.data : structuredClone(defaultConnectorSettings);
+  return readConnectorSettings(tables, tenantId);
 }
 
+/** Status, settings and policy: one point read of the tenant's row. */
 export async function loadTenantContext(tables: TableStore, tenantId: string): Promise<TenantContext> {
-  const [tenant, settings, policy] = await Promise.all([
-    getOptional(tables, 'tenants', tenantId, 'tenant'),
-    loadConnectorSettings(tables, tenantId),
-    loadPolicy(tables, tenantId),
-  ]);
-  return { tenantId, active: tenant?.status === 'active', settings, policy };
+  const config = await readTenantConfig(tables, tenantId);
+  return { tenantId, active: config.active, settings: config.settings, policy: config.policy };
 }
 
 export interface TenantContextCache {
@@ -90,7 +47,10 @@ export interface TenantContextCache {
   invalidate(tenantId: string): void;
 }
 
-export function createTenantContextCache(tables: TableStore, clock: Clock, ttlMs = 5_000): TenantContextCache {
+/** Tenants kept at once by one instance; the oldest entry makes room for a new one. */
+export const maxCachedTenants = 10_000;
+
+export function createTenantContextCache(tables: TableStore, clock: Clock, ttlMs = defaultTenantCacheMs): TenantContextCache {
   const entries = new Map<string, { at: number; value: Promise<TenantContext> }>();
   return {
     get(tenantId) {
@@ -98,6 +58,11 @@ export function createTenantContextCache(tables: TableStore, clock: Clock, ttlMs
       const hit = entries.get(tenantId);
       if (hit && now - hit.at >= 0 && now - hit.at < ttlMs) return hit.value;
       const value = loadTenantContext(tables, tenantId);
+      entries.delete(tenantId);
+      if (entries.size >= maxCachedTenants) {
+        const oldest = entries.keys().next();
+        if (!oldest.done) entries.delete(oldest.value);
+      }
       entries.set(tenantId, { at: now, value });
       value.catch(() => {
         if (entries.get(tenantId)?.value === value) entries.delete(tenantId);

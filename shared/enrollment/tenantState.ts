@@ -2,31 +2,14 @@
  * The tenant-level facts discovery reads and reports: the poll interval from the connector settings, and the
  * connection health (`lastEnrollmentSyncAt`, `lastEnrollmentSyncResult`, last error) on the tenant's row.
  */
-import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { connectorSettingsSchema, defaultConnectorSettings, type ConnectorSettings } from '../domain/index.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../services.js';
-import { readEntity, type TableStore } from '../storage/index.js';
+import type { TableStore } from '../storage/index.js';
 import { updateTenantHealth, type Tenant } from '../tenants/tenantRepository.js';
 
-const settingsRowSchema = z.looseObject({ settings: z.string() });
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The tenant's connector settings; the defaults when none are stored (or the stored ones do not parse). */
-export async function readConnectorSettings(tables: TableStore, tenantId: string): Promise<ConnectorSettings> {
-  const row = await readEntity(tables.table('connectorSettings'), settingsRowSchema, tenantId, 'settings');
-  if (!row) return defaultConnectorSettings;
-  const parsed = connectorSettingsSchema.safeParse(parseJson(row.settings));
-  return parsed.success ? parsed.data : defaultConnectorSettings;
-}
+/** The tenant's connector settings, from the tenant's row (one module reads them: shared/tenants/tenantConfig.ts). */
+export { readConnectorSettings } from '../tenants/tenantConfig.js';
 
 /**
  * Timer ticks land a little after the minute and a run records its start, so a tenant polled every N minutes is

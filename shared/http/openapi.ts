@@ -31,13 +31,18 @@ const securitySchemes: JsonObject = {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: 'An Entra ID v2 access token for this API, issued to a member of the tenant\'s full or restricted access group.',
+    description:
+      'An Entra ID v2 delegated access token for this API whose `scp` contains `API_SCOPE` (`access_as_user`), issued to a ' +
+      'member of the tenant\'s full or restricted access group (and, where `CONSOLE_CLIENT_IDS` is set, obtained by one of ' +
+      'those applications). App-only tokens and tokens for another scope get 403 `insufficient_scope`.',
   },
   userToken: {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: 'The signed-in device user\'s Entra ID v2 access token for this API.',
+    description:
+      'The signed-in device user\'s Entra ID v2 delegated access token for this API (`scp` contains `API_SCOPE`; where ' +
+      '`AGENT_CLIENT_IDS` is set, obtained by one of those applications). App-only tokens get 403.',
   },
   deviceCredential: {
     type: 'http',

@@ -11,8 +11,14 @@
  * recorded on a row that must stay for another admin (`mailedTo`). Only a crash between SendGrid accepting a mail
  * and the quiet row's write repeats that one mail, once. A refused mail (4xx other than 429, 401, 403) is logged and
  * not retried; SendGrid unavailable (429, 5xx, 401/403, no answer) leaves the rows for the next run.
+ *
+ * Alerts go only to console users still in the tenant's full or restricted group when the mail is sent: with
+ * `membership`, the users about to be mailed are checked through Graph (one `$batch` per 20 users); those no longer
+ * in either group are skipped and their preferences removed. When membership cannot be checked, nothing is sent and
+ * the alerts wait for the next run.
  */
 import { z } from 'zod';
+import type { ConsoleGroups, MembershipCheck } from '../auth/membership.js';
 import type { Clock } from '../clock.js';
 import { notificationPreferencesSchema, wantsAlert, type NotificationPreferences } from '../domain/index.js';
 import { toError } from '../errors.js';
@@ -38,6 +44,8 @@ export interface AlertDeps {
   readonly mail: MailSender;
   /** PUBLIC_BASE_URL: links to the console. */
   readonly publicBaseUrl: string;
+  /** Who is still a console user (Graph); without it every admin with preferences is mailed. */
+  readonly membership?: MembershipCheck;
 }
 
 export interface Admin {
@@ -196,8 +204,30 @@ export interface AlertRunResult {
   readonly kept: number;
 }
 
+/** The admins still in a console group; the preferences of those who left are removed. */
+async function stillConsoleUsers(
+  deps: AlertDeps,
+  tenant: { tenantId: string; groups?: ConsoleGroups },
+  admins: readonly Admin[],
+): Promise<Admin[]> {
+  if (!deps.membership || !tenant.groups || admins.length === 0) return [...admins];
+  const members = await deps.membership(tenant.tenantId, tenant.groups, admins.map((admin) => admin.userId));
+  const left = admins.filter((admin) => !members.has(admin.userId));
+  if (left.length > 0) {
+    deps.log.info(`${left.length} alert recipients of tenant ${tenant.tenantId} left the console groups; their preferences are removed.`);
+    await submitInBatches(
+      deps.tables.table('notificationPreferences'),
+      left.map((admin): TransactionAction => ['delete', { partitionKey: tenant.tenantId, rowKey: admin.userId }]),
+    );
+  }
+  return admins.filter((admin) => members.has(admin.userId));
+}
+
 /** Sends the tenant's pending threat alerts. Throws only when storage fails; mail failures leave rows to retry. */
-export async function sendThreatAlerts(deps: AlertDeps, tenant: { tenantId: string; displayName: string }): Promise<AlertRunResult> {
+export async function sendThreatAlerts(
+  deps: AlertDeps,
+  tenant: { tenantId: string; displayName: string; groups?: ConsoleGroups },
+): Promise<AlertRunResult> {
   const { tables, log } = deps;
   const { tenantId } = tenant;
   const now = deps.clock.now();
@@ -210,9 +240,10 @@ export async function sendThreatAlerts(deps: AlertDeps, tenant: { tenantId: stri
   const empty = { pending: 0, alertMails: 0, summaries: 0, suppressed: 0, removed: 0, kept: 0 };
   if (alerts.length === 0) return empty;
 
-  const admins = (await readAdmins(tables, tenantId, log)).filter((admin) =>
+  const wanting = (await readAdmins(tables, tenantId, log)).filter((admin) =>
     alerts.some((alert) => wantsAlert(admin.prefs, alert.riskLevel) && !alert.mailedTo.includes(admin.userId)),
   );
+  const admins = await stillConsoleUsers(deps, tenant, wanting);
   /** Admins mailed about each alert in this run, by alert row key. */
   const mailedNow = new Map<string, Set<string>>();
   const failed = new Set<string>();

@@ -6,6 +6,7 @@
 import type { Clock } from '../clock.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../services.js';
+import type { MembershipCheck } from '../auth/membership.js';
 import type { TableStore } from '../storage/index.js';
 import { listActiveTenants } from '../tenants/tenantRepository.js';
 import { sendThreatAlerts, type AlertRunResult } from './alerts.js';
@@ -18,6 +19,8 @@ export interface MailRunDeps {
   readonly log: Logger;
   readonly mail: MailSender;
   readonly publicBaseUrl: string;
+  /** Who is still a console user (Graph): alerts go only to them. */
+  readonly membership?: MembershipCheck;
 }
 
 export interface MailRunResult {
@@ -59,7 +62,11 @@ export async function runMail(deps: MailRunDeps): Promise<MailRunResult> {
   const totals = { alertMails: 0, summaries: 0, suppressed: 0, alertsKept: 0, errorReports: 0, failedTenants: 0 };
 
   for (const tenant of tenants) {
-    const named = { tenantId: tenant.tenantId, displayName: tenant.displayName };
+    const named = {
+      tenantId: tenant.tenantId,
+      displayName: tenant.displayName,
+      groups: { fullAccessGroupId: tenant.fullAccessGroupId, restrictedAccessGroupId: tenant.restrictedAccessGroupId },
+    };
     let alerts: AlertRunResult | undefined;
     try {
       alerts = await sendThreatAlerts(tenantDeps, named);

@@ -26,6 +26,7 @@ export const tableNames = [
   'webhookDeliveries',
   'tenantHealth',
   'events',
+  'sliceJobs',
 ] as const;
 
 export type TableName = (typeof tableNames)[number];

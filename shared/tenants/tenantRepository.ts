@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { statusOf } from '../errors.js';
 import { listAll, odata, readEntity, updateEntity, NO_CHANGE } from '../storage/index.js';
 import type { StoredEntity, TableStore } from '../storage/index.js';
+import { initialConfigFields } from './tenantConfig.js';
 
 export const tenantRowKey = 'tenant';
 
@@ -91,7 +92,7 @@ export async function listActiveTenants(tables: TableStore): Promise<Tenant[]> {
 export async function createTenant(tables: TableStore, tenantId: string, entity: TenantEntity): Promise<Tenant> {
   const partitionKey = tenantId.toLowerCase();
   try {
-    await tables.table('tenants').createEntity({ ...withoutUndefined(entity), partitionKey, rowKey: tenantRowKey });
+    await tables.table('tenants').createEntity({ ...withoutUndefined(entity), ...initialConfigFields, partitionKey, rowKey: tenantRowKey });
   } catch (caught) {
     if (statusOf(caught) === 409) throw new TenantExists(partitionKey);
     throw caught;

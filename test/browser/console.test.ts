@@ -78,6 +78,8 @@ describe('web console: full-access admin', () => {
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.getByText('TROJAN now counts as low.').waitFor();
     await dialog.getByRole('button', { name: 'Close' }).click();
+    // Closing the dialog gives the page back to assistive technology.
+    await page.getByRole('heading', { name: 'Threat policy', level: 1 }).waitFor();
 
     await expect.poll(riskOnDevicePage, { timeout: 20_000 }).toBe('risk low');
     expect(await page.getByText(/Risk low because of TROJAN/).isVisible()).toBe(true);
@@ -106,6 +108,28 @@ describe('web console: full-access admin', () => {
     await page.getByText('Saved. The change is in the audit log.').waitFor();
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByRole('row', { name: /connector.update/ }).first().waitFor();
+  });
+
+  it('creates a webhook, shows its secret once, and sends a test event', async () => {
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('button', { name: 'New webhook' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('URL').fill('https://localhost:9/mtd-events');
+    await dialog.getByLabel('Description').fill('SIEM');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.getByText('Webhook created: copy it now').waitFor();
+    expect(await dialog.getByLabel('Signing secret').innerText()).toMatch(/^whsec_/);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // Closing the dialog gives the page back to assistive technology (found by role again).
+    const row = page.getByRole('table', { name: 'Webhooks' }).getByRole('row').filter({ hasText: 'https://localhost:9/mtd-events' });
+    await row.waitFor();
+    // The secret is not shown again.
+    expect(await page.getByText(/whsec_/).count()).toBe(0);
+    await row.getByRole('button', { name: 'Send test' }).click();
+    await page.getByText('Test event sent: see the deliveries.').waitFor();
+    await row.getByRole('button', { name: 'Deliveries' }).click();
+    await page.getByRole('table', { name: 'Deliveries' }).getByRole('row').nth(1).waitFor();
   });
 
   it('fits 1280 px and a smaller laptop window without horizontal scrolling', async () => {

@@ -6,8 +6,28 @@
 import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activate, call, report, startComplianceHarness, type ComplianceHarness, type PhoneSpec } from '../compliance/harness.js';
+import { readOverrides } from '../../../shared/tenants/tenantConfig.js';
 
 let h: ComplianceHarness;
+
+function regradeId(body: Record<string, unknown>): string {
+  const regrade = body.regrade;
+  const id = regrade && typeof regrade === 'object' && 'id' in regrade ? regrade.id : undefined;
+  if (typeof id !== 'string') throw new Error(`no regrade id in ${JSON.stringify(body)}`);
+  return id;
+}
+
+/** Polls `GET .../regrades/{id}` until the job is completed; returns its last answer. */
+async function followRegrade(id: string, token: string): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const answer = await call(h.host, 'GET', `v1/console/threat-classifications/regrades/${id}`, token);
+    expect(answer.status).toBe(200);
+    if (answer.body.status === 'completed') return answer.body;
+    if (Date.now() > deadline) throw new Error(`re-grade ${id} still running: ${JSON.stringify(answer.body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 let admin: string;
 let ann: string;
 let phones: { trojanAdware: PhoneSpec; adware: PhoneSpec; phishing: PhoneSpec; clean: PhoneSpec; resolved: PhoneSpec };
@@ -73,9 +93,7 @@ describe('threat classifications', () => {
       sample: [{ deviceId: phones.adware.deviceId, deviceName: 'phone', from: 'low', to: 'high' }],
     });
     expect(await etags()).toEqual(before);
-    const overrides = [];
-    for await (const row of h.tables.table('classificationOverrides').listEntities()) overrides.push(row);
-    expect(overrides).toHaveLength(0);
+    expect(await readOverrides(h.tables, h.tenantId)).toEqual({});
 
     const bad = await call(h.host, 'POST', 'v1/console/threat-classifications/preview', admin, { changes: { NOT_A_THING: 'high' } });
     expect(bad.status).toBe(400);
@@ -94,8 +112,11 @@ describe('threat classifications', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({
       item: { classification: 'ADWARE', category: 'application', riskLevel: 'high', defaultRiskLevel: 'low' },
-      devicesChanged: 1,
+      regrade: { id: expect.any(String) as string, status: 'running', devicesChanged: 0, devicesTotal: 0, classifications: ['ADWARE'], createdAt: expect.any(String) as string },
     });
+    // The job, followed as the console does.
+    const done = await followRegrade(regradeId(answer.body), admin);
+    expect(done).toMatchObject({ status: 'completed', devicesChanged: 1, devicesTotal: 2, classifications: ['ADWARE'], completedAt: expect.any(String) as string });
     await h.drain();
     const after = await etags();
     expect(after[phones.adware.deviceId]).not.toBe(before[phones.adware.deviceId]);
@@ -122,15 +143,20 @@ describe('threat classifications', () => {
     expect(audit).toContainEqual(expect.objectContaining({ action: 'classification.update', target: 'ADWARE', outcome: 'applied' }));
   });
 
+  it('answers 404 for a re-grade id the tenant does not have, and 400 for something that is no id', async () => {
+    expect((await call(h.host, 'GET', 'v1/console/threat-classifications/regrades/rg-0000000000000-000000000000', admin)).status).toBe(404);
+    expect((await call(h.host, 'GET', 'v1/console/threat-classifications/regrades/nope', admin)).status).toBe(400);
+    expect((await call(h.host, 'GET', 'v1/console/threat-classifications/regrades/rg-0000000000000-000000000000', undefined)).status).toBe(401);
+  });
+
   it('resets every classification to its default and re-grades back', async () => {
     const answer = await call(h.host, 'POST', 'v1/console/threat-classifications/reset', admin);
     expect(answer.status).toBe(200);
-    expect(answer.body.devicesChanged).toBe(1);
+    expect(answer.body.regrade).toMatchObject({ status: 'running', classifications: ['ADWARE'] });
+    expect(await followRegrade(regradeId(answer.body), admin)).toMatchObject({ status: 'completed', devicesChanged: 1 });
     await h.drain();
     expect((await h.device(phones.adware.deviceId)).riskLevel).toBe('low');
     expect(h.intuneState(phones.adware.deviceId)).toBe('lowSeverity');
-    const overrides = [];
-    for await (const row of h.tables.table('classificationOverrides').listEntities()) overrides.push(row);
-    expect(overrides).toHaveLength(0);
+    expect(await readOverrides(h.tables, h.tenantId)).toEqual({});
   });
 });

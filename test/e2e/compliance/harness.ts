@@ -22,6 +22,7 @@ import type { TableStore } from '../../../shared/storage/index.js';
 import { createTestTableStore } from '../../support/tables.js';
 import { clientId, id, provisionTenant, quietLog, simConfig, tlsFiles } from '../../integration/enrollment/harness.js';
 import { relaxedLimits } from '../devices/harness.js';
+import { updateTenantConfig } from '../../../shared/tenants/tenantConfig.js';
 
 export { id };
 
@@ -117,7 +118,7 @@ export async function startComplianceHarness(
         queues,
         graph: createGraphAccess(config, { retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 2 } }),
         devices: createDeviceRuntime(tables, systemClock, { limits: relaxedLimits, tenantCacheMs: 0 }),
-        compliance: createComplianceRuntime(tables, systemClock, { retryDelayMs: () => 50, settingsCacheMs: 0, ...options.compliance }),
+        compliance: createComplianceRuntime(tables, systemClock, { retryDelayMs: () => 50, ...options.compliance }),
       });
       return services;
     },
@@ -132,10 +133,7 @@ export async function startComplianceHarness(
   const built = services;
 
   const writeSettings = async (settings: ConnectorSettings): Promise<void> => {
-    await tables.table('connectorSettings').upsertEntity(
-      { partitionKey: tenantId, rowKey: 'settings', settings: JSON.stringify(settings), updatedAt: new Date().toISOString(), updatedBy: 'test' },
-      'Replace',
-    );
+    await updateTenantConfig(tables, tenantId, () => ({ settings, at: new Date().toISOString(), by: 'test' }));
   };
   let settings: ConnectorSettings = {
     ...structuredClone(defaultConnectorSettings),

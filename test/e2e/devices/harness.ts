@@ -28,6 +28,8 @@ export interface DeviceHarness {
   readonly fabrikam: string;
   readonly sim: Simulator;
   readonly host: LocalHost;
+  /** Contoso's full-access console group (ann and ben are in it). */
+  readonly consoleGroupId: string;
   readonly tables: TableStore;
   readonly nudges: QueueMessage[];
   /** Resolves when the host's event relays are done (alerts are queued from published events). */
@@ -41,6 +43,7 @@ export const tenantCacheMs = 1_000;
 
 export async function startDeviceHarness(options: { limits?: DeviceLimits } = {}): Promise<DeviceHarness> {
   const contoso = randomUUID();
+  const consoleGroupId = randomUUID();
   const fabrikam = randomUUID();
   const user = (name: string, domain: string) => ({ id: id(name), userPrincipalName: `${name}@${domain}`, displayName: name });
   const sim = await startSimulator({
@@ -49,14 +52,19 @@ export async function startDeviceHarness(options: { limits?: DeviceLimits } = {}
         app: { clientId },
         consentedTenants: [contoso, fabrikam],
         tenants: [
-          { id: contoso, displayName: 'Contoso', users: [user('ann', 'contoso.test'), user('ben', 'contoso.test')] },
+          {
+            id: contoso,
+            displayName: 'Contoso',
+            users: [user('ann', 'contoso.test'), user('ben', 'contoso.test')],
+            groups: [{ id: consoleGroupId, displayName: 'Console Admins', members: [id('ann'), id('ben')] }],
+          },
           { id: fabrikam, displayName: 'Fabrikam', users: [user('zed', 'fabrikam.test')] },
         ],
       }),
   });
   const tables = await createTestTableStore();
   const now = new Date().toISOString();
-  await provisionTenant(tables, contoso, randomUUID(), now);
+  await provisionTenant(tables, contoso, consoleGroupId, now);
   await provisionTenant(tables, fabrikam, randomUUID(), now);
   const config = simConfig(sim.url);
   const nudges: QueueMessage[] = [];
@@ -83,6 +91,7 @@ export async function startDeviceHarness(options: { limits?: DeviceLimits } = {}
   return {
     contoso,
     fabrikam,
+    consoleGroupId,
     sim,
     host,
     tables,

@@ -8,6 +8,7 @@ import { listDeviceThreats, readOpenThreatCounts } from '../../../shared/devices
 import type { TableStore } from '../../../shared/storage/index.js';
 import { seedDevice, storedDevice } from '../../integration/devices/deviceRows.js';
 import { activation, id, post, startDeviceHarness, tenantCacheMs, type DeviceHarness } from './harness.js';
+import { updateTenantConfig } from '../../../shared/tenants/tenantConfig.js';
 
 let h: DeviceHarness;
 
@@ -105,12 +106,12 @@ describe('threat reports', () => {
 
   it('applies the tenant\'s classification overrides', async () => {
     const { deviceId, token } = await activeDevice();
-    await h.tables.table('classificationOverrides').upsertEntity({ partitionKey: h.contoso, rowKey: 'SIDELOADED_APP', riskLevel: 'medium' });
+    await updateTenantConfig(h.tables, h.contoso, (current) => ({ overrides: { ...current.overrides, SIDELOADED_APP: 'medium' } }));
     // The policy is reused briefly per instance: wait that out.
     await new Promise((resolve) => setTimeout(resolve, tenantCacheMs + 100));
     const response = await post(h.host, 'v1/device/threat-report', token, report(1, [threat('s', 'SIDELOADED_APP')]));
     expect(response.body).toEqual({ deviceId, riskLevel: 'medium', applied: true });
-    await h.tables.table('classificationOverrides').deleteEntity(h.contoso, 'SIDELOADED_APP');
+    await updateTenantConfig(h.tables, h.contoso, (current) => ({ overrides: { ...current.overrides, SIDELOADED_APP: 'none' } }));
   });
 
   it('changes nothing for a replayed report id or a stale sequence', async () => {

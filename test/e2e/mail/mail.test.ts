@@ -92,4 +92,42 @@ describe('mail timer through the host', () => {
     expect(await fireMailTimer()).toBe(200);
     expect((await sentMail()).filter((m) => m.text.includes(deviceId))).toHaveLength(1);
   });
+
+  it('skips a user who left the console groups and removes their preferences', async () => {
+    const deviceId = randomUUID();
+    await seedDevice(h.tables, h.contoso, { deviceId, userId: id('ann'), deviceName: 'Ann phone', userPrincipalName: 'ann@contoso.test' });
+    const activated = await post(h.host, 'v1/device/activate', await h.token(h.contoso, 'ann'), activation(deviceId));
+    expect(activated.status).toBe(200);
+    for (const name of ['ann', 'ben']) {
+      await h.tables.table('notificationPreferences').upsertEntity({
+        partitionKey: h.contoso,
+        rowKey: id(name),
+        email: `${name}@contoso.test`,
+        low: false,
+        medium: false,
+        high: true,
+      });
+    }
+    // Ben leaves the console group before the mail runs.
+    h.sim.state.removeGroupMember(h.contoso, h.consoleGroupId, id('ben'));
+    try {
+      const report = await post(h.host, 'v1/device/threat-report', String(activated.body.deviceToken), {
+        reportId: randomUUID(),
+        sequence: 1,
+        observedAt: new Date().toISOString(),
+        threats: [{ id: 't1', classification: 'TROJAN', detectedAt: '2026-03-01T09:00:00.000Z' }],
+      });
+      expect(report.status).toBe(202);
+      expect(await fireMailTimer()).toBe(200);
+      const mail = (await sentMail()).filter((m) => m.text.includes(deviceId));
+      expect(mail.map((m) => m.to)).toEqual([['ann@contoso.test']]);
+      const prefs: string[] = [];
+      for await (const row of h.tables.table('notificationPreferences').listEntities({ queryOptions: { filter: `PartitionKey eq '${h.contoso}'` } })) {
+        prefs.push(String(row.rowKey));
+      }
+      expect(prefs).toEqual([id('ann')]);
+    } finally {
+      h.sim.state.addGroupMember(h.contoso, h.consoleGroupId, id('ben'));
+    }
+  });
 });

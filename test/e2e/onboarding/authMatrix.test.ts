@@ -27,7 +27,7 @@ const routes: RouteCase[] = [
   {
     method: 'PUT',
     path: '/api/v1/console/me/notifications',
-    body: { email: 'x@contoso.test', levels: { low: true, medium: true, high: true } },
+    body: { levels: { low: true, medium: true, high: true } },
     fullOnly: false,
   },
   { method: 'GET', path: '/api/v1/console/audit-log', fullOnly: true },

@@ -154,22 +154,44 @@ describe('onboarding a tenant and using the console', () => {
     expect(after.items).toHaveLength(3);
   });
 
-  it('keeps each user’s own notification preferences', async () => {
+  it('keeps each user’s own notification preferences, always at their own address', async () => {
     const defaults = await h.call('GET', '/api/v1/console/me/notifications', { token: restrictedToken });
     expect(defaults.json).toEqual({ email: 'alex.wilber@contoso.onmicrosoft.com', levels: { low: false, medium: false, high: false } });
-    const put = await h.call('PUT', '/api/v1/console/me/notifications', {
+    // Another address is refused, and nothing is stored.
+    const other = await h.call('PUT', '/api/v1/console/me/notifications', {
       token: restrictedToken,
       body: { email: 'soc@contoso.test', levels: { low: false, medium: true, high: true } },
     });
+    expect(other.status).toBe(400);
+    expect(other.json).toMatchObject({ status: 400, errors: [{ path: 'email' }] });
+    expect((await h.call('GET', '/api/v1/console/me/notifications', { token: restrictedToken })).json).toEqual(defaults.json);
+    const put = await h.call('PUT', '/api/v1/console/me/notifications', {
+      token: restrictedToken,
+      body: { levels: { low: false, medium: true, high: true } },
+    });
     expect(put.status).toBe(200);
     expect((await h.call('GET', '/api/v1/console/me/notifications', { token: restrictedToken })).json).toEqual({
-      email: 'soc@contoso.test',
+      email: 'alex.wilber@contoso.onmicrosoft.com',
       levels: { low: false, medium: true, high: true },
     });
+    // Naming one's own address (in any case) is accepted.
+    const own = await h.call('PUT', '/api/v1/console/me/notifications', {
+      token: restrictedToken,
+      body: { email: 'Alex.Wilber@contoso.onmicrosoft.com', levels: { low: false, medium: true, high: true } },
+    });
+    expect(own.status).toBe(200);
     expect((await h.call('GET', '/api/v1/console/me/notifications', { token: fullToken })).json).toMatchObject({
       email: contoso.fullAdminUpn,
       levels: { high: false },
     });
+  });
+
+  it('takes the address from Graph’s mail when the token carries neither email nor an address as preferred_username', async () => {
+    const token = await h.token({ tenantId: contoso.tenantId, userId: contoso.fullAdmin, claims: { preferred_username: null, upn: null, email: null } });
+    // Adele's `mail` in the directory (the scenario's) is her address.
+    const reply = await h.call('GET', '/api/v1/console/me/notifications', { token });
+    expect(reply.status).toBe(200);
+    expect(reply.json).toMatchObject({ email: 'adele.vance@contoso.onmicrosoft.com' });
   });
 
   it('records every change in the audit log, newest first, for full access only', async () => {
@@ -189,6 +211,7 @@ describe('onboarding a tenant and using the console', () => {
     }
     const actions = all.map((entry) => entry.action);
     expect(actions).toEqual([
+      'notifications.update',
       'notifications.update',
       'enrollmentGroup.remove',
       'enrollmentGroup.add',

@@ -12,10 +12,10 @@ import { recordDeadLetter } from '../../../shared/compliance/deadLetters.js';
 import { planPush, recordOutcome, type PushOutcome, type TargetOutcome } from '../../../shared/compliance/plan.js';
 import { defaultRenudgeAfterMs, reconcileTenant } from '../../../shared/compliance/reconcile.js';
 import { intuneWriteBudgetName } from '../../../shared/compliance/writeBudget.js';
-import { deviceFromEntity, deviceSchema, tenantDevicesFilter, withVersionRule, type Device } from '../../../shared/devices/device.js';
-import { outboxPrefix } from '../../../shared/events/outboxRow.js';
-import { awaitsPush, checkInIndexPrefix, indexRows, nudgeDeferredTo, pendingIndexPrefix } from '../../../shared/devices/deviceIndex.js';
+import { deviceSchema, deviceToEntity, tenantDevicesFilter, withVersionRule, type Device } from '../../../shared/devices/device.js';
+import { awaitsPush, checkInIndexPrefix, nudgeDeferredTo, pendingIndexPrefix } from '../../../shared/devices/deviceIndex.js';
 import {
+  backfillDeviceIndex,
   mutateDevice,
   putDevice,
   readDevice,
@@ -27,9 +27,10 @@ import { defaultConnectorSettings, transition, type RiskLevel } from '../../../s
 import { applyObservation, type IntuneDevice } from '../../../shared/enrollment/reconcile.js';
 import { sweepSilentDevices } from '../../../shared/heartbeat/disconnectSweep.js';
 import type { QueueMessage } from '../../../shared/queue.js';
-import { anyEntity, listAll, odata, type TableStore } from '../../../shared/storage/index.js';
+import { anyEntity, listAll, type TableStore } from '../../../shared/storage/index.js';
 import { quietLog } from '../../support/simClient.js';
 import { createTestTableStore } from '../../support/tables.js';
+import { indexRowsOf } from './deviceRows.js';
 
 const dayMs = 24 * 60 * 60 * 1000;
 const settings = defaultConnectorSettings;
@@ -39,29 +40,15 @@ beforeAll(async () => {
   tables = await createTestTableStore();
 });
 
-/** Every row of the tenant's device partitions: device rows and the rows beside them. */
-async function partitionRows(tenantId: string): Promise<{ devices: Device[]; index: Map<string, Record<string, unknown>> }> {
-  const devices: Device[] = [];
-  const index = new Map<string, Record<string, unknown>>();
-  const filter = odata`PartitionKey ge ${`${tenantId}|`} and PartitionKey lt ${`${tenantId}}`}`;
-  for await (const row of listAll(tables.table('devices'), { schema: anyEntity, filter })) {
-    if (row.rowKey.startsWith(outboxPrefix.devices)) continue; // event outbox rows (shared/events), not index rows
-    if (row.rowKey.startsWith('~')) {
-      const { partitionKey: _pk, rowKey, etag: _etag, timestamp: _ts, ...fields } = row;
-      index.set(`${row.partitionKey}/${rowKey}`, fields);
-    } else devices.push(deviceFromEntity(row));
-  }
-  return { devices, index };
+/** Every device row of the tenant, and the rows beside them. */
+async function partitionRows(tenantId: string): Promise<{ devices: Device[] }> {
+  return indexRowsOf(tables, tenantId);
 }
 
 /** The index rows are exactly the ones the device rows call for, field for field. */
 async function expectIndexRight(tenantId: string): Promise<Device[]> {
-  const { devices, index } = await partitionRows(tenantId);
-  const expected = new Map<string, Record<string, unknown>>();
-  for (const device of devices) {
-    for (const row of indexRows(device)) expected.set(`${tenantId}|${device.deviceId.slice(0, 2)}/${row.rowKey}`, { ...row.fields });
-  }
-  expect(Object.fromEntries(index)).toEqual(Object.fromEntries(expected));
+  const { devices, actual, expected } = await indexRowsOf(tables, tenantId);
+  expect(actual).toEqual(expected);
   return devices;
 }
 
@@ -319,6 +306,50 @@ describe('reconcile under a backlog and a crash', () => {
     expect(sent.map((m) => m.body)).toEqual([{ tenantId, deviceId, version }]);
     sent.length = 0;
     expect((await reconcileTenant(services, tenantId)).nudgesSent).toBe(0);
+    await expectIndexRight(tenantId);
+  });
+});
+
+describe('index rows written around the seam', () => {
+  it('never block a device write, are removed by the readers when stray, and are backfilled for rows written before them', async () => {
+    const tenantId = randomUUID();
+    const clock = new ManualClock('2026-03-01T09:00:00.000Z');
+    const services = { tables, clock, log: quietLog, queues: () => ({ send: () => Promise.resolve() }) };
+    const at = clock.now();
+    const active = { status: 'active' as const, lastCheckInAt: at.toISOString(), syncPending: false };
+
+    // An index row deleted behind the seam's back: the next write still goes through, and puts it right.
+    const missing = randomUUID();
+    await putDevice(tables, { ...(await seedRow(tenantId, missing, at)), ...active }, at);
+    const partitionKey = `${tenantId}|${missing.slice(0, 2)}`;
+    await tables.table('devices').deleteEntity(partitionKey, `${checkInIndexPrefix}${String(at.getTime()).padStart(13, '0')}|${missing}`);
+    clock.advance(60 * 60_000);
+    const later = clock.now();
+    const write = await mutateDevice(tables, tenantId, missing, (current) => ({ ...current, lastCheckInAt: later.toISOString() }), undefined, later);
+    expect(write?.after.lastCheckInAt).toBe(later.toISOString());
+
+    // A stray row (no device row calls for it): found by the sweep, removed, and nothing disconnected.
+    const pending = randomUUID();
+    await putDevice(tables, await seedRow(tenantId, pending, at), at);
+    await tables.table('devices').upsertEntity({ partitionKey: `${tenantId}|${pending.slice(0, 2)}`, rowKey: `${checkInIndexPrefix}0000000000001|${pending}`, deviceId: pending });
+
+    // A row written before the index existed (no `indexed` mark), active and silent for weeks.
+    const legacy = randomUUID();
+    const { indexed: _indexed, nudgedAt: _nudgedAt, ...old } = { ...(await seedRow(tenantId, legacy, at)), ...active, lastCheckInAt: '2026-01-01T00:00:00.000Z' };
+    await tables.table('devices').upsertEntity(deviceToEntity({ ...old, indexed: undefined, nudgedAt: undefined }), 'Replace');
+
+    clock.advance(30 * dayMs);
+    const first = await sweepSilentDevices(services, tenantId, 7, clock.now());
+    expect(first).toMatchObject({ devicesFound: 2, strayRowsRemoved: 1, disconnected: 1 });
+    expect((await readDevice(tables, tenantId, pending))?.status).toBe('pending');
+    expect((await readDevice(tables, tenantId, missing))?.status).toBe('disconnected');
+    // The legacy row has no index rows: the backfill gives it its own, after which the sweep finds it.
+    expect((await readDevice(tables, tenantId, legacy))?.status).toBe('active');
+    expect(await backfillDeviceIndex(tables, tenantId, clock.now())).toBe(1);
+    expect(await backfillDeviceIndex(tables, tenantId, clock.now())).toBe(0);
+    await expectIndexRight(tenantId);
+    expect(await sweepSilentDevices(services, tenantId, 7, clock.now())).toMatchObject({ devicesFound: 1, disconnected: 1 });
+    expect((await readDevice(tables, tenantId, legacy))?.status).toBe('disconnected');
     await expectIndexRight(tenantId);
   });
 });

@@ -1,8 +1,9 @@
 /** Device rows for tests that do not exercise discovery: written through the device-write seam (`putDevice`), index rows included. */
-import { deviceSchema, type Device } from '../../../shared/devices/device.js';
+import { deviceFromEntity, deviceSchema, type Device } from '../../../shared/devices/device.js';
+import { indexRows } from '../../../shared/devices/deviceIndex.js';
 import { putDevice, readDevice } from '../../../shared/devices/deviceRepository.js';
 import type { ApiRequest } from '../../../shared/http/request.js';
-import type { TableStore } from '../../../shared/storage/index.js';
+import { anyEntity, listAll, odata, type TableStore } from '../../../shared/storage/index.js';
 
 export interface SeedDevice {
   readonly deviceId: string;
@@ -51,4 +52,30 @@ export function deviceRequest(token: string, route: 'threat-report' | 'heartbeat
     params: {},
     text: () => Promise.resolve('{}'),
   };
+}
+
+/**
+ * The rows beside the tenant's device rows as stored (`actual`) and as the device rows call for them (`expected`),
+ * by `{partition}/{rowKey}`: equal when the index is right.
+ */
+export async function indexRowsOf(
+  tables: TableStore,
+  tenantId: string,
+): Promise<{ devices: Device[]; actual: Record<string, Record<string, unknown>>; expected: Record<string, Record<string, unknown>> }> {
+  const devices: Device[] = [];
+  const actual: Record<string, Record<string, unknown>> = {};
+  const expected: Record<string, Record<string, unknown>> = {};
+  const filter = odata`PartitionKey ge ${`${tenantId}|`} and PartitionKey lt ${`${tenantId}}`}`;
+  for await (const row of listAll(tables.table('devices'), { schema: anyEntity, filter })) {
+    if (row.rowKey.startsWith('~e|')) continue; // event outbox rows: the events capability's
+    if (row.rowKey.startsWith('~')) {
+      const { partitionKey: _pk, rowKey, etag: _etag, timestamp: _ts, ...fields } = row;
+      actual[`${row.partitionKey}/${rowKey}`] = fields;
+    } else {
+      const device = deviceFromEntity(row);
+      devices.push(device);
+      for (const index of indexRows(device)) expected[`${row.partitionKey}/${index.rowKey}`] = { ...index.fields };
+    }
+  }
+  return { devices, actual, expected };
 }

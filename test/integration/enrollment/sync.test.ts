@@ -13,8 +13,11 @@ import { runDueEnrollmentSyncs } from '../../../shared/enrollment/schedule.js';
 import { syncTenant, type SyncOutcome } from '../../../shared/enrollment/sync.js';
 import { anyEntity, listAll, odata, type TableStore } from '../../../shared/storage/index.js';
 import { getTenant } from '../../../shared/tenants/tenantRepository.js';
-import { deviceRequest } from '../devices/deviceRows.js';
+import { putDevice, readDevice } from '../../../shared/devices/deviceRepository.js';
+import { deviceRequest, indexRowsOf } from '../devices/deviceRows.js';
 import { id, quietLog, startHarness, type Harness } from './harness.js';
+import { updateTenantConfig } from '../../../shared/tenants/tenantConfig.js';
+import { connectorSettingsSchema } from '../../../shared/domain/index.js';
 
 const user = (name: string) => ({
   id: id(name),
@@ -80,14 +83,18 @@ function completed(outcome: SyncOutcome): Extract<SyncOutcome, { status: 'comple
   return outcome;
 }
 
-/** Marks a device active with a credential, as activation would. */
+/** Marks a device active with a credential, as activation would (its version left as it is), index rows included. */
 async function activate(harness: Harness, deviceId: string): Promise<void> {
-  await harness.tables
-    .table('devices')
-    .updateEntity(
-      { partitionKey: devicePartitionKey(harness.tenantId, deviceId), rowKey: deviceId, status: 'active', credentialHash: 'ab'.repeat(32), activatedAt: '2026-03-01T10:00:00Z' },
-      'Merge',
-    );
+  const at = '2026-03-01T10:00:00.000Z';
+  const current = await readDevice(harness.tables, harness.tenantId, deviceId);
+  if (!current) throw new Error(`device ${deviceId} not found`);
+  await putDevice(harness.tables, { ...current, status: 'active', credentialHash: 'ab'.repeat(32), activatedAt: at, lastCheckInAt: at }, new Date(at));
+}
+
+/** The index rows beside the device rows are exactly the ones the rows call for. */
+async function expectIndexRight(harness: Harness): Promise<void> {
+  const { actual, expected } = await indexRowsOf(harness.tables, harness.tenantId);
+  expect(actual).toEqual(expected);
 }
 
 describe('enrollment sync', () => {
@@ -114,6 +121,10 @@ describe('enrollment sync', () => {
     });
     expect(rows.get(id('dev-b1'))?.platform).toBe('android');
     expect(outcome.figures).toMatchObject({ discovered: 5, members: 4, managedDevices: 6 });
+    // Each written with its pending index row, in the same transaction as its device row.
+    const { actual } = await indexRowsOf(harness.tables, harness.tenantId);
+    expect(Object.keys(actual).filter((key) => key.includes('/~p|'))).toHaveLength(5);
+    await expectIndexRight(harness);
 
     // Each new device is nudged to compliance once, as deviceId:version.
     expect(harness.sent.map((m) => m.messageId).sort()).toEqual([...rows.keys()].map((k) => `${k}:1`).sort());
@@ -186,6 +197,7 @@ describe('enrollment sync', () => {
     rows = await devices(harness);
     expect(rows.get(id('dev-c1'))).toMatchObject({ status: 'pending', version: 3 });
     expect(rows.get(id('dev-c1'))?.deactivationReason).toBeUndefined();
+    await expectIndexRight(harness);
   });
 
   it('ends a deactivated device\'s credential even on an instance that holds the device\'s state from its last report', async () => {
@@ -356,13 +368,7 @@ describe('the enrollment timer', () => {
     expect((await runDueEnrollmentSyncs(harness.deps)).outcomes).toHaveLength(1);
 
     // A tenant polling every 30 minutes waits.
-    await harness.tables.table('connectorSettings').upsertEntity({
-      partitionKey: harness.tenantId,
-      rowKey: 'settings',
-      settings: JSON.stringify({ enrollmentPollMinutes: 30 }),
-      updatedAt: harness.clock.now().toISOString(),
-      updatedBy: 'test',
-    });
+    await updateTenantConfig(harness.tables, harness.tenantId, () => ({ settings: connectorSettingsSchema.parse({ enrollmentPollMinutes: 30 }) }));
     harness.clock.advance(10 * 60_000);
     expect((await runDueEnrollmentSyncs(harness.deps)).outcomes).toEqual([]);
     harness.clock.advance(20 * 60_000);

@@ -14,6 +14,8 @@ import { createServices, type Services } from '../../../shared/services.js';
 import { getTenant } from '../../../shared/tenants/tenantRepository.js';
 import { id, quietLog, startHarness, type Harness } from '../enrollment/harness.js';
 import { deviceRequest, seedDevice, storedDevice } from '../devices/deviceRows.js';
+import { updateTenantConfig } from '../../../shared/tenants/tenantConfig.js';
+import { connectorSettingsSchema } from '../../../shared/domain/index.js';
 
 const dayMs = 24 * 60 * 60 * 1000;
 const minuteMs = 60_000;
@@ -109,11 +111,7 @@ describe('disconnect sweep', () => {
 
   it('uses the tenant\'s disconnectedAfterDays', async () => {
     const { tenantId, clock, tables } = harness;
-    await tables.table('connectorSettings').upsertEntity({
-      partitionKey: tenantId,
-      rowKey: 'settings',
-      settings: JSON.stringify({ disconnectedAfterDays: 1 }),
-    });
+    await updateTenantConfig(tables, tenantId, () => ({ settings: connectorSettingsSchema.parse({ disconnectedAfterDays: 1 }) }));
     const deviceId = randomUUID();
     await seedDevice(tables, tenantId, { deviceId, userId: id('ann') });
     await activateDevice(services, { tenantId, userId: id('ann') }, body(deviceId));
@@ -138,11 +136,7 @@ describe('disconnect sweep', () => {
 
   it('never disconnects a device that keeps checking in, however long the write interval', async () => {
     const { tenantId, clock, tables } = harness;
-    await tables.table('connectorSettings').upsertEntity({
-      partitionKey: tenantId,
-      rowKey: 'settings',
-      settings: JSON.stringify({ disconnectedAfterDays: 1 }),
-    });
+    await updateTenantConfig(tables, tenantId, () => ({ settings: connectorSettingsSchema.parse({ disconnectedAfterDays: 1 }) }));
     const daily = createServices({ ...harness.config, CHECKIN_WRITE_INTERVAL_MINUTES: 1440 }, {
       tables,
       clock,
@@ -162,7 +156,7 @@ describe('disconnect sweep', () => {
       clock.advance(20 * minuteMs);
     }
     expect((await storedDevice(tables, tenantId, deviceId)).status).toBe('active');
-  });
+  }, 120_000);
 });
 
 describe('connector heartbeat', () => {
@@ -203,11 +197,9 @@ describe('connector heartbeat', () => {
 
   it('sends nothing for a tenant not enforcing through the Intune partner API', async () => {
     const { tenantId, sim, tables } = harness;
-    await tables.table('connectorSettings').upsertEntity({
-      partitionKey: tenantId,
-      rowKey: 'settings',
-      settings: JSON.stringify({ enforcement: { intunePartner: false, entraDeviceAttribute: 'extensionAttribute5' } }),
-    });
+    await updateTenantConfig(tables, tenantId, () => ({
+      settings: connectorSettingsSchema.parse({ enforcement: { intunePartner: false, entraDeviceAttribute: 'extensionAttribute5' } }),
+    }));
     expect(await runHeartbeatCheck(services)).toMatchObject([{ connectorHeartbeat: 'not-enforced' }]);
     expect(sim.state.intuneWrites(tenantId)).toEqual([]);
   });

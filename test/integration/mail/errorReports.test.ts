@@ -9,6 +9,8 @@ import { readEntity } from '../../../shared/storage/index.js';
 import { control, startTestSimulator } from '../sim/simFixture.js';
 import { quietLog } from '../enrollment/harness.js';
 import { startMailHarness, type MailHarness } from './harness.js';
+import { updateTenantConfig } from '../../../shared/tenants/tenantConfig.js';
+import { connectorSettingsSchema } from '../../../shared/domain/index.js';
 
 const minute = 60_000;
 
@@ -25,13 +27,7 @@ beforeEach(async () => {
 });
 
 async function setRecipients(h: MailHarness, recipients: string[]): Promise<void> {
-  await h.tables.table('connectorSettings').upsertEntity({
-    partitionKey: h.tenantId,
-    rowKey: 'settings',
-    settings: JSON.stringify({ errorReportRecipients: recipients }),
-    updatedAt: h.clock.now().toISOString(),
-    updatedBy: 'test',
-  });
+  await updateTenantConfig(h.tables, h.tenantId, () => ({ settings: connectorSettingsSchema.parse({ errorReportRecipients: recipients }) }));
 }
 
 function record(h: MailHarness, kind: Parameters<typeof recordError>[2]['kind'], message: string): Promise<void> {

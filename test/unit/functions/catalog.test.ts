@@ -50,7 +50,7 @@ describe('function catalog', () => {
       if (entry.kind !== 'serviceBusQueue') continue;
       expect(seen.has(entry.queueName), entry.queueName).toBe(false);
       seen.add(entry.queueName);
-      expect(['compliance-updates', 'webhook-deliveries']).toContain(entry.queueName);
+      expect(['compliance-updates', 'webhook-deliveries', 'device-slices']).toContain(entry.queueName);
       expect(entry.cardinality).toBe('many');
     }
   });

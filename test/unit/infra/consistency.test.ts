@@ -146,6 +146,31 @@ module site 'br/public:avm/res/web/site:0.15.1' = {
   });
 });
 
+describe('network and vault protection', () => {
+  it('keeps private networking off by default; on, it integrates the app and closes storage, Service Bus and Key Vault', async () => {
+    const { files } = await readInfra();
+    const main = files.get(join('infra', 'main.bicep')) ?? '';
+    const network = files.get(join('infra', 'modules', 'network.bicep')) ?? '';
+    const app = files.get(join('infra', 'modules', 'functionApp.bicep')) ?? '';
+    expect(main).toMatch(/param privateNetworking bool = false/);
+    expect(main).toMatch(/module network 'modules\/network\.bicep' = if \(privateNetworking\)/);
+    // Each of the three services turns public access off under the switch, and nowhere else is it hard-wired on.
+    expect(main.match(/publicNetworkAccess: privateNetworking \? 'Disabled' : 'Enabled'/g)).toHaveLength(3);
+    expect(main).not.toMatch(/publicNetworkAccess: 'Enabled'/);
+    for (const group of ['blob', 'table', 'queue', 'namespace', 'vault']) expect(network).toContain(`groupId: '${group}'`);
+    expect(network).toMatch(/serviceName: 'Microsoft\.App\/environments'/);
+    expect(main).toMatch(/virtualNetworkSubnetId: privateNetworking \? network\.outputs\.appSubnetId : ''/);
+    expect(app).toMatch(/virtualNetworkSubnetId: empty\(virtualNetworkSubnetId\) \? null : virtualNetworkSubnetId/);
+  });
+
+  it('turns Key Vault purge protection on', async () => {
+    const { files } = await readInfra();
+    const main = files.get(join('infra', 'main.bicep')) ?? '';
+    expect(main).toMatch(/enablePurgeProtection: true/);
+    expect(main).not.toMatch(/enablePurgeProtection: false/);
+  });
+});
+
 describe('role assignments', () => {
   it('grant every identity-based connection its role, each named guid(scope, principal, role)', async () => {
     const { text, files } = await readInfra();
@@ -177,7 +202,7 @@ describe('the queues', () => {
   it('are declared in Bicep with dead-lettering, duplicate detection and 10 deliveries', async () => {
     const { text } = await readInfra();
     const queues = readQueues(text);
-    expect(queues.map((queue) => queue.name)).toEqual(expect.arrayContaining(['compliance-updates', 'webhook-deliveries']));
+    expect(queues.map((queue) => queue.name)).toEqual(expect.arrayContaining(['compliance-updates', 'webhook-deliveries', 'device-slices']));
     for (const { name, properties: queue } of queues) {
       expect(queue.get('maxDeliveryCount'), name).toBe('10');
       expect(queue.get('deadLetteringOnMessageExpiration'), name).toBe('true');

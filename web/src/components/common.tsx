@@ -87,7 +87,12 @@ export function useClosable(onClosed: () => void): { open: boolean; close: () =>
     open,
     close: () => {
       setOpen(false);
-      window.setTimeout(onClosed, 400);
+      window.setTimeout(() => {
+        onClosed();
+        // When the focused control inside a dialog was replaced (Save becoming Close), Fluent's focus manager can
+        // leave the app hidden from assistive technology after the dialog closes: give it back.
+        if (!document.querySelector('[role="dialog"], [role="alertdialog"]')) document.getElementById('root')?.removeAttribute('aria-hidden');
+      }, 400);
     },
   };
 }

@@ -1,0 +1,92 @@
+/**
+ * A classification PUT saves the policy and answers with its re-grade job at once. When the job's slices could not
+ * be sent (Service Bus down right after the policy was saved), nothing is lost: the job stays `running`, and reading
+ * it a minute after its slices were due sends them, after which the devices are re-graded and the job completes.
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { ConsolePrincipal } from '../../../shared/auth/console.js';
+import { ManualClock } from '../../../shared/clock.js';
+import { complianceQueueName } from '../../../shared/compliance/nudges.js';
+import { getRegrade, setClassificationLevel } from '../../../shared/console/classifications.js';
+import { devicePartitionKey, deviceSchema } from '../../../shared/devices/device.js';
+import { putDevice, readDevice } from '../../../shared/devices/deviceRepository.js';
+import { threatIndexRowKey, threatRowKey } from '../../../shared/devices/threatStore.js';
+import type { QueueMessage, QueueSenders } from '../../../shared/queue.js';
+import { createServices } from '../../../shared/services.js';
+import { runSliceMessage } from '../../../shared/slices/deviceSlices.js';
+import { sliceMessageSchema, sliceQueueName } from '../../../shared/slices/sliceJobs.js';
+import { readOverrides } from '../../../shared/tenants/tenantConfig.js';
+import { createTestTableStore } from '../../support/tables.js';
+import { provisionTenant, quietLog, simConfig } from '../enrollment/harness.js';
+
+const config = simConfig('https://127.0.0.1:9');
+
+describe('a re-grade job whose slices were not sent', () => {
+  it('is finished once it is read a minute after its slices were due', async () => {
+    const tables = await createTestTableStore();
+    const clock = new ManualClock('2026-03-01T10:00:00.000Z');
+    const tenantId = randomUUID();
+    await provisionTenant(tables, tenantId, randomUUID(), clock.now().toISOString());
+    const at = clock.now().toISOString();
+    const deviceIds = [randomUUID(), randomUUID(), randomUUID()];
+    for (const [index, deviceId] of deviceIds.entries()) {
+      await putDevice(
+        tables,
+        deviceSchema.parse({
+          tenantId,
+          deviceId,
+          intuneDeviceId: deviceId,
+          platform: 'ios',
+          userId: randomUUID(),
+          status: 'active',
+          statusChangedAt: at,
+          discoveredAt: at,
+          activatedAt: at,
+          hasReport: true,
+          riskLevel: 'low',
+          version: 2,
+        }),
+      );
+      const row = { partitionKey: devicePartitionKey(tenantId, deviceId), deviceId, threatId: `t${index}`, classification: 'ADWARE' };
+      await tables.table('threats').upsertEntity({ ...row, rowKey: threatRowKey(deviceId, `t${index}`), detectedAt: at, firstSeenAt: at, lastSeenAt: at });
+      await tables.table('threats').upsertEntity({ ...row, rowKey: threatIndexRowKey('ADWARE', deviceId, `t${index}`) });
+    }
+
+    let serviceBusUp = false;
+    const slices: QueueMessage[] = [];
+    const nudges: QueueMessage[] = [];
+    const queues: QueueSenders = (name) => ({
+      send: (messages) => {
+        if (!serviceBusUp) return Promise.reject(new Error('Service Bus unavailable'));
+        if (name === sliceQueueName) slices.push(...messages);
+        if (name === complianceQueueName) nudges.push(...messages);
+        return Promise.resolve();
+      },
+    });
+    const services = createServices(config, { tables, clock, log: quietLog, queues });
+    const admin: ConsolePrincipal = { tenantId, userId: randomUUID(), name: 'Admin', upn: 'admin@contoso.test', access: 'full' };
+
+    const { regrade } = await setClassificationLevel(services, admin, 'ADWARE', 'high');
+    expect(regrade).toMatchObject({ status: 'running', devicesChanged: 0, classifications: ['ADWARE'] });
+    expect(await readOverrides(tables, tenantId)).toEqual({ ADWARE: 'high' });
+    expect(slices).toEqual([]);
+
+    // Read at once: still waiting for its slices, nothing is sent again yet.
+    serviceBusUp = true;
+    expect(await getRegrade(services, tenantId, regrade.id)).toMatchObject({ status: 'running', devicesTotal: 0 });
+    expect(slices).toEqual([]);
+
+    // A minute after they were due, reading the job sends them; they re-grade the devices.
+    clock.advance(2 * 60_000);
+    expect((await getRegrade(services, tenantId, regrade.id))?.status).toBe('running');
+    expect(slices).toHaveLength(16);
+    for (const message of slices.splice(0)) await runSliceMessage(services, sliceMessageSchema.parse(message.body));
+    expect(await getRegrade(services, tenantId, regrade.id)).toMatchObject({ status: 'completed', devicesChanged: 3, devicesTotal: 3 });
+    for (const deviceId of deviceIds) expect((await readDevice(tables, tenantId, deviceId))?.riskLevel).toBe('high');
+    expect(nudges.map((message) => (message.body as { deviceId: string }).deviceId).sort()).toEqual([...deviceIds].sort());
+
+    // Another tenant cannot read it.
+    expect(await getRegrade(services, randomUUID(), regrade.id)).toBeUndefined();
+  });
+});
