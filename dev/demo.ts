@@ -384,8 +384,8 @@ steps.push(
 );
 
 // ---- webhooks and health: a signed event at a local receiver, a health change ----------------------------------------
-// The endpoint is added right after the console admin signs in; the threat event is checked after the agent's report;
-// the health steps run last, and leave consent granted again.
+// The endpoint is added right after the console admin signs in; the health steps run near the end and leave consent
+// granted again; the last step finds the signed threat.detected event of the agent's report at the webhook.
 
 const webhookCreated = z.object({ id: z.string(), secret: z.string() });
 const healthReport = z.object({ status: z.string(), checks: z.array(z.object({ name: z.string(), status: z.string(), detail: z.string() })) });
@@ -464,8 +464,6 @@ const threatEvent = step('the webhook receives the signed threat.detected event 
   const logged = log.items.find((item) => item.eventId === event.id);
   return `${event.id}; delivery log: ${logged?.status ?? 'not yet listed'}`;
 });
-const reportedIndex = steps.findIndex((candidate) => candidate.name.startsWith('the agent reports a threat'));
-steps.splice(reportedIndex < 0 ? steps.length : reportedIndex + 1, 0, threatEvent);
 
 steps.push(
   step('the connector heartbeat reaches Intune; health is all healthy', async () => {
@@ -486,6 +484,8 @@ steps.push(
     const event = await signedDelivery('connector.health_changed event', (candidate) => candidate.type === 'connector.health_changed' && JSON.stringify(candidate.data).includes('"previous":"unhealthy"'));
     return `event ${event.id}`;
   }),
+  // Last: the report's event reaches the webhook through the event feed's relay.
+  threatEvent,
 );
 
 await runDemo(steps);
