@@ -375,6 +375,12 @@ async function main(): Promise<void> {
     return at !== undefined && sent !== undefined ? [at - sent] : [];
   }).sort((a, b) => a - b);
 
+  // The webhook path's own share: from the moment the feed reader saw an event to its delivery at the healthy endpoint.
+  const relayToWebhook = expectedWith.flatMap((key) => {
+    const fed = feedSeen.get(key);
+    const delivered = healthyKeys.get(key)?.first;
+    return fed !== undefined && delivered !== undefined ? [delivered - fed] : [];
+  }).sort((a, b) => a - b);
   const totalReports = reportsSent.with + reportsSent.without;
   const feedEvents = [...feedIds.values()].reduce((sum, count) => sum + count, 0);
   const eventsLost = feedAvailable ? [...expected].filter((key) => !feedSeen.has(key)).length : null;
@@ -405,6 +411,7 @@ async function main(): Promise<void> {
   }
   console.log(`threat events per report at the healthy webhook: ${webhookEventsPerReport.toFixed(2)}; not delivered: ${webhookEventsLost} of ${expectedWith.length}`);
   console.log(`report → healthy webhook: p50 ${fmt(percentile(webhookDelays, 50))}, p99 ${fmt(percentile(webhookDelays, 99))} (${webhookDelays.length} events)`);
+  console.log(`feed reader saw it → healthy webhook got it: p50 ${fmt(percentile(relayToWebhook, 50))}, p99 ${fmt(percentile(relayToWebhook, 99))} (negative: the webhook was first)`);
   console.log(`report → failing webhook (half retried after 5 s): p50 ${fmt(percentile(flakyDelays, 50))}, p99 ${fmt(percentile(flakyDelays, 99))}; attempts per event ${(flakyAttempts / Math.max(1, flakyAll.size)).toFixed(2)}`);
   console.log(`deliveries per event (healthy): ${(healthyDeliveries / Math.max(1, healthyKeys.size)).toFixed(3)}; redundant 2xx deliveries (both endpoints): ${redundantDeliveries}`);
   console.log(`report rate without webhooks ${rate.without.toFixed(0)}/s, with ${rate.with.toFixed(0)}/s: ratio ${ratio.toFixed(2)} (target ≥ 0.9)`);
@@ -418,6 +425,8 @@ async function main(): Promise<void> {
       feedP99Ms: percentile(feedDelays, 99),
       webhookP50Ms: percentile(webhookDelays, 50),
       webhookP99Ms: percentile(webhookDelays, 99),
+      feedToWebhookP50Ms: percentile(relayToWebhook, 50),
+      feedToWebhookP99Ms: percentile(relayToWebhook, 99),
       failingWebhookP99Ms: percentile(flakyDelays, 99),
       webhookEventsLost,
       deliveriesPerEvent: Number((healthyDeliveries / Math.max(1, healthyKeys.size)).toFixed(3)),
