@@ -16,6 +16,7 @@ import { createServiceBusQueueSenders } from './compliance/serviceBusSender.js';
 import { createEventRuntime, type EventRuntime } from './events/relay.js';
 import { alertMailSubscriber } from './notifications.js';
 import { createWebhookRuntime, type WebhookRuntime } from './webhooks/runtime.js';
+import { webhookSubscriber } from './webhooks/subscriber.js';
 import { createHealthRuntime, type HealthRuntime } from './health/health.js';
 
 export interface Logger {
@@ -84,6 +85,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   const events = overrides.events ?? createEventRuntime(tables, clock, { retentionDays: config.EVENT_RETENTION_DAYS, log });
   // Threat alert mail is built from the published events (shared/notifications.ts).
   if (!overrides.events) events.subscribe(alertMailSubscriber(tables, () => clock.now()));
+  // Published events go on to webhook delivery (shared/webhooks/subscriber.ts).
+  if (!overrides.events) events.subscribe(webhookSubscriber(queues));
   const webhooks = overrides.webhooks ?? createWebhookRuntime();
   const health = overrides.health ?? createHealthRuntime(config);
   return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail, events, webhooks, health };

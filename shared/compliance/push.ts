@@ -25,6 +25,8 @@ import { nudgeDeferredTo } from '../devices/deviceIndex.js';
 import { mutateDevice, readDevice } from '../devices/deviceRepository.js';
 import { devicePartitionKey } from '../devices/device.js';
 import { toError } from '../errors.js';
+import type { GraphAccess } from '../graph/index.js';
+import type { QueueMessage, QueueSenders } from '../queue.js';
 import type { Logger } from '../services.js';
 import type { TableStore } from '../storage/index.js';
 import { readConnectorSettings } from '../tenants/tenantConfig.js';
