@@ -9,21 +9,21 @@ export const consoleSyncNowRoute = defineRoute({
   route: 'v1/console/enrollment/sync',
   summary: 'Runs enrollment discovery for your organization now (full access).',
   description:
-    'Resolves the enrollment groups, reads their users and the Intune iOS/Android devices, and updates the device ' +
-    'list. The request waits for the run (up to 100 seconds) and answers 202 with its outcome; a longer run carries ' +
-    'on in the background and the answer says `running`. If a run is already under way, the answer says `already-running`.',
+    'Queues discovery for your organization: a worker resolves the enrollment groups, reads their users and the Intune ' +
+    'iOS/Android devices, and updates the device list, usually within seconds. The answer is 202 `queued` at once, ' +
+    'whatever the size of the organization; the run shows in the devices, the enrollment groups and the health when it ends.',
   tags: ['console'],
   security: 'consoleToken',
   responses: {
-    202: { description: 'The run was started; its outcome when it finished within the wait.', schema: syncNowResponseSchema },
+    202: { description: 'The run was queued.', schema: syncNowResponseSchema },
   },
 });
 
-export const consoleSyncNow = (services: Services, options: { waitMs?: number } = {}) =>
+export const consoleSyncNow = (services: Services) =>
   endpoint(consoleSyncNowRoute, {
     authenticate: authenticateConsole(services),
     handle: async ({ principal }) => {
       requireFull(principal);
-      return json(202, await syncNow(services, principal.tenantId, options));
+      return json(202, await syncNow(services, principal.tenantId));
     },
   });

@@ -82,6 +82,23 @@ param maximumInstanceCount int = 40
 @description('Memory of each Flex Consumption instance, in MB.')
 param instanceMemoryMB int = 2048
 
+@description('Service Bus tier: Standard (shared capacity, pay per operation) or Premium (dedicated messaging units; docs/DEPLOY.md has the arithmetic).')
+@allowed([
+  'Standard'
+  'Premium'
+])
+param serviceBusSku string = 'Standard'
+
+@description('Messaging units of a Premium namespace (1, 2, 4, 8 or 16); ignored for Standard.')
+@allowed([
+  1
+  2
+  4
+  8
+  16
+])
+param serviceBusMessagingUnits int = 1
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -89,6 +106,7 @@ var tags = {
 var functionAppName = 'func-mtd-${resourceToken}'
 var deploymentContainerName = 'app-package'
 var complianceQueueName = 'compliance-updates'
+var tenantJobsQueueName = 'tenant-jobs'
 var sendGridSecretName = 'sendgrid-api-key'
 var effectivePublicBaseUrl = empty(publicBaseUrl) ? 'https://${functionAppName}.azurewebsites.net' : publicBaseUrl
 
@@ -168,9 +186,14 @@ module serviceBus 'br/public:avm/res/service-bus/namespace:0.16.0' = {
     name: 'sb-mtd-${resourceToken}'
     location: location
     tags: tags
-    skuObject: {
-      name: 'Standard'
-    }
+    skuObject: serviceBusSku == 'Premium'
+      ? {
+          name: 'Premium'
+          capacity: serviceBusMessagingUnits
+        }
+      : {
+          name: 'Standard'
+        }
     zoneRedundant: false
     disableLocalAuth: true
     authorizationRules: []
@@ -184,6 +207,17 @@ module serviceBus 'br/public:avm/res/service-bus/namespace:0.16.0' = {
         defaultMessageTimeToLive: 'P1D'
         deadLetteringOnMessageExpiration: true
         // Duplicate detection can only be chosen when the queue is created.
+        requiresDuplicateDetection: true
+        duplicateDetectionHistoryTimeWindow: 'PT10M'
+        enablePartitioning: false
+      }
+      {
+        // Tenant jobs `{ job, tenantId, dueMs }` with message id `{job}|{tenantId}|{dueMs}` (one per claim of a due row).
+        name: tenantJobsQueueName
+        maxDeliveryCount: 10
+        lockDuration: 'PT5M'
+        defaultMessageTimeToLive: 'P1D'
+        deadLetteringOnMessageExpiration: true
         requiresDuplicateDetection: true
         duplicateDetectionHistoryTimeWindow: 'PT10M'
         enablePartitioning: false
@@ -296,4 +330,5 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output SENDGRID_SECRET_NAME string = sendGridSecretName
 output SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
 output COMPLIANCE_QUEUE_NAME string = complianceQueueName
+output TENANT_JOBS_QUEUE_NAME string = tenantJobsQueueName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name

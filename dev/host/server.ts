@@ -351,6 +351,8 @@ export async function startHost(options: StartHostOptions): Promise<LocalHost> {
     const handler = once(() => entry.handler(getServices()));
     const queue = new LocalQueue({
       ...queueOptions(entry.queueName),
+      cardinality: entry.cardinality,
+      maxConcurrentCalls: hostJson.maxConcurrentCalls,
       functionName: entry.name,
       logHandler: contextLog(entry.name),
       handler: (messages, context: InvocationContext) => handler()(messages, context),

@@ -12,6 +12,7 @@ import type { TableStore } from '../storage/index.js';
 import { NO_CHANGE, readEntity, updateEntity } from '../storage/index.js';
 import { toError } from '../errors.js';
 import { enforcementChanged, resyncTenantDevices, revisionsAfter } from '../compliance/resync.js';
+import { applyJobPeriods } from '../jobs/request.js';
 
 export const settingsRowKey = 'settings';
 
@@ -81,6 +82,12 @@ export async function updateConnectorSettings(
       // The change is saved and counted: the reconcile timer finishes the resync.
       services.log.warn(`Resync of tenant ${principal.tenantId} after a settings change failed; reconcile retries it: ${toError(caught).message}`);
     }
+  }
+  // A new poll or heartbeat interval moves the tenant's due rows for those jobs.
+  try {
+    await applyJobPeriods(services, principal.tenantId, before, after);
+  } catch (caught) {
+    services.log.warn(`Tenant ${principal.tenantId}: the new job periods were not applied to its schedule: ${toError(caught).message}`);
   }
   return after;
 }

@@ -22,6 +22,7 @@ export const tableNames = [
   'notifications',
   'errorReports',
   'deadLetters',
+  'jobSchedule',
 ] as const;
 
 export type TableName = (typeof tableNames)[number];

@@ -44,12 +44,12 @@ describe('function catalog', () => {
     }
   });
 
-  it('reads every queue from the compliance-updates queue named in host.json settings', () => {
-    for (const entry of catalog) {
-      if (entry.kind !== 'serviceBusQueue') continue;
-      expect(entry.queueName).toBe('compliance-updates');
-      expect(entry.cardinality).toBe('many');
-    }
+  it('consumes compliance-updates in batches and tenant-jobs one message at a time', () => {
+    const queues = catalog.flatMap((entry) => (entry.kind === 'serviceBusQueue' ? [[entry.queueName, entry.cardinality]] : []));
+    expect(queues).toEqual([
+      ['compliance-updates', 'many'],
+      ['tenant-jobs', 'one'],
+    ]);
   });
 });
 
