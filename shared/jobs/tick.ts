@@ -100,9 +100,9 @@ async function tickJob(deps: TickDeps, job: JobKind, nowMs: number, options: Tic
 
 /** One tick for `jobs`: every due row of each (up to `maxPerJob`) becomes one message. */
 export async function scheduleDueJobs(deps: TickDeps, jobs: readonly JobKind[], options: TickOptions = {}): Promise<TickResult> {
-  const nowMs = deps.clock.now().getTime();
   const backfillPerTick = options.backfillPerTick ?? 500;
   const backfill = backfillPerTick > 0 ? await backfillDueRows(deps, { maxTenants: backfillPerTick }) : undefined;
+  const nowMs = deps.clock.now().getTime();
   const results: JobTick[] = [];
   for (const job of jobs) results.push(await tickJob(deps, job, nowMs, options));
   return { jobs: results, ...(backfill ? { backfill } : {}) };
