@@ -80,7 +80,7 @@ describe('the due-time index', () => {
     const nowMs = clock.now().getTime();
     const results = await Promise.all([claimDue(tables, row as DueRow, nowMs + 5 * minute), claimDue(other, row as DueRow, nowMs + 5 * minute + 1)]);
     expect(results.filter(Boolean)).toHaveLength(1);
-    const rows = await listAll(tables.table('jobSchedule'), { schema: anyEntity, filter: odata`PartitionKey eq ${row?.partitionKey ?? ''}` });
+    const rows = listAll(tables.table('jobSchedule'), { schema: anyEntity, filter: odata`PartitionKey eq ${row?.partitionKey ?? ''}` });
     const all = await collect(rows);
     // One pointer and one due row, the winner's.
     expect(all.map((entity) => entity.rowKey).filter((key) => !key.startsWith('t|'))).toHaveLength(1);
