@@ -3,6 +3,7 @@ import { syncNow, syncNowResponseSchema } from '../shared/enrollment/syncNow.js'
 import { json } from '../shared/http/problem.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import type { Services } from '../shared/services.js';
+import { operationLabel, withOperation } from '../shared/telemetry/index.js';
 
 export const consoleSyncNowRoute = defineRoute({
   method: 'POST',
@@ -22,8 +23,13 @@ export const consoleSyncNowRoute = defineRoute({
 export const consoleSyncNow = (services: Services) =>
   endpoint(consoleSyncNowRoute, {
     authenticate: authenticateConsole(services),
-    handle: async ({ principal }) => {
+    handle: async ({ principal, request }) => {
       requireFull(principal);
-      return json(202, await syncNow(services, principal.tenantId));
+      // The request's operation (its `traceparent`, or a new one) follows the queued discovery.
+      return withOperation('http syncNow', { traceparent: request.headers.get('traceparent') ?? undefined, tenantId: principal.tenantId }, async (operation) => {
+        const answer = await syncNow(services, principal.tenantId);
+        services.log.info(`Sync now queued: ${operationLabel(operation)}`);
+        return json(202, answer);
+      });
     },
   });

@@ -63,6 +63,8 @@ export const configSchema = z
     /** Service Bus namespace for the compliance-updates queue (Azure, identity-based). */
     ServiceBusConnection__fullyQualifiedNamespace: optionalString,
     ServiceBusConnection__clientId: optionalString,
+    /** Application Insights (Azure): when set, OpenTelemetry traces each operation across the queue hops. */
+    APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
   })
   .superRefine((value, ctx) => {
     if (!value.AzureWebJobsStorage && !value.AzureWebJobsStorage__tableServiceUri) {

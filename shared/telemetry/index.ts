@@ -122,13 +122,22 @@ export function withOperation<T>(name: string, init: OperationInit, work: (opera
 let enabled = false;
 
 /**
- * Starts OpenTelemetry with the Azure Monitor exporter when a connection string is given (Azure); a no-op otherwise
- * and on a second call.
+ * Starts OpenTelemetry with the Azure Monitor exporter when a connection string is given (Azure), signing in with the
+ * user-assigned identity when its client id is given; a no-op otherwise and on a second call.
  */
-export async function enableAzureMonitor(connectionString: string | undefined): Promise<boolean> {
+export async function enableAzureMonitor(connectionString: string | undefined, identityClientId?: string): Promise<boolean> {
   if (enabled || !connectionString) return enabled;
-  const { useAzureMonitor } = await import('@azure/monitor-opentelemetry');
-  useAzureMonitor({ azureMonitorExporterOptions: { connectionString } });
+  const [{ useAzureMonitor }, { ManagedIdentityCredential }] = await Promise.all([
+    import('@azure/monitor-opentelemetry'),
+    import('@azure/identity'),
+  ]);
+  // Application Insights accepts telemetry only with an Entra token in Azure (local authentication is off).
+  useAzureMonitor({
+    azureMonitorExporterOptions: {
+      connectionString,
+      ...(identityClientId ? { credential: new ManagedIdentityCredential({ clientId: identityClientId }) } : {}),
+    },
+  });
   enabled = true;
   return true;
 }

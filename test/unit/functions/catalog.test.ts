@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { catalog } from '../../../functions/catalog.js';
 import { settingDefault } from '../../../shared/config.js';
 import { serviceVersion } from '../../../shared/version.js';
-import { isValidNcrontab } from '../../../dev/host/ncrontab.js';
+import { isValidNcrontab } from '../../../dev/host/timerSchedule.js';
 
 describe('function catalog', () => {
   it('has unique function names', () => {
