@@ -2,7 +2,11 @@
  * `npm run demo`: walks the product's flow against a running `npm run dev`, one named step at a time.
  * Each capability appends its steps to the list below (helpers in dev/demoKit.ts).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
+import { startWebhookReceiver, type WebhookReceiver } from './webhookReceiver.js';
 import { DemoFailure, api, check, demoSettings, expectStatus, runDemo, sim, step, trustLocalCa, type Step } from './demoKit.js';
 
 trustLocalCa();
@@ -38,7 +42,7 @@ const demoTenant = {
   restrictedAdminUpn: 'alex.wilber@contoso.onmicrosoft.com',
 };
 const provisioned = z.object({ tenantId: z.string(), status: z.literal('provisioned'), consentUrl: z.string() });
-const tenantRecord = z.object({ status: z.string(), health: z.object({ consent: z.object({ granted: z.boolean(), at: z.string().nullable() }) }) });
+const tenantRecord = z.object({ status: z.string(), consentUrl: z.string().optional(), health: z.object({ consent: z.object({ granted: z.boolean(), at: z.string().nullable() }) }) });
 const mintedToken = z.object({ token: z.string() });
 const me = z.object({ tenantId: z.string(), userId: z.string(), access: z.enum(['full', 'restricted']) });
 const settingsBody = z.object({ heartbeatFrequencyMinutes: z.number(), disconnectedAfterDays: z.number() });
@@ -68,7 +72,13 @@ steps.push(
     return `consent link: ${created.data.consentUrl}`;
   }),
   step(`the ${demoTenant.displayName} administrator grants admin consent`, async () => {
-    const start = await visit(`${demoSettings.baseUrl}/api/consent/start?tenantId=${demoTenant.tenantId}`);
+    // The signed consent link provisioning handed out, as provider support reads it back from the tenant's record.
+    const provisionedRecord = tenantRecord.safeParse(
+      (await api('GET', `/api/v1/provider/tenants/${demoTenant.tenantId}`, { functionKey: true })).json,
+    );
+    check(provisionedRecord.success && provisionedRecord.data.consentUrl !== undefined, 'the tenant record has no consent link');
+    const link = new URL(provisionedRecord.data.consentUrl ?? '');
+    const start = await visit(`${demoSettings.baseUrl}${link.pathname}${link.search}`);
     check(start.status === 302, `consent/start answered ${start.status}`);
     const atEntra = await visit(start.location);
     check(atEntra.status === 302, `Entra ID adminconsent answered ${atEntra.status}: ${atEntra.text.slice(0, 200)}`);
@@ -375,4 +385,110 @@ steps.push(
   }),
 );
 
+// ---- webhooks and health: a signed event at a local receiver, a health change ----------------------------------------
+// The endpoint is added right after the console admin signs in; the threat event is checked after the agent's report;
+// the health steps run last, and leave consent granted again.
+
+const webhookCreated = z.object({ id: z.string(), secret: z.string() });
+const healthReport = z.object({ status: z.string(), checks: z.array(z.object({ name: z.string(), status: z.string(), detail: z.string() })) });
+const demoHook = { receiver: undefined as WebhookReceiver | undefined, secret: '', endpointId: '' };
+
+/** Waits for a delivery the receiver verifies (Standard Webhooks, with the endpoint's secret) and returns its event. */
+async function signedDelivery(what: string, match: (event: { id: string; type: string; data: unknown }) => boolean): Promise<{ id: string; type: string; data: unknown }> {
+  const receiver = demoHook.receiver;
+  check(receiver !== undefined, 'no webhook receiver is running');
+  const verifier = new Webhook(demoHook.secret);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    for (const delivery of receiver.received) {
+      let event: unknown;
+      try {
+        event = verifier.verify(delivery.body, delivery.headers);
+      } catch {
+        continue;
+      }
+      const parsed = z.object({ id: z.string(), type: z.string(), data: z.unknown() }).safeParse(event);
+      if (parsed.success && match(parsed.data)) return parsed.data;
+    }
+    if (Date.now() > deadline) throw new DemoFailure(`the webhook received no signed ${what} within 30 s (${receiver.received.length} deliveries)`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function healthNow(): Promise<z.output<typeof healthReport>> {
+  const reply = expectStatus(await api('GET', '/api/v1/console/health', { token: consoleAdmin.token }), 200, 'GET /api/v1/console/health');
+  const body = healthReport.safeParse(reply.json);
+  check(body.success, `health answered ${reply.text.slice(0, 200)}`);
+  return body.data;
+}
+
+/** Polls health (reports are kept up to 30 s) until the overall status is `status`. */
+async function healthBecomes(status: string): Promise<z.output<typeof healthReport>> {
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    const report = await healthNow();
+    if (report.status === status) return report;
+    if (Date.now() > deadline) {
+      const failing = report.checks.filter((item) => item.status !== 'healthy').map((item) => `${item.name}: ${item.detail}`);
+      throw new DemoFailure(`health stayed ${report.status}: ${failing.join(' | ')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
+const addWebhook = step('the admin adds a webhook endpoint; it receives a signed test event', async () => {
+  check(consoleAdmin.token !== '', 'no console admin signed in');
+  const tls = join(demoSettings.dataDir, 'tls');
+  demoHook.receiver = await startWebhookReceiver({ cert: readFileSync(join(tls, 'server.crt')), key: readFileSync(join(tls, 'server.key')) });
+  const reply = expectStatus(
+    await api('POST', '/api/v1/console/webhooks', {
+      token: consoleAdmin.token,
+      body: { url: `${demoHook.receiver.url}/mtd-events`, types: ['threat.detected', 'device.risk_changed', 'connector.health_changed'], description: 'demo SIEM' },
+    }),
+    201,
+    'POST /api/v1/console/webhooks',
+  );
+  const created = webhookCreated.safeParse(reply.json);
+  check(created.success, `creating the webhook answered ${reply.text.slice(0, 200)}`);
+  Object.assign(demoHook, { secret: created.data.secret, endpointId: created.data.id });
+  const test = expectStatus(await api('POST', `/api/v1/console/webhooks/${created.data.id}/test`, { token: consoleAdmin.token }), 202, 'POST .../test');
+  const eventId = z.object({ eventId: z.string() }).parse(test.json).eventId;
+  const event = await signedDelivery('test event', (candidate) => candidate.id === eventId);
+  return `${demoHook.receiver.url}/mtd-events got ${event.type} ${event.id}, signature verified`;
+});
+const signInIndex = steps.findIndex((candidate) => candidate.name.startsWith('a console admin of an active tenant signs in'));
+steps.splice(signInIndex < 0 ? steps.length : signInIndex + 1, 0, addWebhook);
+
+const threatEvent = step('the webhook receives the signed threat.detected event of that report', async () => {
+  const event = await signedDelivery('threat.detected event', (candidate) => candidate.type === 'threat.detected' && JSON.stringify(candidate.data).includes('demo-trojan'));
+  const deliveries = expectStatus(await api('GET', `/api/v1/console/webhooks/${demoHook.endpointId}/deliveries?limit=5`, { token: consoleAdmin.token }), 200, 'GET .../deliveries');
+  const log = z.object({ items: z.array(z.object({ eventId: z.string(), status: z.string() })) }).parse(deliveries.json);
+  const logged = log.items.find((item) => item.eventId === event.id);
+  return `${event.id}; delivery log: ${logged?.status ?? 'not yet listed'}`;
+});
+const reportedIndex = steps.findIndex((candidate) => candidate.name.startsWith('the agent reports a threat'));
+steps.splice(reportedIndex < 0 ? steps.length : reportedIndex + 1, 0, threatEvent);
+
+steps.push(
+  step('the connector heartbeat reaches Intune; health is all healthy', async () => {
+    expectStatus(await api('POST', '/_dev/timers/heartbeatCheck', { functionKey: true }), 200, 'POST /_dev/timers/heartbeatCheck');
+    const report = await healthBecomes('healthy');
+    return report.checks.map((item) => `${item.name} ${item.status}`).join(', ');
+  }),
+  step('consent is revoked in Entra ID: health turns unhealthy and the webhook gets connector.health_changed', async () => {
+    expectStatus(await sim('DELETE', `/_sim/consent/${consoleAdmin.tenantId}`), 204, 'DELETE /_sim/consent');
+    const report = await healthBecomes('unhealthy');
+    const consent = report.checks.find((item) => item.name === 'consent');
+    const event = await signedDelivery('connector.health_changed event', (candidate) => candidate.type === 'connector.health_changed' && JSON.stringify(candidate.data).includes('"status":"unhealthy"'));
+    return `${consent?.detail.slice(0, 90) ?? ''}...; event ${event.id}`;
+  }),
+  step('consent is granted again: health is back to healthy, with its event', async () => {
+    expectStatus(await sim('POST', `/_sim/consent/${consoleAdmin.tenantId}`), 204, 'POST /_sim/consent');
+    await healthBecomes('healthy');
+    const event = await signedDelivery('connector.health_changed event', (candidate) => candidate.type === 'connector.health_changed' && JSON.stringify(candidate.data).includes('"previous":"unhealthy"'));
+    return `event ${event.id}`;
+  }),
+);
+
 await runDemo(steps);
+await demoHook.receiver?.close();

@@ -76,6 +76,8 @@ export function devSettings(options: { env: Env; simUrl?: string; storage?: stri
     AzureWebJobsStorage: options.storage,
     DEV_FUNCTION_KEY: defaultFunctionKey,
     PORT: String(listenPort),
+    // Webhook receivers of a local run (the demo's, the bench's) listen on this machine.
+    WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost,127.0.0.1',
   };
   const settings: Record<string, string> = {};
   for (const [name, value] of Object.entries(defaults)) {

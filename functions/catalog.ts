@@ -42,6 +42,29 @@ import { consoleEnrollmentGroupsRemove, consoleEnrollmentGroupsRemoveRoute } fro
 import { consoleNotificationsGet, consoleNotificationsGetRoute } from './consoleNotificationsGet.js';
 import { consoleNotificationsPut, consoleNotificationsPutRoute } from './consoleNotificationsPut.js';
 import { consoleAuditLog, consoleAuditLogRoute } from './consoleAuditLog.js';
+import {
+  consoleWebhookDeliveries,
+  consoleWebhookDeliveriesRoute,
+  consoleWebhookRedeliver,
+  consoleWebhookRedeliverRoute,
+  consoleWebhooksCreate,
+  consoleWebhooksCreateRoute,
+  consoleWebhooksDelete,
+  consoleWebhooksDeleteRoute,
+  consoleWebhooksGet,
+  consoleWebhooksGetRoute,
+  consoleWebhooksList,
+  consoleWebhooksListRoute,
+  consoleWebhooksRotateSecret,
+  consoleWebhooksRotateSecretRoute,
+  consoleWebhooksTest,
+  consoleWebhooksTestRoute,
+  consoleWebhooksUpdate,
+  consoleWebhooksUpdateRoute,
+} from './consoleWebhooks.js';
+import { webhookDeliveries } from './webhookDeliveries.js';
+import { consoleHealth, consoleHealthRoute } from './consoleHealth.js';
+import { webhookQueueName } from '../shared/webhooks/delivery.js';
 import { tenantJobs } from './tenantJobs.js';
 export { tenantJobsQueueName } from '../shared/jobs/messages.js';
 
@@ -129,6 +152,24 @@ export const catalog: readonly CatalogEntry[] = [
   http('consoleClassificationsPreview', consoleClassificationsPreviewRoute, consoleClassificationsPreview),
   http('consoleClassificationsReset', consoleClassificationsResetRoute, consoleClassificationsReset),
   http('consoleClassificationsPut', consoleClassificationsPutRoute, consoleClassificationsPut),
+  http('consoleWebhooksList', consoleWebhooksListRoute, consoleWebhooksList),
+  http('consoleWebhooksCreate', consoleWebhooksCreateRoute, consoleWebhooksCreate),
+  http('consoleWebhooksGet', consoleWebhooksGetRoute, consoleWebhooksGet),
+  http('consoleWebhooksUpdate', consoleWebhooksUpdateRoute, consoleWebhooksUpdate),
+  http('consoleWebhooksDelete', consoleWebhooksDeleteRoute, consoleWebhooksDelete),
+  http('consoleWebhooksTest', consoleWebhooksTestRoute, consoleWebhooksTest),
+  http('consoleWebhooksRotateSecret', consoleWebhooksRotateSecretRoute, consoleWebhooksRotateSecret),
+  http('consoleWebhookDeliveries', consoleWebhookDeliveriesRoute, consoleWebhookDeliveries),
+  http('consoleWebhookRedeliver', consoleWebhookRedeliverRoute, consoleWebhookRedeliver),
+  http('consoleHealth', consoleHealthRoute, consoleHealth),
+  {
+    kind: 'serviceBusQueue',
+    name: 'webhookDeliveries',
+    queueName: webhookQueueName,
+    connection: serviceBusConnection,
+    cardinality: 'many',
+    handler: webhookDeliveries,
+  },
   {
     kind: 'serviceBusQueue',
     name: 'tenantJobs',

@@ -3,7 +3,7 @@ import { defineRoute, type EdgeLogger } from '../shared/http/route.js';
 import type { ApiRequest } from '../shared/http/request.js';
 import type { HttpResult } from '../shared/http/problem.js';
 import type { Services } from '../shared/services.js';
-import { ConsentStates } from '../shared/tenants/consentState.js';
+import { consentStatesFor } from '../shared/tenants/consentState.js';
 import { completeConsent } from '../shared/tenants/onboarding.js';
 import { consentResult } from '../shared/tenants/pages.js';
 import { consentFailurePage, firstQueryValues } from './consentStart.js';
@@ -14,8 +14,10 @@ export const consentCallbackRoute = defineRoute({
   summary: 'Where Entra ID returns the administrator after admin consent; marks the tenant active.',
   description:
     'Checks `error` first (Entra ID sends `admin_consent=True` on errors too), then the signed, single-use, expiring ' +
-    '`state` and the tenant it is bound to, then `admin_consent=True` and `tenant`. Answers an HTML page either way; ' +
-    'on any failure nothing is changed. A tenant already active is never re-associated.',
+    '`state` and the tenant it is bound to, then `admin_consent=True` and `tenant`, then proves the consent by obtaining ' +
+    'an app-only token for the tenant from Entra ID (issued only once its administrator has consented). Answers an HTML ' +
+    'page either way; on any failure nothing is changed (503 when Entra ID could not be asked: reload to retry). A tenant ' +
+    'already active is never re-associated.',
   tags: ['onboarding'],
   security: 'anonymous',
   query: z.object({
@@ -29,11 +31,12 @@ export const consentCallbackRoute = defineRoute({
   responses: {
     200: { description: 'An HTML page: the tenant is connected.', contentType: 'text/html' },
     400: { description: 'An HTML page naming why consent was not completed; nothing changed.', contentType: 'text/html' },
+    503: { description: 'An HTML page: Entra ID could not be asked to confirm the consent; nothing changed.', contentType: 'text/html' },
   },
 });
 
 export const consentCallback = (services: Services) => {
-  const states = new ConsentStates(services.tables);
+  const states = consentStatesFor(services.tables);
   return async (request: ApiRequest, context: EdgeLogger): Promise<HttpResult> => {
     try {
       return consentResult(await completeConsent(services, states, firstQueryValues(request)));

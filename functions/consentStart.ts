@@ -4,7 +4,7 @@ import type { ApiRequest } from '../shared/http/request.js';
 import type { HttpResult } from '../shared/http/problem.js';
 import { toError } from '../shared/errors.js';
 import type { Services } from '../shared/services.js';
-import { ConsentStates } from '../shared/tenants/consentState.js';
+import { consentStatesFor } from '../shared/tenants/consentState.js';
 import { startConsent } from '../shared/tenants/onboarding.js';
 import { consentResult, htmlPage } from '../shared/tenants/pages.js';
 
@@ -13,15 +13,18 @@ export const consentStartRoute = defineRoute({
   route: 'consent/start',
   summary: "Starts admin consent: redirects the tenant administrator's browser to Entra ID's adminconsent endpoint.",
   description:
-    'The link provider support sends to the customer. Answers 302 to `{ENTRA_AUTHORITY_HOST}/{tenantId}/v2.0/adminconsent` ' +
-    'with a signed, single-use `state` valid for 10 minutes; an HTML page (400/404) when the tenant id is invalid or not provisioned.',
+    'Only through the `consentUrl` that provisioning returned: it carries `sig`, a signature for that tenant, and does not ' +
+    'expire. Answers 302 to `{ENTRA_AUTHORITY_HOST}/{tenantId}/v2.0/adminconsent` with a signed, single-use `state` valid ' +
+    'for 10 minutes. Without a valid signature the answer is the same 404 page for every tenant id, provisioned or not.',
   tags: ['onboarding'],
   security: 'anonymous',
-  query: z.object({ tenantId: z.string().describe('The tenant id (GUID) provisioned by provider support.') }),
+  query: z.object({
+    tenantId: z.string().describe('The tenant id (GUID) provisioned by provider support.'),
+    sig: z.string().describe('The signature from the consent link provisioning returned.'),
+  }),
   responses: {
     302: { description: 'Redirect to Entra ID admin consent.', headers: { location: 'The adminconsent URL.' } },
-    400: { description: 'An HTML page: the link has no valid tenant id.', contentType: 'text/html' },
-    404: { description: 'An HTML page: the tenant is not provisioned.', contentType: 'text/html' },
+    404: { description: 'An HTML page: not a consent link this service handed out (the same for every tenant id).', contentType: 'text/html' },
   },
 });
 
@@ -39,7 +42,7 @@ export function consentFailurePage(context: EdgeLogger, caught: unknown): HttpRe
 }
 
 export const consentStart = (services: Services) => {
-  const states = new ConsentStates(services.tables);
+  const states = consentStatesFor(services.tables);
   return async (request: ApiRequest, context: EdgeLogger): Promise<HttpResult> => {
     try {
       return consentResult(await startConsent(services, states, firstQueryValues(request)));

@@ -1,4 +1,5 @@
 /** Console: the tenant's threat classifications, their risk levels, and changes to them (with re-grading). */
+import { createTenantGate } from '../shared/console/budgets.js';
 import { authenticateConsole, requireFull } from '../shared/auth/console.js';
 import {
   classificationListSchema,
@@ -68,14 +69,20 @@ export const consoleClassificationsPreviewRoute = defineRoute({
   tags,
   security: 'consoleToken',
   body: previewBodySchema,
-  responses: { 200: { description: 'The effect of the change.', schema: previewResponseSchema } },
+  responses: {
+    200: { description: 'The effect of the change.', schema: previewResponseSchema },
+    429: { description: 'A preview for the organization is already running (one at a time per tenant); see `Retry-After`.' },
+  },
 });
 
-export const consoleClassificationsPreview = (services: Services) =>
-  endpoint(consoleClassificationsPreviewRoute, {
+export const consoleClassificationsPreview = (services: Services) => {
+  const gate = createTenantGate('threat classification preview');
+  return endpoint(consoleClassificationsPreviewRoute, {
     authenticate: authenticateConsole(services),
-    handle: async ({ principal, body }) => json(200, await previewRegrade(services.tables, principal.tenantId, body.changes)),
+    handle: async ({ principal, body }) =>
+      json(200, await gate.run(principal.tenantId, () => previewRegrade(services.tables, principal.tenantId, body.changes))),
   });
+};
 
 export const consoleClassificationsResetRoute = defineRoute({
   method: 'POST',

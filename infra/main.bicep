@@ -48,6 +48,35 @@ param reconcileSchedule string = '30 */5 * * * *'
 
 @description('NCRONTAB (6 fields) of the mail timer (threat alerts, error reports).')
 param mailSchedule string = '15 * * * * *'
+@description('How long events are kept for the feed (GET /api/v1/events), in days.')
+param eventRetentionDays int = 30
+
+@description('The delegated scope (exposed by the connector app registration) console and activation tokens must carry.')
+param apiScope string = 'access_as_user'
+
+@description('Comma-separated application ids allowed to call console routes (the web console). Empty: any client of the API.')
+param consoleClientIds string = ''
+
+@description('Comma-separated application ids allowed to activate devices (the mobile agent). Empty: any client of the API.')
+param agentClientIds string = ''
+
+@description('Lifetime of a device credential in days; the heartbeat answer rotates it in its last 7 days.')
+@minValue(8)
+param deviceCredentialDays int = 90
+
+@description('A check-in that changes nothing is written at most once per this many minutes.')
+@minValue(1)
+@maxValue(1440)
+param checkInWriteIntervalMinutes int = 15
+
+@description('The provider\'s own Entra ID tenant, whose users holding providerSupportRole may call /api/v1/provider routes with a token. Empty: function key only.')
+param providerTenantId string = ''
+
+@description('The app role (assigned in the provider\'s tenant) that lets provider support sign in with Entra ID.')
+param providerSupportRole string = 'Provider.Support'
+
+@description('Webhook hosts exempt from the private-address rule (comma-separated). Leave empty in Azure: customers\' endpoints must be public.')
+param webhookAllowedPrivateHosts string = ''
 
 @description('Object id of whoever runs the deployment (azd passes the signed-in principal). Gets Key Vault Secrets Officer on the vault so they can set the SendGrid key. Empty: no such assignment.')
 param operatorPrincipalId string = ''
@@ -107,6 +136,7 @@ var functionAppName = 'func-mtd-${resourceToken}'
 var deploymentContainerName = 'app-package'
 var complianceQueueName = 'compliance-updates'
 var tenantJobsQueueName = 'tenant-jobs'
+var webhookQueueName = 'webhook-deliveries'
 var sendGridSecretName = 'sendgrid-api-key'
 var effectivePublicBaseUrl = empty(publicBaseUrl) ? 'https://${functionAppName}.azurewebsites.net' : publicBaseUrl
 
@@ -212,6 +242,19 @@ module serviceBus 'br/public:avm/res/service-bus/namespace:0.16.0' = {
         enablePartitioning: false
       }
       {
+        // Webhook work: `{ kind: 'events' }` fan-out and `{ kind: 'attempt' }` messages, retries scheduled ahead
+        // (shared/webhooks/delivery.ts). The delivery log in Table Storage is the truth; a message only wakes it.
+        name: webhookQueueName
+        maxDeliveryCount: 10
+        lockDuration: 'PT1M'
+        // Retries are scheduled up to about 8 hours ahead; the whole schedule spans about 24 hours.
+        defaultMessageTimeToLive: 'P2D'
+        deadLetteringOnMessageExpiration: true
+        requiresDuplicateDetection: true
+        duplicateDetectionHistoryTimeWindow: 'PT10M'
+        enablePartitioning: false
+      }
+      {
         // Tenant jobs `{ job, tenantId, dueMs }` with message id `{job}|{tenantId}|{dueMs}` (one per claim of a due row).
         name: tenantJobsQueueName
         maxDeliveryCount: 10
@@ -307,6 +350,15 @@ module functionApp 'modules/functionApp.bicep' = {
     heartbeatCheckSchedule: heartbeatCheckSchedule
     reconcileSchedule: reconcileSchedule
     mailSchedule: mailSchedule
+    webhookAllowedPrivateHosts: webhookAllowedPrivateHosts
+    eventRetentionDays: eventRetentionDays
+    apiScope: apiScope
+    consoleClientIds: consoleClientIds
+    agentClientIds: agentClientIds
+    deviceCredentialDays: deviceCredentialDays
+    checkInWriteIntervalMinutes: checkInWriteIntervalMinutes
+    providerTenantId: providerTenantId
+    providerSupportRole: providerSupportRole
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
   }
@@ -331,4 +383,5 @@ output SENDGRID_SECRET_NAME string = sendGridSecretName
 output SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
 output COMPLIANCE_QUEUE_NAME string = complianceQueueName
 output TENANT_JOBS_QUEUE_NAME string = tenantJobsQueueName
+output WEBHOOK_QUEUE_NAME string = webhookQueueName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name

@@ -20,6 +20,21 @@ const optionalString = z
   .optional()
   .transform((value) => (value === '' ? undefined : value));
 
+/** A comma-separated list of application ids (GUIDs), lower-cased; unset or empty: undefined (any). */
+const clientIdList = z
+  .string()
+  .optional()
+  .transform((value) =>
+    value === undefined
+      ? undefined
+      : value
+          .split(',')
+          .map((id) => id.trim().toLowerCase())
+          .filter((id) => id !== ''),
+  )
+  .pipe(z.array(z.uuid({ message: 'must be comma-separated application ids (GUIDs)' })).optional())
+  .transform((ids) => (ids && ids.length > 0 ? ids : undefined));
+
 export const configSchema = z
   .object({
     /** Issuer host for tokens and the consent URL. National clouds and the simulator set their own. */
@@ -63,6 +78,35 @@ export const configSchema = z
     /** Service Bus namespace for the compliance-updates queue (Azure, identity-based). */
     ServiceBusConnection__fullyQualifiedNamespace: optionalString,
     ServiceBusConnection__clientId: optionalString,
+    /**
+     * Webhook hosts exempt from the private-address rule (comma-separated host names or IP literals, compared
+     * ignoring case): a local run lists `localhost` and `127.0.0.1`. Empty in Azure.
+     */
+    WEBHOOK_ALLOWED_PRIVATE_HOSTS: z
+      .string()
+      .optional()
+      .transform((value) =>
+        (value ?? '')
+          .split(',')
+          .map((host) => host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1'))
+          .filter((host) => host !== ''),
+      ),
+    /** How long events are kept for the feed (`GET /api/v1/events`), in days; older ones are deleted. */
+    EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    /** The delegated scope console and activation tokens must carry in `scp`. */
+    API_SCOPE: z.string().trim().min(1).default('access_as_user'),
+    /** Application ids allowed as `azp` on console routes (comma-separated); unset: any. */
+    CONSOLE_CLIENT_IDS: clientIdList,
+    /** Application ids allowed as `azp` at device activation (comma-separated); unset: any. */
+    AGENT_CLIENT_IDS: clientIdList,
+    /** Lifetime of a device credential, in days. */
+    DEVICE_CREDENTIAL_DAYS: z.coerce.number().int().min(8).max(3650).default(90),
+    /** A check-in that changes nothing is written at most once per this many minutes. */
+    CHECKIN_WRITE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+    /** The provider's own tenant, whose users with the `PROVIDER_SUPPORT_ROLE` app role may call provider routes. */
+    PROVIDER_TENANT_ID: z.uuid().optional().or(z.literal('').transform(() => undefined)),
+    /** The app role (in the provider's tenant) that lets a signed-in user call provider routes. */
+    PROVIDER_SUPPORT_ROLE: z.string().trim().min(1).default('Provider.Support'),
     /** Application Insights (Azure): when set, OpenTelemetry traces each operation across the queue hops. */
     APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
   })

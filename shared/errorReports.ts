@@ -17,6 +17,7 @@ export const errorKinds = [
   'enrollment-group',
   'connector-heartbeat',
   'compliance',
+  'connector-health',
 ] as const;
 export type ErrorKind = (typeof errorKinds)[number];
 

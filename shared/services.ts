@@ -13,6 +13,8 @@ import { createDeviceRuntime, type DeviceRuntime } from './devices/runtime.js';
 import { createSendGridSender, type MailSender } from './mail/sendgrid.js';
 import { createComplianceRuntime, type ComplianceRuntime } from './compliance/runtime.js';
 import { createServiceBusQueueSenders } from './compliance/serviceBusSender.js';
+import { createWebhookRuntime, type WebhookRuntime } from './webhooks/runtime.js';
+import { createHealthRuntime, type HealthRuntime } from './health/health.js';
 
 export interface Logger {
   info(message: string): void;
@@ -43,6 +45,10 @@ export interface Services {
   readonly compliance: ComplianceRuntime;
   /** Outgoing mail (SendGrid); only the mail timer sends. */
   readonly mail: MailSender;
+  /** Webhook delivery: host resolution, the HTTPS poster, the retry schedule, attempts in flight. */
+  readonly webhooks: WebhookRuntime;
+  /** Connector health: the consent probe and the brief per-tenant cache of reports. */
+  readonly health: HealthRuntime;
 }
 
 export interface ServiceOverrides {
@@ -56,6 +62,8 @@ export interface ServiceOverrides {
   /** The compliance push's budget and retry timing (default: 200 Intune writes per 20 s). */
   compliance?: ComplianceRuntime;
   mail?: MailSender;
+  webhooks?: WebhookRuntime;
+  health?: HealthRuntime;
 }
 
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
@@ -68,7 +76,9 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   const devices = overrides.devices ?? createDeviceRuntime(tables, clock);
   const compliance = overrides.compliance ?? createComplianceRuntime(tables, clock);
   const mail = overrides.mail ?? createSendGridSender(config, { log });
-  return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail };
+  const webhooks = overrides.webhooks ?? createWebhookRuntime();
+  const health = overrides.health ?? createHealthRuntime(config);
+  return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail, webhooks, health };
 }
 
 function createTables(config: Config): TableStore {

@@ -62,6 +62,22 @@ const expireBody = z.object({ tenantId: z.string().optional() });
 const rotateBody = z.object({ retireOld: z.boolean().optional() });
 const consentFailBody = z.object({ error: z.string().optional(), description: z.string().optional() });
 const appTokenBody = z.object({ tenantId: z.string() });
+const connectorBody = z.strictObject({
+  lastHeartbeatDateTime: z.iso.datetime({ offset: true }).optional(),
+  partnerState: z.enum(['unavailable', 'available', 'enabled', 'unresponsive', 'notSetUp', 'error']).optional(),
+  partnerUnresponsivenessThresholdInDays: z.number().int().min(0).optional(),
+});
+
+const apiAppTokenBody = z
+  .object({
+    tenantId: z.string(),
+    clientId: z.string().optional(),
+    audience: z.string().optional(),
+    roles: z.array(z.string()).optional(),
+    claims: z.record(z.string(), z.unknown()).optional(),
+    lifetimeSeconds: z.number().int().positive().optional(),
+  })
+  .strict();
 
 function body<T>(schema: z.ZodType<T>, req: SimRequest): T {
   const parsed = parseJsonBody(req);
@@ -91,6 +107,7 @@ export function controlRoutes(state: SimState): Route[] {
     route('GET', '/_sim/tenants', handle(() => json(200, { value: state.tenantSummaries(), clientId: state.clientId }))),
     route('POST', '/_sim/tokens/user', handle(async (req) => json(200, { token: await state.mintUserToken(body(userTokenBody, req)) }))),
     route('POST', '/_sim/tokens/app', handle(async (req) => json(200, { token: await state.mintAppToken(body(appTokenBody, req).tenantId) }))),
+    route('POST', '/_sim/tokens/api-app', handle(async (req) => json(200, { token: await state.mintApiAppToken(body(apiAppTokenBody, req)) }))),
 
     route('GET', '/_sim/intune/devices/{tenantId}', handle((_r, ps) => json(200, { value: state.intuneDevices(p(ps, 'tenantId')) }))),
     route('POST', '/_sim/intune/devices/{tenantId}', handle((req, ps) => json(201, state.addManagedDevice(p(ps, 'tenantId'), body(deviceBody, req))))),
@@ -100,6 +117,7 @@ export function controlRoutes(state: SimState): Route[] {
     })),
     route('GET', '/_sim/intune/writes', handle((req) => json(200, { value: state.intuneWrites(req.query.get('tenantId') ?? undefined) }))),
     route('GET', '/_sim/intune/connectors/{tenantId}', handle((_r, ps) => json(200, { value: state.connectors(p(ps, 'tenantId')) }))),
+    route('PATCH', '/_sim/intune/connectors/{tenantId}', handle((req, ps) => json(200, state.setConnector(p(ps, 'tenantId'), body(connectorBody, req))))),
     route('GET', '/_sim/entra/devices/{tenantId}', handle((_r, ps) => json(200, { value: state.entraDevices(p(ps, 'tenantId')) }))),
     route('GET', '/_sim/entra/writes', handle((req) => json(200, { value: state.entraWrites(req.query.get('tenantId') ?? undefined) }))),
 

@@ -82,6 +82,20 @@ export interface UserTokenOptions {
   lifetimeSeconds?: number;
 }
 
+export interface ApiAppTokenOptions {
+  tenantId: string;
+  /** The calling application's id (`azp`); default: a new one. */
+  clientId?: string;
+  /** `aud` claim; defaults to the app's client id (the API's audience). */
+  audience?: string;
+  /** App roles granted to the calling application (`roles`), e.g. `Events.Read`. */
+  roles?: string[];
+  /** Claims to add or override; `null` removes a claim. */
+  claims?: Record<string, unknown>;
+  /** Lifetime in seconds (default 3600). */
+  lifetimeSeconds?: number;
+}
+
 interface Stats {
   since: string;
   total: number;
@@ -266,6 +280,40 @@ export class SimState {
   }
 
   /** A user access token as Entra ID v2 issues it for an API (`aud` = the API), for tests and demos. */
+  /**
+   * An app-only access token for our own API, as Entra ID issues it to any application of the tenant through client
+   * credentials (`scope={api}/.default`): no `scp`, no user; `roles` only when the app was granted app roles. No
+   * `idtyp` either, unless asked for: a default app registration does not emit that optional claim.
+   */
+  async mintApiAppToken(options: ApiAppTokenOptions): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    const t = this.tenant(options.tenantId);
+    const appId = (options.clientId ?? randomUUID()).toLowerCase();
+    const claims: Record<string, unknown> = {
+      aud: options.audience ?? this.clientId,
+      iss: this.issuer(t.id),
+      iat: now,
+      nbf: now,
+      exp: now + (options.lifetimeSeconds ?? 3600),
+      aio: randomUUID().replace(/-/g, ''),
+      azp: appId,
+      azpacr: '1',
+      oid: guidFrom(`sp:${t.id}:${appId}`),
+      rh: '0.sim',
+      sub: guidFrom(`sp:${t.id}:${appId}`),
+      tid: t.id,
+      uti: randomUUID().replace(/-/g, ''),
+      ver: '2.0',
+    };
+    if (options.roles && options.roles.length > 0) claims.roles = options.roles;
+    for (const [name, value] of Object.entries(options.claims ?? {})) {
+      if (value === null) delete claims[name];
+      else claims[name] = value;
+    }
+    this.statsData.tokensIssued++;
+    return this.keys.sign(claims);
+  }
+
   async mintUserToken(options: UserTokenOptions): Promise<string> {
     const t = this.tenant(options.tenantId);
     const key = options.userId ?? options.upn;
@@ -420,6 +468,22 @@ export class SimState {
 
   connectors(tenantId: string): MtdConnector[] {
     return [...this.tenant(tenantId).connectors.values()];
+  }
+
+  /**
+   * Changes a connector as Intune would on its own (a partner gone quiet, a threshold an admin changed): unlike the
+   * partner's PATCH, this is not recorded as a write. Without `connectorId`, the tenant's only connector.
+   */
+  setConnector(
+    tenantId: string,
+    changes: Partial<Pick<MtdConnector, 'lastHeartbeatDateTime' | 'partnerState' | 'partnerUnresponsivenessThresholdInDays'>>,
+    connectorId?: string,
+  ): MtdConnector {
+    const connectors = this.tenant(tenantId).connectors;
+    const connector = connectorId ? connectors.get(connectorId) : [...connectors.values()][0];
+    if (!connector) throw new SimError(404, 'NotFound', `No mobileThreatDefenseConnector ${connectorId ?? ''} in tenant ${tenantId}.`);
+    Object.assign(connector, changes);
+    return connector;
   }
 
   /** The last partnerReportedThreatState told for a managed device. */

@@ -38,6 +38,16 @@ param enrollmentSyncSchedule string
 param heartbeatCheckSchedule string
 param reconcileSchedule string
 param mailSchedule string
+param webhookAllowedPrivateHosts string = ''
+@description('How long events are kept for the feed, in days.')
+param eventRetentionDays int = 30
+param apiScope string = 'access_as_user'
+param consoleClientIds string = ''
+param agentClientIds string = ''
+param deviceCredentialDays int = 90
+param checkInWriteIntervalMinutes int = 15
+param providerTenantId string = ''
+param providerSupportRole string = 'Provider.Support'
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
@@ -76,6 +86,19 @@ var appSettings = {
   HEARTBEAT_CHECK_SCHEDULE: heartbeatCheckSchedule
   RECONCILE_SCHEDULE: reconcileSchedule
   MAIL_SCHEDULE: mailSchedule
+  // Webhooks: hosts exempt from the private-address rule (none in Azure).
+  WEBHOOK_ALLOWED_PRIVATE_HOSTS: webhookAllowedPrivateHosts
+  EVENT_RETENTION_DAYS: string(eventRetentionDays)
+  // Token policy: the delegated scope and the client applications allowed on console routes and at activation.
+  API_SCOPE: apiScope
+  CONSOLE_CLIENT_IDS: consoleClientIds
+  AGENT_CLIENT_IDS: agentClientIds
+  // Device credentials and check-ins.
+  DEVICE_CREDENTIAL_DAYS: string(deviceCredentialDays)
+  CHECKIN_WRITE_INTERVAL_MINUTES: string(checkInWriteIntervalMinutes)
+  // Provider support signing in with Entra ID (an app role in the provider's own tenant).
+  PROVIDER_TENANT_ID: providerTenantId
+  PROVIDER_SUPPORT_ROLE: providerSupportRole
 }
 
 module site 'br/public:avm/res/web/site:0.15.1' = {

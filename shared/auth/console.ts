@@ -3,6 +3,7 @@
  * membership of the tenant's full-access or restricted-access group (from the token's `groups` claim, or through
  * Graph when the token carries a groups overage instead).
  */
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { ApiRequest } from '../http/request.js';
 import { bearerToken } from '../http/request.js';
@@ -35,20 +36,45 @@ function unauthorized(detail: string, error?: TokenError): HttpError {
   return new HttpError(401, detail, { headers: { 'www-authenticate': challenge } });
 }
 
-/** Verifies the request's bearer token: 401 (with a Bearer challenge) for a missing or bad one, 503 if keys are unreachable. */
-async function verifiedUser(services: Services, request: ApiRequest): Promise<VerifiedUser> {
+/**
+ * Verifies the request's bearer token as a delegated user token for our API, after `activeTenant` admitted its tenant:
+ * 401 (with a Bearer challenge) for a missing or bad token, 403 (`insufficient_scope`) for an app-only token, one
+ * without our scope or from an application that may not call these routes, 503 if keys are unreachable.
+ */
+async function verifiedUser(
+  services: Services,
+  request: ApiRequest,
+  client: 'console' | 'agent',
+): Promise<{ user: VerifiedUser; tenant: Tenant }> {
   const token = bearerToken(request);
   if (!token) throw unauthorized('A bearer token from Entra ID is required (Authorization: Bearer <token>).');
+  let tenant: Tenant | undefined;
   try {
-    return await services.userTokens.verify(token);
+    const user = await services.userTokens.verify(token, {
+      client,
+      admit: async (tenantId) => {
+        tenant = await activeTenant(services, tenantId);
+      },
+    });
+    if (!tenant) throw new HttpError(403, 'Your organization is not connected to this service.');
+    return { user, tenant };
   } catch (caught) {
-    if (caught instanceof TokenError) {
-      if (caught.isCallerFault) throw unauthorized(`The bearer token was refused: ${caught.message}`, caught);
-      services.log.warn(`Token keys unavailable: ${caught.message}`);
-      throw new HttpError(503, 'Sign-in cannot be checked right now; please retry shortly.', { headers: { 'retry-after': '5' } });
-    }
+    if (caught instanceof TokenError) throw tokenRefusal(services, caught);
     throw caught;
   }
+}
+
+/** The HTTP answer to a refused token: 401, 403 (valid but not allowed here) or 503 (keys unreachable). */
+export function tokenRefusal(services: Pick<Services, 'log'>, error: TokenError): HttpError {
+  if (error.isInsufficient) {
+    const description = error.message.replace(/["\\]/g, '');
+    return new HttpError(403, `The bearer token was refused: ${error.message}`, {
+      headers: { 'www-authenticate': `Bearer error="insufficient_scope", error_description="${description}"` },
+    });
+  }
+  if (error.isCallerFault) return unauthorized(`The bearer token was refused: ${error.message}`, error);
+  services.log.warn(`Token keys unavailable: ${error.message}`);
+  return new HttpError(503, 'Sign-in cannot be checked right now; please retry shortly.', { headers: { 'retry-after': '5' } });
 }
 
 /** The caller's tenant, which must be provisioned and consented: 403 otherwise. */
@@ -91,7 +117,7 @@ function looksLikeEmail(value: string | undefined): string | undefined {
 
 /** Authenticates console requests: 401 for a bad or missing token, 403 without access or consent. */
 export function authenticateConsole(services: Services): (request: ApiRequest) => Promise<ConsolePrincipal> {
-  const overage = new Map<string, { at: number; groups: string[] }>();
+  const overage = new LRUCache<string, { at: number; groups: string[] }>({ max: 10_000 });
 
   async function groupsOf(user: VerifiedUser, candidates: string[]): Promise<readonly string[]> {
     if (user.groups) return user.groups;
@@ -100,14 +126,12 @@ export function authenticateConsole(services: Services): (request: ApiRequest) =
     const cached = overage.get(key);
     if (cached && now - cached.at < overageCacheMs) return cached.groups;
     const groups = await memberOf(services, user.tenantId, user.userId, candidates);
-    if (overage.size > 10_000) overage.clear();
     overage.set(key, { at: now, groups });
     return groups;
   }
 
   return async (request) => {
-    const user = await verifiedUser(services, request);
-    const tenant = await activeTenant(services, user.tenantId);
+    const { user, tenant } = await verifiedUser(services, request, 'console');
     const full = tenant.fullAccessGroupId.toLowerCase();
     const restricted = tenant.restrictedAccessGroupId?.toLowerCase();
     const groups = await groupsOf(user, restricted ? [full, restricted] : [full]);
@@ -142,8 +166,7 @@ export function requireFull(principal: ConsolePrincipal): void {
 /** Authenticates the agent's user at activation: the same token rules, a consented tenant, no group requirement. */
 export function authenticateDeviceUser(services: Services): (request: ApiRequest) => Promise<VerifiedUser> {
   return async (request) => {
-    const user = await verifiedUser(services, request);
-    await activeTenant(services, user.tenantId);
+    const { user } = await verifiedUser(services, request, 'agent');
     return user;
   };
 }

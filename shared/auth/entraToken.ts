@@ -1,9 +1,16 @@
 /**
  * Validation of Entra ID v2 access tokens for our API (console users and the agent's user), multi-tenant:
  * the issuer is `{ENTRA_AUTHORITY_HOST}/{tid}/v2.0` for the token's own `tid`, its keys come from that issuer's
- * OpenID metadata (`jwks_uri`), and `aud` must be our API. Metadata and key sets are cached; jose refetches a key
- * set when a token names an unknown `kid` (at most once per cooldown).
+ * OpenID metadata (`jwks_uri`), and `aud` must be our API. Metadata and key sets are cached in bounded caches; jose
+ * refetches a key set when a token names an unknown `kid` (at most once per cooldown).
+ *
+ * Two layers: `verifyClaims` checks signature, issuer, audience, lifetime and tenant and returns the claims, delegated
+ * or app-only (the event feed layers its own `roles` policy on it); `verify` adds the delegated-user policy of the
+ * console and activation (`scp` contains `API_SCOPE`, `azp` among the allowed clients). Both first let the caller
+ * admit the token's tenant (look it up in our own tables), so a token naming an unprovisioned tenant never causes a
+ * fetch of that tenant's metadata.
  */
+import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
@@ -26,6 +33,31 @@ export interface VerifiedUser {
   readonly groups: readonly string[] | null;
 }
 
+/** The verified claims of any token for our API, delegated (`scp`) or app-only (no `scp`). */
+export interface VerifiedToken extends VerifiedUser {
+  /** The scopes of `scp` (space-separated); empty for an app-only token. */
+  readonly scopes: readonly string[];
+  /** App roles (`roles`); for an app-only token these are the roles granted to the calling application. */
+  readonly roles: readonly string[];
+  /** The calling application's id (`azp`, or v1 `appid`), lower case. */
+  readonly clientId?: string;
+  /** No `scp`: a token an application obtained for itself (client credentials), not on behalf of a user. */
+  readonly appOnly: boolean;
+}
+
+export interface VerifyOptions {
+  /**
+   * Called with the token's (unverified) tenant before anything is fetched for it: throw to refuse. Callers look the
+   * tenant up in our own tables here, so strangers' made-up tenants cost one read and no request to Entra ID.
+   */
+  admit(tenantId: string): Promise<void>;
+}
+
+export interface UserVerifyOptions extends VerifyOptions {
+  /** Whose client ids (`azp`) are allowed: the console's (`CONSOLE_CLIENT_IDS`) or the agent's (`AGENT_CLIENT_IDS`). */
+  readonly client: 'console' | 'agent';
+}
+
 export type TokenErrorCode =
   | 'ERR_TOKEN_MISSING'
   | 'ERR_TOKEN_MALFORMED'
@@ -38,6 +70,10 @@ export type TokenErrorCode =
   | 'ERR_TOKEN_UNKNOWN_KEY'
   | 'ERR_TOKEN_SIGNATURE'
   | 'ERR_TOKEN_CLAIMS'
+  /** A valid token without the delegated scope this route needs (app-only, or issued for another scope). */
+  | 'ERR_TOKEN_SCOPE'
+  /** A valid token obtained by an application that may not call this route (`azp`). */
+  | 'ERR_TOKEN_CLIENT'
   /** The issuer's metadata or keys could not be fetched: our problem (503), not the caller's. */
   | 'ERR_TOKEN_KEYS_UNAVAILABLE';
 
@@ -54,11 +90,18 @@ export class TokenError extends Error {
   get isCallerFault(): boolean {
     return this.code !== 'ERR_TOKEN_KEYS_UNAVAILABLE';
   }
+
+  /** A valid token that may not do this (403 `insufficient_scope`) rather than a bad one (401). */
+  get isInsufficient(): boolean {
+    return this.code === 'ERR_TOKEN_SCOPE' || this.code === 'ERR_TOKEN_CLIENT';
+  }
 }
 
 export interface UserTokenValidator {
-  /** Verifies a bearer token; throws `TokenError`. */
-  verify(token: string): Promise<VerifiedUser>;
+  /** Verifies a bearer token's signature, issuer, audience, lifetime and tenant; throws `TokenError`. */
+  verifyClaims(token: string, options: VerifyOptions): Promise<VerifiedToken>;
+  /** `verifyClaims`, then the delegated-user policy of console routes and activation; throws `TokenError`. */
+  verify(token: string, options: UserVerifyOptions): Promise<VerifiedUser>;
 }
 
 export interface UserTokenValidatorOptions {
@@ -67,10 +110,15 @@ export interface UserTokenValidatorOptions {
   clockToleranceSeconds?: number;
   /** How long fetched metadata is kept. */
   metadataMaxAgeMs?: number;
-  /** How long a failed metadata lookup (unknown tenant, outage) is remembered, so bad tokens do not cause a fetch each. */
+  /**
+   * How long Entra ID's answer that it does not know a tenant is remembered. Only that verdict is kept: a 429, a 5xx
+   * or a network failure is never cached, so an outage of a minute does not lock a tenant's users out for longer.
+   */
   metadataFailureMaxAgeMs?: number;
-  /** Most tenants whose metadata is kept at once (oldest dropped first). */
+  /** Most tenants whose metadata is kept at once (least recently used dropped first). */
   maxCachedIssuers?: number;
+  /** Most key sets kept at once (least recently used dropped first). */
+  maxCachedKeySets?: number;
   /**
    * Least time between two fetches of a key set on an unknown `kid` (jose's cooldown). Default 1 s: a rotated key is
    * accepted within a second, and made-up key ids cost at most one fetch a second.
@@ -93,12 +141,18 @@ const claimsSchema = z.object({
   email: z.string().optional(),
   groups: z.array(z.string()).optional(),
   idtyp: z.string().optional(),
+  scp: z.string().optional(),
+  roles: z.array(z.string()).optional(),
+  azp: z.string().optional(),
+  appid: z.string().optional(),
 });
 
 interface IssuerEntry {
   readonly at: number;
   readonly keys?: JWTVerifyGetKey;
   readonly failure?: TokenError;
+  /** A verdict (keys, or "the identity provider does not know this tenant") may be cached; an outage may not. */
+  readonly cacheable: boolean;
 }
 
 const joseCode = (error: unknown): string | undefined =>
@@ -150,13 +204,16 @@ export function createUserTokenValidator(config: Config, options: UserTokenValid
   const metadataMaxAgeMs = options.metadataMaxAgeMs ?? 24 * 60 * 60 * 1000;
   const failureMaxAgeMs = options.metadataFailureMaxAgeMs ?? 60 * 1000;
   const maxIssuers = options.maxCachedIssuers ?? 1000;
+  const maxKeySets = options.maxCachedKeySets ?? 1000;
   const doFetch = options.fetch ?? fetch;
   const cooldownDuration = options.keySetCooldownMs ?? 1_000;
   const authority = config.ENTRA_AUTHORITY_HOST;
   const audience = config.API_AUDIENCE;
-  const issuers = new Map<string, Promise<IssuerEntry>>();
-  /** Key sets by `jwks_uri`: tenants of one cloud share keys, so one set serves them all. */
-  const keySets = new Map<string, JWTVerifyGetKey>();
+  const scope = config.API_SCOPE;
+  const allowedClients = { console: config.CONSOLE_CLIENT_IDS, agent: config.AGENT_CLIENT_IDS };
+  const issuers = new LRUCache<string, Promise<IssuerEntry>>({ max: maxIssuers });
+  /** Key sets by `jwks_uri`: tenants of one cloud may share keys, so one set serves them all. */
+  const keySets = new LRUCache<string, JWTVerifyGetKey>({ max: maxKeySets });
 
   function keySet(uri: string): JWTVerifyGetKey {
     let keys = keySets.get(uri);
@@ -174,29 +231,33 @@ export function createUserTokenValidator(config: Config, options: UserTokenValid
       response = await doFetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) });
     } catch (caught) {
       const error = toError(caught);
-      return { at, failure: new TokenError('ERR_TOKEN_KEYS_UNAVAILABLE', `The issuer's metadata could not be fetched (${error.name}).`) };
+      return {
+        at,
+        cacheable: false,
+        failure: new TokenError('ERR_TOKEN_KEYS_UNAVAILABLE', `The issuer's metadata could not be fetched (${error.name}).`),
+      };
     }
-    if (response.status >= 400 && response.status < 500) {
+    if (response.status >= 400 && response.status < 500 && response.status !== 429 && response.status !== 408) {
       await response.body?.cancel().catch(() => undefined);
-      return { at, failure: new TokenError('ERR_TOKEN_ISSUER', 'The token names a tenant the identity provider does not know.') };
+      return { at, cacheable: true, failure: new TokenError('ERR_TOKEN_ISSUER', 'The token names a tenant the identity provider does not know.') };
     }
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
-      return { at, failure: new TokenError('ERR_TOKEN_KEYS_UNAVAILABLE', `The issuer's metadata answered ${response.status}.`) };
+      return { at, cacheable: false, failure: new TokenError('ERR_TOKEN_KEYS_UNAVAILABLE', `The issuer's metadata answered ${response.status}.`) };
     }
     let parsed: z.ZodSafeParseResult<z.output<typeof metadataSchema>>;
     try {
       parsed = metadataSchema.safeParse(await response.json());
     } catch {
-      return { at, failure: new TokenError('ERR_TOKEN_KEYS_UNAVAILABLE', "The issuer's metadata is not JSON.") };
+      return { at, cacheable: false, failure: new TokenError('ERR_TOKEN_KEYS_UNAVAILABLE', "The issuer's metadata is not JSON.") };
     }
     if (!parsed.success) {
-      return { at, failure: new TokenError('ERR_TOKEN_KEYS_UNAVAILABLE', "The issuer's metadata has no jwks_uri.") };
+      return { at, cacheable: false, failure: new TokenError('ERR_TOKEN_KEYS_UNAVAILABLE', "The issuer's metadata has no jwks_uri.") };
     }
     if (parsed.data.issuer !== issuer) {
-      return { at, failure: new TokenError('ERR_TOKEN_ISSUER', "The issuer's metadata names another issuer.") };
+      return { at, cacheable: true, failure: new TokenError('ERR_TOKEN_ISSUER', "The issuer's metadata names another issuer.") };
     }
-    return { at, keys: keySet(parsed.data.jwks_uri) };
+    return { at, cacheable: true, keys: keySet(parsed.data.jwks_uri) };
   }
 
   async function issuerKeys(issuer: string): Promise<JWTVerifyGetKey> {
@@ -205,17 +266,19 @@ export function createUserTokenValidator(config: Config, options: UserTokenValid
     if (pending) {
       const entry = await pending;
       const maxAge = entry.failure ? failureMaxAgeMs : metadataMaxAgeMs;
-      if (now - entry.at > maxAge) pending = undefined;
+      if (now - entry.at > maxAge || !entry.cacheable) {
+        if (issuers.get(issuer) === pending) issuers.delete(issuer);
+        pending = undefined;
+      }
     }
     if (!pending) {
-      pending = loadIssuer(issuer);
-      issuers.delete(issuer);
-      issuers.set(issuer, pending);
-      while (issuers.size > maxIssuers) {
-        const oldest = issuers.keys().next();
-        if (oldest.done) break;
-        issuers.delete(oldest.value);
-      }
+      // Concurrent requests share one fetch; an outage's answer is dropped as soon as it settles.
+      const loading = loadIssuer(issuer);
+      pending = loading;
+      issuers.set(issuer, loading);
+      void loading.then((entry) => {
+        if (!entry.cacheable && issuers.get(issuer) === loading) issuers.delete(issuer);
+      });
     }
     const entry = await pending;
     if (entry.failure) throw entry.failure;
@@ -223,7 +286,7 @@ export function createUserTokenValidator(config: Config, options: UserTokenValid
     return entry.keys;
   }
 
-  async function verify(token: string): Promise<VerifiedUser> {
+  async function verifyClaims(token: string, options: VerifyOptions): Promise<VerifiedToken> {
     if (!token) throw new TokenError('ERR_TOKEN_MISSING', 'A bearer token is required.');
     let unverified: JWTPayload;
     try {
@@ -240,6 +303,8 @@ export function createUserTokenValidator(config: Config, options: UserTokenValid
     }
     const issuer = `${authority}/${tid}/v2.0`;
     if (unverified.iss !== issuer) throw new TokenError('ERR_TOKEN_ISSUER', 'The token issuer does not match its tenant.');
+    // Our own tables first: an unprovisioned tenant is refused before anything is fetched for it.
+    await options.admit(tid.toLowerCase());
 
     let payload: JWTPayload;
     try {
@@ -258,8 +323,9 @@ export function createUserTokenValidator(config: Config, options: UserTokenValid
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new TokenError('ERR_TOKEN_CLAIMS', 'The token lacks a user object id (oid).');
     if (claims.data.tid !== tid) throw new TokenError('ERR_TOKEN_TENANT', 'The token tenant changed during verification.');
-    if (claims.data.idtyp === 'app') throw new TokenError('ERR_TOKEN_CLAIMS', 'An application token cannot act as a user.');
     const upn = claims.data.preferred_username ?? claims.data.upn;
+    const scopes = (claims.data.scp ?? '').split(' ').filter((item) => item !== '');
+    const clientId = (claims.data.azp ?? claims.data.appid)?.toLowerCase();
     return {
       tenantId: tid.toLowerCase(),
       userId: claims.data.oid.toLowerCase(),
@@ -267,8 +333,34 @@ export function createUserTokenValidator(config: Config, options: UserTokenValid
       ...(upn !== undefined ? { upn } : {}),
       ...(claims.data.email !== undefined ? { email: claims.data.email } : {}),
       groups: claims.data.groups ? claims.data.groups.map((group) => group.toLowerCase()) : null,
+      scopes,
+      roles: claims.data.roles ?? [],
+      ...(clientId !== undefined ? { clientId } : {}),
+      appOnly: claims.data.scp === undefined || claims.data.idtyp === 'app',
     };
   }
 
-  return { verify };
+  async function verify(token: string, options: UserVerifyOptions): Promise<VerifiedUser> {
+    const verified = await verifyClaims(token, options);
+    if (verified.appOnly) {
+      throw new TokenError('ERR_TOKEN_SCOPE', 'An application token (without a delegated scope) cannot act as a user.');
+    }
+    if (!verified.scopes.includes(scope)) {
+      throw new TokenError('ERR_TOKEN_SCOPE', `The token does not carry the scope "${scope}" of this API.`);
+    }
+    const allowed = allowedClients[options.client];
+    if (allowed && (verified.clientId === undefined || !allowed.includes(verified.clientId))) {
+      throw new TokenError('ERR_TOKEN_CLIENT', `The token was obtained by an application that may not call the ${options.client} routes.`);
+    }
+    return {
+      tenantId: verified.tenantId,
+      userId: verified.userId,
+      ...(verified.name !== undefined ? { name: verified.name } : {}),
+      ...(verified.upn !== undefined ? { upn: verified.upn } : {}),
+      ...(verified.email !== undefined ? { email: verified.email } : {}),
+      groups: verified.groups,
+    };
+  }
+
+  return { verifyClaims, verify };
 }

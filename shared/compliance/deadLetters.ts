@@ -39,6 +39,8 @@ export async function recordDeadLetter(
       current.version === nudge.version && current.deadLetteredVersion !== nudge.version
         ? { ...current, deadLetteredVersion: nudge.version }
         : undefined,
+      undefined,
+      deps.clock.now(),
     );
   } catch (caught) {
     deps.log.error(`Could not record the dead letter of device ${nudge.deviceId}: ${toError(caught).message}`);

@@ -19,6 +19,7 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Device } from '../devices/device.js';
+import { nudgeDeferredTo } from '../devices/deviceIndex.js';
 import { mutateDevice, readDevice } from '../devices/deviceRepository.js';
 import { loadConnectorSettings } from '../devices/tenantContext.js';
 import type { ConnectorSettings } from '../domain/index.js';
@@ -376,9 +377,12 @@ export function createPush(deps: PushDeps) {
           (current) => {
             const result = recordOutcome(current, outcome, settings, at);
             uncertain = result.uncertain;
-            return result.device;
+            // A device coming back later moves its pending index row to that time in the write made anyway, so
+            // reconcile does not re-send it meanwhile (deferrals that write nothing: see reconcile.ts).
+            return result.device && item.laterAt ? nudgeDeferredTo(result.device, item.laterAt) : result.device;
           },
           item.device,
+          new Date(at),
         );
       } catch (caught) {
         item.errors.push(`record: ${toError(caught).message}`);

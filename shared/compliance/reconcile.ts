@@ -1,24 +1,121 @@
 /**
- * The safety net: for every active tenant, re-nudge each device whose last version is not yet pushed to every
- * target (`syncPending`), so a nudge lost in transit or a crash between a device write and its nudge loses nothing.
- * A version that was dead-lettered is left alone (it is reported; the device's next change is pushed again).
- * Nudges use the plain id `{deviceId}:{version}`, so one still in the queue is not duplicated.
+ * The safety net: re-nudge each device whose last version is not yet pushed to every target (`syncPending`) and
+ * whose nudge is older than a bound, so a nudge lost in transit or a crash between a device write and its nudge loses
+ * nothing. A version that was dead-lettered is left alone (it is reported; the device's next change is pushed again).
+ * Nudges use the plain id `{deviceId}:{version}`.
+ *
+ * Reconcile reads only devices still waiting for a push, through the pending index rows (`~p|{ms}|{deviceId}`,
+ * shared/devices/deviceIndex.ts), keyed by when the device's nudge went out or was deferred to: in each of the
+ * tenant's device partitions, the RowKey range up to `now - renudgeAfterMs`. A device re-nudged has its nudge time
+ * moved to now (one write with its index rows), so it is not re-sent on every run.
+ *
+ * A backlog is not amplified: a device waiting its turn in the tenant's Intune write budget already has a nudge
+ * scheduled for its turn. Deferrals that write the device row anyway move its index row to the deferred time
+ * (push.ts); a batch deferred whole is not even read, so instead reconcile reads the budget's end of deferred work
+ * (`deferredWorkEnd`, one read): while that is within `renudgeAfterMs` of now, every pending device of the tenant
+ * may be waiting in that line, and none is re-sent (a re-sent nudge would only queue behind the line anyway).
  */
-import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import { awaitsPush, pendingIndexKey, pendingIndexPrefix } from '../devices/deviceIndex.js';
+import type { Device } from '../devices/device.js';
+import { mutateDevice, readIndexRange, removeStrayIndexRow, type IndexRead } from '../devices/deviceRepository.js';
 import { toError } from '../errors.js';
+import { mapLimit } from '../mapLimit.js';
 import type { QueueSenders } from '../queue.js';
 import type { Logger } from '../services.js';
-import { tenantDevicesFilter } from '../devices/device.js';
-import { listAll, type TableStore } from '../storage/index.js';
+import type { TableStore } from '../storage/index.js';
 import { listActiveTenants } from '../tenants/tenantRepository.js';
 import { sendNudges, type Nudge } from './nudges.js';
 import { resyncIfBehind } from './resync.js';
+import { deferredWorkEnd } from './writeBudget.js';
 
-const pendingRowSchema = z.object({
-  version: z.number().int().default(1),
-  deadLetteredVersion: z.number().int().optional(),
-});
+/**
+ * How old a pending device's nudge must be before reconcile sends it again (default 15 minutes). Longer than
+ * Service Bus's duplicate-detection window (10 minutes), so a re-nudge is never swallowed as a duplicate of the
+ * nudge it replaces, and longer than a push takes to settle.
+ */
+export const defaultRenudgeAfterMs = 15 * 60_000;
+
+/** Devices re-checked and written at once. */
+const deviceConcurrency = 16;
+
+export interface ReconcileDeps {
+  readonly tables: TableStore;
+  readonly queues: QueueSenders;
+  readonly log: Logger;
+  readonly clock: Clock;
+}
+
+export interface ReconcileOptions {
+  /** See `defaultRenudgeAfterMs`. */
+  readonly renudgeAfterMs?: number;
+}
+
+/** What one tenant's reconcile found and did. */
+export interface ReconcileTenantSummary {
+  readonly tenantId: string;
+  /** Pending index rows older than the bound: devices whose nudge may be lost. */
+  readonly devicesFound: number;
+  /** Entities Table Storage examined for the index reads (the rows returned: both RowKey ends are bounded). */
+  readonly entitiesExamined: number;
+  /** Index queries sent (256 partitions, plus further pages; 0 while deferred work is waiting). */
+  readonly queries: number;
+  /** Devices re-nudged. */
+  readonly nudgesSent: number;
+  /** Nudges sent because a change of what is enforced had not reached every device (`resyncIfBehind`). */
+  readonly resyncNudges: number;
+  /** Index rows no device row called for, removed on the way. */
+  readonly strayRowsRemoved: number;
+  /** Set when the tenant's write budget holds deferred work until then (ISO): the index was not read. */
+  readonly deferredUntil?: string;
+}
+
+/**
+ * Reconciles one tenant: re-nudges its devices whose nudge is older than the bound and not deferred, then resyncs it
+ * if a change of what is enforced has not reached every device. For the tenant's queued job; throws on failure.
+ */
+export async function reconcileTenant(deps: ReconcileDeps, tenantId: string, options: ReconcileOptions = {}): Promise<ReconcileTenantSummary> {
+  const renudgeAfterMs = options.renudgeAfterMs ?? defaultRenudgeAfterMs;
+  const now = deps.clock.now();
+  const upTo = now.getTime() - renudgeAfterMs;
+  const lineEnd = await deferredWorkEnd(deps.tables, tenantId);
+  let found: IndexRead = { entries: [], entitiesExamined: 0, queries: 0 };
+  if (lineEnd <= upTo) found = await readIndexRange(deps.tables, tenantId, pendingIndexPrefix, upTo);
+
+  const nudges: Nudge[] = [];
+  let strayRowsRemoved = 0;
+  await mapLimit(found.entries, deviceConcurrency, async (entry) => {
+    let current: Device | undefined;
+    const write = await mutateDevice(
+      deps.tables,
+      tenantId,
+      entry.deviceId,
+      (row) => {
+        current = row;
+        // Still waiting, and for the nudge this row was found by (a newer one has its own time).
+        if (!awaitsPush(row) || pendingIndexKey(row) !== entry.rowKey) return undefined;
+        return { ...row, nudgedAt: now.toISOString() };
+      },
+      undefined,
+      now,
+    );
+    if (write) nudges.push({ tenantId, deviceId: write.after.deviceId, version: write.after.version });
+    else if (await removeStrayIndexRow(deps.tables, entry, current)) strayRowsRemoved += 1;
+  });
+  await sendNudges(deps.queues, nudges);
+  // A change of what is enforced that has not reached every device yet.
+  const resyncNudges = await resyncIfBehind(deps, tenantId);
+  return {
+    tenantId,
+    devicesFound: found.entries.length,
+    entitiesExamined: found.entitiesExamined,
+    queries: found.queries,
+    nudgesSent: nudges.length,
+    resyncNudges,
+    strayRowsRemoved,
+    ...(lineEnd > upTo ? { deferredUntil: new Date(lineEnd).toISOString() } : {}),
+  };
+}
 
 export interface ReconcileSummary {
   tenants: number;
@@ -27,31 +124,14 @@ export interface ReconcileSummary {
   failedTenants: number;
 }
 
-/** The nudges due for one tenant: one per device with `syncPending`. */
-export async function pendingNudges(tables: TableStore, tenantId: string): Promise<Nudge[]> {
-  const nudges: Nudge[] = [];
-  const rows = listAll(tables.table('devices'), {
-    schema: pendingRowSchema,
-    filter: `${tenantDevicesFilter(tenantId)} and syncPending eq true`,
-    select: ['version', 'deadLetteredVersion'],
-  });
-  for await (const row of rows) {
-    if (row.deadLetteredVersion === row.version) continue;
-    nudges.push({ tenantId, deviceId: row.rowKey, version: row.version });
-  }
-  return nudges;
-}
-
-export async function reconcile(deps: { tables: TableStore; queues: QueueSenders; log: Logger; clock: Clock }): Promise<ReconcileSummary> {
+/** Reconciles every active tenant, one after the other (`reconcileTenant`); one tenant's failure never stops the rest. */
+export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions = {}): Promise<ReconcileSummary> {
   const tenants = await listActiveTenants(deps.tables);
   const summary: ReconcileSummary = { tenants: tenants.length, nudged: 0, failedTenants: 0 };
   for (const tenant of tenants) {
     try {
-      const nudges = await pendingNudges(deps.tables, tenant.tenantId);
-      await sendNudges(deps.queues, nudges);
-      summary.nudged += nudges.length;
-      // A change of what is enforced that has not reached every device yet.
-      summary.nudged += await resyncIfBehind(deps, tenant.tenantId);
+      const result = await reconcileTenant(deps, tenant.tenantId, options);
+      summary.nudged += result.nudgesSent + result.resyncNudges;
     } catch (caught) {
       summary.failedTenants += 1;
       deps.log.error(`Reconcile: tenant ${tenant.tenantId} failed: ${toError(caught).message}`);

@@ -365,3 +365,14 @@ export function createWriteBudget(
     },
   };
 }
+
+/**
+ * The last moment the tenant's Intune write budget has handed to deferred work (ms; 0 when none): the end of the
+ * line, room promised to work turned away, or the end of a 429 block. Every nudge the push path deferred comes
+ * back by then, so reconcile leaves a tenant's pending devices alone until then (see reconcile.ts). One read.
+ */
+export async function deferredWorkEnd(tables: TableStore, tenantId: string, name: string = intuneWriteBudgetName): Promise<number> {
+  const state = stateOf(await readEntity(tables.table('leases'), budgetRowSchema, tenantId, name));
+  const promised = (state.promised ?? []).reduce((latest, [at]) => Math.max(latest, at), 0);
+  return Math.max(state.deferredUntil, state.blockedUntil, promised);
+}

@@ -242,7 +242,7 @@ export async function applyRegrade(
       if (current.from === current.to) return undefined;
       const { device, nudge } = withVersionRule(current.device, { ...current.device, riskLevel: current.to });
       try {
-        const after = await replaceDevice(services.tables, { ...device, etag: current.device.etag });
+        const after = await replaceDevice(services.tables, { ...device, etag: current.device.etag }, current.device, services.clock.now());
         return { after, nudge, from: current.from, open: current.open };
       } catch (caught) {
         const status = statusOf(caught);

@@ -3,6 +3,7 @@
  * Properties page shows it), each with its resolution through Graph. Graph's `$filter` on `displayName` ignores
  * case, so an exact comparison of the candidates tells `resolved`, `case-mismatch`, `ambiguous` and `not-found` apart.
  */
+import { createMemo, type Memo } from './budgets.js';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import { audited } from '../audit/auditLog.js';
@@ -177,10 +178,27 @@ async function rows(services: Services, tenantId: string): Promise<GroupRow[]> {
   return found.sort((a, b) => a.displayName.localeCompare(b.displayName));
 }
 
-/** The tenant's enrollment groups, each resolved through Graph now. */
-export async function listEnrollmentGroups(services: Services, tenantId: string): Promise<EnrollmentGroupView[]> {
+/** How long a group's resolution is reused by `GET enrollment-groups` before Graph is asked again. */
+export const resolutionReuseMs = 60_000;
+
+export type ResolutionMemo = Memo<GroupResolution | 'unavailable'>;
+
+/** A per-process memo of resolutions for the list (an unavailable answer is not kept). */
+export function createResolutionMemo(services: Pick<Services, 'clock'>): ResolutionMemo {
+  return createMemo(services.clock, resolutionReuseMs);
+}
+
+/**
+ * The tenant's enrollment groups, each resolved through Graph, or (with `memo`) reused from a resolution made within
+ * the last minute, so reloading the list does not cost Graph calls for every group each time.
+ */
+export async function listEnrollmentGroups(services: Services, tenantId: string, memo?: ResolutionMemo): Promise<EnrollmentGroupView[]> {
   const all = await rows(services, tenantId);
-  return Promise.all(all.map(async (row) => view(row, await resolveOrUnavailable(services, tenantId, row.displayName))));
+  const resolve = (displayName: string): Promise<GroupResolution | 'unavailable'> =>
+    memo
+      ? memo.get(`${tenantId}|${displayName}`, () => resolveOrUnavailable(services, tenantId, displayName), (value) => value !== 'unavailable')
+      : resolveOrUnavailable(services, tenantId, displayName);
+  return Promise.all(all.map(async (row) => view(row, await resolve(row.displayName))));
 }
 
 function storedFields(resolution: GroupResolution | 'unavailable', now: string): Record<string, unknown> {

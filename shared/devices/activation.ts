@@ -65,7 +65,7 @@ export async function activateDevice(
       // A new credential is a new agent session: its report sequence starts again.
       lastSequence: -1,
     };
-  }, found);
+  }, found, new Date(now));
   if (refusal) throw refusal;
   if (!write) throw notFound();
 

@@ -49,6 +49,10 @@ export const deviceSchema = z.object({
   entraResult: z.enum(['sent', 'skipped', 'device-gone', 'error']).optional(),
   syncPending: z.boolean().default(false),
   deadLetteredVersion: z.number().int().optional(),
+  /** When the current nudge went out (or the later time it was deferred to): keys the pending index row. */
+  nudgedAt: optionalText,
+  /** The layout of the index rows beside this row (`deviceIndexLayout`); absent on rows written before they existed. */
+  indexed: z.number().int().optional(),
   etag: z.string().optional(),
 });
 
@@ -71,9 +75,12 @@ export function devicePartitionKey(tenantId: string, deviceId: string): string {
  */
 export const credentialedDeviceBuckets: readonly string[] = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, '0'));
 
-/** The filter for every device partition of a tenant (`}` is the character after `|`). */
+/**
+ * The filter for every device row of a tenant (`}` is the character after `|`): its device partitions, below the
+ * rows beside the device rows (RowKeys from `~`: index and event rows, see sidecar.ts).
+ */
 export function tenantDevicesFilter(tenantId: string): string {
-  return odata`PartitionKey ge ${`${tenantId}|`} and PartitionKey lt ${`${tenantId}}`}`;
+  return odata`PartitionKey ge ${`${tenantId}|`} and PartitionKey lt ${`${tenantId}}`} and RowKey lt ${'~'}`;
 }
 
 /** The tenant a device partition belongs to. */

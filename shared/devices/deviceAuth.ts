@@ -1,7 +1,9 @@
 /**
- * Authenticates the agent's device credential: the tenant and device come from the credential alone; the device
- * row must hold the credential's hash (compared in constant time) and be active or disconnected, and the tenant
- * must be active. Then the device's rate limit for the route is taken.
+ * Authenticates the agent's device credential, cheapest check first so a stranger's request costs as little as
+ * possible: the credential's shape (no storage); the device's rate limit for the route (in memory, before any
+ * storage read); the device row, which must hold the credential's hash (compared in constant time) and be active
+ * or disconnected; only then the tenant's context (settings, policy), which must be active. A forged
+ * `mtd1.<tenant>.<device>.<secret>` costs one point read of a device row and loads nothing of the tenant.
  *
  * A threat report needs no read when this instance holds the device's state: the credential must be the one it
  * last saw on the device row and on the `s|` row of its threats. That is enough because the report then commits
@@ -57,16 +59,6 @@ export function authenticateDevice(services: Services, route: DeviceRoute): (req
     const presented = parseCredential(token);
     if (!presented) throw unauthorized(refused);
     const { tenantId, deviceId, secret } = presented;
-    const known = route === 'report' ? knownDevice(services, tenantId, deviceId, secret) : undefined;
-    const [device, tenant] = await Promise.all([
-      known ?? readDevice(services.tables, tenantId, deviceId, services.devices.parsedDevices),
-      services.devices.tenants.get(tenantId),
-    ]);
-    // A known device matched the secret already.
-    if (!device?.credentialHash || !isCheckInStatus(device.status) || (device !== known && !secretMatches(device.credentialHash, secret))) {
-      throw unauthorized(refused);
-    }
-    if (!tenant.active) throw new HttpError(403, 'Your organization is not connected to this service.');
     const limiter = route === 'report' ? services.devices.reportLimiter : services.devices.heartbeatLimiter;
     const decision = limiter.take(`${tenantId}|${deviceId}`);
     if (!decision.allowed) {
@@ -74,6 +66,14 @@ export function authenticateDevice(services: Services, route: DeviceRoute): (req
         headers: { 'retry-after': String(decision.retryAfterSeconds) },
       });
     }
+    const known = route === 'report' ? knownDevice(services, tenantId, deviceId, secret) : undefined;
+    const device = known ?? (await readDevice(services.tables, tenantId, deviceId, services.devices.parsedDevices));
+    // A known device matched the secret already.
+    if (!device?.credentialHash || !isCheckInStatus(device.status) || (device !== known && !secretMatches(device.credentialHash, secret))) {
+      throw unauthorized(refused);
+    }
+    const tenant = await services.devices.tenants.get(tenantId);
+    if (!tenant.active) throw new HttpError(403, 'Your organization is not connected to this service.');
     return {
       tenantId,
       deviceId,

@@ -2,11 +2,14 @@
  * Reading and writing device rows with optimistic concurrency: every write is conditioned on the ETag it read;
  * a lost race re-reads and applies the change again. The version rule (`withVersionRule`) is applied on every write.
  */
-import { odata } from '@azure/data-tables';
+import { odata, type TransactionAction } from '@azure/data-tables';
 import { statusOf } from '../errors.js';
 import { ConcurrencyExhausted } from '../storage/errors.js';
 import type { TableStore } from '../storage/tableStore.js';
-import { deviceFromEntity, devicePartitionKey, deviceToEntity, tenantDevicesFilter, withVersionRule, type Device } from './device.js';
+import { credentialedDeviceBuckets, deviceFromEntity, devicePartitionKey, deviceToEntity, tenantDevicesFilter, withVersionRule, type Device } from './device.js';
+import { deviceIndexLayout, indexRows, indexUpperBound, withIndexFields } from './deviceIndex.js';
+import { mapLimit } from '../mapLimit.js';
+import { sidecarActions } from './sidecar.js';
 
 const maxAttempts = 8;
 
@@ -64,11 +67,56 @@ export async function readDevice(
   }
 }
 
-/** Replaces the row if its ETag still matches `device.etag`; returns the device with its new ETag. Throws 412 otherwise. */
-export async function replaceDevice(tables: TableStore, device: Device): Promise<Device> {
-  if (!device.etag) throw new Error('replaceDevice needs the ETag the device was read with');
-  const response = await tables.table('devices').updateEntity(deviceToEntity(device), 'Replace', { etag: device.etag });
-  return { ...device, etag: response.etag ?? device.etag };
+/**
+ * The transaction that writes `after` over `before` (undefined: a create): the device action, conditioned on the
+ * ETag `after` or `before` carries, then the sidecar actions (index rows, events; `sidecar.ts`). `after` is returned
+ * with its index fields set (`withIndexFields`), as it is written.
+ */
+export function deviceWriteActions(
+  before: Device | undefined,
+  after: Device,
+  at: Date,
+): { device: Device; actions: TransactionAction[] } {
+  const device = withIndexFields(before, after, at);
+  const entity = deviceToEntity(device);
+  const etag = after.etag ?? before?.etag;
+  let deviceAction: TransactionAction;
+  if (!before) deviceAction = ['create', entity];
+  else if (etag) deviceAction = ['update', entity, 'Replace', { etag }];
+  else throw new Error('a device update needs the ETag the device was read with');
+  return { device, actions: [deviceAction, ...sidecarActions(before, device, at)] };
+}
+
+/**
+ * Submits one device's actions: a lone device action as its own call, else one entity group transaction (a
+ * device's actions are never split). Returns the device's new ETag. A 412 or 409 means another writer got there
+ * first; a 404 that the device row is gone, or (the row unchanged) that an index row it should have is missing.
+ */
+async function submitDeviceActions(tables: TableStore, actions: TransactionAction[]): Promise<string | undefined> {
+  const table = tables.table('devices');
+  const [only, ...more] = actions;
+  if (only === undefined) return undefined;
+  if (more.length === 0) {
+    if (only[0] === 'create') return (await table.createEntity(only[1])).etag;
+    if (only[0] === 'update') return (await table.updateEntity(only[1], only[2], only[3])).etag;
+  }
+  const response = await table.submitTransaction(actions);
+  return response.subResponses[0]?.etag;
+}
+
+async function writeDevice(tables: TableStore, before: Device | undefined, after: Device, at: Date): Promise<Device> {
+  const { device, actions } = deviceWriteActions(before, after, at);
+  const etag = await submitDeviceActions(tables, actions);
+  return { ...device, etag: etag ?? device.etag };
+}
+
+/**
+ * Replaces the row (with its index rows) if its ETag still matches `device.etag` (else `before.etag`); `before` is
+ * the row as read. Returns the device as written, with its new ETag. Throws 412 when another writer got there first.
+ */
+export async function replaceDevice(tables: TableStore, device: Device, before: Device, at: Date = new Date()): Promise<Device> {
+  if (!device.etag && !before.etag) throw new Error('replaceDevice needs the ETag the device was read with');
+  return writeDevice(tables, before, device, at);
 }
 
 /** What a change decided: the new row, or no write. */
@@ -81,10 +129,24 @@ export interface DeviceWrite {
   readonly nudge: boolean;
 }
 
+function lostRace(status: number | undefined): boolean {
+  return status === 412 || status === 409 || status === 404;
+}
+
 /**
- * Applies `change` to the current row and writes it with its ETag, re-reading and retrying when another writer got
- * there first. `change` returning undefined means nothing to write (the result is then undefined too); `start`
- * is a row already read (saves the first read). Resolves undefined when the device does not exist.
+ * After a 404 on a row that did not change (same ETag), an index row the row calls for is missing (a row written
+ * around the seam): the next attempt writes as if the row had no index rows (upserts only; readers remove strays).
+ */
+function unindexedIfUnchanged(previous: Device, fresh: Device | undefined, status: number | undefined): Device | undefined {
+  if (status === 404 && fresh && fresh.etag === previous.etag) return { ...fresh, indexed: undefined };
+  return fresh;
+}
+
+/**
+ * Applies `change` to the current row and writes it with its ETag, in one transaction with its sidecar rows,
+ * re-reading and retrying when another writer got there first. `change` returning undefined means nothing to write
+ * (the result is then undefined too); `start` is a row already read (saves the first read); `at` is the time of the
+ * write (the caller's clock). Resolves undefined when the device does not exist.
  */
 export async function mutateDevice(
   tables: TableStore,
@@ -92,6 +154,7 @@ export async function mutateDevice(
   deviceId: string,
   change: (current: Device) => DeviceChange,
   start?: Device,
+  at: Date = new Date(),
 ): Promise<DeviceWrite | undefined> {
   let current = start ?? (await readDevice(tables, tenantId, deviceId));
   for (let attempt = 1; ; attempt += 1) {
@@ -100,21 +163,159 @@ export async function mutateDevice(
     if (!next) return undefined;
     const { device, nudge } = withVersionRule(current, next);
     try {
-      const after = await replaceDevice(tables, { ...device, etag: current.etag });
+      const after = await writeDevice(tables, current, { ...device, etag: current.etag }, at);
       return { before: current, after, nudge };
     } catch (error) {
       const status = statusOf(error);
-      if (status !== 412 && status !== 404) throw error;
+      if (!lostRace(status)) throw error;
       if (attempt >= maxAttempts) throw new ConcurrencyExhausted(tables.physicalName('devices'), tenantId, deviceId, attempt);
-      current = await readDevice(tables, tenantId, deviceId);
+      current = unindexedIfUnchanged(current, await readDevice(tables, tenantId, deviceId), status);
     }
   }
 }
 
-/** Active devices of a tenant whose last check-in is at or before `cutoff` (ISO 8601, compared as text: same format). */
-export async function* silentActiveDevices(tables: TableStore, tenantId: string, cutoff: string): AsyncGenerator<Device> {
-  const entities = tables.table('devices').listEntities({
-    queryOptions: { filter: `${tenantDevicesFilter(tenantId)} and ${odata`status eq 'active' and lastCheckInAt le ${cutoff}`}` },
+/**
+ * Like `mutateDevice`, for a change that may create the row: `apply` gets the current row or undefined, and returns
+ * the row to write (version rule already applied) or undefined for no write. Returns the write and how many
+ * write attempts it took, or undefined when nothing was written.
+ */
+export async function writeDeviceWith(
+  tables: TableStore,
+  tenantId: string,
+  deviceId: string,
+  apply: (current: Device | undefined) => Device | undefined,
+  at: Date,
+): Promise<{ before: Device | undefined; after: Device; attempts: number } | undefined> {
+  let current = await readDevice(tables, tenantId, deviceId);
+  for (let attempt = 1; ; attempt += 1) {
+    const next = apply(current);
+    if (!next) return undefined;
+    try {
+      const after = await writeDevice(tables, current, { ...next, etag: current?.etag }, at);
+      return { before: current, after, attempts: attempt };
+    } catch (error) {
+      const status = statusOf(error);
+      if (!lostRace(status)) throw error;
+      if (attempt >= maxAttempts) throw new ConcurrencyExhausted(tables.physicalName('devices'), tenantId, deviceId, attempt);
+      const fresh = await readDevice(tables, tenantId, deviceId);
+      current = current ? unindexedIfUnchanged(current, fresh, status) : fresh;
+    }
+  }
+}
+
+/**
+ * Writes `device` whatever its row holds now (creating it when absent), with its index rows: for seeding rows
+ * (tests, benches, tools) without going around the seam. `device.version` and `syncPending` are written as given.
+ */
+export async function putDevice(tables: TableStore, device: Device, at: Date = new Date()): Promise<Device> {
+  let current = await readDevice(tables, device.tenantId, device.deviceId);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await writeDevice(tables, current, { ...device, etag: current?.etag }, at);
+    } catch (error) {
+      const status = statusOf(error);
+      if (!lostRace(status) || attempt >= maxAttempts) throw error;
+      const fresh = await readDevice(tables, device.tenantId, device.deviceId);
+      current = current ? unindexedIfUnchanged(current, fresh, status) : fresh;
+    }
+  }
+}
+
+/** One index row found by a range read (deviceIndex.ts). */
+export interface IndexEntry {
+  readonly partitionKey: string;
+  readonly rowKey: string;
+  readonly etag: string;
+  readonly deviceId: string;
+  /** On pending rows: the version waiting for a push. */
+  readonly version?: number;
+}
+
+export interface IndexRead {
+  readonly entries: IndexEntry[];
+  /** Entities Table Storage examined: the rows returned, as both ends of each query's RowKey range are bounded. */
+  readonly entitiesExamined: number;
+  /** Query round trips (one per partition, plus one per further page of 1,000). */
+  readonly queries: number;
+}
+
+/** Index range queries in flight at once. */
+const indexQueryConcurrency = 16;
+
+/**
+ * The index rows of a tenant under `prefix` whose time is at or before `upToMs`: in each of the tenant's 256 device
+ * partitions, one query on the RowKey range [`prefix`, `prefix` + (upToMs + 1)), so Table Storage examines only the
+ * rows it returns. Device ids are Intune's lower-case GUIDs, so `credentialedDeviceBuckets` names every partition.
+ */
+export async function readIndexRange(tables: TableStore, tenantId: string, prefix: string, upToMs: number): Promise<IndexRead> {
+  const table = tables.table('devices');
+  const upper = indexUpperBound(prefix, upToMs);
+  const entries: IndexEntry[] = [];
+  let queries = 0;
+  await mapLimit(credentialedDeviceBuckets, indexQueryConcurrency, async (bucket) => {
+    const partitionKey = `${tenantId}|${bucket}`;
+    const pages = table
+      .listEntities<{ deviceId?: unknown; version?: unknown }>({
+        queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${prefix} and RowKey lt ${upper}` },
+      })
+      .byPage({ maxPageSize: 1_000 });
+    for await (const page of pages) {
+      queries += 1;
+      for (const row of page) {
+        const rowKey = row.rowKey ?? '';
+        const deviceId = typeof row.deviceId === 'string' ? row.deviceId : rowKey.slice(rowKey.lastIndexOf('|') + 1);
+        entries.push({
+          partitionKey,
+          rowKey,
+          etag: row.etag ?? '*',
+          deviceId,
+          ...(typeof row.version === 'number' ? { version: row.version } : {}),
+        });
+      }
+    }
   });
-  for await (const entity of entities) yield deviceFromEntity(entity);
+  return { entries, entitiesExamined: entries.length, queries };
+}
+
+/**
+ * Removes an index row its device row does not call for (a row written around the seam, or left by a device row
+ * written before the index existed). Conditioned on the ETag it was read with, so a row a writer has just put back
+ * stays. Returns whether it was removed.
+ */
+export async function removeStrayIndexRow(tables: TableStore, entry: IndexEntry, current: Device | undefined): Promise<boolean> {
+  if (current && indexRows(current).some((row) => row.rowKey === entry.rowKey)) return false;
+  try {
+    await tables.table('devices').deleteEntity(entry.partitionKey, entry.rowKey, { etag: entry.etag });
+    return true;
+  } catch (error) {
+    const status = statusOf(error);
+    if (status === 404 || status === 412) return false;
+    throw error;
+  }
+}
+
+/**
+ * Gives every device row of the tenant written before the index existed its index rows (one write each, through the
+ * seam); rows already indexed are left alone. Run once per tenant after deploying the index; safe to run again.
+ * Returns how many rows were written.
+ */
+export async function backfillDeviceIndex(tables: TableStore, tenantId: string, at: Date = new Date()): Promise<number> {
+  let written = 0;
+  const unindexed: Device[] = [];
+  for await (const entity of tables.table('devices').listEntities({ queryOptions: { filter: tenantDevicesFilter(tenantId) } })) {
+    const device = deviceFromEntity(entity);
+    if (device.indexed !== deviceIndexLayout) unindexed.push(device);
+  }
+  await mapLimit(unindexed, 16, async (device) => {
+    const write = await mutateDevice(
+      tables,
+      tenantId,
+      device.deviceId,
+      (current) => (current.indexed === deviceIndexLayout ? undefined : { ...current }),
+      device,
+      at,
+    );
+    if (write) written += 1;
+  });
+  return written;
 }

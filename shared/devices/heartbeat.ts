@@ -10,15 +10,18 @@ import { nudgeAfter } from './nudge.js';
 import { threatStateKey } from './threatStore.js';
 
 /**
- * Check-ins are coalesced: when nothing else about the device changes, `lastCheckInAt` is rewritten at most once
- * a minute (the disconnect rule counts in days), so a chatty agent costs no device write per call.
+ * Check-ins are coalesced: when nothing else about the device changes, `lastCheckInAt` is rewritten at most once per
+ * `CHECKIN_WRITE_INTERVAL_MINUTES` (15 by default; the disconnect rule counts in days and allows for this interval),
+ * so a chatty agent costs no device write per call.
  */
-export const checkInWriteIntervalMs = 60_000;
+export function checkInWriteIntervalMs(services: Pick<Services, 'config'>): number {
+  return services.config.CHECKIN_WRITE_INTERVAL_MINUTES * 60_000;
+}
 
-export function checkInIsFresh(current: Device, now: string): boolean {
+export function checkInIsFresh(current: Device, now: string, intervalMs: number): boolean {
   if (!current.lastCheckInAt) return false;
   const age = new Date(now).getTime() - new Date(current.lastCheckInAt).getTime();
-  return age >= 0 && age < checkInWriteIntervalMs;
+  return age >= 0 && age < intervalMs;
 }
 
 /** The check-in part of any agent call: status back to active, `lastCheckInAt` now. Undefined when refused. */
@@ -40,8 +43,8 @@ export const credentialRevoked = (): HttpError =>
   });
 
 /** The check-in alone: no write while the status stays and the last check-in is fresh. */
-export function checkInOnly(current: Device, next: Device, now: string): Device | undefined {
-  return next.status === current.status && checkInIsFresh(current, now) ? undefined : next;
+export function checkInOnly(current: Device, next: Device, now: string, intervalMs: number): Device | undefined {
+  return next.status === current.status && checkInIsFresh(current, now, intervalMs) ? undefined : next;
 }
 
 /**
@@ -53,7 +56,8 @@ export async function writeCheckIn(
   services: Services,
   principal: DevicePrincipal,
   now: string,
-  change: (current: Device, next: Device) => Device | undefined = (current, next) => checkInOnly(current, next, now),
+  change: (current: Device, next: Device) => Device | undefined = (current, next) =>
+    checkInOnly(current, next, now, checkInWriteIntervalMs(services)),
   start: Device = principal.device,
 ): Promise<DeviceWrite | undefined> {
   let revoked = true;
@@ -67,6 +71,7 @@ export async function writeCheckIn(
       return next ? change(current, next) : undefined;
     },
     start,
+    new Date(now),
   );
   if (revoked) throw credentialRevoked();
   if (write) services.devices.parsedDevices.set(threatStateKey(principal.tenantId, principal.deviceId), write.after);
@@ -83,7 +88,9 @@ export async function recordHeartbeat(
   await writeCheckIn(services, principal, now, (current, next) => {
     const osVersion = body.osVersion ?? current.osVersion;
     const appVersion = body.appVersion ?? current.appVersion;
-    if (osVersion === current.osVersion && appVersion === current.appVersion) return checkInOnly(current, next, now);
+    if (osVersion === current.osVersion && appVersion === current.appVersion) {
+      return checkInOnly(current, next, now, checkInWriteIntervalMs(services));
+    }
     return { ...next, osVersion, appVersion };
   });
   return { heartbeatIntervalMinutes: principal.tenant.settings.heartbeatFrequencyMinutes };

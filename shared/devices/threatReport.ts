@@ -9,7 +9,7 @@ import { toError } from '../errors.js';
 import { queueAlerts, type PendingAlert } from '../notifications.js';
 import type { Services } from '../services.js';
 import type { DevicePrincipal } from './deviceAuth.js';
-import { checkInIsFresh, checkInOnly, credentialRevoked, writeCheckIn } from './heartbeat.js';
+import { checkInIsFresh, checkInOnly, checkInWriteIntervalMs, credentialRevoked, writeCheckIn } from './heartbeat.js';
 import type { ThreatReportBody } from './schemas.js';
 import { applyThreatReport, threatStateKey } from './threatStore.js';
 
@@ -64,7 +64,7 @@ export async function receiveThreatReport(
     const riskLevel = deviceRiskLevel(outcome.open, policy);
     const write = await writeCheckIn(services, principal, now, (current, base) => {
       // A later report already recorded its result: only the check-in is ours to write.
-      if (current.lastSequence >= outcome.lastSequence) return checkInOnly(current, base, now);
+      if (current.lastSequence >= outcome.lastSequence) return checkInOnly(current, base, now, checkInWriteIntervalMs(services));
       const next = {
         ...base,
         lastSequence: outcome.lastSequence,
@@ -80,7 +80,7 @@ export async function receiveThreatReport(
         current.hasReport &&
         current.status === next.status &&
         current.riskLevel === next.riskLevel;
-      return unchanged && checkInIsFresh(current, now) ? undefined : next;
+      return unchanged && checkInIsFresh(current, now, checkInWriteIntervalMs(services)) ? undefined : next;
     }, start);
     const device = write?.after ?? start;
     services.devices.reportedDevices.set(key, device);

@@ -10,22 +10,15 @@ import { randomUUID } from 'node:crypto';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import type { Clock } from '../clock.js';
 import { sendNudges, type Nudge } from '../compliance/nudges.js';
-import { deviceFromEntity, devicePartitionKey, deviceToEntity, tenantDevicesFilter, type Device } from '../devices/device.js';
+import { deviceFromEntity, devicePartitionKey, tenantDevicesFilter, type Device } from '../devices/device.js';
+import { deviceWriteActions, writeDeviceWith } from '../devices/deviceRepository.js';
 import { revokeCredentials } from '../devices/threatStore.js';
 import { recordError } from '../errorReports.js';
 import { statusOf, toError } from '../errors.js';
 import { GraphError, type GraphAccess } from '../graph/index.js';
 import type { QueueSenders } from '../queue.js';
 import type { Logger } from '../services.js';
-import {
-  anyEntity,
-  listAll,
-  NO_CHANGE,
-  maxActionsPerTransaction,
-  submitInBatches,
-  updateEntity,
-  type TableStore,
-} from '../storage/index.js';
+import { anyEntity, listAll, maxActionsPerTransaction, submitTogether, type TableStore } from '../storage/index.js';
 import { readGroupUsers, readManagedDevices, type ReadCounters } from './directoryReads.js';
 import { readEnrollmentGroupRows, resolveGroups, writeGroupStatuses, type GroupOutcome } from './groups.js';
 import { acquireLease, releaseLease, renewLease } from './lease.js';
@@ -207,7 +200,7 @@ async function run(
   if (plan.changes.length > 0 && !(await renewLease(deps.tables, tenantId, holder, deps.clock.now(), ttl))) {
     throw new Error('the sync lease expired before the run could write; nothing was written');
   }
-  const written = await writeChanges(deps, tenantId, plan, now, options.writeConcurrency ?? 8);
+  const written = await writeChanges(deps, tenantId, plan, stored, now, options.writeConcurrency ?? 8);
   const groups = await writeGroupStatuses(deps, tenantId, resolutions, memberCounts, now);
 
   for (const group of groups) {
@@ -261,24 +254,38 @@ export async function readStoredDevices(table: TableClient, tenantId: string): P
   return devices;
 }
 
-/** The changes in groups of at most one transaction's worth, each group within one device partition. */
-function groupsOfOnePartition(changes: readonly DeviceChange[]): DeviceChange[][] {
-  const byPartition = new Map<string, DeviceChange[][]>();
+/** One change's actions: the device row and its sidecar rows (sidecar.ts), never split across transactions. */
+interface ChangeWrite {
+  readonly change: DeviceChange;
+  readonly actions: TransactionAction[];
+}
+
+/**
+ * The changes in groups of at most one transaction's worth (100 actions), each group within one device partition,
+ * each change's actions kept together. Actions are built per group as it is taken (`actionsOf`), so a 150k-device
+ * first run never holds every entity at once; only their count is needed here.
+ */
+function groupsOfOnePartition(changes: readonly DeviceChange[], actionCount: (change: DeviceChange) => number): DeviceChange[][] {
+  const byPartition = new Map<string, { changes: DeviceChange[]; actions: number }[]>();
   for (const change of changes) {
     const partitionKey = devicePartitionKey(change.device.tenantId, change.device.deviceId);
     let groups = byPartition.get(partitionKey);
     if (!groups) byPartition.set(partitionKey, (groups = []));
+    const count = actionCount(change);
     const last = groups.at(-1);
-    if (last && last.length < maxActionsPerTransaction) last.push(change);
-    else groups.push([change]);
+    if (last && last.actions + count <= maxActionsPerTransaction) {
+      last.changes.push(change);
+      last.actions += count;
+    } else groups.push({ changes: [change], actions: count });
   }
-  return [...byPartition.values()].flat();
+  return [...byPartition.values()].flat().map((group) => group.changes);
 }
 
-function actionFor(change: DeviceChange): TransactionAction {
-  const entity = deviceToEntity(change.device);
-  if (!change.existed) return ['create', entity];
-  return ['update', entity, 'Replace', { etag: change.device.etag }];
+/** Submits one partition's group: one transaction (a lone action as its own call). Returns transactions sent. */
+async function submitGroup(table: TableClient, writes: readonly ChangeWrite[]): Promise<number> {
+  const actions = writes.flatMap((write) => write.actions);
+  if (actions.length === 0) return 0;
+  return submitTogether(table, actions);
 }
 
 /** Someone else wrote one of the rows between our read and our write. */
@@ -294,20 +301,27 @@ interface Written {
 }
 
 /**
- * Writes the planned changes, 100 rows per transaction, several transactions at a time. A transaction that lost a
- * race (a row changed since it was read, e.g. an agent activated) is redone row by row: each row is re-read and the
- * same observation re-applied, so a concurrent activation or admin change is never overwritten. Nudges go out
- * for what was written, even when a later transaction fails.
+ * Writes the planned changes, each device row in one transaction with its sidecar rows (index rows, sidecar.ts), up
+ * to 100 actions per transaction, several transactions at a time. A transaction that lost a race (a row changed
+ * since it was read, e.g. an agent activated) is redone row by row: each row is re-read and the same observation
+ * re-applied, so a concurrent activation or admin change is never overwritten. Nudges go out for what was written,
+ * even when a later transaction fails.
  */
 async function writeChanges(
   deps: EnrollmentDeps,
   tenantId: string,
   plan: SyncPlan,
+  stored: ReadonlyMap<string, Device>,
   now: string,
   concurrency: number,
 ): Promise<Written> {
   const table = deps.tables.table('devices');
-  const transactions = groupsOfOnePartition(plan.changes);
+  const at = new Date(now);
+  const writeOf = (change: DeviceChange): ChangeWrite => ({
+    change,
+    actions: deviceWriteActions(change.existed ? stored.get(change.device.deviceId) : undefined, change.device, at).actions,
+  });
+  const transactions = groupsOfOnePartition(plan.changes, (change) => writeOf(change).actions.length);
   const written: Written = { changes: [], transactions: 0, nudges: 0 };
   const nudges: Nudge[] = [];
   const accept = (change: DeviceChange): void => {
@@ -322,12 +336,11 @@ async function writeChanges(
       const changes = transactions[next] ?? [];
       next += 1;
       // Entities are built per transaction, so a 150k-device first run never holds them all at once.
-      const actions = changes.map(actionFor);
+      const writes = changes.map(writeOf);
       try {
         // A deactivated device's credential ends before its row changes (see threatStore.ts).
         await revokeCredentials(deps.tables, tenantId, changes.filter((c) => c.kind === 'deactivated').map((c) => c.device.deviceId), now);
-        const submitted = await submitInBatches(table, actions);
-        written.transactions += submitted;
+        written.transactions += await submitGroup(table, writes);
         changes.forEach(accept);
       } catch (caught) {
         if (!lostRace(caught)) {
@@ -339,7 +352,7 @@ async function writeChanges(
           if (!observation) continue;
           // Revoked again: a re-activation may have started a new credential since the first revocation.
           if (observation.kind === 'left') await revokeCredentials(deps.tables, tenantId, [change.device.deviceId], now);
-          const redone = await redo(table, tenantId, change.device.deviceId, (current) =>
+          const redone = await redo(deps.tables, tenantId, change.device.deviceId, at, (current) =>
             applyObservation(tenantId, current, observation, now),
           );
           written.transactions += redone.writes;
@@ -360,24 +373,24 @@ async function writeChanges(
   return written;
 }
 
+/** Re-reads one device and re-applies its observation, written with its sidecar rows (ETag; retried on a lost race). */
 async function redo(
-  table: TableClient,
+  tables: TableStore,
   tenantId: string,
   deviceId: string,
+  at: Date,
   apply: (current: Device | undefined) => DeviceChange | undefined,
 ): Promise<{ change: DeviceChange | undefined; writes: number }> {
   let change: DeviceChange | undefined;
-  const result = await updateEntity(
-    table,
-    devicePartitionKey(tenantId, deviceId),
+  const result = await writeDeviceWith(
+    tables,
+    tenantId,
     deviceId,
-    (entity) => {
-      change = apply(entity ? deviceFromEntity(entity) : undefined);
-      if (!change) return NO_CHANGE;
-      const { partitionKey: _pk, rowKey: _rk, ...properties } = deviceToEntity(change.device);
-      return properties;
+    (current) => {
+      change = apply(current);
+      return change?.device;
     },
-    { schema: anyEntity },
+    at,
   );
-  return { change: result.changed ? change : undefined, writes: result.changed ? result.attempts : 0 };
+  return { change: result ? change : undefined, writes: result ? result.attempts : 0 };
 }

@@ -1,14 +1,16 @@
 /**
  * Per-tenant access to Microsoft Graph (and the Intune partner API) with app-only tokens.
  *
- * One credential and one client per tenant and API, built on first use and kept for the life of the process.
+ * One credential and one client per tenant and API, built on first use and kept (least recently used dropped beyond
+ * a bound) for the life of the process.
  * The middleware chain is ours: retry (429 with Retry-After, 5xx and network failures with exponential backoff and
  * jitter, bounded) → the SDK's authentication handler → a counting fetch. Every failure reaches callers as a
  * `GraphError`.
  */
+import { LRUCache } from 'lru-cache';
 import { AuthenticationHandler, Client } from '@microsoft/microsoft-graph-client';
 import type { AuthenticationProvider, Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
-import { ClientAssertionCredential, ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
+import { AuthenticationError, ClientAssertionCredential, ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from '../config.js';
 import { toError } from '../errors.js';
@@ -26,8 +28,16 @@ export interface GraphAccess {
   graph(tenantId: string): Client;
   /** The Intune partner API (`INTUNE_PARTNER_API_BASE_URL`, v1.0) with the app's token for this tenant. */
   intune(tenantId: string): Client;
+  /**
+   * Obtains a fresh app-only token for the tenant from Entra ID (no cached token): `confirmed` when Entra ID issues
+   * one, which it does only once the tenant's administrator has consented; `refused` when Entra ID answers that the
+   * app is not installed or not allowed in the tenant; `unavailable` when it could not be asked (outage, network).
+   */
+  confirmAppAccess(tenantId: string): Promise<AppAccess>;
   readonly stats: GraphStats;
 }
+
+export type AppAccess = 'confirmed' | 'refused' | 'unavailable';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -56,7 +66,12 @@ export interface GraphAccessOptions {
   /** Waits between attempts (tests pass a fast one). */
   sleep?: (milliseconds: number) => Promise<void>;
   random?: () => number;
+  /** Most tenants whose credential and clients are kept at once (least recently used dropped first). */
+  maxCachedTenants?: number;
 }
+
+/** OAuth error codes by which Entra ID refuses a client credentials request (RFC 6749 §5.2). */
+const oauthVerdict = /^(unauthorized_client|invalid_client|invalid_grant|invalid_request|invalid_scope|invalid_resource|access_denied)\b/;
 
 const retryableStatuses = new Set([429, 500, 502, 503, 504]);
 
@@ -244,9 +259,10 @@ export function createGraphAccess(config: Config, options: GraphAccessOptions = 
   const sleep = options.sleep ?? defaultSleep;
   const random = options.random ?? Math.random;
   const stats: GraphStats = { requests: 0, retries: 0 };
-  const credentials = new Map<string, TokenCredential>();
-  const graphClients = new Map<string, Client>();
-  const intuneClients = new Map<string, Client>();
+  const maxTenants = options.maxCachedTenants ?? 20_000;
+  const credentials = new LRUCache<string, TokenCredential>({ max: maxTenants });
+  const graphClients = new LRUCache<string, Client>({ max: maxTenants });
+  const intuneClients = new LRUCache<string, Client>({ max: maxTenants });
 
   function credential(tenantId: string): TokenCredential {
     let found = credentials.get(tenantId);
@@ -268,7 +284,7 @@ export function createGraphAccess(config: Config, options: GraphAccessOptions = 
     });
   }
 
-  function cached(cache: Map<string, Client>, tenantId: string, baseUrl: string): Client {
+  function cached(cache: LRUCache<string, Client>, tenantId: string, baseUrl: string): Client {
     const key = tenantId.toLowerCase();
     let client = cache.get(key);
     if (!client) {
@@ -281,6 +297,21 @@ export function createGraphAccess(config: Config, options: GraphAccessOptions = 
   return {
     graph: (tenantId) => cached(graphClients, tenantId, config.GRAPH_BASE_URL),
     intune: (tenantId) => cached(intuneClients, tenantId, config.INTUNE_PARTNER_API_BASE_URL),
+    confirmAppAccess: async (tenantId) => {
+      try {
+        const token = await credentialFor(tenantId.toLowerCase()).getToken(graphScope(config.GRAPH_BASE_URL));
+        return token ? 'confirmed' : 'unavailable';
+      } catch (caught) {
+        // Entra ID's own OAuth error (unauthorized_client: the app is not installed in the tenant, invalid_client ...)
+        // is its verdict; anything else (a 5xx, a time-out, no answer) is an outage. @azure/identity reports the OAuth
+        // error code at the start of the message, whichever error class wraps it.
+        const error = toError(caught);
+        if (caught instanceof AuthenticationError && caught.statusCode >= 400 && caught.statusCode < 500 && caught.statusCode !== 429) {
+          return 'refused';
+        }
+        return oauthVerdict.test(error.message) ? 'refused' : 'unavailable';
+      }
+    },
     stats,
   };
 }

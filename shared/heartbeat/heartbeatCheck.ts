@@ -11,6 +11,7 @@ import { listActiveTenants, updateTenantHealth, type Tenant } from '../tenants/t
 import { loadConnectorSettings } from '../devices/tenantContext.js';
 import { ConnectorNotIdentified, heartbeatDue, sendConnectorHeartbeat } from './connectorHeartbeat.js';
 import { sweepDisconnected } from './disconnectSweep.js';
+import { checkInWriteIntervalMs } from '../devices/heartbeat.js';
 
 export type ConnectorHeartbeatOutcome = 'sent' | 'failed' | 'not-due' | 'not-enforced';
 
@@ -66,7 +67,7 @@ export async function checkTenant(
 ): Promise<TenantHeartbeatCheck> {
   const now = services.clock.now();
   const settings = await loadConnectorSettings(services.tables, tenant.tenantId);
-  const disconnected = await sweepDisconnected(services, tenant.tenantId, settings.disconnectedAfterDays, now);
+  const disconnected = await sweepDisconnected(services, tenant.tenantId, settings.disconnectedAfterDays, now, checkInWriteIntervalMs(services));
   let outcome: ConnectorHeartbeatOutcome = 'not-enforced';
   if (settings.enforcement.intunePartner) {
     const due = heartbeatDue(

@@ -12,6 +12,8 @@ export interface ApiRequest {
   readonly headers: { get(name: string): string | null };
   readonly query: URLSearchParams;
   readonly params: Readonly<Record<string, string>>;
+  /** The body as a stream, when the host offers one: read only up to the route's limit. */
+  readonly body?: ReadableStream<Uint8Array> | null;
   text(): Promise<string>;
 }
 
@@ -46,6 +48,35 @@ function isJsonContentType(value: string | null): boolean {
   return mediaType === 'application/json' || (mediaType.startsWith('application/') && mediaType.endsWith('+json'));
 }
 
+const tooLarge = (maxBytes: number): HttpError => new HttpError(413, `The request body is larger than ${maxBytes} bytes.`);
+
+/**
+ * The body as text, read no further than `maxBytes`: a body sent without `Content-Length` (chunked) is cut off at the
+ * limit and answered 413, instead of being read whole first. UTF-8 is decoded as fetch does (a BOM is dropped).
+ */
+async function boundedText(request: ApiRequest, maxBytes: number): Promise<string> {
+  const body = request.body;
+  if (!body) {
+    const text = await request.text();
+    if (Buffer.byteLength(text, 'utf8') > maxBytes) throw tooLarge(maxBytes);
+    return text;
+  }
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder('utf-8').decode(Buffer.concat(chunks));
+}
+
 /** Reads and validates a JSON body: 415 for another content type, 413 over `maxBytes`, 400 for bad JSON or fields. */
 export async function readJsonBody<S extends z.ZodType>(
   request: ApiRequest,
@@ -57,13 +88,8 @@ export async function readJsonBody<S extends z.ZodType>(
     throw new HttpError(415, 'The request body must be JSON, sent with Content-Type: application/json.');
   }
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    throw new HttpError(413, `The request body is larger than ${maxBytes} bytes.`);
-  }
-  const text = await request.text();
-  if (Buffer.byteLength(text, 'utf8') > maxBytes) {
-    throw new HttpError(413, `The request body is larger than ${maxBytes} bytes.`);
-  }
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  const text = await boundedText(request, maxBytes);
   if (text.trim() === '') throw new HttpError(400, 'The request body is empty; a JSON document is required.');
   let data: unknown;
   try {

@@ -14,10 +14,8 @@ import { toError } from '../errors.js';
 import { loadConnectorSettings } from '../devices/tenantContext.js';
 import { syncTenant } from '../enrollment/sync.js';
 import { connectorHeartbeat } from '../heartbeat/heartbeatCheck.js';
-import { sweepDisconnected } from '../heartbeat/disconnectSweep.js';
-import { pendingNudges } from '../compliance/reconcile.js';
-import { resyncIfBehind } from '../compliance/resync.js';
-import { sendNudges } from '../compliance/nudges.js';
+import { sweepTenant } from '../heartbeat/disconnectSweep.js';
+import { reconcileTenant } from '../compliance/reconcile.js';
 import { runTenantMail } from '../mail/run.js';
 import type { Services } from '../services.js';
 import { getTenant } from '../tenants/tenantRepository.js';
@@ -57,9 +55,8 @@ async function work(services: Services, job: JobKind, tenant: { tenantId: string
       return outcome.status === 'completed' ? `discovery ${outcome.result}` : `discovery ${outcome.status}`;
     }
     case 'sweep': {
-      const settings = await loadConnectorSettings(services.tables, tenantId);
-      const disconnected = await sweepDisconnected(services, tenantId, settings.disconnectedAfterDays, now);
-      return `${disconnected} devices disconnected`;
+      const summary = await sweepTenant(services, tenantId);
+      return `${summary.disconnected} devices disconnected, ${summary.entitiesExamined} index rows examined`;
     }
     case 'connector-heartbeat': {
       const settings = await loadConnectorSettings(services.tables, tenantId);
@@ -70,10 +67,11 @@ async function work(services: Services, job: JobKind, tenant: { tenantId: string
       return `connector heartbeat ${outcome}`;
     }
     case 'reconcile': {
-      const nudges = await pendingNudges(services.tables, tenantId);
-      await sendNudges(services.queues, nudges);
-      const resynced = await resyncIfBehind(services, tenantId);
-      return `${nudges.length + resynced} devices re-nudged`;
+      const summary = await reconcileTenant(services, tenantId);
+      return (
+        `${summary.nudgesSent + summary.resyncNudges} devices re-nudged, ${summary.entitiesExamined} index rows examined` +
+        `${summary.deferredUntil ? `, deferred work waits until ${summary.deferredUntil}` : ''}`
+      );
     }
     case 'mail': {
       const result = await runTenantMail(
@@ -89,36 +87,53 @@ async function work(services: Services, job: JobKind, tenant: { tenantId: string
   }
 }
 
+/** Records a job's last failed delivery (error report) and makes the job due again soon, so it is never lost. */
+async function reportDeadLetter(services: Services, message: TenantJob, delivery: Delivery, error: string): Promise<void> {
+  const { tenantId, job } = message;
+  const retryAt = services.clock.now().getTime() + deadLetterRetryMs;
+  await recordError(services, tenantId, {
+    kind: 'dead-letter',
+    message: `The ${job} job failed ${delivery.deliveryCount} times and was set aside; it runs again by ${new Date(retryAt).toISOString()}: ${error}`,
+  });
+  try {
+    await markDue(services.tables, tenantId, job, retryAt);
+  } catch (rescheduleError) {
+    services.log.error(`${operationLabel()} could not reschedule the dead-lettered job: ${toError(rescheduleError).message}`);
+  }
+}
+
 /** Runs one tenant job (one message of `tenant-jobs`). */
 export function runTenantJob(services: Services, message: TenantJob, delivery: Delivery): Promise<JobRunResult> {
   const { tenantId, job } = message;
+  const last = delivery.deliveryCount >= (delivery.maxDeliveryCount ?? tenantJobsMaxDeliveryCount);
   return withOperation(
     `job ${job}`,
     { traceparent: message.traceparent, tenantId, job, messageId: delivery.messageId },
     async (): Promise<JobRunResult> => {
-      const tenant = await getTenant(services.tables, tenantId);
-      if (!tenant) {
-        await removeDue(services.tables, tenantId, job);
-        return { status: 'no-tenant' };
-      }
-      if (tenant.status !== 'active') {
-        // Parked until consent makes it due.
-        await moveDue(services.tables, tenantId, job, (current) => ({ dueMs: idleDueMs, periodMinutes: current?.periodMinutes }));
-        return { status: 'not-active' };
-      }
-      const started = services.clock.now();
-      const holder = randomUUID();
-      const lease = await acquireJobLease(services.tables, tenantId, job, holder, started, jobLeaseTtlMs, message.dueMs);
-      if (lease.kind === 'done') return { status: 'already-done' };
-      if (lease.kind === 'busy') {
-        if (lease.acquiredAtMs >= message.dueMs) return { status: 'covered' };
-        const waits = (message.waits ?? 0) + 1;
-        if (waits > maxWaits) return { status: 'covered', detail: 'gave up waiting for the run in progress' };
-        const at = new Date(Math.max(lease.expiresAtMs, started.getTime()) + 1_000);
-        await services.queues(tenantJobsQueueName).send([tenantJobMessage({ ...message, waits }, at)]);
-        return { status: 'waiting', detail: `another run holds the tenant until ${new Date(lease.expiresAtMs).toISOString()}` };
-      }
+      let lease: Awaited<ReturnType<typeof acquireJobLease>> | undefined;
+      let started = services.clock.now();
       try {
+        const tenant = await getTenant(services.tables, tenantId);
+        if (!tenant) {
+          await removeDue(services.tables, tenantId, job);
+          return { status: 'no-tenant' };
+        }
+        if (tenant.status !== 'active') {
+          // Parked until consent makes it due.
+          await moveDue(services.tables, tenantId, job, (current) => ({ dueMs: idleDueMs, periodMinutes: current?.periodMinutes }));
+          return { status: 'not-active' };
+        }
+        started = services.clock.now();
+        lease = await acquireJobLease(services.tables, tenantId, job, randomUUID(), started, jobLeaseTtlMs, message.dueMs);
+        if (lease.kind === 'done') return { status: 'already-done' };
+        if (lease.kind === 'busy') {
+          if (lease.acquiredAtMs >= message.dueMs) return { status: 'covered' };
+          const waits = (message.waits ?? 0) + 1;
+          if (waits > maxWaits) return { status: 'covered', detail: 'gave up waiting for the run in progress' };
+          const at = new Date(Math.max(lease.expiresAtMs, started.getTime()) + 1_000);
+          await services.queues(tenantJobsQueueName).send([tenantJobMessage({ ...message, waits }, at)]);
+          return { status: 'waiting', detail: `another run holds the tenant until ${new Date(lease.expiresAtMs).toISOString()}` };
+        }
         const detail = await work(services, job, { tenantId, displayName: tenant.displayName });
         const finished = services.clock.now();
         await releaseJobLease(services.tables, tenantId, lease, finished, {
@@ -129,27 +144,17 @@ export function runTenantJob(services: Services, message: TenantJob, delivery: D
         return { status: 'completed', detail };
       } catch (caught) {
         const error = redact(toError(caught).message);
-        const last = delivery.deliveryCount >= (delivery.maxDeliveryCount ?? tenantJobsMaxDeliveryCount);
-        const finished = services.clock.now();
-        if (last) {
-          const retryAt = finished.getTime() + deadLetterRetryMs;
-          await recordError(services, tenantId, {
-            kind: 'dead-letter',
-            message: `The ${job} job failed ${delivery.deliveryCount} times and was set aside; it runs again by ${new Date(retryAt).toISOString()}: ${error}`,
+        if (last) await reportDeadLetter(services, message, delivery, error);
+        if (lease?.kind === 'acquired') {
+          const finished = services.clock.now();
+          await releaseJobLease(services.tables, tenantId, lease, finished, {
+            result: last ? 'dead-lettered' : 'failed',
+            error,
+            durationMs: finished.getTime() - started.getTime(),
+            dueMs: message.dueMs,
+            ...(last ? { deadLetterReason: `MaxDeliveryCountExceeded: ${error}` } : {}),
           });
-          try {
-            await markDue(services.tables, tenantId, job, retryAt);
-          } catch (rescheduleError) {
-            services.log.error(`${operationLabel()} could not reschedule the dead-lettered job: ${toError(rescheduleError).message}`);
-          }
         }
-        await releaseJobLease(services.tables, tenantId, lease, finished, {
-          result: last ? 'dead-lettered' : 'failed',
-          error,
-          durationMs: finished.getTime() - started.getTime(),
-          dueMs: message.dueMs,
-          ...(last ? { deadLetterReason: `MaxDeliveryCountExceeded: ${error}` } : {}),
-        });
         throw caught;
       }
     },

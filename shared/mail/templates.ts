@@ -205,6 +205,7 @@ export const errorKindLabels: Readonly<Record<ErrorKind, string>> = {
   'enrollment-group': 'Enrollment groups that no longer resolve',
   'connector-heartbeat': 'Connector heartbeat failures',
   compliance: 'Compliance update failures',
+  'connector-health': 'Connector health changes',
 };
 
 export interface ErrorReportGroup {

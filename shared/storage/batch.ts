@@ -84,6 +84,23 @@ async function submitOne(table: TableClient, action: TransactionAction): Promise
 }
 
 /**
+ * Submits actions that must commit together (one partition, at most 100, distinct row keys) as one entity group
+ * transaction, a lone action as its own call; returns how many were sent (0 or 1). For callers that group their
+ * actions themselves, e.g. a device row with its sidecar rows (shared/devices/sidecar.ts), which must never be split.
+ */
+export async function submitTogether(table: TableClient, actions: readonly TransactionAction[]): Promise<number> {
+  const [only, ...more] = actions;
+  if (only === undefined) return 0;
+  if (more.length === 0) {
+    await submitOne(table, only);
+    return 1;
+  }
+  if (actions.length > maxActionsPerTransaction) throw new RangeError(`${actions.length} actions cannot commit together (at most ${maxActionsPerTransaction})`);
+  await table.submitTransaction([...actions]);
+  return 1;
+}
+
+/**
  * Submits the actions as entity group transactions and returns how many were sent (0 for no actions).
  * A failing transaction fails the call; transactions already committed stay committed.
  */

@@ -22,6 +22,10 @@ export const tableNames = [
   'notifications',
   'errorReports',
   'deadLetters',
+  'webhooks',
+  'webhookDeliveries',
+  'tenantHealth',
+  'events',
   'jobSchedule',
 ] as const;
 

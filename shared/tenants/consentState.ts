@@ -5,12 +5,17 @@
  * `state = base64url(JSON { v, t: tenantId, n: nonce, e: expiresAtMs }) + "." + base64url(HMAC)`. The HMAC key is
  * 32 random bytes generated once and kept in the `consentStates` table (PartitionKey `_signing`), read once per
  * process, never logged or returned. The nonce has a row (`consentStates`, PartitionKey = tenant id, RowKey = nonce)
- * that the callback marks used with an ETag write, so a state is accepted once even when two callbacks race.
+ * that the callback marks used with an ETag write, so a state is accepted once even when two callbacks race. Nonce
+ * rows whose state has expired are deleted on the way through: when the tenant's next state is issued and when a
+ * callback for the tenant is handled (one partition query of that tenant's few rows; nothing periodic scans).
+ *
+ * The consent link of a tenant carries `sig = base64url(HMAC(key, "consent-link:" + tenantId))`, so only the link
+ * provisioning handed out starts consent; it does not expire (the tenant's state decides what a start does).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { statusOf } from '../errors.js';
-import { NO_CHANGE, readEntity, updateEntity } from '../storage/index.js';
+import { listAll, NO_CHANGE, odata, readEntity, updateEntity } from '../storage/index.js';
 import type { TableStore } from '../storage/index.js';
 
 export const consentStateLifetimeMs = 10 * 60 * 1000;
@@ -36,6 +41,18 @@ export class ConsentStateError extends Error {
     super(`The consent state is ${reason}`);
     this.name = 'ConsentStateError';
   }
+}
+
+const cachedByStore = new WeakMap<TableStore, ConsentStates>();
+
+/** One ConsentStates per table store, so the signing key is read once per process. */
+export function consentStatesFor(tables: TableStore): ConsentStates {
+  let states = cachedByStore.get(tables);
+  if (!states) {
+    states = new ConsentStates(tables);
+    cachedByStore.set(tables, states);
+  }
+  return states;
 }
 
 /** Signs and checks consent states; the key is loaded (or created) on first use. */
@@ -71,8 +88,43 @@ export class ConsentStates {
     return createHmac('sha256', await this.signingKey()).update(encodedPayload).digest();
   }
 
+  private async linkMac(tenantId: string): Promise<Buffer> {
+    return createHmac('sha256', await this.signingKey()).update(`consent-link:${tenantId.toLowerCase()}`).digest();
+  }
+
+  /** The `sig` of the tenant's consent link. */
+  async linkSignature(tenantId: string): Promise<string> {
+    return (await this.linkMac(tenantId)).toString('base64url');
+  }
+
+  /** Whether `sig` is the tenant's consent link signature (constant time). */
+  async isLinkSignature(tenantId: string, sig: string): Promise<boolean> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(sig)) return false;
+    const expected = await this.linkMac(tenantId);
+    const given = Buffer.from(sig, 'base64url');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /** Deletes the tenant's nonce rows whose state has expired (a used one can no longer be replayed: it has expired). */
+  async deleteExpired(tenantId: string, now: Date): Promise<number> {
+    const table = this.tables.table('consentStates');
+    const filter = odata`PartitionKey eq ${tenantId} and expiresAt lt ${now.toISOString()}`;
+    let deleted = 0;
+    for await (const row of listAll(table, { schema: nonceEntitySchema, filter, select: ['expiresAt'] })) {
+      try {
+        await table.deleteEntity(row.partitionKey, row.rowKey, { etag: row.etag });
+        deleted += 1;
+      } catch (caught) {
+        const status = statusOf(caught);
+        if (status !== 404 && status !== 412) throw caught;
+      }
+    }
+    return deleted;
+  }
+
   /** A new state for `tenantId`, with its nonce row stored. */
   async issue(tenantId: string, now: Date): Promise<string> {
+    await this.deleteExpired(tenantId, now);
     const payload: ConsentStatePayload = {
       v: 1,
       t: tenantId,

@@ -9,7 +9,7 @@ import { tenantDevicesFilter } from '../devices/device.js';
 import { HttpError } from '../http/problem.js';
 import type { Services } from '../services.js';
 import { anyEntity, listAll, odata } from '../storage/index.js';
-import { ConsentStateError } from './consentState.js';
+import { ConsentStateError, consentStatesFor } from './consentState.js';
 import type { ConsentStates } from './consentState.js';
 import { activateTenant, createTenant, getTenant, guidSchema, TenantExists, tenantStatusSchema } from './tenantRepository.js';
 import type { Tenant } from './tenantRepository.js';
@@ -71,8 +71,10 @@ function providerActor(tenantId: string): AuditActor {
   return { tenantId, userId: 'provider-support', name: 'Provider support' };
 }
 
-export function consentUrl(services: Pick<Services, 'config'>, tenantId: string): string {
-  return `${services.config.PUBLIC_BASE_URL}/api/consent/start?tenantId=${encodeURIComponent(tenantId)}`;
+/** The tenant's consent link: it carries the signature that lets `/api/consent/start` begin consent for that tenant. */
+export async function consentUrl(services: Pick<Services, 'config' | 'tables'>, tenantId: string): Promise<string> {
+  const sig = await consentStatesFor(services.tables).linkSignature(tenantId);
+  return `${services.config.PUBLIC_BASE_URL}/api/consent/start?tenantId=${encodeURIComponent(tenantId)}&sig=${sig}`;
 }
 
 /** Provisions a tenant once: 409 when its id is already provisioned (whether or not consent is done). */
@@ -104,7 +106,7 @@ export async function provisionTenant(services: Services, body: ProvisionTenantB
   }
   // The tenant's background jobs exist from the start, parked until consent makes them due.
   await createTenantDueRows(services, tenantId);
-  return { tenantId, status: 'provisioned', consentUrl: consentUrl(services, tenantId) };
+  return { tenantId, status: 'provisioned', consentUrl: await consentUrl(services, tenantId) };
 }
 
 const deviceStatusRow = z.object({ status: z.string().optional() });
@@ -132,7 +134,7 @@ export async function tenantDetails(services: Services, tenantId: string): Promi
     primaryContactEmail: tenant.primaryContactEmail,
     status: tenant.status,
     createdAt: tenant.createdAt,
-    consentUrl: consentUrl(services, tenant.tenantId),
+    consentUrl: await consentUrl(services, tenant.tenantId),
     health: {
       consent: { granted: tenant.status === 'active', at: tenant.consentedAt ?? null, by: tenant.consentedBy ?? null },
       lastEnrollmentSync: tenant.lastEnrollmentSyncAt
@@ -156,24 +158,24 @@ export type ConsentOutcome =
 
 const page = (status: number, title: string, message: string): ConsentOutcome => ({ kind: 'page', status, title, message });
 
-const consentStartQuerySchema = z.object({ tenantId: z.string().optional() });
+const consentStartQuerySchema = z.object({ tenantId: z.string().optional(), sig: z.string().optional() });
 
-/** `GET /api/consent/start?tenantId=`: redirect to the tenant's adminconsent endpoint with a fresh state. */
+/** The one answer to every start without a valid link, whatever the tenant id: it tells a stranger nothing. */
+const noSuchLink = (): ConsentOutcome =>
+  page(404, 'This consent link is not valid', 'Use the consent link your provider sent you, unchanged. If it still fails, ask your provider for it again.');
+
+/**
+ * `GET /api/consent/start?tenantId=&sig=`: only through the link provisioning handed out (its `sig` is checked before
+ * any tenant is read), redirect to the tenant's adminconsent endpoint with a fresh state.
+ */
 export async function startConsent(services: Services, states: ConsentStates, query: unknown): Promise<ConsentOutcome> {
   const parsed = consentStartQuerySchema.safeParse(query);
-  const raw = parsed.success ? parsed.data.tenantId : undefined;
-  const tenantId = guidSchema.safeParse(raw ?? '');
-  if (!tenantId.success) {
-    return page(400, 'This consent link is not valid', 'The link has no valid tenant id. Ask your provider for a new consent link.');
-  }
+  const raw = parsed.success ? parsed.data : {};
+  const tenantId = guidSchema.safeParse(raw.tenantId ?? '');
+  if (!tenantId.success || raw.sig === undefined) return noSuchLink();
+  if (!(await states.isLinkSignature(tenantId.data, raw.sig))) return noSuchLink();
   const tenant = await getTenant(services.tables, tenantId.data);
-  if (!tenant) {
-    return page(
-      404,
-      'Your organization is not set up yet',
-      `Tenant ${tenantId.data} is not provisioned for this service. Ask your provider to set it up, then use the link they send you.`,
-    );
-  }
+  if (!tenant) return noSuchLink();
   const state = await states.issue(tenant.tenantId, services.clock.now());
   const config = services.config;
   const target = new URL(`${config.ENTRA_AUTHORITY_HOST}/${tenant.tenantId}/v2.0/adminconsent`);
@@ -224,6 +226,22 @@ export async function completeConsent(services: Services, states: ConsentStates,
   }
   const tenant = await getTenant(services.tables, payload.t);
   if (!tenant) return page(400, 'Consent was not completed', `Tenant ${payload.t} is not provisioned for this service. Nothing was changed.`);
+  await states.deleteExpired(tenant.tenantId, now);
+  if (tenant.status !== 'active') {
+    // The query string proves nothing: only Entra ID issuing the app a token for the tenant shows the consent is real.
+    // The state is not consumed yet, so reloading this page retries once Entra ID has caught up.
+    const access = await services.graph.confirmAppAccess(tenant.tenantId);
+    if (access === 'refused') {
+      return page(
+        400,
+        'Consent was not confirmed',
+        'Microsoft Entra ID does not confirm that this app was granted consent in your organization. If you just granted it, wait a minute and reload this page; otherwise start again from the link your provider sent. Nothing was changed.',
+      );
+    }
+    if (access === 'unavailable') {
+      return page(503, 'Consent could not be checked', 'Microsoft Entra ID could not be reached to confirm the consent. Reload this page in a minute. Nothing was changed.');
+    }
+  }
   try {
     await states.consume(payload, now);
   } catch (caught) {

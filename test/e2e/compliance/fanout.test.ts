@@ -120,16 +120,22 @@ describe('state reaches Intune and Entra ID', () => {
     expect(h.queue.counts()).toMatchObject({ active: 0, locked: 0, deadLettered: 0 });
   });
 
-  it('repairs a nudge lost on purpose through the reconcile timer', async () => {
+  it('repairs a nudge lost on purpose through the reconcile timer, once it is older than the bound', async () => {
     const p = phone(4);
+    const recent = phone(9);
     await h.seed(p, { status: 'active', hasReport: true, riskLevel: 'none' });
-    await h.change(p.deviceId, { riskLevel: 'medium' }, { nudge: false });
+    await h.seed(recent, { status: 'active', hasReport: true, riskLevel: 'none' });
+    // Lost 16 minutes ago (older than reconcile's 15-minute bound), and lost just now (its nudge may still be on its way).
+    await h.change(p.deviceId, { riskLevel: 'medium' }, { nudge: false, at: new Date(Date.now() - 16 * 60_000) });
+    await h.change(recent.deviceId, { riskLevel: 'medium' }, { nudge: false });
     await h.drain();
     expect(h.intuneWrites(p.deviceId)).toBe(0);
     expect((await h.device(p.deviceId)).syncPending).toBe(true);
 
     await h.host.fireTimer('reconcile');
     await h.drain();
+    expect(h.intuneWrites(recent.deviceId)).toBe(0);
+    expect((await h.device(recent.deviceId)).syncPending).toBe(true);
     expect(h.intuneState(p.deviceId)).toBe('mediumSeverity');
     expect(h.entraAttribute(p, 'extensionAttribute5')).toBe('medium');
     expect((await h.device(p.deviceId)).syncPending).toBe(false);

@@ -12,8 +12,8 @@ import { startSimulator, type Simulator } from '../../../dev/sim/server.js';
 import { systemClock } from '../../../shared/clock.js';
 import { complianceQueueName, sendNudges, type Nudge } from '../../../shared/compliance/nudges.js';
 import { createComplianceRuntime, type ComplianceRuntimeOptions } from '../../../shared/compliance/runtime.js';
-import { deviceSchema, deviceToEntity, type Device } from '../../../shared/devices/device.js';
-import { mutateDevice, readDevice } from '../../../shared/devices/deviceRepository.js';
+import { deviceSchema, type Device } from '../../../shared/devices/device.js';
+import { mutateDevice, putDevice, readDevice } from '../../../shared/devices/deviceRepository.js';
 import { createDeviceRuntime } from '../../../shared/devices/runtime.js';
 import { defaultConnectorSettings, type ConnectorSettings } from '../../../shared/domain/index.js';
 import { createGraphAccess } from '../../../shared/graph/index.js';
@@ -51,7 +51,8 @@ export interface ComplianceHarness {
   /** Writes a device row for a phone, as discovery or the agent API would have left it. */
   seed(phone: PhoneSpec, fields?: Partial<Device>): Promise<Device>;
   /** Changes a device row with the version rule and nudges it, as the other capabilities do. */
-  change(deviceId: string, fields: Partial<Device>, options?: { nudge?: boolean }): Promise<Device>;
+  /** Changes a device row through the seam; `at` is when the change (and its nudge) happened, default now. */
+  change(deviceId: string, fields: Partial<Device>, options?: { nudge?: boolean; at?: Date }): Promise<Device>;
   device(deviceId: string): Promise<Device>;
   intuneState(deviceId: string): string;
   entraAttribute(phone: PhoneSpec, attribute: string): string | null | undefined;
@@ -180,11 +181,11 @@ export async function startComplianceHarness(
         discoveredAt: at,
         ...fields,
       });
-      await tables.table('devices').upsertEntity(deviceToEntity(row), 'Replace');
+      await putDevice(tables, row, new Date(at));
       return device(phone.deviceId);
     },
     change: async (deviceId, fields, changeOptions = {}) => {
-      const write = await mutateDevice(tables, tenantId, deviceId, (current) => ({ ...current, ...fields }));
+      const write = await mutateDevice(tables, tenantId, deviceId, (current) => ({ ...current, ...fields }), undefined, changeOptions.at ?? new Date());
       if (!write) throw new Error(`device ${deviceId} not found`);
       if (write.nudge && changeOptions.nudge !== false) {
         await sendNudges(built.queues, [{ tenantId, deviceId, version: write.after.version }]);

@@ -86,6 +86,18 @@ describe('activation', () => {
     expect((await storedDevice(h.tables, h.contoso, deviceId)).status).toBe('pending');
   });
 
+  it('refuses an app-only token and a user token for another scope with 403, and activates nothing', async () => {
+    const deviceId = await annDevice();
+    const appOnly = await h.sim.state.mintApiAppToken({ tenantId: h.contoso, claims: { oid: id('ann') } });
+    const refused = await post(h.host, 'v1/device/activate', appOnly, activation(deviceId));
+    expect(refused.status).toBe(403);
+    const otherScope = await h.sim.state.mintUserToken({ tenantId: h.contoso, userId: id('ann'), claims: { scp: 'User.Read' } });
+    expect((await post(h.host, 'v1/device/activate', otherScope, activation(deviceId))).status).toBe(403);
+    const device = await storedDevice(h.tables, h.contoso, deviceId);
+    expect(device.status).toBe('pending');
+    expect(device.credentialHash ?? '').toBe('');
+  });
+
   it('rotates the credential on re-activation: the old one stops working at once', async () => {
     const deviceId = await annDevice();
     const first = String((await post(h.host, 'v1/device/activate', annToken, activation(deviceId))).body.deviceToken);

@@ -100,6 +100,23 @@ describe.each(routes)('$method $path', (route) => {
     expect(await snapshot(contoso.tenantId)).toEqual(before);
   });
 
+  it('answers 403 to an app-only token, even one carrying a console group, and changes nothing', async () => {
+    const before = await snapshot(contoso.tenantId);
+    // Client credentials of some app in the customer's tenant: no scp, no idtyp (a default registration emits none).
+    const appOnly = await h.sim.state.mintApiAppToken({ tenantId: contoso.tenantId, claims: { groups: [contoso.fullGroupId] } });
+    const reply = await send(route, appOnly);
+    expectProblem(reply, 403);
+    expect(reply.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope"/);
+    expect(await snapshot(contoso.tenantId)).toEqual(before);
+  });
+
+  it('answers 403 to a user token issued for another scope, and changes nothing', async () => {
+    const before = await snapshot(contoso.tenantId);
+    expectProblem(await send(route, await h.token({ ...adele, claims: { scp: 'User.Read' } })), 403);
+    expectProblem(await send(route, await h.token({ ...adele, claims: { scp: null } })), 403);
+    expect(await snapshot(contoso.tenantId)).toEqual(before);
+  });
+
   it('answers 403 for a tenant that has not consented', async () => {
     const before = await snapshot(northwind.tenantId);
     expectProblem(await send(route, await h.token({ tenantId: northwind.tenantId, userId: northwind.fullAdmin })), 403);

@@ -15,7 +15,7 @@ afterAll(async () => h.close());
 
 /** start → Entra ID adminconsent: the callback URL Entra sends the browser to. */
 async function callbackUrl(tenantId: string): Promise<URL> {
-  const start = await h.call('GET', `/api/consent/start?tenantId=${tenantId}`);
+  const start = await h.call('GET', await h.consentPath(tenantId));
   expect(start.status).toBe(302);
   const atEntra = await h.browse(start.headers.get('location') ?? '');
   expect(atEntra.status).toBe(302);
@@ -43,10 +43,90 @@ function expectPage(reply: { status: number; headers: Headers; text: string }, s
 }
 
 describe('admin consent', () => {
-  it('answers an HTML page for an invalid or unprovisioned tenant at start', async () => {
-    expectPage(await h.call('GET', '/api/consent/start'), 400, /not valid/);
-    expectPage(await h.call('GET', '/api/consent/start?tenantId=not-a-guid'), 400, /not valid/);
-    expectPage(await h.call('GET', '/api/consent/start?tenantId=44444444-4444-4444-8444-444444444444'), 404, /not provisioned/);
+  it('starts only through the signed link, with the same 404 page for every tenant id without one', async () => {
+    const contosoLink = new URL(await h.consentPath(contoso.tenantId), 'http://x');
+    const contosoSig = contosoLink.searchParams.get('sig') ?? '';
+    const unprovisioned = '44444444-4444-4444-8444-444444444444';
+    const attempts = [
+      '/api/consent/start',
+      '/api/consent/start?tenantId=not-a-guid',
+      `/api/consent/start?tenantId=${contoso.tenantId}`,
+      `/api/consent/start?tenantId=${unprovisioned}`,
+      `/api/consent/start?tenantId=${contoso.tenantId}&sig=${'A'.repeat(43)}`,
+      `/api/consent/start?tenantId=${fabrikam.tenantId}&sig=${contosoSig}`,
+      `/api/consent/start?tenantId=${unprovisioned}&sig=${contosoSig}`,
+      `/api/consent/start?tenantId=${contoso.tenantId}&sig=${contosoSig.slice(0, -1)}`,
+    ];
+    const pages = new Set<string>();
+    let rows = 0;
+    for (const path of attempts) {
+      const reply = await h.call('GET', path);
+      expectPage(reply, 404, /not valid/);
+      pages.add(reply.text);
+    }
+    expect(pages.size).toBe(1);
+    for await (const _ of h.tables.table('consentStates').listEntities({ queryOptions: { filter: "PartitionKey ne '_signing'" } })) rows += 1;
+    expect(rows).toBe(0);
+    expect((await h.call('GET', `${contosoLink.pathname}${contosoLink.search}`)).status).toBe(302);
+  });
+
+  it('hands out the signed link from provisioning and the provider record', async () => {
+    const record = await h.call('GET', `/api/v1/provider/tenants/${contoso.tenantId}`);
+    const link = new URL(String((record.json as { consentUrl?: unknown }).consentUrl));
+    expect(link.searchParams.get('sig')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(`${link.pathname}${link.search}`).toBe(await h.consentPath(contoso.tenantId));
+  });
+
+  it('refuses a crafted callback whose consent Entra ID does not confirm, and writes no audit entry', async () => {
+    // The real administrator declines; a stranger rewrites the callback to claim consent with the same state.
+    h.sim.state.failNextConsent(contoso.tenantId, 'access_denied', 'AADSTS65004: User declined to consent to access the app.');
+    const declined = await callbackUrl(contoso.tenantId);
+    const crafted = new URL(declined.toString());
+    crafted.searchParams.delete('error');
+    crafted.searchParams.delete('error_description');
+    crafted.searchParams.set('admin_consent', 'True');
+    crafted.searchParams.set('tenant', contoso.tenantId);
+    await expectUnchanged(contoso.tenantId, async () => {
+      expectPage(await h.browse(crafted.toString()), 400, /does not confirm/);
+    });
+    expect(h.sim.state.isConsented(contoso.tenantId)).toBe(false);
+  });
+
+  it('answers 503 and changes nothing when Entra ID cannot be asked, then completes on reload', async () => {
+    const url = await callbackUrl(contoso.tenantId);
+    h.sim.state.revokeConsent(contoso.tenantId);
+    h.sim.state.addFault({ path: `/${contoso.tenantId}/oauth2/v2.0/token`, status: 503, count: 20 });
+    try {
+      await expectUnchanged(contoso.tenantId, async () => {
+        expectPage(await h.browse(url.toString()), 503, /could not be checked/);
+      });
+    } finally {
+      h.sim.state.clearFaults();
+    }
+    await expectUnchanged(contoso.tenantId, async () => {
+      expectPage(await h.browse(url.toString()), 400, /does not confirm/);
+    });
+    h.sim.state.grantConsent(contoso.tenantId);
+    expectPage(await h.browse(url.toString()), 200, /Contoso is now connected/);
+    expect(await getTenant(h.tables, contoso.tenantId)).toMatchObject({ status: 'active' });
+  });
+
+  it('deletes expired consent states on the way through', async () => {
+    const count = async (): Promise<number> => {
+      let rows = 0;
+      for await (const _ of h.tables.table('consentStates').listEntities({ queryOptions: { filter: `PartitionKey eq '${fabrikam.tenantId}'` } })) rows += 1;
+      return rows;
+    };
+    await callbackUrl(fabrikam.tenantId);
+    await callbackUrl(fabrikam.tenantId);
+    expect(await count()).toBeGreaterThanOrEqual(2);
+    clock.advance(10 * 60 * 1000 + 1000);
+    try {
+      await callbackUrl(fabrikam.tenantId);
+      expect(await count()).toBe(1);
+    } finally {
+      clock.set(new Date());
+    }
   });
 
   it('reports an error from Entra ID first, even with admin_consent=True, and changes nothing', async () => {

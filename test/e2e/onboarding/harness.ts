@@ -8,6 +8,7 @@ import type { Simulator } from '../../../dev/sim/server.js';
 import type { UserTokenOptions } from '../../../dev/sim/state.js';
 import type { Clock } from '../../../shared/clock.js';
 import { createServices, type Services } from '../../../shared/services.js';
+import { consentUrl } from '../../../shared/tenants/onboarding.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { freePort } from '../../../dev/azurite.js';
 import { createTestTableStore } from '../../support/tables.js';
@@ -43,6 +44,8 @@ export interface OnboardingHarness {
   token(options: UserTokenOptions): Promise<string>;
   /** Provisions through the provider API. */
   provision(tenant: { tenantId: string; fullGroupId: string; restrictedGroupId?: string }): Promise<Reply>;
+  /** The path and query of the tenant's signed consent link (`/api/consent/start?tenantId=&sig=`). */
+  consentPath(tenantId: string): Promise<string>;
   /** The admin-consent round trip: start → simulator adminconsent → callback; returns the callback's page. */
   consent(tenantId: string): Promise<Reply>;
   close(): Promise<void>;
@@ -93,6 +96,11 @@ export async function startOnboarding(options: { clock?: Clock; withNorthwind?: 
   };
 
   const browse = async (url: string): Promise<Reply> => reply(await fetch(url, { redirect: 'manual' }));
+  /** The path and query of the tenant's consent link, as provisioning hands it out. */
+  const consentPath = async (tenantId: string): Promise<string> => {
+    const link = new URL(await consentUrl(services, tenantId));
+    return `${link.pathname}${link.search}`;
+  };
 
   return {
     sim,
@@ -101,6 +109,7 @@ export async function startOnboarding(options: { clock?: Clock; withNorthwind?: 
     services,
     call,
     browse,
+    consentPath,
     token: (tokenOptions) => sim.state.mintUserToken(tokenOptions),
     provision: (tenant) =>
       call('POST', '/api/v1/provider/tenants', {
@@ -113,7 +122,7 @@ export async function startOnboarding(options: { clock?: Clock; withNorthwind?: 
         },
       }),
     consent: async (tenantId) => {
-      const start = await call('GET', `/api/consent/start?tenantId=${tenantId}`);
+      const start = await call('GET', await consentPath(tenantId));
       if (start.status !== 302) throw new Error(`consent/start answered ${start.status}: ${start.text.slice(0, 200)}`);
       const atEntra = await browse(start.headers.get('location') ?? '');
       if (atEntra.status !== 302) throw new Error(`adminconsent answered ${atEntra.status}: ${atEntra.text.slice(0, 200)}`);

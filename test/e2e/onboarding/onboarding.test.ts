@@ -17,8 +17,11 @@ describe('onboarding a tenant and using the console', () => {
     expect(created.json).toEqual({
       tenantId: contoso.tenantId,
       status: 'provisioned',
-      consentUrl: `${h.host.url.replace('127.0.0.1', 'localhost')}/api/consent/start?tenantId=${contoso.tenantId}`,
+      consentUrl: expect.stringMatching(/\/api\/consent\/start\?tenantId=[0-9a-f-]{36}&sig=[A-Za-z0-9_-]{43}$/) as unknown,
     });
+    expect((created.json as { consentUrl: string }).consentUrl).toBe(
+      `${h.host.url.replace('127.0.0.1', 'localhost')}${await h.consentPath(contoso.tenantId)}`,
+    );
     const again = await h.provision(contoso);
     expect(again.status).toBe(409);
     expect(again.headers.get('content-type')).toMatch(/application\/problem\+json/);
@@ -54,7 +57,7 @@ describe('onboarding a tenant and using the console', () => {
   });
 
   it('completes admin consent through Entra ID and marks the tenant active', async () => {
-    const start = await h.call('GET', `/api/consent/start?tenantId=${contoso.tenantId}`);
+    const start = await h.call('GET', await h.consentPath(contoso.tenantId));
     expect(start.status).toBe(302);
     const location = new URL(start.headers.get('location') ?? '');
     expect(`${location.origin}${location.pathname}`).toBe(`${h.sim.url}/${contoso.tenantId}/v2.0/adminconsent`);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticateConsole, authenticateDeviceUser, requireFull } from '../../../shared/auth/console.js';
 import { createUserTokenValidator } from '../../../shared/auth/entraToken.js';
@@ -65,6 +66,46 @@ describe('console authentication', () => {
     const unreachable = createUserTokenValidator(simConfig(h.sim.url), { fetch: () => Promise.reject(new TypeError('fetch failed')) });
     const error = await refusal(authenticateConsole({ ...h.services, userTokens: unreachable })(request(token)));
     expect(error.status).toBe(503);
+  });
+
+  it('refuses a token naming an unprovisioned tenant with 403, without fetching that tenant’s metadata', async () => {
+    let fetches = 0;
+    const counting = createUserTokenValidator(simConfig(h.sim.url), {
+      fetch: (input, init) => {
+        fetches += 1;
+        return fetch(input, init);
+      },
+    });
+    const services = { ...h.services, userTokens: counting };
+    for (const authenticate of [authenticateConsole(services), authenticateDeviceUser(services)]) {
+      for (let i = 0; i < 5; i += 1) {
+        const tid = randomUUID();
+        const token = await h.userToken({ tenantId: contoso.tenantId, userId: contoso.fullAdmin, claims: { tid, iss: `${h.sim.url}/${tid}/v2.0` } });
+        expect((await refusal(authenticate(request(token)))).status).toBe(403);
+      }
+      // Fabrikam is provisioned but has not consented: refused before any fetch too.
+      const fabrikamToken = await h.userToken({ tenantId: fabrikam.tenantId, userId: fabrikam.fullAdmin });
+      expect((await refusal(authenticate(request(fabrikamToken)))).status).toBe(403);
+    }
+    expect(fetches).toBe(0);
+    // A consented tenant's token is fetched for and accepted.
+    await authenticateConsole(services)(request(await h.userToken({ tenantId: contoso.tenantId, userId: contoso.fullAdmin })));
+    expect(fetches).toBe(1);
+  });
+
+  it('refuses tokens whose azp is not an allowed client of the console or of activation (403)', async () => {
+    const consoleApp = randomUUID();
+    const agentApp = randomUUID();
+    const strict = createUserTokenValidator(simConfig(h.sim.url, { CONSOLE_CLIENT_IDS: consoleApp, AGENT_CLIENT_IDS: agentApp }));
+    const services = { ...h.services, userTokens: strict };
+    const agentToken = await h.userToken({ tenantId: contoso.tenantId, userId: contoso.fullAdmin, claims: { azp: agentApp } });
+    const consoleToken = await h.userToken({ tenantId: contoso.tenantId, userId: contoso.fullAdmin, claims: { azp: consoleApp } });
+    const refused = await refusal(authenticateConsole(services)(request(agentToken)));
+    expect(refused.status).toBe(403);
+    expect(refused.options.headers?.['www-authenticate']).toMatch(/^Bearer error="insufficient_scope"/);
+    expect((await refusal(authenticateDeviceUser(services)(request(consoleToken)))).status).toBe(403);
+    await expect(authenticateConsole(services)(request(consoleToken))).resolves.toMatchObject({ access: 'full' });
+    await expect(authenticateDeviceUser(services)(request(agentToken))).resolves.toMatchObject({ userId: contoso.fullAdmin });
   });
 
   it('lets any user of an active tenant activate a device, and nobody of a tenant without consent', async () => {

@@ -1,6 +1,6 @@
-/** Device rows for tests that do not exercise discovery: written straight through the table layer. */
-import { deviceSchema, deviceToEntity, type Device } from '../../../shared/devices/device.js';
-import { readDevice } from '../../../shared/devices/deviceRepository.js';
+/** Device rows for tests that do not exercise discovery: written through the device-write seam (`putDevice`), index rows included. */
+import { deviceSchema, type Device } from '../../../shared/devices/device.js';
+import { putDevice, readDevice } from '../../../shared/devices/deviceRepository.js';
 import type { ApiRequest } from '../../../shared/http/request.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 
@@ -28,7 +28,7 @@ export async function seedDevice(tables: TableStore, tenantId: string, seed: See
     discoveredAt: at,
     ...(seed.status === 'deactivated' ? { deactivatedAt: at, deactivationReason: 'left-groups' } : {}),
   });
-  await tables.table('devices').upsertEntity(deviceToEntity(device), 'Replace');
+  await putDevice(tables, device, new Date(at));
   const stored = await readDevice(tables, tenantId, seed.deviceId);
   if (!stored) throw new Error('seeded device not found');
   return stored;

@@ -16,6 +16,9 @@ import { id, quietLog, startHarness, type Harness } from '../enrollment/harness.
 import { deviceRequest, seedDevice, storedDevice } from '../devices/deviceRows.js';
 
 const dayMs = 24 * 60 * 60 * 1000;
+const minuteMs = 60_000;
+/** A stored check-in may be one write interval (CHECKIN_WRITE_INTERVAL_MINUTES, 15 by default) behind the last call. */
+const slackMs = 15 * minuteMs;
 let harness: Harness;
 let services: Services;
 
@@ -54,7 +57,7 @@ describe('disconnect sweep', () => {
 
     clock.advance(6 * dayMs);
     await recordHeartbeat(services, await authenticateDevice(services, 'heartbeat')(deviceRequest(chattyToken, 'heartbeat')), {});
-    clock.advance(1 * dayMs - 60_000);
+    clock.advance(1 * dayMs + slackMs - 60_000);
     await runHeartbeatCheck(services);
     expect((await storedDevice(tables, tenantId, quiet)).status).toBe('active');
 
@@ -96,7 +99,7 @@ describe('disconnect sweep', () => {
       });
     expect(await report(5)).toMatchObject({ applied: true });
 
-    clock.advance(7 * dayMs);
+    clock.advance(7 * dayMs + slackMs);
     expect(await runHeartbeatCheck(services)).toMatchObject([{ disconnected: 1 }]);
     expect((await storedDevice(tables, tenantId, deviceId)).status).toBe('disconnected');
 
@@ -114,8 +117,51 @@ describe('disconnect sweep', () => {
     const deviceId = randomUUID();
     await seedDevice(tables, tenantId, { deviceId, userId: id('ann') });
     await activateDevice(services, { tenantId, userId: id('ann') }, body(deviceId));
-    clock.advance(dayMs);
+    clock.advance(dayMs + slackMs);
     expect(await runHeartbeatCheck(services)).toMatchObject([{ disconnected: 1 }]);
+  });
+
+  it('writes a check-in that changes nothing at most once per CHECKIN_WRITE_INTERVAL_MINUTES (15 by default)', async () => {
+    const { tenantId, clock, tables } = harness;
+    const deviceId = randomUUID();
+    await seedDevice(tables, tenantId, { deviceId, userId: id('ann') });
+    const token = (await activateDevice(services, { tenantId, userId: id('ann') }, body(deviceId))).deviceToken;
+    const start = clock.now().getTime();
+    const written = new Set<string>();
+    for (let minute = 1; minute <= 31; minute += 1) {
+      clock.advance(minuteMs);
+      await recordHeartbeat(services, await authenticateDevice(services, 'heartbeat')(deviceRequest(token, 'heartbeat')), {});
+      written.add((await storedDevice(tables, tenantId, deviceId)).lastCheckInAt ?? '');
+    }
+    expect([...written]).toEqual([new Date(start).toISOString(), new Date(start + 15 * minuteMs).toISOString(), new Date(start + 30 * minuteMs).toISOString()]);
+  });
+
+  it('never disconnects a device that keeps checking in, however long the write interval', async () => {
+    const { tenantId, clock, tables } = harness;
+    await tables.table('connectorSettings').upsertEntity({
+      partitionKey: tenantId,
+      rowKey: 'settings',
+      settings: JSON.stringify({ disconnectedAfterDays: 1 }),
+    });
+    const daily = createServices({ ...harness.config, CHECKIN_WRITE_INTERVAL_MINUTES: 1440 }, {
+      tables,
+      clock,
+      graph: harness.graph,
+      log: quietLog,
+      queues: () => ({ send: () => Promise.resolve() }),
+    });
+    const deviceId = randomUUID();
+    await seedDevice(tables, tenantId, { deviceId, userId: id('ann') });
+    const token = (await activateDevice(daily, { tenantId, userId: id('ann') }, body(deviceId))).deviceToken;
+    // Hourly check-ins, half an hour off the activation: the row keeps the activation's time for a whole day.
+    clock.advance(30 * minuteMs);
+    for (let hour = 0; hour < 25; hour += 1) {
+      await recordHeartbeat(daily, await authenticateDevice(daily, 'heartbeat')(deviceRequest(token, 'heartbeat')), {});
+      clock.advance(40 * minuteMs);
+      expect(await runHeartbeatCheck(daily)).toMatchObject([{ disconnected: 0 }]);
+      clock.advance(20 * minuteMs);
+    }
+    expect((await storedDevice(tables, tenantId, deviceId)).status).toBe('active');
   });
 });
 

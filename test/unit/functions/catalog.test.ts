@@ -44,11 +44,13 @@ describe('function catalog', () => {
     }
   });
 
-  it('consumes compliance-updates in batches and tenant-jobs one message at a time', () => {
+  it('reads every queue by one function: compliance-updates and webhook-deliveries in batches, tenant-jobs one message at a time', () => {
     const queues = catalog.flatMap((entry) => (entry.kind === 'serviceBusQueue' ? [[entry.queueName, entry.cardinality]] : []));
-    expect(queues).toEqual([
+    expect(new Set(queues.map(([name]) => name)).size).toBe(queues.length);
+    expect(queues.sort()).toEqual([
       ['compliance-updates', 'many'],
       ['tenant-jobs', 'one'],
+      ['webhook-deliveries', 'many'],
     ]);
   });
 });

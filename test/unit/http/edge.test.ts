@@ -5,6 +5,7 @@ import { buildOpenApiDocument } from '../../../shared/http/openapi.js';
 import { HttpError } from '../../../shared/http/problem.js';
 import { defineRoute, endpoint } from '../../../shared/http/route.js';
 import { json } from '../../../shared/http/problem.js';
+import { readJsonBody, type ApiRequest } from '../../../shared/http/request.js';
 
 const { HttpRequest, InvocationContext } = functions;
 
@@ -75,6 +76,62 @@ describe('HTTP edge', () => {
     const { result, stored: count } = await call(request(JSON.stringify({ name: 'a'.repeat(300), size: 1 })));
     expect(result.status).toBe(413);
     expect(count).toBe(0);
+  });
+
+  it('stops reading a chunked body without Content-Length at the limit and answers 413', async () => {
+    let pulled = 0;
+    const chunk = new Uint8Array(16 * 1024).fill(0x20);
+    // An endless body: a client streaming without Content-Length.
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const fetchRequest = new Request('http://localhost/api/v1/device/heartbeat', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: endless,
+      duplex: 'half',
+    });
+    const apiRequest: ApiRequest = {
+      method: 'POST',
+      url: fetchRequest.url,
+      headers: fetchRequest.headers,
+      query: new URLSearchParams(),
+      params: {},
+      body: fetchRequest.body,
+      text: () => fetchRequest.text(),
+    };
+    const refused = await readJsonBody(apiRequest, z.object({}), { maxBytes: 64 * 1024 }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(refused).toBeInstanceOf(HttpError);
+    expect((refused as HttpError).status).toBe(413);
+    // Read up to the limit (and the stream's read-ahead), not on and on.
+    expect(pulled).toBeLessThanOrEqual(64 * 1024 + 4 * chunk.byteLength);
+  });
+
+  it('still reads a streamed body within the limit, dropping a UTF-8 byte order mark as fetch does', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"name":"é"}')]);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(bytes.subarray(0, 5)));
+        controller.enqueue(new Uint8Array(bytes.subarray(5)));
+        controller.close();
+      },
+    });
+    const apiRequest: ApiRequest = {
+      method: 'POST',
+      url: 'http://localhost/x',
+      headers: new Headers({ 'content-type': 'application/json' }),
+      query: new URLSearchParams(),
+      params: {},
+      body: stream,
+      text: () => Promise.reject(new Error('the stream is read instead')),
+    };
+    await expect(readJsonBody(apiRequest, z.object({ name: z.string() }))).resolves.toEqual({ name: 'é' });
   });
 
   it('lists each invalid and unknown field', async () => {

@@ -179,7 +179,7 @@ describe('the queues', () => {
   it('are declared in Bicep with dead-lettering, duplicate detection and 10 deliveries', async () => {
     const { text } = await readInfra();
     const queues = readQueues(text);
-    expect(queues.map((queue) => queue.name).sort()).toEqual(['compliance-updates', 'tenant-jobs']);
+    expect(queues.map((queue) => queue.name).sort()).toEqual(['compliance-updates', 'tenant-jobs', 'webhook-deliveries']);
     for (const { name, properties: queue } of queues) {
       expect(queue.get('maxDeliveryCount'), name).toBe(String(tenantJobsMaxDeliveryCount));
       expect(queue.get('deadLetteringOnMessageExpiration'), name).toBe('true');

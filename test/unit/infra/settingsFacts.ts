@@ -33,6 +33,7 @@ const candidateValues = [
   'someone@example.net',
   '0 */5 * * * *',
   'value',
+  '30',
 ] as const;
 
 const secretName = /(SECRET|PASSWORD|_KEY)$/;

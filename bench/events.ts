@@ -1,0 +1,429 @@
+/**
+ * `npm run bench:events`: threat reports through the local host (in-process, the same catalog Azure runs) against
+ * Azurite and the simulated tenant, with two webhook endpoints (one healthy, one that fails the first attempt of half
+ * its deliveries, so those are retried on the real schedule) and a feed reader (`GET /api/v1/events?wait=`).
+ *
+ * Two tenants share the host: tenant W has the two endpoints, tenant N has none. Their reports alternate in ROUNDS
+ * rounds, so the agent API's report rate with and without webhooks is measured in the same process under the same
+ * load (the ratio shows whether delivery slows ingest). Every report names a new threat and so resolves the previous
+ * one: `threat.detected` and `threat.resolved` are expected per report, and their keys (tenant, device, threat, type)
+ * tell what was lost or duplicated.
+ *
+ * Prints: events recorded per report, report → webhook delay (p50/p99, healthy and failing endpoint), report → feed
+ * delay, deliveries per event (redundant deliveries counted), report rates and their ratio; then one JSON line.
+ * Settings (env): REPORTS per tenant (default 1000), DEVICES per tenant (100), CONCURRENCY (16), ROUNDS (4),
+ * AZURITE_CONNECTION_STRING (else an in-memory Azurite is started).
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { catalog } from '../functions/catalog.js';
+import { startHost } from '../dev/host/server.js';
+import { parseScenario } from '../dev/sim/scenario.js';
+import { startSimulator } from '../dev/sim/server.js';
+import { ensureLocalCa } from '../dev/sim/tls.js';
+import { startWebhookReceiver, type ReceivedDelivery } from '../dev/webhookReceiver.js';
+import { systemClock } from '../shared/clock.js';
+import { parseConfig } from '../shared/config.js';
+import { issueCredential } from '../shared/devices/credential.js';
+import { deviceSchema, deviceToEntity } from '../shared/devices/device.js';
+import { createDeviceRuntime } from '../shared/devices/runtime.js';
+import { createServices, type Logger } from '../shared/services.js';
+import { createTableStore } from '../shared/storage/index.js';
+import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
+import { startAzurite, type AzuriteHandle } from '../dev/azurite.js';
+
+const env = process.env;
+const reportsPerTenant = Number(env.REPORTS ?? 1_000);
+const devices = Number(env.DEVICES ?? 100);
+const concurrency = Number(env.CONCURRENCY ?? 16);
+const rounds = Math.max(1, Number(env.ROUNDS ?? 4));
+const clientId = '33333333-3333-4333-8333-333333333333';
+const clientSecret = 'bench-client-secret';
+
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: (line) => console.error(line) };
+
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+function httpJson(method: string, url: string, token: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method,
+        agent,
+        headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = text ? (JSON.parse(text) as unknown) : undefined;
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, json });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? null;
+}
+
+const fmt = (value: number | null): string => (value === null ? 'n/a' : `${value.toFixed(0)} ms`);
+
+async function runPool(total: number, workers: number, task: (index: number, worker: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      for (let index = next++; index < total; index = next++) await task(index, worker);
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
+interface EventLike {
+  id: string;
+  type: string;
+  tenantId: string;
+  data: { device?: { deviceId?: string }; threat?: { id?: string } };
+}
+
+function asEvent(value: unknown): EventLike | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  if (typeof record.id !== 'string' || typeof record.type !== 'string' || typeof record.tenantId !== 'string') return undefined;
+  const data = typeof record.data === 'object' && record.data !== null ? (record.data as EventLike['data']) : {};
+  return { id: record.id, type: record.type, tenantId: record.tenantId, data };
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The key of a threat event: what the bench can expect without knowing event ids. */
+function threatKey(event: EventLike): string | undefined {
+  const deviceId = event.data.device?.deviceId;
+  const threatId = event.data.threat?.id;
+  if (!deviceId || !threatId || (event.type !== 'threat.detected' && event.type !== 'threat.resolved')) return undefined;
+  return `${event.tenantId}|${deviceId}|${threatId}|${event.type}`;
+}
+
+/**
+ * The simulator and the webhook receivers serve TLS with a local CA, which Node trusts only through
+ * NODE_EXTRA_CA_CERTS read at start-up: make the CA, and unless this process already trusts it, run again so.
+ */
+const tls = await ensureLocalCa(join(tmpdir(), `mtd-connector-bench-tls-${process.getuid?.() ?? 'user'}`));
+if (resolve(env.NODE_EXTRA_CA_CERTS ?? '') !== resolve(tls.caCertFile)) {
+  const result = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...env, NODE_EXTRA_CA_CERTS: tls.caCertFile },
+  });
+  process.exit(result.status ?? 1);
+}
+
+async function main(): Promise<void> {
+  let azurite: AzuriteHandle | undefined;
+  let connectionString = env.AZURITE_CONNECTION_STRING;
+  if (!connectionString) {
+    azurite = await startAzurite({ inMemory: true });
+    connectionString = azurite.connectionString;
+  }
+  const cert = await readFile(tls.certFile);
+  const key = await readFile(tls.keyFile);
+
+  const tenants = { with: randomUUID(), without: randomUUID() };
+  const admins = { with: randomUUID(), without: randomUUID() };
+  const adminIds = new Map<string, string>();
+  const adminOf = (tenantId: string) => {
+    const id = adminIds.get(tenantId) ?? randomUUID();
+    adminIds.set(tenantId, id);
+    return { id, upn: `admin@${tenantId.slice(0, 8)}.test` };
+  };
+  const scenarioTenant = (tenantId: string, groupId: string, name: string) => {
+    const admin = adminOf(tenantId);
+    return { id: tenantId, displayName: name, users: [{ id: admin.id, userPrincipalName: admin.upn, displayName: 'Admin' }], groups: [{ id: groupId, displayName: 'MTD Admins', members: [admin.id] }] };
+  };
+  const sim = await startSimulator({
+    cert,
+    key,
+    clientSecret,
+    scenario: parseScenario({
+      app: { clientId },
+      consentedTenants: [tenants.with, tenants.without],
+      tenants: [scenarioTenant(tenants.with, admins.with, 'With webhooks'), scenarioTenant(tenants.without, admins.without, 'Without webhooks')],
+    }),
+  });
+
+  const prefix = `E${randomUUID().replace(/-/g, '').slice(0, 8)}`;
+  const tables = createTableStore({ connectionString }, { prefix });
+  await tables.ensureTables();
+  const now = new Date().toISOString();
+  for (const side of ['with', 'without'] as const) {
+    await createTenant(tables, tenants[side], { displayName: side, fullAccessGroupId: admins[side], primaryContactEmail: 'bench@example.test', status: 'provisioned', createdAt: now });
+    await activateTenant(tables, tenants[side], { at: now });
+  }
+
+  interface BenchDevice {
+    tenantId: string;
+    deviceId: string;
+    token: string;
+    sequence: number;
+  }
+  const fleets: Record<'with' | 'without', BenchDevice[]> = { with: [], without: [] };
+  for (const side of ['with', 'without'] as const) {
+    for (let i = 0; i < devices; i += 1) {
+      const tenantId = tenants[side];
+      const deviceId = randomUUID();
+      const credential = issueCredential(tenantId, deviceId);
+      const device = deviceSchema.parse({
+        tenantId, deviceId, intuneDeviceId: deviceId, platform: i % 2 ? 'ios' : 'android', userId: randomUUID(), deviceName: `bench-${i}`,
+        userPrincipalName: `user${i}@bench.test`, status: 'active', statusChangedAt: now, discoveredAt: now, activatedAt: now,
+        lastCheckInAt: now, credentialHash: credential.hash, credentialIssuedAt: now,
+      });
+      await tables.table('devices').upsertEntity(deviceToEntity(device), 'Replace');
+      fleets[side].push({ tenantId, deviceId, token: credential.token, sequence: 0 });
+    }
+  }
+
+  // Receivers: the failing one answers 500 to the first attempt of half the events (chosen by event id).
+  const healthy = await startWebhookReceiver({ cert, key });
+  const seenByFlaky = new Set<string>();
+  const flaky = await startWebhookReceiver({
+    cert,
+    key,
+    answer: ({ headers }) => {
+      const id = headers['webhook-id'] ?? '';
+      const first = !seenByFlaky.has(id);
+      seenByFlaky.add(id);
+      const unlucky = Number.parseInt(createHash('sha256').update(id).digest('hex').slice(0, 2), 16) % 2 === 0;
+      return { status: first && unlucky ? 500 : 204 };
+    },
+  });
+
+  const config = parseConfig({
+    ENTRA_AUTHORITY_HOST: sim.url, GRAPH_BASE_URL: sim.url, SENDGRID_API_BASE_URL: sim.url, SENDGRID_API_KEY: 'SG.sim-api-key',
+    MAIL_FROM: 'bench@example.test', CONNECTOR_CLIENT_ID: clientId, CONNECTOR_CLIENT_SECRET: clientSecret, AzureWebJobsStorage: connectionString,
+    WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost,127.0.0.1',
+  });
+  const unlimited = { burst: 1e9, perSecond: 1e9 };
+  const host = await startHost({
+    port: 0,
+    catalog,
+    // Compliance pushes are not what this measures: their nudges go nowhere. Webhook work uses the host's queue.
+    services: (queues) =>
+      createServices(config, {
+        tables, log: quiet,
+        queues: (name) => (name === 'compliance-updates' ? { send: () => Promise.resolve() } : queues(name)),
+        devices: createDeviceRuntime(tables, systemClock, { limits: { reports: unlimited, heartbeats: unlimited } }),
+      }),
+    functionKey: 'bench', settings: {}, timers: false, log: () => undefined,
+  });
+
+  const tokens = {
+    with: await sim.state.mintUserToken({ tenantId: tenants.with, userId: adminOf(tenants.with).id }),
+    without: await sim.state.mintUserToken({ tenantId: tenants.without, userId: adminOf(tenants.without).id }),
+  };
+  const types = ['threat.detected', 'threat.resolved', 'device.risk_changed', 'device.status_changed'];
+  for (const receiver of [healthy, flaky]) {
+    const created = await httpJson('POST', `${host.url}/api/v1/console/webhooks`, tokens.with, { url: `${receiver.url}/hook`, types });
+    if (created.status !== 201) throw new Error(`creating a webhook answered ${created.status}: ${JSON.stringify(created.json)}`);
+  }
+
+  // Feed readers, one per tenant, from the start of the tenant's feed.
+  const feedSeen = new Map<string, number>();
+  const feedIds = new Map<string, number>();
+  const feedKeysSeen = new Map<string, number>();
+  let feedAvailable = true;
+  let stopping = false;
+  const readFeed = async (token: string): Promise<void> => {
+    let cursor: string | null = null;
+    while (!stopping) {
+      const query: string = `limit=1000&wait=2${cursor ? `&after=${encodeURIComponent(cursor)}` : ''}`;
+      const answer = await httpJson('GET', `${host.url}/api/v1/events?${query}`, token).catch(() => ({ status: 0, json: undefined }));
+      if (answer.status === 404) {
+        feedAvailable = false;
+        return;
+      }
+      if (answer.status !== 200 || typeof answer.json !== 'object' || answer.json === null) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      const page = answer.json as { items?: unknown[]; nextCursor?: unknown };
+      const at = Date.now();
+      for (const item of page.items ?? []) {
+        const event = asEvent(item);
+        if (!event) continue;
+        feedIds.set(event.id, (feedIds.get(event.id) ?? 0) + 1);
+        const key = threatKey(event);
+        if (key) {
+          feedKeysSeen.set(key, (feedKeysSeen.get(key) ?? 0) + 1);
+          if (!feedSeen.has(key)) feedSeen.set(key, at);
+        }
+      }
+      if (typeof page.nextCursor === 'string') cursor = page.nextCursor;
+    }
+  };
+  const readers = [readFeed(tokens.with), readFeed(tokens.without)];
+
+  // Reports: each names a new threat (t{n}), which resolves the previous one.
+  const sentAt = new Map<string, number>();
+  const expected = new Set<string>();
+  const report = async (device: BenchDevice): Promise<void> => {
+    device.sequence += 1;
+    const threatId = `t${device.sequence}`;
+    const started = Date.now();
+    sentAt.set(`${device.tenantId}|${device.deviceId}|${threatId}|threat.detected`, started);
+    const answer = await httpJson('POST', `${host.url}/api/v1/device/threat-report`, device.token, {
+      reportId: randomUUID(), sequence: device.sequence, observedAt: new Date().toISOString(),
+      threats: [{ id: threatId, classification: 'ADWARE', packageName: 'com.example.ads', detectedAt: new Date().toISOString() }],
+    });
+    if (answer.status !== 202) throw new Error(`a report answered ${answer.status}`);
+    expected.add(`${device.tenantId}|${device.deviceId}|${threatId}|threat.detected`);
+    if (device.sequence > 1) {
+      const previous = `${device.tenantId}|${device.deviceId}|t${device.sequence - 1}|threat.resolved`;
+      expected.add(previous);
+      sentAt.set(previous, started);
+    }
+  };
+  const deviceOf = (fleet: BenchDevice[], index: number, worker: number): BenchDevice => {
+    const owned = Math.max(1, Math.floor((devices - worker - 1) / concurrency) + 1);
+    const device = fleet[(worker + concurrency * (Math.floor(index / concurrency) % owned)) % devices];
+    if (!device) throw new Error('no device');
+    return device;
+  };
+
+  // Warm-up: one report per device of both tenants (not measured as a rate, but its events count).
+  for (const side of ['with', 'without'] as const) {
+    await runPool(devices, concurrency, async (index) => {
+      const device = fleets[side][index];
+      if (device) await report(device);
+    });
+  }
+  const seconds = { with: 0, without: 0 };
+  for (let round = 0; round < rounds; round += 1) {
+    const share = Math.floor(reportsPerTenant / rounds) + (round < reportsPerTenant % rounds ? 1 : 0);
+    for (const side of round % 2 === 0 ? (['without', 'with'] as const) : (['with', 'without'] as const)) {
+      seconds[side] += await runPool(share, concurrency, (index, worker) => report(deviceOf(fleets[side], index, worker)));
+    }
+  }
+  const reportsSent = { with: reportsPerTenant + devices, without: reportsPerTenant + devices };
+
+  // Wait for deliveries and the feed to catch up (the failing endpoint's retries come 5 s after a failure).
+  const expectedWith = [...expected].filter((key) => key.startsWith(`${tenants.with}|`));
+  const keysOf = (received: readonly ReceivedDelivery[], delivered: boolean): Map<string, { first: number; count: number; ids: Set<string> }> => {
+    const map = new Map<string, { first: number; count: number; ids: Set<string> }>();
+    for (const delivery of received) {
+      if (delivered && (delivery.status < 200 || delivery.status >= 300)) continue;
+      const event = asEvent(parseBody(delivery.body));
+      const key = event ? threatKey(event) : undefined;
+      if (!event || !key) continue;
+      const entry = map.get(key) ?? { first: delivery.receivedAt, count: 0, ids: new Set<string>() };
+      entry.count += 1;
+      entry.first = Math.min(entry.first, delivery.receivedAt);
+      entry.ids.add(event.id);
+      map.set(key, entry);
+    }
+    return map;
+  };
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    const healthyKeys = keysOf(healthy.received, true);
+    const flakyKeys = keysOf(flaky.received, true);
+    const feedDone = !feedAvailable || [...expected].every((key) => feedSeen.has(key));
+    if (feedDone && expectedWith.every((key) => healthyKeys.has(key) && flakyKeys.has(key))) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  stopping = true;
+  await Promise.all(readers);
+
+  // ---- figures ----------------------------------------------------------------------------------------------
+  const healthyKeys = keysOf(healthy.received, true);
+  const flakyDelivered = keysOf(flaky.received, true);
+  const flakyAll = keysOf(flaky.received, false);
+  const delays = (map: Map<string, { first: number }>): number[] =>
+    expectedWith.flatMap((key) => {
+      const at = map.get(key)?.first;
+      const sent = sentAt.get(key);
+      return at !== undefined && sent !== undefined ? [at - sent] : [];
+    }).sort((a, b) => a - b);
+  const webhookDelays = delays(healthyKeys);
+  const flakyDelays = delays(flakyDelivered);
+  const feedDelays = [...expected].flatMap((key) => {
+    const at = feedSeen.get(key);
+    const sent = sentAt.get(key);
+    return at !== undefined && sent !== undefined ? [at - sent] : [];
+  }).sort((a, b) => a - b);
+
+  const totalReports = reportsSent.with + reportsSent.without;
+  const feedEvents = [...feedIds.values()].reduce((sum, count) => sum + count, 0);
+  const eventsLost = feedAvailable ? [...expected].filter((key) => !feedSeen.has(key)).length : null;
+  const eventsDuplicated = feedAvailable
+    ? [...feedIds.values()].filter((count) => count > 1).length + [...feedKeysSeen.values()].filter((count) => count > 1).length
+    : null;
+  const webhookEventsLost = expectedWith.filter((key) => !healthyKeys.has(key)).length;
+  const healthyDeliveries = [...healthyKeys.values()].reduce((sum, entry) => sum + entry.count, 0);
+  const redundantDeliveries = [...healthyKeys.values()].reduce((sum, entry) => sum + entry.count - 1, 0) + [...flakyDelivered.values()].reduce((sum, entry) => sum + entry.count - 1, 0);
+  const flakyAttempts = [...flakyAll.values()].reduce((sum, entry) => sum + entry.count, 0);
+  const rate = { with: reportsPerTenant / seconds.with, without: reportsPerTenant / seconds.without };
+  const ratio = rate.with / rate.without;
+  const webhookEventsPerReport = [...keysOf(healthy.received, false).keys()].length / reportsSent.with;
+
+  stopping = true;
+  await host.close();
+  await Promise.all([healthy.close(), flaky.close(), sim.close()]);
+  await azurite?.stop();
+  agent.destroy();
+
+  console.log(`reports: ${totalReports} (${reportsSent.with} to tenant W with 2 webhooks, ${reportsSent.without} to tenant N without), ${devices} devices each, concurrency ${concurrency}, ${rounds} rounds`);
+  if (feedAvailable) {
+    console.log(`events recorded per report: ${(feedEvents / totalReports).toFixed(2)} (feed, both tenants); threat events expected ${expected.size}, lost ${eventsLost ?? 'n/a'}, duplicated ${eventsDuplicated ?? 'n/a'}`);
+    console.log(`report → feed reader: p50 ${fmt(percentile(feedDelays, 50))}, p99 ${fmt(percentile(feedDelays, 99))} (${feedDelays.length} events)`);
+  } else {
+    console.log('feed: GET /api/v1/events is not served by this build (404): feed figures are n/a');
+  }
+  console.log(`threat events per report at the healthy webhook: ${webhookEventsPerReport.toFixed(2)}; not delivered: ${webhookEventsLost} of ${expectedWith.length}`);
+  console.log(`report → healthy webhook: p50 ${fmt(percentile(webhookDelays, 50))}, p99 ${fmt(percentile(webhookDelays, 99))} (${webhookDelays.length} events)`);
+  console.log(`report → failing webhook (half retried after 5 s): p50 ${fmt(percentile(flakyDelays, 50))}, p99 ${fmt(percentile(flakyDelays, 99))}; attempts per event ${(flakyAttempts / Math.max(1, flakyAll.size)).toFixed(2)}`);
+  console.log(`deliveries per event (healthy): ${(healthyDeliveries / Math.max(1, healthyKeys.size)).toFixed(3)}; redundant 2xx deliveries (both endpoints): ${redundantDeliveries}`);
+  console.log(`report rate without webhooks ${rate.without.toFixed(0)}/s, with ${rate.with.toFixed(0)}/s: ratio ${ratio.toFixed(2)} (target ≥ 0.9)`);
+  console.log(
+    JSON.stringify({
+      reports: totalReports,
+      eventsPerReport: feedAvailable ? Number((feedEvents / totalReports).toFixed(3)) : null,
+      eventsLost,
+      eventsDuplicated,
+      feedP50Ms: percentile(feedDelays, 50),
+      feedP99Ms: percentile(feedDelays, 99),
+      webhookP50Ms: percentile(webhookDelays, 50),
+      webhookP99Ms: percentile(webhookDelays, 99),
+      failingWebhookP99Ms: percentile(flakyDelays, 99),
+      webhookEventsLost,
+      deliveriesPerEvent: Number((healthyDeliveries / Math.max(1, healthyKeys.size)).toFixed(3)),
+      redundantDeliveries,
+      reportsPerSecondWithout: Number(rate.without.toFixed(1)),
+      reportsPerSecondWith: Number(rate.with.toFixed(1)),
+      ingestRatioWithWebhooks: Number(ratio.toFixed(3)),
+    }),
+  );
+}
+
+await main();

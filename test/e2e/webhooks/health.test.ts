@@ -1,0 +1,157 @@
+/**
+ * `GET /api/v1/console/health` through the local host, against the simulated tenant: a healthy tenant, consent
+ * revoked (no app token: unhealthy) and granted again, a connector gone quiet (degraded well before Intune's
+ * threshold, unhealthy past it), each change of the overall status delivered as a signed `connector.health_changed`
+ * event and recorded in the error report the mail timer sends.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebhookReceiver } from '../../../dev/webhookReceiver.js';
+import { createHealthRuntime, tenantHealth } from '../../../shared/health/health.js';
+import { createServices } from '../../../shared/services.js';
+import { updateTenantHealth } from '../../../shared/tenants/tenantRepository.js';
+import { quietLog } from '../../support/simClient.js';
+import { verifiesWith } from '../../support/standardWebhooks.js';
+import { call, startWebhookHarness, type WebhookHarness } from './harness.js';
+
+let h: WebhookHarness;
+let receiver: WebhookReceiver;
+let secret: string;
+
+interface Report {
+  status: string;
+  checks: { name: string; status: string; detail: string; checkedAt: string }[];
+}
+
+async function health(token = h.tokens.admin): Promise<Report> {
+  const answer = await call(h.host, 'GET', 'v1/console/health', token);
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  return answer.body as unknown as Report;
+}
+
+function check(report: Report, name: string) {
+  return report.checks.find((item) => item.name === name);
+}
+
+function healthEvents(): { status: string; previous: string }[] {
+  return receiver.received
+    .filter((d) => (JSON.parse(d.body) as { type: string }).type === 'connector.health_changed')
+    .map((d) => {
+      expect(verifiesWith(secret, d.headers, d.body)).toBe(true);
+      const event = JSON.parse(d.body) as { tenantId: string; data: { status: string; previous: string } };
+      expect(event.tenantId).toBe(h.contoso);
+      return { status: event.data.status, previous: event.data.previous };
+    });
+}
+
+beforeAll(async () => {
+  h = await startWebhookHarness({ healthTtlMs: 1 });
+  receiver = await h.receiver();
+  const now = new Date().toISOString();
+  await updateTenantHealth(h.tables, h.contoso, { lastEnrollmentSyncAt: now, lastEnrollmentSyncResult: 'ok' });
+  await h.tables.table('enrollmentGroups').upsertEntity({ partitionKey: h.contoso, rowKey: 'MTD-Pilot', displayName: 'MTD-Pilot', status: 'resolved', addedAt: now, addedBy: 'test' });
+  h.sim.state.setConnector(h.contoso, { partnerState: 'enabled', lastHeartbeatDateTime: now });
+  const settings = await call(h.host, 'PUT', 'v1/console/connector', h.tokens.admin, { errorReportRecipients: ['ops@contoso.test'] });
+  expect(settings.status).toBe(200);
+  const created = await call(h.host, 'POST', 'v1/console/webhooks', h.tokens.admin, { url: `${receiver.url}/health`, types: ['connector.health_changed'] });
+  expect(created.status).toBe(201);
+  secret = String(created.body.secret);
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('connector health', () => {
+  it('answers a console polling it from a brief cache, without asking Entra ID or Graph again', async () => {
+    const services = createServices(h.services.config, { tables: h.tables, queues: h.services.queues, log: quietLog, health: createHealthRuntime(h.services.config, { ttlMs: 60_000 }) });
+    const first = await tenantHealth(services, h.contoso);
+    const before = h.sim.state.stats().total;
+    const second = await tenantHealth(services, h.contoso);
+    expect(second).toEqual(first);
+    expect(h.sim.state.stats().total).toBe(before);
+  });
+
+  it('reports every check healthy for a tenant in good order, to both access levels', async () => {
+    const report = await health(h.tokens.reader);
+    expect(report.status, JSON.stringify(report)).toBe('healthy');
+    expect(report.checks.map((item) => item.name)).toEqual(['consent', 'discovery', 'intuneConnector', 'pushBacklog', 'deadLetters', 'webhooks']);
+    for (const item of report.checks) {
+      expect(item.status, `${item.name}: ${item.detail}`).toBe('healthy');
+      expect(Date.parse(item.checkedAt)).not.toBeNaN();
+    }
+    expect(check(report, 'intuneConnector')?.detail).toContain('7 days');
+    expect(healthEvents()).toEqual([]);
+  });
+
+  it('turns unhealthy when consent is revoked and healthy again once granted, with an event and a mail each time', async () => {
+    h.sim.state.revokeConsent(h.contoso);
+    const revoked = await health();
+    expect(revoked.status).toBe('unhealthy');
+    expect(check(revoked, 'consent')).toMatchObject({ status: 'unhealthy', detail: expect.stringContaining('AADSTS700016') as unknown });
+    await receiver.waitFor(() => healthEvents().length === 1);
+    expect(healthEvents()).toEqual([{ status: 'unhealthy', previous: 'healthy' }]);
+    // Polling again changes nothing more.
+    expect((await health()).status).toBe('unhealthy');
+
+    await h.host.fireTimer('mail');
+    const mail = h.sim.state.sentMail().filter((m) => m.to.includes('ops@contoso.test'));
+    expect(mail).toHaveLength(1);
+    expect(`${mail[0]?.subject ?? ''} ${mail[0]?.text ?? ''}`).toContain('Connector health changes');
+    expect(mail[0]?.text).toContain('healthy to unhealthy');
+
+    h.sim.state.grantConsent(h.contoso);
+    const granted = await health();
+    expect(granted.status).toBe('healthy');
+    await receiver.waitFor(() => healthEvents().length === 2);
+    expect(healthEvents()).toEqual([
+      { status: 'unhealthy', previous: 'healthy' },
+      { status: 'healthy', previous: 'unhealthy' },
+    ]);
+    const reports = h.tables.table('errorReports').listEntities({ queryOptions: { filter: `PartitionKey eq '${h.contoso}'` } });
+    const kinds: string[] = [];
+    for await (const row of reports) kinds.push(`${String(row.kind)}:${String(row.count)}`);
+    expect(kinds).toContain('connector-health:2');
+  });
+
+  it('warns well before Intune would stop using the data of a connector gone quiet, then turns unhealthy past the threshold', async () => {
+    h.sim.state.setConnector(h.contoso, { lastHeartbeatDateTime: new Date(Date.now() - 5 * 3_600_000).toISOString() });
+    const quiet = await health();
+    expect(quiet.status).toBe('degraded');
+    expect(check(quiet, 'intuneConnector')).toMatchObject({ status: 'degraded', detail: expect.stringMatching(/No heartbeat for 5 h .*after 7 days/) as unknown });
+
+    h.sim.state.setConnector(h.contoso, { lastHeartbeatDateTime: new Date(Date.now() - 8 * 24 * 3_600_000).toISOString() });
+    expect(check(await health(), 'intuneConnector')?.status).toBe('unhealthy');
+    h.sim.state.setConnector(h.contoso, { partnerState: 'unresponsive' });
+    expect(check(await health(), 'intuneConnector')).toMatchObject({ status: 'unhealthy', detail: expect.stringContaining('unresponsive') as unknown });
+
+    h.sim.state.setConnector(h.contoso, { partnerState: 'enabled', lastHeartbeatDateTime: new Date().toISOString() });
+    expect((await health()).status).toBe('healthy');
+    await receiver.waitFor(() => healthEvents().length === 5);
+    expect(healthEvents().slice(2)).toEqual([
+      { status: 'degraded', previous: 'healthy' },
+      { status: 'unhealthy', previous: 'degraded' },
+      { status: 'healthy', previous: 'unhealthy' },
+    ]);
+  });
+
+  it('reports discovery, dead letters and failing webhooks as degraded', async () => {
+    await h.tables.table('enrollmentGroups').upsertEntity({ partitionKey: h.contoso, rowKey: 'MTD-Gone', displayName: 'MTD-Gone', status: 'not-found', addedAt: new Date().toISOString(), addedBy: 'test' });
+    await h.tables.table('deadLetters').upsertEntity({ partitionKey: h.contoso, rowKey: 'd1|3', deviceId: 'd1', version: 3, reason: 'x', at: new Date().toISOString(), deliveryCount: 10 });
+    const listed = await call(h.host, 'GET', 'v1/console/webhooks', h.tokens.admin);
+    const endpointId = (listed.body.items as { id: string }[])[0]?.id ?? '';
+    await h.tables.table('webhooks').updateEntity({ partitionKey: h.contoso, rowKey: endpointId, failingSince: new Date().toISOString(), lastFailure: '500: answered 500' }, 'Merge');
+    // A device nudged 40 minutes ago and still waiting, as its pending-push index row says.
+    const nudged = String(Date.now() - 40 * 60_000).padStart(13, '0');
+    await h.tables.table('devices').upsertEntity({ partitionKey: `${h.contoso}|de`, rowKey: `~p|${nudged}|de000000-0000-4000-8000-000000000001`, deviceId: 'de000000-0000-4000-8000-000000000001', version: 2 });
+    const report = await health();
+    expect(report.status).toBe('degraded');
+    expect(check(report, 'pushBacklog')).toMatchObject({ status: 'degraded', detail: '1 device is waiting for a push; the oldest was nudged 40 min ago.' });
+    expect(check(report, 'discovery')).toMatchObject({ status: 'degraded', detail: expect.stringContaining('"MTD-Gone" (not-found)') as unknown });
+    expect(check(report, 'deadLetters')).toMatchObject({ status: 'degraded', detail: expect.stringContaining('1 device update was dead-lettered') as unknown });
+    expect(check(report, 'webhooks')).toMatchObject({ status: 'degraded', detail: expect.stringContaining('500: answered 500') as unknown });
+    // Another tenant's health knows nothing of it.
+    const other = await health(h.tokens.fabrikamAdmin);
+    expect(check(other, 'deadLetters')?.status).toBe('healthy');
+    expect(check(other, 'webhooks')?.detail).toBe('No webhook endpoints.');
+  });
+});
