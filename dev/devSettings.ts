@@ -86,3 +86,23 @@ export function devSettings(options: { env: Env; simUrl?: string; storage?: stri
   }
   return settings;
 }
+
+export const defaultConsolePort = 7072;
+
+/** The web console's port: CONSOLE_PORT, else 7072 when free, else any free port. */
+export async function consolePort(env: Env): Promise<number> {
+  const chosen = port(env, 'CONSOLE_PORT', 0);
+  if (chosen !== 0) return chosen;
+  const { createServer } = await import('node:net');
+  const tryListen = (candidate: number): Promise<number | undefined> =>
+    new Promise((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(undefined));
+      server.listen(candidate, '127.0.0.1', () => {
+        const address = server.address();
+        const bound = typeof address === 'object' && address ? address.port : undefined;
+        server.close(() => resolve(bound));
+      });
+    });
+  return (await tryListen(defaultConsolePort)) ?? (await tryListen(0)) ?? defaultConsolePort;
+}

@@ -4,7 +4,9 @@
  * 2. Azurite with its data under `azurite/` (unless AzureWebJobsStorage is set);
  * 3. the simulated tenant on SIM_PORT (unless the four upstream base URLs are all set);
  * 4. the function host (dev/host/main.ts) in a child process, trusting the CA through NODE_EXTRA_CA_CERTS, which
- *    Node reads only at process start.
+ *    Node reads only at process start;
+ * 5. the web console (web/, built with Vite when its build is missing or stale) on CONSOLE_PORT (default 7072, or a
+ *    free port when that one is taken), its origin the only one the host's CORS allows. DEV_CONSOLE=off skips it.
  * Ctrl-C (SIGINT) or SIGTERM stops the host, then the simulator, then Azurite, and exits 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,6 +20,9 @@ import { devSettings, hostPort, simPort, usesExternalUpstreams } from './devSett
 import { loadDefaultScenario, loadScenario } from './sim/scenario.js';
 import { startSimulator, type Simulator } from './sim/server.js';
 import { ensureLocalCa } from './sim/tls.js';
+import { devConsoleClientId } from './sim/interactive.js';
+import { consoleSettings, ensureConsoleBuild, startConsoleServer, type ConsoleServer } from './host/console.js';
+import { consolePort } from './devSettings.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const env = process.env;
@@ -51,6 +56,7 @@ async function main(): Promise<void> {
   let azurite: AzuriteHandle | undefined;
   let simulator: Simulator | undefined;
   let host: ChildProcess | undefined;
+  let webConsole: ConsoleServer | undefined;
   let stopping = false;
 
   const stopAll = async (exitCode: number): Promise<never> => {
@@ -60,6 +66,7 @@ async function main(): Promise<void> {
       await waitForExit(host);
       clearTimeout(killer);
     }
+    if (webConsole) await webConsole.close();
     if (simulator) {
       await simulator.close().catch((error: unknown) => say(`simulator stop failed: ${toError(error).message}`));
     }
@@ -86,10 +93,19 @@ async function main(): Promise<void> {
     const tenantPort = external ? undefined : simPort(env) || (await freePort());
     const simUrl = tenantPort === undefined ? undefined : `https://localhost:${tenantPort}`;
     const settings = devSettings({ env, storage, port, ...(simUrl ? { simUrl } : {}) });
+    const withConsole = env.DEV_CONSOLE !== 'off';
+    const webPort = withConsole ? await consolePort(env) : undefined;
+    const consoleOrigin = webPort === undefined ? undefined : `http://localhost:${webPort}`;
 
     host = spawn(process.execPath, ['--import', 'tsx', join(root, 'dev', 'host', 'main.ts')], {
       cwd: root,
-      env: { ...env, ...settings, DEV_DATA_DIR: dataDir, NODE_EXTRA_CA_CERTS: await trustFile(dataDir, tls.caCertFile) },
+      env: {
+        ...env,
+        ...settings,
+        DEV_DATA_DIR: dataDir,
+        NODE_EXTRA_CA_CERTS: await trustFile(dataDir, tls.caCertFile),
+        ...(consoleOrigin ? { DEV_CONSOLE_ORIGIN: consoleOrigin } : {}),
+      },
       stdio: 'inherit',
     });
     const hostExit = waitForExit(host);
@@ -126,6 +142,29 @@ async function main(): Promise<void> {
     if (storageResult.status === 'rejected') throw toError(storageResult.reason);
     if (tenantResult.status === 'rejected') throw toError(tenantResult.reason);
     say(`storage and tenant ready after ${Date.now() - started} ms; the host answers on http://localhost:${port} once loaded`);
+
+    // The console builds (when stale) and starts beside the host; the API answers meanwhile.
+    if (webPort !== undefined) {
+      void (async () => {
+        try {
+          await ensureConsoleBuild({ log: (line) => say(line) });
+          if (stopping) return;
+          webConsole = await startConsoleServer({
+            port: webPort,
+            host: env.HOST ?? '127.0.0.1',
+            settings: consoleSettings({
+              authorityHost: settings.ENTRA_AUTHORITY_HOST ?? simUrl ?? '',
+              clientId: env.CONSOLE_CLIENT_ID?.trim() || devConsoleClientId,
+              apiClientId: settings.API_AUDIENCE ?? settings.CONNECTOR_CLIENT_ID ?? '',
+              apiBaseUrl: `http://localhost:${port}`,
+            }),
+          });
+          say(`web console at ${webConsole.url}  (sign in as adele.vance@contoso.onmicrosoft.com: full access, or alex.wilber@...: read-only)`);
+        } catch (error) {
+          say(`the web console did not start: ${toError(error).message}`);
+        }
+      })();
+    }
 
     const code = await hostExit;
     if (!stopping) {

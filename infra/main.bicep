@@ -103,6 +103,10 @@ param storageSkuName string = 'Standard_LRS'
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+@description('Region of the web console (Azure Static Web Apps is offered in westus2, centralus, eastus2, westeurope and eastasia).')
+@allowed(['westus2', 'centralus', 'eastus2', 'westeurope', 'eastasia'])
+param consoleLocation string = 'westeurope'
+
 @allowed([
   512
   2048
@@ -326,6 +330,16 @@ module roleAssignments 'modules/roleAssignments.bicep' = {
   }
 }
 
+module webConsole 'modules/console.bicep' = {
+  name: 'webConsole'
+  scope: rg
+  params: {
+    name: 'swa-mtd-${resourceToken}'
+    location: consoleLocation
+    tags: union(tags, { 'azd-service-name': 'console' })
+  }
+}
+
 module functionApp 'modules/functionApp.bicep' = {
   name: 'functionApp'
   scope: rg
@@ -361,6 +375,8 @@ module functionApp 'modules/functionApp.bicep' = {
     providerSupportRole: providerSupportRole
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    // Only the web console's origin may call the API from a browser.
+    corsAllowedOrigins: [webConsole.outputs.url]
   }
   // The app starts resolving its Key Vault reference and reaching storage at once: grant the roles first.
   dependsOn: [
@@ -385,3 +401,5 @@ output COMPLIANCE_QUEUE_NAME string = complianceQueueName
 output TENANT_JOBS_QUEUE_NAME string = tenantJobsQueueName
 output WEBHOOK_QUEUE_NAME string = webhookQueueName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output CONSOLE_URL string = webConsole.outputs.url
+output SERVICE_CONSOLE_NAME string = webConsole.outputs.name

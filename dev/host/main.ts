@@ -53,6 +53,8 @@ async function main(): Promise<void> {
     settings: env,
     queueStateDir: join(dataDir, 'queues'),
     timers: env.DEV_TIMERS !== 'off',
+    // The web console's origin (dev/start.ts), the only one allowed to call the API from a browser.
+    ...(env.DEV_CONSOLE_ORIGIN ? { corsOrigins: [env.DEV_CONSOLE_ORIGIN] } : {}),
   });
 
   const simUrl = config.GRAPH_BASE_URL;
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
     [
       '',
       `  MTD Connector running at ${host.url}`,
+      ...(env.DEV_CONSOLE_ORIGIN ? [`    web console   ${env.DEV_CONSOLE_ORIGIN}   (sign in as the demo admin or the read-only user; README, "Web console")`] : []),
       `    health        ${host.url}/api/health`,
       `    OpenAPI       ${host.url}/api/openapi.json`,
       `    function key  ${key}   (header x-functions-key, or ?code=)`,

@@ -55,6 +55,12 @@ export interface StartHostOptions {
   queue?: Partial<Omit<LocalQueueOptions, 'name' | 'handler' | 'functionName' | 'persistFile' | 'log'>>;
   /** Folder where queues keep their messages across restarts (`<dir>/<queue>.json`). None by default. */
   queueStateDir?: string;
+  /**
+   * Browser origins allowed to call the API (the web console's), as the Functions platform's CORS setting
+   * (`Host.CORS` locally, the function app's CORS in Azure): preflights are answered and responses carry
+   * `Access-Control-Allow-Origin` for these origins only. None by default.
+   */
+  corsOrigins?: readonly string[];
 }
 
 export interface LocalHost {
@@ -522,9 +528,25 @@ export async function startHost(options: StartHostOptions): Promise<LocalHost> {
   }
 
   let baseUrl = '';
+  const corsOrigins = new Set(options.corsOrigins ?? []);
   const server = createServer((request, response) => {
     const started = Date.now();
     const url = new URL(request.url ?? '/', 'http://localhost');
+    const origin = request.headers.origin;
+    if (origin !== undefined && corsOrigins.has(origin)) {
+      response.setHeader('access-control-allow-origin', origin);
+      response.setHeader('vary', 'Origin');
+      if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
+        response.writeHead(204, {
+          'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
+          'access-control-allow-headers': request.headers['access-control-request-headers'] ?? 'authorization, content-type',
+          'access-control-max-age': '600',
+        });
+        response.end();
+        log(`HTTP OPTIONS ${url.pathname} 204 ${Date.now() - started}ms`);
+        return;
+      }
+    }
     const isDev = url.pathname === '/_dev' || url.pathname.startsWith('/_dev/');
     const work = isDev ? handleDev(request, response, url) : handleFunction(request, response, url, baseUrl);
     work

@@ -8,6 +8,7 @@ import { json, route, text } from './http.js';
 import type { Route, SimRequest, SimResponse } from './http.js';
 import { GRAPH_RESOURCE } from './state.js';
 import type { SimState } from './state.js';
+import { interactiveToken, isInteractiveGrant } from './interactive.js';
 
 const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -115,6 +116,8 @@ function basicCredentials(req: SimRequest): { id: string; secret: string } | und
 
 async function token(state: SimState, req: SimRequest, tenantParam: string): Promise<SimResponse> {
   const form = new URLSearchParams(req.rawBody);
+  // Single-page apps: the authorization-code (PKCE) and refresh-token grants (dev/sim/interactive.ts).
+  if (isInteractiveGrant(form)) return interactiveToken(state, req);
   if (MULTI_TENANT.has(tenantParam.toLowerCase())) {
     return entraError(state, 400, 'invalid_request', 700016,
       `Use a tenant-specific endpoint: the client credentials flow is not supported on /${tenantParam}.`);

@@ -13,6 +13,7 @@ import { graphError, json, parseTarget, Router } from './http.js';
 import type { SimRequest, SimResponse } from './http.js';
 import type { Scenario } from './scenario.js';
 import { sendgridRoutes } from './sendgrid.js';
+import { entraCorsHeaders, interactiveRoutes, isBrowserEntraPath } from './interactive.js';
 import { SimState } from './state.js';
 
 export type { Scenario } from './scenario.js';
@@ -81,7 +82,8 @@ export function createDispatch(state: SimState, log?: (line: string) => void): D
   const router = new Router()
     .add(...sendgridRoutes(state))
     .add(...graphRoutes(state, () => dispatch))
-    .add(...entraRoutes(state));
+    .add(...entraRoutes(state))
+    .add(...interactiveRoutes(state));
 
   const dispatch: Dispatch = async (req: SimRequest): Promise<SimResponse> => {
     const started = Date.now();
@@ -124,6 +126,8 @@ export function createDispatch(state: SimState, log?: (line: string) => void): D
         res = json(404, { error: 'not_found', error_description: `No route for ${req.method} ${req.path}` });
       }
     }
+    // Entra ID answers browsers (single-page apps) on these paths with CORS headers.
+    if (req.headers.origin && isBrowserEntraPath(req.path) && !res.drop) res = { ...res, headers: { ...entraCorsHeaders, ...res.headers } };
     state.recordRequest(template, res.drop ? 0 : res.status);
     log?.(`sim ${req.inBatch ? '  [batch] ' : ''}${req.method} ${req.path} -> ${res.drop ? 'dropped' : res.status} (${Date.now() - started} ms)`);
     return res;

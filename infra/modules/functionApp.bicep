@@ -38,6 +38,8 @@ param enrollmentSyncSchedule string
 param heartbeatCheckSchedule string
 param reconcileSchedule string
 param mailSchedule string
+@description('Browser origins allowed to call the API (the web console\'s); no other origin gets CORS headers.')
+param corsAllowedOrigins array = []
 param webhookAllowedPrivateHosts string = ''
 @description('How long events are kept for the feed, in days.')
 param eventRetentionDays int = 30
@@ -142,6 +144,10 @@ module site 'br/public:avm/res/web/site:0.15.1' = {
     siteConfig: {
       alwaysOn: false
       minTlsVersion: '1.2'
+      cors: {
+        allowedOrigins: corsAllowedOrigins
+        supportCredentials: false
+      }
     }
     // Deployments (azd) authenticate with Entra ID; basic publishing credentials stay off.
     basicPublishingCredentialsPolicies: [

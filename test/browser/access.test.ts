@@ -1,0 +1,100 @@
+/**
+ * The web console in Chromium for users without full access: a restricted user sees every page with no enabled
+ * write control (their own notification levels excepted, which the API lets every console user change); a user in
+ * neither console group gets a clear refusal.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { contoso, signIn, startConsoleStack, type ConsoleStack } from './stack.js';
+
+let stack: ConsoleStack;
+
+beforeAll(async () => {
+  stack = await startConsoleStack();
+  expect((await stack.api('POST', 'v1/console/enrollment-groups', contoso.admin, { displayName: 'MTD-Pilot' })).status).toBe(201);
+}, 240_000);
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+/** Controls that only read or navigate: allowed for everyone. */
+const readOnlyActions = /^(Sign out|Previous page|Next page|Newer|Older|Deliveries|Before and after|Details)$/;
+const readOnlyFields = /^(Search by device or user|Status|Risk level|Platform|Event type)$/;
+
+/** Names of the enabled, visible controls in the page's main region that could change something. */
+async function enabledWriteControls(page: Page): Promise<string[]> {
+  const found: string[] = [];
+  const main = page.locator('main');
+  for (const [kind, selector, allowed] of [
+    ['button', 'button', readOnlyActions],
+    ['field', 'input, select, textarea, [role="switch"], [role="checkbox"]', readOnlyFields],
+  ] as const) {
+    for (const control of await main.locator(selector).all()) {
+      if (!(await control.isVisible()) || !(await control.isEnabled())) continue;
+      const id = await control.getAttribute('id');
+      const label =
+        (await control.getAttribute('aria-label')) ??
+        (id ? await page.locator(`label[for="${id}"]`).first().textContent({ timeout: 1000 }).catch(() => null) : null) ??
+        (await control.textContent()) ??
+        '';
+      const name = label.trim();
+      if (!allowed.test(name)) found.push(`${kind}: ${name}`);
+    }
+  }
+  return found;
+}
+
+describe('web console: access', () => {
+  it('shows a restricted user every page with no enabled write control', { timeout: 120_000 }, async () => {
+    const { context, page } = await stack.newPage();
+    try {
+      await signIn(page, stack.web, contoso.reader);
+      await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+      expect(await page.getByText('Read-only', { exact: true }).isVisible()).toBe(true);
+      const pages: [string, string][] = [
+        ['Overview', 'Overview'],
+        ['Devices', 'Devices'],
+        ['Threat policy', 'Threat policy'],
+        ['Enrollment', 'Enrollment'],
+        ['Connector settings', 'Connector settings'],
+        ['Audit log', 'Audit log'],
+        ['Webhooks', 'Webhooks'],
+        ['Events', 'Events'],
+      ];
+      for (const [link, heading] of pages) {
+        await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: link, exact: true }).click();
+        await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+        await page.locator('.fui-Spinner').first().waitFor({ state: 'detached' });
+        expect({ page: link, controls: await enabledWriteControls(page) }).toEqual({ page: link, controls: [] });
+      }
+      // Enrollment groups are listed to read, with the same status a full-access user sees.
+      await page.getByRole('link', { name: 'Enrollment', exact: true }).click();
+      await page.getByRole('row', { name: /MTD-Pilot/ }).waitFor();
+      expect(await page.getByRole('button', { name: 'Remove MTD-Pilot' }).isDisabled()).toBe(true);
+      // The audit log is for full access only, and says so.
+      await page.getByRole('link', { name: 'Audit log', exact: true }).click();
+      await page.getByText('The audit log is shown to full-access users only.').waitFor();
+      // Their own notification levels are theirs to change.
+      await page.getByRole('link', { name: 'Notifications', exact: true }).click();
+      await page.getByLabel('High').check();
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Saved.').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('refuses a user in neither console group, in words', async () => {
+    const { context, page } = await stack.newPage();
+    try {
+      await signIn(page, stack.web, 'diego.siciliani@contoso.onmicrosoft.com');
+      await page.getByRole('heading', { name: 'You do not have access to this console' }).waitFor();
+      expect(await page.getByRole('alert').innerText()).toContain("not a member of your organization's full-access or restricted-access group");
+      expect(await page.getByRole('navigation', { name: 'Console' }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'Sign out' }).isEnabled()).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+});

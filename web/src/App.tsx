@@ -1,0 +1,149 @@
+/**
+ * The console's frame: sign-in, the caller's access (GET /api/v1/console/me; a clear refusal when they have none),
+ * navigation, and the pages.
+ */
+import { useMemo } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { NavLink, Navigate, Route, Routes } from 'react-router-dom';
+import { Badge, Body1, Button, Caption1, Card, Title1, Title3, makeStyles, tokens } from '@fluentui/react-components';
+import type { Auth } from './auth.js';
+import { createApiClient, ApiError } from './api/client.js';
+import type { Me } from './api/types.js';
+import { SessionContext, type Session } from './context.js';
+import { ErrorMessage, Loading } from './components/common.js';
+import { OverviewPage } from './pages/Overview.js';
+import { DevicesPage } from './pages/Devices.js';
+import { DeviceDetailPage } from './pages/DeviceDetail.js';
+import { pages } from './pages/registry.js';
+
+const useStyles = makeStyles({
+  shell: { display: 'grid', gridTemplateColumns: '13rem minmax(0, 1fr)', minHeight: '100vh', '@media (max-width: 900px)': { gridTemplateColumns: '1fr' } },
+  nav: {
+    backgroundColor: tokens.colorNeutralBackground2,
+    borderRight: `1px solid ${tokens.colorNeutralStroke2}`,
+    padding: `${tokens.spacingVerticalL} ${tokens.spacingHorizontalS}`,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalXXS,
+  },
+  navLink: {
+    color: tokens.colorNeutralForeground1,
+    textDecoration: 'none',
+    padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalM}`,
+    borderRadius: tokens.borderRadiusMedium,
+    ':hover': { backgroundColor: tokens.colorNeutralBackground2Hover },
+    ':focus-visible': { outline: `2px solid ${tokens.colorStrokeFocus2}` },
+  },
+  navActive: { backgroundColor: tokens.colorNeutralBackground1Selected, fontWeight: tokens.fontWeightSemibold },
+  main: { padding: `${tokens.spacingVerticalL} ${tokens.spacingHorizontalXXL}`, minWidth: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+  top: { display: 'flex', justifyContent: 'space-between', alignItems: 'center', gap: tokens.spacingHorizontalM, flexWrap: 'wrap' },
+  centre: { display: 'flex', justifyContent: 'center', alignItems: 'center', minHeight: '100vh', padding: tokens.spacingHorizontalL },
+  card: { maxWidth: '32rem', padding: tokens.spacingHorizontalXXL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+  skip: { position: 'absolute', left: '-999px', ':focus': { left: tokens.spacingHorizontalS, top: tokens.spacingVerticalS, zIndex: 10 } },
+});
+
+function SignInPage({ auth }: { auth: Auth }) {
+  const styles = useStyles();
+  return (
+    <main className={styles.centre}>
+      <Card className={styles.card}>
+        <Title1 as="h1">MTD Connector</Title1>
+        <Body1>Sign in with your work account to see your organization's mobile devices, threats and connector settings.</Body1>
+        {auth.redirectError ? <ErrorMessage title="Sign-in did not complete" error={new Error(auth.redirectError)} /> : null}
+        <Button appearance="primary" onClick={() => void auth.signIn()}>
+          Sign in
+        </Button>
+      </Card>
+    </main>
+  );
+}
+
+function Refusal({ error, auth }: { error: unknown; auth: Auth }) {
+  const styles = useStyles();
+  const forbidden = error instanceof ApiError && error.status === 403;
+  return (
+    <main className={styles.centre}>
+      <Card className={styles.card}>
+        <Title3 as="h1">{forbidden ? 'You do not have access to this console' : 'The console could not start'}</Title3>
+        <ErrorMessage error={error} title={forbidden ? 'Access refused' : undefined} />
+        {forbidden ? (
+          <Body1>Ask your administrator to add you to the console's full-access or restricted-access group, then sign in again.</Body1>
+        ) : null}
+        <Caption1>Signed in as {auth.account?.username ?? 'unknown'}.</Caption1>
+        <Button onClick={() => void auth.signOut()}>Sign out</Button>
+      </Card>
+    </main>
+  );
+}
+
+function Shell({ session }: { session: Session }) {
+  const styles = useStyles();
+  const { me } = session;
+  return (
+    <SessionContext.Provider value={session}>
+      <a href="#main" className={styles.skip}>
+        Skip to content
+      </a>
+      <div className={styles.shell}>
+        <nav className={styles.nav} aria-label="Console">
+          <Title3 as="p" style={{ padding: '0 12px 12px' }}>
+            MTD Connector
+          </Title3>
+          {pages.map((page) => (
+            <NavLink key={page.path} to={page.path} end={page.path === '/'} className={({ isActive }) => `${styles.navLink} ${isActive ? styles.navActive : ''}`}>
+              {page.title}
+            </NavLink>
+          ))}
+        </nav>
+        <main id="main" className={styles.main} tabIndex={-1}>
+          <div className={styles.top}>
+            <div />
+            <div style={{ display: 'flex', alignItems: 'center', gap: 8, flexWrap: 'wrap' }}>
+              <Body1>{me.name}</Body1>
+              <Badge appearance="tint" color={me.access === 'full' ? 'brand' : 'informative'}>
+                {me.access === 'full' ? 'Full access' : 'Read-only'}
+              </Badge>
+              <Button size="small" onClick={() => session.signOut()}>
+                Sign out
+              </Button>
+            </div>
+          </div>
+          <Routes>
+            <Route path="/" element={<OverviewPage />} />
+            <Route path="/devices" element={<DevicesPage />} />
+            <Route path="/devices/:deviceId" element={<DeviceDetailPage />} />
+            {pages
+              .filter((p) => p.element)
+              .map((p) => (
+                <Route key={p.path} path={p.path} element={p.element} />
+              ))}
+            <Route path="*" element={<Navigate to="/" replace />} />
+          </Routes>
+        </main>
+      </div>
+    </SessionContext.Provider>
+  );
+}
+
+export function App({ auth, apiBaseUrl }: { auth: Auth; apiBaseUrl: string }) {
+  const api = useMemo(() => createApiClient(apiBaseUrl, () => auth.token()), [apiBaseUrl, auth]);
+  const me = useQuery({
+    queryKey: ['me'],
+    queryFn: () => api.get<Me>('v1/console/me'),
+    enabled: auth.account !== null,
+    retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
+    staleTime: 5 * 60_000,
+  });
+  const styles = useStyles();
+  if (!auth.account) return <SignInPage auth={auth} />;
+  if (me.isPending) {
+    return (
+      <main className={styles.centre}>
+        <Loading label="Checking your access…" />
+      </main>
+    );
+  }
+  if (me.isError) return <Refusal error={me.error} auth={auth} />;
+  const session: Session = { api, me: me.data, canWrite: me.data.access === 'full', signOut: () => void auth.signOut() };
+  return <Shell session={session} />;
+}

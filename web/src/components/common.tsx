@@ -1,0 +1,93 @@
+/** Small pieces every page uses: loading, errors in words, page headings, read-only notices. */
+import { useState, type ReactNode } from 'react';
+import { MessageBar, MessageBarBody, MessageBarTitle, Spinner, Title2, Body1, makeStyles, tokens } from '@fluentui/react-components';
+import { ApiError, describeError } from '../api/client.js';
+
+const useStyles = makeStyles({
+  header: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS, marginBottom: tokens.spacingVerticalL },
+  description: { color: tokens.colorNeutralForeground2 },
+});
+
+export function PageHeader({ title, description, actions }: { title: string; description?: string; actions?: ReactNode }) {
+  const styles = useStyles();
+  return (
+    <header className={styles.header}>
+      <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', gap: 12, flexWrap: 'wrap' }}>
+        <Title2 as="h1">{title}</Title2>
+        {actions}
+      </div>
+      {description ? <Body1 className={styles.description}>{description}</Body1> : null}
+    </header>
+  );
+}
+
+export function Loading({ label }: { label: string }) {
+  return <Spinner size="small" label={label} labelPosition="after" />;
+}
+
+/** An error from the API or the network, in words, with the API's title. */
+export function ErrorMessage({ error, title }: { error: unknown; title?: string }) {
+  const heading = title ?? (error instanceof ApiError ? error.title : 'Something went wrong');
+  return (
+    <MessageBar intent="error" role="alert">
+      <MessageBarBody>
+        <MessageBarTitle>{heading}</MessageBarTitle>
+        {describeError(error)}
+      </MessageBarBody>
+    </MessageBar>
+  );
+}
+
+export function Notice({ intent = 'info', title, children }: { intent?: 'info' | 'warning' | 'success' | 'error'; title?: string; children: ReactNode }) {
+  return (
+    <MessageBar intent={intent} role={intent === 'error' ? 'alert' : 'status'}>
+      <MessageBarBody>
+        {title ? <MessageBarTitle>{title}</MessageBarTitle> : null}
+        {children}
+      </MessageBarBody>
+    </MessageBar>
+  );
+}
+
+export function ReadOnlyNotice() {
+  return (
+    <Notice title="Read-only">
+      Your access to this console is restricted: you can see everything, but changes need full access.
+    </Notice>
+  );
+}
+
+/** The "not available on this server" state of features the API does not offer yet. */
+export function NotAvailable({ feature }: { feature: string }) {
+  return (
+    <Notice intent="warning" title="Not available on this server">
+      {feature} is not offered by this server yet. This page lights up once the service is updated.
+    </Notice>
+  );
+}
+
+export function isNotAvailable(error: unknown): boolean {
+  return error instanceof ApiError && error.notAvailable;
+}
+
+/** A date and time in the reader's locale, or a dash. */
+export function When({ at }: { at: string | null | undefined }) {
+  if (!at) return <span>—</span>;
+  const date = new Date(at);
+  return <time dateTime={at}>{Number.isNaN(date.getTime()) ? at : date.toLocaleString()}</time>;
+}
+
+/**
+ * A dialog shown while its component is mounted: it closes through Fluent's own close (so the page behind it is
+ * given back to screen readers and the keyboard) and only then lets the parent unmount it.
+ */
+export function useClosable(onClosed: () => void): { open: boolean; close: () => void } {
+  const [open, setOpen] = useState(true);
+  return {
+    open,
+    close: () => {
+      setOpen(false);
+      window.setTimeout(onClosed, 400);
+    },
+  };
+}

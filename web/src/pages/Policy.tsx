@@ -1,0 +1,297 @@
+/**
+ * The threat classification policy: every classification by category with its risk level; a change shows its
+ * impact (how many devices would change level, and which) before it is saved; reset to the defaults likewise.
+ * A save that answers with a queued re-grade job is followed until it completes.
+ */
+import { useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Field,
+  ProgressBar,
+  Select,
+  Subtitle1,
+  Body1,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import { keys, useClassifications } from '../api/hooks.js';
+import type { ClassificationItem, ClassificationUpdate, RegradePreview, ResetResponse, RiskLevel } from '../api/types.js';
+import type { Regrade } from '../api/pending.js';
+import { useSession } from '../context.js';
+import { describeChanged, describeRegrade, policyChangesToDefaults, regradeFrom } from '../logic.js';
+import { RiskBadge } from '../components/badges.js';
+import { ErrorMessage, Loading, Notice, PageHeader, ReadOnlyNotice, useClosable } from '../components/common.js';
+
+const useStyles = makeStyles({
+  section: { marginBottom: tokens.spacingVerticalXL },
+  stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+});
+
+const categories = [
+  { key: 'application', title: 'Application threats' },
+  { key: 'device', title: 'Device threats' },
+  { key: 'network', title: 'Network threats' },
+  { key: 'web', title: 'Web threats' },
+] as const;
+
+const levels: RiskLevel[] = ['none', 'low', 'medium', 'high'];
+
+/** The impact of a change, in words and with a sample of the devices. */
+function Impact({ preview }: { preview: RegradePreview }) {
+  const changes = Object.entries(preview.byChange);
+  return (
+    <div aria-live="polite">
+      <Body1 as="p" style={{ margin: 0 }}>
+        <strong>{preview.devicesChanged}</strong> device{preview.devicesChanged === 1 ? '' : 's'} would change risk level
+        {changes.length > 0 ? `: ${changes.map(([change, count]) => `${change} ${count}`).join(', ')}` : '.'}
+      </Body1>
+      {preview.sample.length > 0 ? (
+        <ul style={{ margin: '8px 0 0', paddingLeft: 18 }} aria-label="Devices that would change">
+          {preview.sample.map((d) => (
+            <li key={d.deviceId}>
+              {d.deviceName}: {d.from} → {d.to}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+/** A queued re-grade followed to its end; nothing to follow for a synchronous answer. */
+function RegradeProgress({ regrade }: { regrade: Regrade }) {
+  const { api } = useSession();
+  const followed = useQuery({
+    queryKey: ['regrade', regrade.id],
+    queryFn: () => api.get<Regrade>(`v1/console/threat-classifications/regrades/${encodeURIComponent(regrade.id)}`),
+    initialData: regrade,
+    refetchInterval: (query) => (query.state.data?.status === 'completed' ? false : 1000),
+  });
+  const current = followed.data;
+  const done = current.status === 'completed';
+  return (
+    <div className={undefined} role="status">
+      <Field label={describeRegrade(current)} validationState="none">
+        <ProgressBar value={done ? 1 : current.devicesTotal > 0 ? current.devicesChanged / current.devicesTotal : undefined} />
+      </Field>
+      {followed.isError ? <ErrorMessage error={followed.error} /> : null}
+    </div>
+  );
+}
+
+function EditDialog({ item, onClose }: { item: ClassificationItem; onClose: () => void }) {
+  const { open, close } = useClosable(onClose);
+  const { api } = useSession();
+  const styles = useStyles();
+  const client = useQueryClient();
+  const [level, setLevel] = useState<RiskLevel>(item.riskLevel);
+  const changed = level !== item.riskLevel;
+  const preview = useQuery({
+    queryKey: ['preview', item.classification, level],
+    queryFn: () => api.send<RegradePreview>('POST', 'v1/console/threat-classifications/preview', { changes: { [item.classification]: level } }),
+    enabled: changed,
+  });
+  const save = useMutation({
+    mutationFn: () => api.send<ClassificationUpdate>('PUT', `v1/console/threat-classifications/${encodeURIComponent(item.classification)}`, { riskLevel: level }),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: keys.classifications });
+      void client.invalidateQueries({ queryKey: keys.devices });
+      void client.invalidateQueries({ queryKey: keys.overview });
+    },
+  });
+  const regrade = save.data ? regradeFrom(save.data) : null;
+  return (
+    <Dialog open={open} onOpenChange={(_, d) => (d.open ? undefined : close())}>
+      <DialogSurface aria-describedby={undefined}>
+        <DialogBody>
+          <DialogTitle>Risk level of {item.classification}</DialogTitle>
+          <DialogContent className={styles.stack}>
+            <Body1>
+              Default: <RiskBadge level={item.defaultRiskLevel} /> · now: <RiskBadge level={item.riskLevel} />
+            </Body1>
+            <Field label="New risk level">
+              <Select value={level} onChange={(_, d) => setLevel(d.value as RiskLevel)} disabled={save.isSuccess}>
+                {levels.map((l) => (
+                  <option key={l} value={l}>
+                    {l}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            {!changed ? <Body1>Choose another level to see its impact.</Body1> : null}
+            {changed && preview.isFetching ? <Loading label="Working out the impact…" /> : null}
+            {changed && preview.isError ? <ErrorMessage error={preview.error} /> : null}
+            {changed && preview.data && !save.isSuccess ? <Impact preview={preview.data} /> : null}
+            {save.isError ? <ErrorMessage error={save.error} /> : null}
+            {save.data ? (
+              <>
+                <Notice intent="success" title="Saved">
+                  {item.classification} now counts as {save.data.item.riskLevel}.
+                  {regrade ? '' : ` ${describeChanged(save.data)}`}
+                </Notice>
+                {regrade ? <RegradeProgress regrade={regrade} /> : null}
+              </>
+            ) : null}
+          </DialogContent>
+          <DialogActions>
+            {save.isSuccess ? (
+              <Button appearance="primary" onClick={close}>
+                Close
+              </Button>
+            ) : (
+              <>
+                <Button appearance="primary" disabled={!changed || !preview.data || save.isPending} onClick={() => save.mutate()}>
+                  {save.isPending ? 'Saving…' : 'Save'}
+                </Button>
+                <Button onClick={close}>Cancel</Button>
+              </>
+            )}
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
+  );
+}
+
+function ResetDialog({ items, onClose }: { items: ClassificationItem[]; onClose: () => void }) {
+  const { open, close } = useClosable(onClose);
+  const { api } = useSession();
+  const styles = useStyles();
+  const client = useQueryClient();
+  const changes = policyChangesToDefaults(items);
+  const count = Object.keys(changes).length;
+  const preview = useQuery({
+    queryKey: ['preview', 'reset', changes],
+    queryFn: () => api.send<RegradePreview>('POST', 'v1/console/threat-classifications/preview', { changes }),
+    enabled: count > 0,
+  });
+  const reset = useMutation({
+    mutationFn: () => api.send<ResetResponse>('POST', 'v1/console/threat-classifications/reset'),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: keys.classifications });
+      void client.invalidateQueries({ queryKey: keys.devices });
+      void client.invalidateQueries({ queryKey: keys.overview });
+    },
+  });
+  const regrade = reset.data ? regradeFrom(reset.data) : null;
+  return (
+    <Dialog open={open} onOpenChange={(_, d) => (d.open ? undefined : close())}>
+      <DialogSurface aria-describedby={undefined}>
+        <DialogBody>
+          <DialogTitle>Reset the policy to its defaults</DialogTitle>
+          <DialogContent className={styles.stack}>
+            <Body1>
+              {count === 0 ? 'Every classification already has its default level.' : `${count} classification${count === 1 ? '' : 's'} would go back to the default level.`}
+            </Body1>
+            {preview.isFetching ? <Loading label="Working out the impact…" /> : null}
+            {preview.isError ? <ErrorMessage error={preview.error} /> : null}
+            {preview.data && !reset.isSuccess ? <Impact preview={preview.data} /> : null}
+            {reset.isError ? <ErrorMessage error={reset.error} /> : null}
+            {reset.data ? (
+              <>
+                <Notice intent="success" title="Reset">
+                  Every classification has its default level.{regrade ? '' : ` ${describeChanged(reset.data)}`}
+                </Notice>
+                {regrade ? <RegradeProgress regrade={regrade} /> : null}
+              </>
+            ) : null}
+          </DialogContent>
+          <DialogActions>
+            {reset.isSuccess ? (
+              <Button appearance="primary" onClick={close}>
+                Close
+              </Button>
+            ) : (
+              <>
+                <Button appearance="primary" disabled={count === 0 || !preview.data || reset.isPending} onClick={() => reset.mutate()}>
+                  {reset.isPending ? 'Resetting…' : 'Reset to defaults'}
+                </Button>
+                <Button onClick={close}>Cancel</Button>
+              </>
+            )}
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
+  );
+}
+
+export function PolicyPage() {
+  const { canWrite } = useSession();
+  const styles = useStyles();
+  const list = useClassifications();
+  const [editing, setEditing] = useState<ClassificationItem | null>(null);
+  const [resetting, setResetting] = useState(false);
+  const items = list.data?.items ?? [];
+  return (
+    <>
+      <PageHeader
+        title="Threat policy"
+        description="How much each kind of threat counts. A device's risk level is the highest level among its open threats."
+        actions={
+          <Button disabled={!canWrite || items.length === 0} onClick={() => setResetting(true)}>
+            Reset to defaults…
+          </Button>
+        }
+      />
+      {canWrite ? null : <ReadOnlyNotice />}
+      {list.isPending ? <Loading label="Loading the policy…" /> : null}
+      {list.isError ? <ErrorMessage error={list.error} /> : null}
+      {categories.map((category) => {
+        const rows = items.filter((i) => i.category === category.key);
+        if (rows.length === 0) return null;
+        return (
+          <section key={category.key} className={styles.section} aria-labelledby={`cat-${category.key}`}>
+            <Subtitle1 as="h2" id={`cat-${category.key}`}>
+              {category.title}
+            </Subtitle1>
+            <Table aria-labelledby={`cat-${category.key}`} size="small">
+              <TableHeader>
+                <TableRow>
+                  <TableHeaderCell>Classification</TableHeaderCell>
+                  <TableHeaderCell>Risk level</TableHeaderCell>
+                  <TableHeaderCell>Default</TableHeaderCell>
+                  <TableHeaderCell>
+                    <span className="visually-hidden">Actions</span>
+                  </TableHeaderCell>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {rows.map((item) => (
+                  <TableRow key={item.classification}>
+                    <TableCell>{item.classification}</TableCell>
+                    <TableCell>
+                      <RiskBadge level={item.riskLevel} />
+                      {item.riskLevel !== item.defaultRiskLevel ? ' (changed)' : ''}
+                    </TableCell>
+                    <TableCell>{item.defaultRiskLevel}</TableCell>
+                    <TableCell>
+                      <Button size="small" disabled={!canWrite} aria-label={`Change the risk level of ${item.classification}`} onClick={() => setEditing(item)}>
+                        Change…
+                      </Button>
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </section>
+        );
+      })}
+      {editing ? <EditDialog item={editing} onClose={() => setEditing(null)} /> : null}
+      {resetting ? <ResetDialog items={items} onClose={() => setResetting(false)} /> : null}
+    </>
+  );
+}
