@@ -39,6 +39,7 @@ import { reconcile as reconcileAllTenants } from '../shared/compliance/reconcile
 import { parseConfig, type Config } from '../shared/config.js';
 import { activateDevice } from '../shared/devices/activation.js';
 import { deviceSchema, deviceToEntity } from '../shared/devices/device.js';
+import { deviceIndexActions, withIndexFields } from '../shared/devices/deviceIndex.js';
 import { runDueEnrollmentSyncs } from '../shared/enrollment/schedule.js';
 import { runHeartbeatCheck } from '../shared/heartbeat/heartbeatCheck.js';
 import { duePartitionOf, dueRowKey, idleDueMs, jobKinds, pointerRowKey, type JobKind } from '../shared/jobs/dueIndex.js';
@@ -268,7 +269,9 @@ async function seed(tables: TableStore, scenario: Scenario1, nowMs: number, opti
         intuneResult: 'sent',
         syncPending: pending,
       });
-      devices.push(['upsert', deviceToEntity(device), 'Replace']);
+      // With its index rows (the check-in and pending-push rows of shared/devices/deviceIndex.ts), as the device seam writes them.
+      const indexed = withIndexFields(undefined, device, new Date(nowMs - 20 * minute));
+      devices.push(['upsert', deviceToEntity(indexed), 'Replace'], ...deviceIndexActions(undefined, indexed));
     }
   }
   await writeSorted(tables, 'devices', devices);
