@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { riskLevelSchema } from './domain/index.js';
 import { submitInBatches, type TableStore } from './storage/index.js';
 import { eventIdTime, type EventSubscriber, type ServiceEvent } from './events/event.js';
+import { markDue } from './jobs/dueIndex.js';
 
 export const pendingAlertSchema = z.object({
   /** `threat`: a new threat on one device; `regrade`: a device whose risk rose after a classification change. */
@@ -33,7 +34,10 @@ export function pendingAlertRowKey(queuedAt: Date): string {
   return `a|${queuedAt.getTime().toString().padStart(13, '0')}|${randomBytes(6).toString('hex')}`;
 }
 
-/** Queues alerts for one tenant (level `none` is never queued). One batch per 100 rows. */
+/**
+ * Queues alerts for one tenant (level `none` is never queued; one batch per 100 rows) and makes the tenant's mail job
+ * due (one point read when it is due already), so mail reads only tenants with something to send.
+ */
 export async function queueAlerts(tables: TableStore, tenantId: string, alerts: readonly PendingAlert[]): Promise<void> {
   const rows = alerts.filter((alert) => alert.riskLevel !== 'none');
   if (rows.length === 0) return;
@@ -41,6 +45,8 @@ export async function queueAlerts(tables: TableStore, tenantId: string, alerts: 
     tables.table('notifications'),
     rows.map((alert) => ['create', { partitionKey: tenantId, rowKey: pendingAlertRowKey(new Date(alert.queuedAt)), ...alert }]),
   );
+  const earliest = Math.min(...rows.map((alert) => Date.parse(alert.queuedAt)).filter((at) => Number.isFinite(at)));
+  await markDue(tables, tenantId, 'mail', Number.isFinite(earliest) ? earliest : Date.now());
 }
 
 /** The row key of an alert built from an event: the same on every delivery of the event. */
@@ -88,6 +94,8 @@ export function alertMailSubscriber(tables: TableStore, now: () => Date): EventS
         tables.table('notifications'),
         alerts.map((alert) => ['upsert', { partitionKey: tenantId, rowKey: eventAlertRowKey(alert.eventId ?? ''), ...alert }, 'Merge']),
       );
+      // The tenant's mail job comes due, as for every queued alert (queueAlerts).
+      await markDue(tables, tenantId, 'mail', now().getTime());
     },
   };
 }

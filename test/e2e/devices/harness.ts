@@ -4,13 +4,13 @@
  * directly (discovery is not what these tests exercise), and every compliance nudge recorded.
  */
 import { randomUUID } from 'node:crypto';
-import { catalog } from '../../../functions/catalog.js';
+import { catalog, tenantJobsQueueName } from '../../../functions/catalog.js';
 import { startHost, type LocalHost } from '../../../dev/host/server.js';
 import { parseScenario } from '../../../dev/sim/scenario.js';
 import { startSimulator, type Simulator } from '../../../dev/sim/server.js';
 import { createDeviceRuntime, type DeviceLimits } from '../../../shared/devices/runtime.js';
 import type { QueueMessage } from '../../../shared/queue.js';
-import { createServices } from '../../../shared/services.js';
+import { createServices, type Services } from '../../../shared/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { systemClock } from '../../../shared/clock.js';
 import { createTestTableStore } from '../../support/tables.js';
@@ -68,21 +68,26 @@ export async function startDeviceHarness(options: { limits?: DeviceLimits } = {}
   await provisionTenant(tables, fabrikam, randomUUID(), now);
   const config = simConfig(sim.url);
   const nudges: QueueMessage[] = [];
-  const services = createServices(config, {
-      tables,
-      log: quietLog,
-      queues: () => ({
-        send: (messages) => {
-          nudges.push(...messages);
-          return Promise.resolve();
-        },
-      }),
-      devices: createDeviceRuntime(tables, systemClock, { limits: options.limits ?? relaxedLimits, tenantCacheMs }),
-  });
+  let services: Services | undefined;
   const host = await startHost({
     port: 0,
     catalog,
-    services,
+    // Nudges are recorded (no compliance function runs here); tenant jobs go to the host's own queue.
+    services: (hostQueues) =>
+      (services = createServices(config, {
+        tables,
+        log: quietLog,
+        queues: (name) =>
+          name === tenantJobsQueueName
+            ? hostQueues(name)
+            : {
+                send: (messages) => {
+                  nudges.push(...messages);
+                  return Promise.resolve();
+                },
+              },
+        devices: createDeviceRuntime(tables, systemClock, { limits: options.limits ?? relaxedLimits, tenantCacheMs }),
+      })),
     functionKey: 'test-key',
     settings: {},
     timers: false,
@@ -96,7 +101,7 @@ export async function startDeviceHarness(options: { limits?: DeviceLimits } = {}
     host,
     tables,
     nudges,
-    eventsSettled: () => services.events.idle(),
+    eventsSettled: () => services?.events.idle() ?? Promise.resolve(),
     token: (tenantId, name) => sim.state.mintUserToken({ tenantId, userId: id(name) }),
     close: async () => {
       await host.close();
