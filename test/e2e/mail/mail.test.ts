@@ -122,6 +122,7 @@ describe('mail timer through the host', () => {
         threats: [{ id: 't1', classification: 'TROJAN', detectedAt: '2026-03-01T09:00:00.000Z' }],
       });
       expect(report.status).toBe(202);
+      await alertQueued(deviceId);
       expect(await fireMailTimer()).toBe(200);
       const mail = (await sentMail()).filter((m) => m.text.includes(deviceId));
       expect(mail.map((m) => m.to)).toEqual([['ann@contoso.test']]);
