@@ -57,7 +57,12 @@ async function work(services: Services, job: JobKind, tenant: Tenant): Promise<s
     }
     case 'sweep': {
       const summary = await sweepTenant(services, tenantId);
-      return `${summary.disconnected} devices disconnected, ${summary.entitiesExamined} index rows examined`;
+      // Event retention rides on the sweep: one point read unless events are due for deletion (shared/events).
+      const retention = await services.events.retentionDue(tenantId);
+      return (
+        `${summary.disconnected} devices disconnected, ${summary.entitiesExamined} index rows examined` +
+        `${retention.due ? `, ${retention.deleted} expired events deleted` : ''}`
+      );
     }
     case 'connector-heartbeat': {
       const settings = await loadConnectorSettings(services.tables, tenantId);
