@@ -139,6 +139,8 @@ export function createEventRuntime(tables: TableStore, clock: Clock, options: Ev
   /** Tenants whose retention row this process has seen due by a given time (one read per tenant and day). */
   const retentionEnsured = new LRUCache<string, number>({ max: 100_000 });
   const maxWaiters = options.maxWaitersPerTenant ?? 8;
+  /** Subscribers' progress rows as this process last wrote them, by `{tenantId}|{subscriber}`. */
+  const progressCache = new LRUCache<string, { position: string; etag: string }>({ max: 20_000 });
   /** Relay-due rows this process wrote (each is shared by the writes of one minute). */
   const preparedRows = new LRUCache<string, true>({ max: 10_000, ttl: 3 * 60_000 });
   /** Per tenant: the partitions nudged since the tenant's last relay run started, and the run that will take them. */
@@ -278,7 +280,10 @@ export function createEventRuntime(tables: TableStore, clock: Clock, options: Ev
     await Promise.all(
       subscribers.map(async (subscriber) => {
         const rowKey = `c|${subscriber.name}`;
-        let progress = await readEntity(events(), markerSchema, tenantId, rowKey);
+        const cacheKey = `${tenantId}|${subscriber.name}`;
+        // What this process last recorded (a position only ever moves on: a stale one at worst hands events over
+        // again, which subscribers deduplicate by id, and its write then fails on the ETag).
+        let progress = progressCache.get(cacheKey) ?? (await readEntity(events(), markerSchema, tenantId, rowKey));
         if (!progress) {
           // A subscriber's first events: it starts with what was just published (not the tenant's whole history),
           // recorded before delivering so a failed delivery is retried from there.
@@ -300,8 +305,10 @@ export function createEventRuntime(tables: TableStore, clock: Clock, options: Ev
         await subscriber.deliver(tenantId, items);
         const position = items.at(-1)?.position ?? progress.position;
         try {
-          await events().updateEntity({ partitionKey: tenantId, rowKey, position }, 'Merge', { etag: progress.etag });
+          const written = await events().updateEntity({ partitionKey: tenantId, rowKey, position }, 'Merge', { etag: progress.etag });
+          if (written.etag) progressCache.set(cacheKey, { position, etag: written.etag });
         } catch (error) {
+          progressCache.delete(cacheKey);
           if (statusOf(error) !== 412) throw error; // another relay recorded progress: it delivered these too
         }
       }),
@@ -316,6 +323,7 @@ export function createEventRuntime(tables: TableStore, clock: Clock, options: Ev
   async function relayTargets(tenantId: string, targets: readonly Target[], deliverPending: boolean): Promise<PublishedEvent[]> {
     const run = { published: [] as PublishedEvent[], from: undefined as string | undefined, contiguous: true };
     let pendingTargets = targets;
+    let deletes: Promise<unknown> = Promise.resolve();
     while (pendingTargets.length > 0) {
       const read = await mapLimit(pendingTargets, 8, async (target) => ({ target, rows: await readOutbox(target.table, target.partitionKey) }));
       const items: OutboxItem[] = [];
@@ -333,28 +341,33 @@ export function createEventRuntime(tables: TableStore, clock: Clock, options: Ev
       else if (!result.contiguous || result.from !== run.published.at(-1)?.position) run.contiguous = false;
       if (!result.contiguous) run.contiguous = false;
       run.published.push(...result.published);
-      await mapLimit(
+      const deleting = mapLimit(
         read.filter(({ target, rows }) => target.table !== 'events' && rows.length > 0),
         8,
         ({ target, rows }) => deleteOutbox(target.table, target.partitionKey, rows.filter((row) => row.event.tenantId === tenantId).map((row) => row.rowKey)),
       );
-      // A partition with more than one read's worth of outbox rows is read again.
+      // A partition with more than one read's worth of outbox rows is read again (once its rows are deleted).
       pendingTargets = read.filter(({ rows }) => rows.length >= 1000).map(({ target }) => target);
+      if (pendingTargets.length > 0) await deleting;
+      // The last deletes run beside the hand-over: a row left by a stop in between is dropped by its `i|` marker.
+      else deletes = deleting;
     }
     if (run.published.length > 0) notify(tenantId);
-    if (run.published.length > 0 || deliverPending) {
-      try {
-        await deliverToSubscribers(tenantId, run);
-      } catch (error) {
-        // The events are in the feed; the subscribers get them again from their recorded progress: on the tenant's
-        // next publication, or from the safety net, which this row makes due.
-        await events().upsertEntity(
-          { partitionKey: relayShard(tenantId), rowKey: dueRowKey(clock.now().getTime() + 60_000, tenantId, 'events', tenantId) },
-          'Replace',
-        );
-        throw error;
-      }
-    }
+    const handOver =
+      run.published.length > 0 || deliverPending
+        ? deliverToSubscribers(tenantId, run).catch(async (error: unknown) => {
+            // The events are in the feed; the subscribers get them again from their recorded progress: on the
+            // tenant's next publication, or from the safety net, which this row makes due.
+            await events().upsertEntity(
+              { partitionKey: relayShard(tenantId), rowKey: dueRowKey(clock.now().getTime() + 60_000, tenantId, 'events', tenantId) },
+              'Replace',
+            );
+            throw error;
+          })
+        : Promise.resolve();
+    const [handed, deleted] = await Promise.allSettled([handOver, deletes]);
+    if (handed.status === 'rejected') throw toError(handed.reason);
+    if (deleted.status === 'rejected') throw toError(deleted.reason);
     if (run.published.length > 0) await retentionWhenDue(tenantId, clock.now().getTime());
     return run.published;
   }
