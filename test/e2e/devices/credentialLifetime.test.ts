@@ -10,6 +10,7 @@ import { ManualClock } from '../../../shared/clock.js';
 import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { issueCredential } from '../../../shared/devices/credential.js';
 import { putDevice } from '../../../shared/devices/deviceRepository.js';
+import { listDeviceThreats } from '../../../shared/devices/threatStore.js';
 import { seedDevice, storedDevice } from '../../integration/devices/deviceRows.js';
 import { activation, id, post, startDeviceHarness, type DeviceHarness } from './harness.js';
 
@@ -107,6 +108,9 @@ describe('device credential lifetime', () => {
     expect(deadReport.status).toBe(401);
     expect((await storedDevice(h.tables, h.contoso, deviceId)).etag).toBe(before.etag);
     expect((await post(h.host, 'v1/device/heartbeat', second, {})).status).toBe(200);
+    // The refused report recorded nothing: sequence 4 is still the next one, and SPY stays open until it says so.
+    expect((await post(h.host, 'v1/device/threat-report', second, report(4, [{ id: 'b', classification: 'SPY', detectedAt: clock.now().toISOString() }]))).body)
+      .toEqual({ deviceId, riskLevel: 'high', applied: true });
   });
 
   it('gives two racing heartbeats with the old credential the same new credential', async () => {
@@ -127,14 +131,17 @@ describe('device credential lifetime', () => {
     clock.set(new Date());
     const start = clock.now().getTime();
     const { deviceId, token } = await activated();
+    expect((await post(h.host, 'v1/device/threat-report', token, report(1, [{ id: 'x', classification: 'SPY', detectedAt: clock.now().toISOString() }]))).status).toBe(202);
     clock.set(new Date(start + 90 * day + 1_000));
     const before = await storedDevice(h.tables, h.contoso, deviceId);
     const heartbeat = await post(h.host, 'v1/device/heartbeat', token, {});
     expect(heartbeat.status).toBe(401);
     expect(heartbeat.contentType).toContain('application/problem+json');
     expect(String(heartbeat.body.detail)).toContain('Activate the agent again');
-    expect((await post(h.host, 'v1/device/threat-report', token, report(1))).status).toBe(401);
+    expect((await post(h.host, 'v1/device/threat-report', token, report(2))).status).toBe(401);
     expect((await storedDevice(h.tables, h.contoso, deviceId)).etag).toBe(before.etag);
+    // The all-clear it carried resolved nothing.
+    expect((await listDeviceThreats(h.tables, h.contoso, deviceId)).map((threat) => threat.resolvedAt)).toEqual([undefined]);
 
     const again = await post(h.host, 'v1/device/activate', annToken, activation(deviceId));
     expect(again.status).toBe(200);
