@@ -23,7 +23,7 @@ import type { QueueSenders } from '../shared/queue.js';
 import { systemClock } from '../shared/clock.js';
 import { createTableStore, encodeKey } from '../shared/storage/index.js';
 import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
-import { startAzurite } from '../test/support/azurite.js';
+import { startAzurite } from '../dev/azurite.js';
 
 /** Sizes run in full (default 1000, 10000 and 100000 users); `--dry=N` reads and plans only. */
 function parseArgs(args: readonly string[]): { size: number; dry: boolean }[] {

@@ -34,7 +34,7 @@ import { createDeviceRuntime } from '../shared/devices/runtime.js';
 import { createServices, type Logger } from '../shared/services.js';
 import { createTableStore } from '../shared/storage/index.js';
 import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
-import { startAzurite, type AzuriteHandle } from '../test/support/azurite.js';
+import { startAzurite, type AzuriteHandle } from '../dev/azurite.js';
 
 const env = process.env;
 const reportsPerTenant = Number(env.REPORTS ?? 1_000);

@@ -46,7 +46,7 @@ import type { QueueSenders } from '../shared/queue.js';
 import { createServices, type Logger } from '../shared/services.js';
 import { createTableStore, submitInBatches, type TableStore } from '../shared/storage/index.js';
 import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
-import { startAzurite } from '../test/support/azurite.js';
+import { startAzurite } from '../dev/azurite.js';
 
 const env = process.env;
 const full = process.argv.includes('--full');

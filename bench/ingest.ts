@@ -26,7 +26,7 @@ import { receiveThreatReport } from '../shared/devices/threatReport.js';
 import { createServices, type Logger } from '../shared/services.js';
 import { createTableStore } from '../shared/storage/index.js';
 import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
-import { startAzurite, type AzuriteHandle } from '../test/support/azurite.js';
+import { startAzurite, type AzuriteHandle } from '../dev/azurite.js';
 
 const env = process.env;
 const reports = Number(env.REPORTS ?? 10_000);

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startAzurite } from '../test/support/azurite.js';
+import { startAzurite } from './azurite.js';
 import { ensureLocalCa } from './sim/tls.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

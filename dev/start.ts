@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { azuriteConnectionString, freePort, startAzurite, type AzuriteHandle } from '../test/support/azurite.js';
+import { azuriteConnectionString, freePort, startAzurite, type AzuriteHandle } from './azurite.js';
 import { toError } from '../shared/errors.js';
 import { devSettings, hostPort, simPort, usesExternalUpstreams } from './devSettings.js';
 import { loadDefaultScenario, loadScenario } from './sim/scenario.js';

@@ -69,10 +69,15 @@ import {
 import { webhookDeliveries } from './webhookDeliveries.js';
 import { consoleHealth, consoleHealthRoute } from './consoleHealth.js';
 import { webhookQueueName } from '../shared/webhooks/delivery.js';
+import { tenantJobs } from './tenantJobs.js';
+export { tenantJobsQueueName } from '../shared/jobs/messages.js';
 
 export type HttpFunctionHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 export type TimerFunctionHandler = (timer: Timer, context: InvocationContext) => Promise<void>;
-/** With `cardinality: 'many'`, the bodies of a batch of messages; metadata arrays are in `context.triggerMetadata`. */
+/**
+ * With `cardinality: 'many'`, the bodies of a batch of messages (metadata arrays in `context.triggerMetadata`); with
+ * `'one'`, a list of the one message (metadata as single values).
+ */
 export type QueueFunctionHandler = (messages: unknown[], context: InvocationContext) => Promise<void>;
 
 export interface HttpFunction {
@@ -97,7 +102,8 @@ export interface QueueFunction {
   readonly queueName: string;
   /** App-setting prefix of the Service Bus connection. */
   readonly connection: string;
-  readonly cardinality: 'many';
+  /** `many`: batches (metadata arrays in `triggerMetadata`); `one`: one message per invocation, several at once. */
+  readonly cardinality: 'many' | 'one';
   readonly handler: (services: Services) => QueueFunctionHandler;
 }
 
@@ -176,6 +182,14 @@ export const catalog: readonly CatalogEntry[] = [
     connection: serviceBusConnection,
     cardinality: 'many',
     handler: deviceSlices,
+  },
+  {
+    kind: 'serviceBusQueue',
+    name: 'tenantJobs',
+    queueName: 'tenant-jobs',
+    connection: serviceBusConnection,
+    cardinality: 'one',
+    handler: tenantJobs,
   },
 ];
 

@@ -5,11 +5,16 @@
 import functions from '@azure/functions';
 import { loadConfig } from '../shared/config.js';
 import { createServices, type Services } from '../shared/services.js';
+import { enableAzureMonitor } from '../shared/telemetry/index.js';
 import { catalog } from './catalog.js';
 
 const { app } = functions;
 
 const config = loadConfig();
+// OpenTelemetry to Application Insights, with the app's identity, before any request or message is handled.
+void enableAzureMonitor(config.APPLICATIONINSIGHTS_CONNECTION_STRING, config.AzureWebJobsStorage__clientId ?? config.CONNECTOR_MANAGED_IDENTITY_CLIENT_ID).catch(
+  (error: unknown) => console.warn(`OpenTelemetry not started: ${error instanceof Error ? error.message : String(error)}`),
+);
 let services: Services | undefined;
 const getServices = (): Services => (services ??= createServices(config));
 

@@ -1,13 +1,4 @@
-import type { TimerFunctionHandler } from './catalog.js';
-import { reconcile as reconcileTenants } from '../shared/compliance/reconcile.js';
-import type { Services } from '../shared/services.js';
+import { scheduleTick } from './scheduleTick.js';
 
-/** Timer (`%RECONCILE_SCHEDULE%`): re-nudges every device whose last version is not yet pushed everywhere. */
-export const reconcile =
-  (services: Services): TimerFunctionHandler =>
-  async (_timer, context) => {
-    const summary = await reconcileTenants(services);
-    context.log(
-      `Reconcile: ${summary.tenants} active tenants, ${summary.nudged} devices re-nudged, ${summary.failedTenants} tenants failed.`,
-    );
-  };
+/** Timer (`%RECONCILE_SCHEDULE%`): sends a `reconcile` job for every tenant due its safety-net pass. */
+export const reconcile = scheduleTick('reconcile', ['reconcile']);

@@ -117,6 +117,23 @@ param consoleLocation string = 'westeurope'
 @description('Memory of each Flex Consumption instance, in MB.')
 param instanceMemoryMB int = 2048
 
+@description('Service Bus tier: Standard (shared capacity, pay per operation) or Premium (dedicated messaging units; docs/DEPLOY.md has the arithmetic).')
+@allowed([
+  'Standard'
+  'Premium'
+])
+param serviceBusSku string = 'Standard'
+
+@description('Messaging units of a Premium namespace (1, 2, 4, 8 or 16); ignored for Standard.')
+@allowed([
+  1
+  2
+  4
+  8
+  16
+])
+param serviceBusMessagingUnits int = 1
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -125,6 +142,7 @@ var functionAppName = 'func-mtd-${resourceToken}'
 var deploymentContainerName = 'app-package'
 var complianceQueueName = 'compliance-updates'
 var sliceQueueName = 'device-slices'
+var tenantJobsQueueName = 'tenant-jobs'
 var webhookQueueName = 'webhook-deliveries'
 var sendGridSecretName = 'sendgrid-api-key'
 var effectivePublicBaseUrl = empty(publicBaseUrl) ? 'https://${functionAppName}.azurewebsites.net' : publicBaseUrl
@@ -205,9 +223,14 @@ module serviceBus 'br/public:avm/res/service-bus/namespace:0.16.0' = {
     name: 'sb-mtd-${resourceToken}'
     location: location
     tags: tags
-    skuObject: {
-      name: 'Standard'
-    }
+    skuObject: serviceBusSku == 'Premium'
+      ? {
+          name: 'Premium'
+          capacity: serviceBusMessagingUnits
+        }
+      : {
+          name: 'Standard'
+        }
     zoneRedundant: false
     disableLocalAuth: true
     authorizationRules: []
@@ -244,6 +267,17 @@ module serviceBus 'br/public:avm/res/service-bus/namespace:0.16.0' = {
         name: sliceQueueName
         maxDeliveryCount: 10
         lockDuration: 'PT1M'
+        defaultMessageTimeToLive: 'P1D'
+        deadLetteringOnMessageExpiration: true
+        requiresDuplicateDetection: true
+        duplicateDetectionHistoryTimeWindow: 'PT10M'
+        enablePartitioning: false
+      }
+      {
+        // Tenant jobs `{ job, tenantId, dueMs }` with message id `{job}|{tenantId}|{dueMs}` (one per claim of a due row).
+        name: tenantJobsQueueName
+        maxDeliveryCount: 10
+        lockDuration: 'PT5M'
         defaultMessageTimeToLive: 'P1D'
         deadLetteringOnMessageExpiration: true
         requiresDuplicateDetection: true
@@ -393,6 +427,7 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output SENDGRID_SECRET_NAME string = sendGridSecretName
 output SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
 output COMPLIANCE_QUEUE_NAME string = complianceQueueName
+output TENANT_JOBS_QUEUE_NAME string = tenantJobsQueueName
 output WEBHOOK_QUEUE_NAME string = webhookQueueName
 output SLICE_QUEUE_NAME string = sliceQueueName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name

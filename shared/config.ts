@@ -103,6 +103,12 @@ export const configSchema = z
     CHECKIN_WRITE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
     /** How long a device credential lives, in days; heartbeats rotate it within 7 days of its expiry. */
     DEVICE_CREDENTIAL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    /** The provider's own tenant, whose users with the `PROVIDER_SUPPORT_ROLE` app role may call provider routes. */
+    PROVIDER_TENANT_ID: z.uuid().optional().or(z.literal('').transform(() => undefined)),
+    /** The app role (in the provider's tenant) that lets a signed-in user call provider routes. */
+    PROVIDER_SUPPORT_ROLE: z.string().trim().min(1).default('Provider.Support'),
+    /** Application Insights (Azure): when set, OpenTelemetry traces each operation across the queue hops. */
+    APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
   })
   .superRefine((value, ctx) => {
     if (!value.AzureWebJobsStorage && !value.AzureWebJobsStorage__tableServiceUri) {

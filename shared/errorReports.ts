@@ -1,11 +1,14 @@
 /**
  * The tenant's error report: connector errors grouped by kind per hour, with a count and the first few examples.
- * Every capability records here; the mail timer sends what is new to the tenant's `errorReportRecipients`.
+ * Every capability records here; the tenant's mail job sends what is new to the tenant's `errorReportRecipients`.
+ * Rows are keyed `{hour bucket}|{kind}`, so the rows of the last day are one RowKey range and older ones another
+ * (deleted by the mail job); recording an error makes the tenant's mail job due.
  */
 import { z } from 'zod';
 import type { Clock } from './clock.js';
 import type { Logger } from './services.js';
 import { updateEntity, type TableStore } from './storage/index.js';
+import { markDue } from './jobs/dueIndex.js';
 
 export const errorKinds = [
   'dead-letter',
@@ -45,7 +48,7 @@ export function hourBucket(at: Date): string {
 }
 
 export function errorReportRowKey(kind: ErrorKind, at: Date): string {
-  return `${kind}|${hourBucket(at)}`;
+  return `${hourBucket(at)}|${kind}`;
 }
 
 const bearer = /\b(Bearer\s+)[A-Za-z0-9\-._~+/]+=*/gi;
@@ -96,5 +99,11 @@ export async function recordError(
     );
   } catch (caught) {
     services.log.error(`Could not record a ${error.kind} error for tenant ${tenantId}: ${String(caught)}`);
+    return;
+  }
+  try {
+    await markDue(services.tables, tenantId, 'mail', now.getTime());
+  } catch (caught) {
+    services.log.warn(`Could not make the mail of tenant ${tenantId} due: ${String(caught)}`);
   }
 }

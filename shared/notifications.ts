@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { riskLevelSchema } from './domain/index.js';
 import { submitInBatches, type TableStore } from './storage/index.js';
+import { markDue } from './jobs/dueIndex.js';
 
 export const pendingAlertSchema = z.object({
   /** `threat`: a new threat on one device; `regrade`: a device whose risk rose after a classification change. */
@@ -27,7 +28,10 @@ export function pendingAlertRowKey(queuedAt: Date): string {
   return `a|${queuedAt.getTime().toString().padStart(13, '0')}|${randomBytes(6).toString('hex')}`;
 }
 
-/** Queues alerts for one tenant (level `none` is never queued). One batch per 100 rows. */
+/**
+ * Queues alerts for one tenant (level `none` is never queued; one batch per 100 rows) and makes the tenant's mail job
+ * due (one point read when it is due already), so mail reads only tenants with something to send.
+ */
 export async function queueAlerts(tables: TableStore, tenantId: string, alerts: readonly PendingAlert[]): Promise<void> {
   const rows = alerts.filter((alert) => alert.riskLevel !== 'none');
   if (rows.length === 0) return;
@@ -35,4 +39,6 @@ export async function queueAlerts(tables: TableStore, tenantId: string, alerts: 
     tables.table('notifications'),
     rows.map((alert) => ['create', { partitionKey: tenantId, rowKey: pendingAlertRowKey(new Date(alert.queuedAt)), ...alert }]),
   );
+  const earliest = Math.min(...rows.map((alert) => Date.parse(alert.queuedAt)).filter((at) => Number.isFinite(at)));
+  await markDue(tables, tenantId, 'mail', Number.isFinite(earliest) ? earliest : Date.now());
 }

@@ -1,4 +1,4 @@
-/** The parts of host.json the local host honours: the HTTP route prefix and the Service Bus batch size. */
+/** The parts of host.json the local host honours: the HTTP route prefix and the Service Bus batch size and concurrency. */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
@@ -6,7 +6,9 @@ const hostJsonSchema = z.object({
   extensions: z
     .object({
       http: z.object({ routePrefix: z.string().optional() }).optional(),
-      serviceBus: z.object({ maxMessageBatchSize: z.number().int().positive().optional() }).optional(),
+      serviceBus: z
+        .object({ maxMessageBatchSize: z.number().int().positive().optional(), maxConcurrentCalls: z.number().int().positive().optional() })
+        .optional(),
     })
     .optional(),
 });
@@ -14,6 +16,8 @@ const hostJsonSchema = z.object({
 export interface HostJsonSettings {
   readonly routePrefix: string;
   readonly maxMessageBatchSize: number;
+  /** Calls in flight at once of a single-message (`cardinality: 'one'`) queue function. */
+  readonly maxConcurrentCalls: number;
 }
 
 export const hostJsonFile = new URL('../../host.json', import.meta.url);
@@ -30,5 +34,6 @@ export function readHostJson(file: URL | string = hostJsonFile): HostJsonSetting
   return {
     routePrefix: extensions?.http?.routePrefix ?? 'api',
     maxMessageBatchSize: extensions?.serviceBus?.maxMessageBatchSize ?? 100,
+    maxConcurrentCalls: extensions?.serviceBus?.maxConcurrentCalls ?? 16,
   };
 }

@@ -35,6 +35,13 @@ export interface LocalQueueOptions {
   readonly functionName?: string;
   /** host.json `extensions.serviceBus.maxMessageBatchSize`. Default 100. */
   readonly maxBatchSize?: number;
+  /**
+   * `many` (default): the handler gets batches, one at a time, with metadata arrays. `one`: one message per call,
+   * up to `maxConcurrentCalls` calls at once (host.json `maxConcurrentCalls`), with single-value metadata.
+   */
+  readonly cardinality?: 'many' | 'one';
+  /** Calls in flight at once with `cardinality: 'one'`. Default 16, as host.json. */
+  readonly maxConcurrentCalls?: number;
   /** Default 10, as Service Bus. */
   readonly maxDeliveryCount?: number;
   /** Lock duration of `receive()`. Default 60 s, as Service Bus. */
@@ -141,6 +148,19 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 export const maxDeliveryCountExceeded = 'MaxDeliveryCountExceeded';
 
+/** The trigger metadata of a single-message invocation, as the Functions host gives it. */
+function singleMetadata(message: ReceivedMessage | undefined): Record<string, unknown> {
+  if (!message) return {};
+  return {
+    messageId: message.messageId,
+    deliveryCount: message.deliveryCount,
+    sequenceNumber: message.sequenceNumber,
+    enqueuedTimeUtc: message.enqueuedTimeUtc.toISOString(),
+    scheduledEnqueueTimeUtc: message.scheduledEnqueueTimeUtc?.toISOString() ?? null,
+    lockToken: message.lockToken,
+  };
+}
+
 export class LocalQueue implements QueueSender {
   readonly name: string;
   private readonly options: LocalQueueOptions;
@@ -161,7 +181,9 @@ export class LocalQueue implements QueueSender {
 
   private handler: LocalQueueHandler | undefined;
   private running = false;
-  private inFlight: Promise<unknown> | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly single: boolean;
+  private readonly concurrency: number;
   private wakeTimer: NodeJS.Timeout | undefined;
   private waiters: (() => void)[] = [];
   private closed = false;
@@ -172,7 +194,9 @@ export class LocalQueue implements QueueSender {
     this.options = options;
     this.name = options.name;
     this.clock = options.clock ?? systemClock;
-    this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 100);
+    this.single = options.cardinality === 'one';
+    this.maxBatchSize = this.single ? 1 : Math.max(1, options.maxBatchSize ?? 100);
+    this.concurrency = this.single ? Math.max(1, options.maxConcurrentCalls ?? 16) : 1;
     this.maxDeliveryCount = Math.max(1, options.maxDeliveryCount ?? 10);
     this.lockDurationMs = options.lockDurationMs ?? 60_000;
     this.maxAutoLockRenewalMs = options.maxAutoLockRenewalMs ?? 5 * 60_000;
@@ -351,8 +375,12 @@ export class LocalQueue implements QueueSender {
     this.schedulePump(0);
   }
 
+  private busy(): boolean {
+    return this.inFlight.size >= this.concurrency;
+  }
+
   private schedulePump(delayMs: number): void {
-    if (!this.running || this.inFlight) return;
+    if (!this.running || this.busy()) return;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = undefined;
@@ -372,14 +400,18 @@ export class LocalQueue implements QueueSender {
   }
 
   private async pump(): Promise<void> {
-    if (!this.running || this.inFlight || !this.handler) return;
+    if (!this.running || this.busy() || !this.handler) return;
     const run = this.deliverBatch();
-    this.inFlight = run;
+    this.inFlight.add(run);
+    // Other calls start beside this one while there is room (cardinality one).
+    if (!this.busy()) this.schedulePump(0);
+    let delivered = 0;
     try {
-      await run;
+      delivered = await run;
     } finally {
-      this.inFlight = undefined;
+      this.inFlight.delete(run);
     }
+    if (delivered === 0 && this.inFlight.size > 0) return;
     if (!this.running) return;
     const wake = this.nextWake(this.now());
     if (wake !== undefined) this.schedulePump(wake);
@@ -396,7 +428,7 @@ export class LocalQueue implements QueueSender {
       invocationId: randomUUID(),
       functionName: this.options.functionName ?? this.name,
       ...(this.options.logHandler ? { logHandler: this.options.logHandler } : {}),
-      triggerMetadata: {
+      triggerMetadata: this.single ? singleMetadata(batch[0]) : {
         messageIdArray: batch.map((message) => message.messageId),
         deliveryCountArray: batch.map((message) => message.deliveryCount),
         sequenceNumberArray: batch.map((message) => message.sequenceNumber),
@@ -405,7 +437,7 @@ export class LocalQueue implements QueueSender {
         lockTokenArray: batch.map((message) => message.lockToken),
       },
       options: {
-        trigger: { type: 'serviceBusTrigger', name: 'messages', queueName: this.name, cardinality: 'many' },
+        trigger: { type: 'serviceBusTrigger', name: 'messages', queueName: this.name, cardinality: this.single ? 'one' : 'many' },
       },
     });
     const highestDelivery = Math.max(...batch.map((message) => message.deliveryCount));
@@ -483,7 +515,7 @@ export class LocalQueue implements QueueSender {
 
   private isIdle(): boolean {
     const { active, locked } = this.counts();
-    return active === 0 && locked === 0 && !this.inFlight;
+    return active === 0 && locked === 0 && this.inFlight.size === 0;
   }
 
   /**
@@ -519,7 +551,7 @@ export class LocalQueue implements QueueSender {
   }
 
   private changed(): void {
-    if (this.running && !this.inFlight) {
+    if (this.running && !this.busy()) {
       const wake = this.nextWake(this.now());
       if (wake !== undefined) this.schedulePump(wake);
     }
@@ -585,7 +617,7 @@ export class LocalQueue implements QueueSender {
     this.running = false;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.wakeTimer = undefined;
-    await this.inFlight?.catch(() => undefined);
+    await Promise.all([...this.inFlight].map((run) => run.catch(() => undefined)));
     this.closed = true;
     await this.persistChain;
     const file = this.options.persistFile;

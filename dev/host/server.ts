@@ -25,7 +25,7 @@ import type { QueueSenders } from '../../shared/queue.js';
 import type { Services } from '../../shared/services.js';
 import { BufferedRequest } from './bufferedRequest.js';
 import { readHostJson } from './hostJson.js';
-import { nextOccurrence, parseNcrontab, resolveSchedule, type NcrontabSchedule } from './ncrontab.js';
+import { nextOccurrence, parseNcrontab, resolveSchedule, type NcrontabSchedule } from './timerSchedule.js';
 import { LocalQueue, type LocalQueueOptions } from './queue.js';
 import { RouteTable } from './routes.js';
 
@@ -357,6 +357,8 @@ export async function startHost(options: StartHostOptions): Promise<LocalHost> {
     const handler = once(() => entry.handler(getServices()));
     const queue = new LocalQueue({
       ...queueOptions(entry.queueName),
+      cardinality: entry.cardinality,
+      maxConcurrentCalls: hostJson.maxConcurrentCalls,
       functionName: entry.name,
       logHandler: contextLog(entry.name),
       handler: (messages, context: InvocationContext) => handler()(messages, context),

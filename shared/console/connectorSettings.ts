@@ -12,6 +12,7 @@ import { NO_CHANGE } from '../storage/index.js';
 import { toError } from '../errors.js';
 import { enforcementChanged, resyncTenantDevices } from '../compliance/resync.js';
 import { readConnectorSettings, updateTenantConfig } from '../tenants/tenantConfig.js';
+import { applyJobPeriods } from '../jobs/request.js';
 
 /** The tenant's settings; the defaults for anything never set. */
 export async function getConnectorSettings(tables: TableStore, tenantId: string): Promise<ConnectorSettings> {
@@ -54,6 +55,12 @@ export async function updateConnectorSettings(
       // The change is saved and counted: the reconcile timer finishes the resync.
       services.log.warn(`Resync of tenant ${principal.tenantId} after a settings change failed; reconcile retries it: ${toError(caught).message}`);
     }
+  }
+  // A new poll or heartbeat interval moves the tenant's due rows for those jobs.
+  try {
+    await applyJobPeriods(services, principal.tenantId, before, after);
+  } catch (caught) {
+    services.log.warn(`Tenant ${principal.tenantId}: the new job periods were not applied to its schedule: ${toError(caught).message}`);
   }
   return after;
 }

@@ -1,13 +1,12 @@
 /**
- * The console's "sync now": runs discovery for the caller's tenant at once. The request waits for the run up to a
- * bound (well inside the HTTP timeout); a run that takes longer keeps going and the answer says `running`. Either
- * way the answer is 202: the run's outcome when it finished in time, else where to watch for it.
+ * The console's "sync now": discovery for the caller's tenant through the `tenant-jobs` queue. The answer is 202
+ * `queued` at once; the run's outcome shows in the tenant's health (`lastEnrollmentSyncAt`, `lastEnrollmentSyncResult`),
+ * the enrollment groups and the devices when it ends. `describeOutcome` states a finished run in the same shape.
  */
 import { z } from 'zod';
-import { toError } from '../errors.js';
-import { syncTenant, type EnrollmentDeps, type SyncOptions, type SyncOutcome } from './sync.js';
-
-export const defaultSyncNowWaitMs = 100_000;
+import { requestJobNow } from '../jobs/request.js';
+import type { Services } from '../services.js';
+import type { SyncOutcome } from './sync.js';
 
 const figuresSchema = z.object({
   discovered: z.number().int(),
@@ -28,11 +27,13 @@ const figuresSchema = z.object({
 export const syncNowResponseSchema = z.object({
   tenantId: z.string(),
   status: z
-    .enum(['completed', 'failed', 'already-running', 'running'])
+    .enum(['queued', 'completed', 'failed', 'already-running', 'running'])
     .describe(
-      '`completed` or `failed`: the run finished; `already-running`: another run holds the tenant (its result shows in ' +
-        'the enrollment groups and devices when it ends); `running`: still going after the wait, and it carries on.',
+      '`queued`: the run was handed to a worker and starts within seconds (its result shows in the enrollment groups, ' +
+        'the devices and the tenant health when it ends). `completed`, `failed`, `already-running` and `running` ' +
+        'describe a run that finished, found another one in progress, or is still going.',
     ),
+  queuedAt: z.string().optional(),
   result: z.enum(['ok', 'partial']).optional().describe('`partial` when an enrollment group did not resolve.'),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
@@ -83,24 +84,12 @@ export function describeOutcome(outcome: SyncOutcome): SyncNowResponse {
   }
 }
 
-/** Starts a run and waits for it up to `waitMs`. */
-export async function syncNow(
-  deps: EnrollmentDeps,
-  tenantId: string,
-  options: SyncOptions & { waitMs?: number } = {},
-): Promise<SyncNowResponse> {
-  const run = syncTenant(deps, tenantId, options).catch((caught: unknown): SyncOutcome => {
-    const at = deps.clock.now().toISOString();
-    return { status: 'failed', tenantId, startedAt: at, finishedAt: at, error: toError(caught).message };
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), options.waitMs ?? defaultSyncNowWaitMs);
-  });
-  try {
-    const outcome = await Promise.race([run, timeout]);
-    return outcome ? describeOutcome(outcome) : { tenantId, status: 'running' };
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * Makes the tenant's discovery due now: a `tenant-jobs` message a worker takes at once (the request never runs
+ * discovery itself, so it answers in milliseconds whatever the tenant's size). A run already in progress covers it
+ * when it started after the request; otherwise this run follows it.
+ */
+export async function syncNow(services: Pick<Services, 'tables' | 'queues' | 'clock'>, tenantId: string): Promise<SyncNowResponse> {
+  const queuedAt = await requestJobNow(services, tenantId, 'discovery');
+  return { tenantId, status: 'queued', queuedAt: queuedAt.toISOString() };
 }

@@ -34,7 +34,7 @@ function heartbeatFailure(caught: unknown): string {
   return `${error.code} (${error.status}): ${error.message}`;
 }
 
-async function connectorHeartbeat(
+export async function connectorHeartbeat(
   services: Services,
   tenant: Tenant,
   now: Date,

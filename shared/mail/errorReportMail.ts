@@ -1,5 +1,5 @@
 /**
- * The error report by mail, one tenant per call (the mail timer): the `errorReports` rows of the last day that hold
+ * The error report by mail, one tenant per call (the tenant's mail job): the `errorReports` rows of the last day that hold
  * errors not yet mailed (never mailed, or grown since) go in one mail to the tenant's `errorReportRecipients`,
  * grouped by kind, with counts, first and last time and the first examples. Each kind is mailed at most once an hour:
  * errors of a kind mailed less than an hour ago wait. After a successful send each row records `mailedAt` and
@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import { errorKinds, errorReportSchema, hourBucket, maxExamples, type ErrorKind, type ErrorReportRow } from '../errorReports.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../services.js';
-import { listAll, odata, updateEntity, type StoredEntity, type TableStore } from '../storage/index.js';
+import { listAll, odata, submitInBatches, updateEntity, type StoredEntity, type TableStore, type TransactionAction } from '../storage/index.js';
 import { readConnectorSettings } from '../enrollment/tenantState.js';
 import { isTemporary, type MailSender } from './sendgrid.js';
 import { errorReportMail, type ErrorReportGroup } from './templates.js';
@@ -33,6 +33,8 @@ export interface ErrorReportRunResult {
   /** Kinds in it. */
   readonly kinds: readonly ErrorKind[];
   readonly recipients: number;
+  /** When the tenant's mail job must look again (errors waiting for their kind's hourly mail, rows to delete). */
+  readonly nextDueMs?: number;
 }
 
 type ReportRow = StoredEntity<ErrorReportRow>;
@@ -53,18 +55,50 @@ function reportedCount(row: ReportRow): number {
   return row.mailedAt !== undefined ? row.count : 0;
 }
 
-/** The rows of the last day, every kind, read by RowKey range (`{kind}|{hour}` sorts by hour within a kind). */
+/**
+ * The rows of the last day, every kind: the tenant's partition holds only those (`{hour}|{kind}` keys) once older
+ * ones are deleted, so it is read as one range; rows older than the window (or in the earlier `{kind}|{hour}` key
+ * form) found in it are deleted here.
+ */
 async function readRecentRows(tables: TableStore, tenantId: string, now: Date, log: Logger): Promise<ReportRow[]> {
   const from = hourBucket(new Date(now.getTime() - errorReportWindowMs));
-  const ranges = errorKinds.map((kind) => odata`(RowKey ge ${`${kind}|${from}`} and RowKey lt ${`${kind}}`})`).join(' or ');
-  const filter = `${odata`PartitionKey eq ${tenantId}`} and (${ranges})`;
+  const filter = odata`PartitionKey eq ${tenantId}`;
   const rows: ReportRow[] = [];
+  const stale: string[] = [];
   for await (const raw of listAll(tables.table('errorReports'), { schema: z.record(z.string(), z.unknown()), filter })) {
     const parsed = errorReportSchema.safeParse(raw);
+    const current = /^\d{4}-\d{2}-\d{2}T\d{2}\|/.test(raw.rowKey) && raw.rowKey >= `${from}|`;
+    if (!current) {
+      stale.push(raw.rowKey);
+      continue;
+    }
     if (parsed.success) rows.push({ ...parsed.data, partitionKey: raw.partitionKey, rowKey: raw.rowKey, etag: raw.etag });
     else log.warn(`Error report row ${raw.rowKey} of tenant ${tenantId} does not parse; skipped.`);
   }
+  if (stale.length > 0) {
+    await submitInBatches(
+      tables.table('errorReports'),
+      stale.map((rowKey): TransactionAction => ['delete', { partitionKey: tenantId, rowKey }]),
+    ).catch((caught: unknown) => log.warn(`Old error report rows of tenant ${tenantId} not deleted: ${toError(caught).message}`));
+  }
   return rows;
+}
+
+/** When rows left in the partition must be looked at again: a kind waiting for its hourly mail, a row to delete. */
+export function nextLookMs(rows: readonly ReportRow[], now: Date): number | undefined {
+  const times: number[] = [];
+  for (const row of rows) {
+    const hourStart = Date.parse(`${row.hour}:00:00.000Z`);
+    if (Number.isFinite(hourStart)) times.push(hourStart + errorReportWindowMs + errorReportIntervalMs);
+    if (row.count > reportedCount(row)) {
+      const mailedAt = Math.max(
+        ...rows.filter((other) => other.kind === row.kind && other.mailedAt).map((other) => Date.parse(other.mailedAt ?? '')),
+      );
+      times.push(Number.isFinite(mailedAt) ? mailedAt + errorReportIntervalMs : now.getTime());
+    }
+  }
+  const future = times.filter((at) => Number.isFinite(at));
+  return future.length > 0 ? Math.max(now.getTime(), Math.min(...future)) : undefined;
 }
 
 /** The groups due for a mail: per kind, the rows with unreported errors, unless the kind was mailed within the hour. */
@@ -102,10 +136,18 @@ export async function sendErrorReport(
   const { tenantId } = tenant;
   const settings = await readConnectorSettings(tables, tenantId);
   const recipients = settings.errorReportRecipients;
-  if (recipients.length === 0) return { sent: false, kinds: [], recipients: 0 };
   const now = deps.clock.now();
-  const { groups, rows } = dueGroups(await readRecentRows(tables, tenantId, now, log), now);
-  if (groups.length === 0) return { sent: false, kinds: [], recipients: recipients.length };
+  const recent = await readRecentRows(tables, tenantId, now, log);
+  const cleanupAt = (): { nextDueMs?: number } => {
+    const times = recent.map((row) => Date.parse(`${row.hour}:00:00.000Z`) + errorReportWindowMs + errorReportIntervalMs).filter(Number.isFinite);
+    return times.length > 0 ? { nextDueMs: Math.min(...times) } : {};
+  };
+  if (recipients.length === 0) return { sent: false, kinds: [], recipients: 0, ...cleanupAt() };
+  const { groups, rows } = dueGroups(recent, now);
+  if (groups.length === 0) {
+    const next = nextLookMs(recent, now);
+    return { sent: false, kinds: [], recipients: recipients.length, ...(next !== undefined ? { nextDueMs: next } : {}) };
+  }
 
   let refused = false;
   try {
@@ -135,5 +177,14 @@ export async function sendErrorReport(
       log.warn(`Error report ${row.rowKey} of tenant ${tenantId} was mailed but not marked: ${toError(caught).message}`);
     }
   }
-  return { sent: !refused, kinds: groups.map((group) => group.kind), recipients: recipients.length };
+  const marked = recent.map((row) =>
+    rows.some((sent) => sent.rowKey === row.rowKey) ? { ...row, mailedAt, mailedCount: Math.max(row.mailedCount ?? 0, row.count) } : row,
+  );
+  const next = nextLookMs(marked, deps.clock.now());
+  return {
+    sent: !refused,
+    kinds: groups.map((group) => group.kind),
+    recipients: recipients.length,
+    ...(next !== undefined ? { nextDueMs: next } : {}),
+  };
 }

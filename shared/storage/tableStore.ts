@@ -27,6 +27,7 @@ export const tableNames = [
   'tenantHealth',
   'events',
   'sliceJobs',
+  'jobSchedule',
 ] as const;
 
 export type TableName = (typeof tableNames)[number];

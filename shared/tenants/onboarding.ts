@@ -13,6 +13,7 @@ import { ConsentStateError, consentStatesFor } from './consentState.js';
 import type { ConsentStates } from './consentState.js';
 import { activateTenant, createTenant, getTenant, guidSchema, TenantExists, tenantStatusSchema } from './tenantRepository.js';
 import type { Tenant } from './tenantRepository.js';
+import { createTenantDueRows, makeTenantJobsDue } from '../jobs/request.js';
 
 export const provisionTenantBodySchema = z.strictObject({
   tenantId: guidSchema.describe("The customer's Entra ID tenant id (GUID)."),
@@ -103,6 +104,8 @@ export async function provisionTenant(services: Services, body: ProvisionTenantB
     if (caught instanceof TenantExists) throw conflict();
     throw caught;
   }
+  // The tenant's background jobs exist from the start, parked until consent makes them due.
+  await createTenantDueRows(services, tenantId);
   return { tenantId, status: 'provisioned', consentUrl: await consentUrl(services, tenantId) };
 }
 
@@ -259,6 +262,13 @@ export async function completeConsent(services: Services, states: ConsentStates,
   );
   if (!activated.result.activated && activated.result.tenant?.status !== 'active') {
     return page(400, 'Consent was not completed', 'The tenant could not be connected. Nothing was changed.');
+  }
+  // Every job of the tenant is due now: its first discovery runs within a tick. (Should this fail, the first
+  // settings change, sync now or the jobs' own schedule brings them; the tenant is connected either way.)
+  try {
+    await makeTenantJobsDue(services, tenant.tenantId);
+  } catch (caught) {
+    services.log.warn(`Tenant ${tenant.tenantId} consented, but its jobs were not made due: ${caught instanceof Error ? caught.message : 'error'}`);
   }
   return page(200, 'Connected', `${tenant.displayName} is now connected. You can close this window and sign in to the console.`);
 }

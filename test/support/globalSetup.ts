@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensureLocalCa } from '../../dev/sim/tls.js';
 import type { LocalCa } from '../../dev/sim/tls.js';
-import { startAzurite } from './azurite.js';
+import { startAzurite } from '../../dev/azurite.js';
 
 /**
  * The test CA lives in one folder per user that outlives the run: the pool may still start a worker while the

@@ -201,7 +201,11 @@ export async function startComplianceHarness(
       sim.state.intuneWrites(tenantId).filter((write) => write.kind === 'managedDevice' && (!deviceId || write.targetId === deviceId)).length,
     entraWrites: (objectId) => sim.state.entraWrites(tenantId).filter((write) => !objectId || write.targetId === objectId).length,
     nudge: (nudges) => sendNudges(built.queues, nudges),
-    drain: () => queue.drain({ timeoutMs: 20_000 }),
+    // Tenant jobs (a timer's work) first: they may nudge devices.
+    drain: async () => {
+      await host.queues.get('tenant-jobs')?.drain({ timeoutMs: 20_000 });
+      await queue.drain({ timeoutMs: 20_000 });
+    },
     until: async (check, timeoutMs = 20_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

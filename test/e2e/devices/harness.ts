@@ -4,7 +4,7 @@
  * directly (discovery is not what these tests exercise), and every compliance nudge recorded.
  */
 import { randomUUID } from 'node:crypto';
-import { catalog } from '../../../functions/catalog.js';
+import { catalog, tenantJobsQueueName } from '../../../functions/catalog.js';
 import { startHost, type LocalHost } from '../../../dev/host/server.js';
 import { parseScenario } from '../../../dev/sim/scenario.js';
 import { startSimulator, type Simulator } from '../../../dev/sim/server.js';
@@ -75,19 +75,24 @@ export async function startDeviceHarness(
   const host = await startHost({
     port: 0,
     catalog,
-    services: createServices(config, {
-      clock,
-      userTokens: createUserTokenValidator(config),
-      tables,
-      log: quietLog,
-      queues: () => ({
-        send: (messages) => {
-          nudges.push(...messages);
-          return Promise.resolve();
-        },
+    // Nudges are recorded (no compliance function runs here); tenant jobs go to the host's own queue.
+    services: (hostQueues) =>
+      createServices(config, {
+        clock,
+        userTokens: createUserTokenValidator(config),
+        tables,
+        log: quietLog,
+        queues: (name) =>
+          name === tenantJobsQueueName
+            ? hostQueues(name)
+            : {
+                send: (messages) => {
+                  nudges.push(...messages);
+                  return Promise.resolve();
+                },
+              },
+        devices: createDeviceRuntime(tables, clock, { limits: options.limits ?? relaxedLimits, tenantCacheMs }),
       }),
-      devices: createDeviceRuntime(tables, clock, { limits: options.limits ?? relaxedLimits, tenantCacheMs }),
-    }),
     functionKey: 'test-key',
     settings: {},
     timers: false,

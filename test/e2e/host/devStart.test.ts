@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TableClient } from '@azure/data-tables';
 import { afterAll, describe, expect, it } from 'vitest';
-import { azuriteConnectionString, freePort } from '../../support/azurite.js';
+import { azuriteConnectionString, freePort } from '../../../dev/azurite.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const startupLimitMs = 30_000;

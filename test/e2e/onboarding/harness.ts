@@ -10,7 +10,7 @@ import type { Clock } from '../../../shared/clock.js';
 import { createServices, type Services } from '../../../shared/services.js';
 import { consentUrl } from '../../../shared/tenants/onboarding.js';
 import type { TableStore } from '../../../shared/storage/index.js';
-import { freePort } from '../../support/azurite.js';
+import { freePort } from '../../../dev/azurite.js';
 import { createTestTableStore } from '../../support/tables.js';
 import { contoso, fabrikam, northwind, quietLog, simConfig, startSim } from '../../integration/auth/harness.js';
 

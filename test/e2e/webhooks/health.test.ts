@@ -94,6 +94,8 @@ describe('connector health', () => {
     expect((await health()).status).toBe('unhealthy');
 
     await h.host.fireTimer('mail');
+    // The mail timer queues the tenants' mail jobs; a tenant-jobs worker sends them.
+    await h.host.queues.get('tenant-jobs')?.drain({ timeoutMs: 20_000 });
     const mail = h.sim.state.sentMail().filter((m) => m.to.includes('ops@contoso.test'));
     expect(mail).toHaveLength(1);
     expect(`${mail[0]?.subject ?? ''} ${mail[0]?.text ?? ''}`).toContain('Connector health changes');

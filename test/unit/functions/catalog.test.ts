@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { catalog } from '../../../functions/catalog.js';
 import { settingDefault } from '../../../shared/config.js';
 import { serviceVersion } from '../../../shared/version.js';
-import { isValidNcrontab } from '../../../dev/host/ncrontab.js';
+import { isValidNcrontab } from '../../../dev/host/timerSchedule.js';
 
 describe('function catalog', () => {
   it('has unique function names', () => {
@@ -44,15 +44,15 @@ describe('function catalog', () => {
     }
   });
 
-  it('reads every queue in batches, each queue by one function', () => {
-    const seen = new Set<string>();
-    for (const entry of catalog) {
-      if (entry.kind !== 'serviceBusQueue') continue;
-      expect(seen.has(entry.queueName), entry.queueName).toBe(false);
-      seen.add(entry.queueName);
-      expect(['compliance-updates', 'webhook-deliveries', 'device-slices']).toContain(entry.queueName);
-      expect(entry.cardinality).toBe('many');
-    }
+  it('reads every queue by one function: compliance-updates, device-slices and webhook-deliveries in batches, tenant-jobs one message at a time', () => {
+    const queues = catalog.flatMap((entry) => (entry.kind === 'serviceBusQueue' ? [[entry.queueName, entry.cardinality]] : []));
+    expect(new Set(queues.map(([name]) => name)).size).toBe(queues.length);
+    expect(queues.sort()).toEqual([
+      ['compliance-updates', 'many'],
+      ['device-slices', 'many'],
+      ['tenant-jobs', 'one'],
+      ['webhook-deliveries', 'many'],
+    ]);
   });
 });
 

@@ -19,6 +19,7 @@ import {
   readQueues,
   readRoleAssignments,
 } from './checks.js';
+import { tenantJobsMaxDeliveryCount } from '../../../shared/jobs/messages.js';
 import { deriveSettingsFacts } from './settingsFacts.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -53,6 +54,7 @@ const catalogModule = z.object({
     ]),
   ),
   complianceQueueName: z.string().optional(),
+  tenantJobsQueueName: z.string().optional(),
 });
 
 describe('app settings in infra/', () => {
@@ -202,13 +204,20 @@ describe('the queues', () => {
   it('are declared in Bicep with dead-lettering, duplicate detection and 10 deliveries', async () => {
     const { text } = await readInfra();
     const queues = readQueues(text);
-    expect(queues.map((queue) => queue.name)).toEqual(expect.arrayContaining(['compliance-updates', 'webhook-deliveries', 'device-slices']));
+    expect(queues.map((queue) => queue.name).sort()).toEqual(['compliance-updates', 'device-slices', 'tenant-jobs', 'webhook-deliveries']);
     for (const { name, properties: queue } of queues) {
-      expect(queue.get('maxDeliveryCount'), name).toBe('10');
+      expect(queue.get('maxDeliveryCount'), name).toBe(String(tenantJobsMaxDeliveryCount));
       expect(queue.get('deadLetteringOnMessageExpiration'), name).toBe('true');
       expect(queue.get('requiresDuplicateDetection'), name).toBe('true');
       expect(stringLiteral(queue.get('duplicateDetectionHistoryTimeWindow') ?? ''), name).toMatch(/^P(T\d+[HMS])+$|^P\d+D$/);
     }
+  });
+
+  it('offers a Service Bus tier parameter, Standard by default and Premium with messaging units', async () => {
+    const { text } = await readInfra();
+    expect(text).toMatch(/param serviceBusSku string = 'Standard'/);
+    expect(text).toMatch(/param serviceBusMessagingUnits int = 1/);
+    expect(text).toMatch(/name: 'Premium'\s+capacity: serviceBusMessagingUnits/);
   });
 
   it('has the same name in Bicep, host.json and the function catalog, and every catalog binding is configured', async () => {
@@ -220,7 +229,11 @@ describe('the queues', () => {
     const settings = new Set(readAppSettings(text).map((setting) => setting.name));
 
     const catalogQueues = loaded.catalog.flatMap((item) => (item.kind === 'serviceBusQueue' ? [item] : []));
-    const usedQueues = new Set([...catalogQueues.map((item) => item.queueName), ...(loaded.complianceQueueName ? [loaded.complianceQueueName] : [])]);
+    const usedQueues = new Set([
+      ...catalogQueues.map((item) => item.queueName),
+      ...(loaded.complianceQueueName ? [loaded.complianceQueueName] : []),
+      ...(loaded.tenantJobsQueueName ? [loaded.tenantJobsQueueName] : []),
+    ]);
     expect(usedQueues.size).toBeGreaterThan(0);
     expect([...usedQueues].sort()).toEqual([...bicepQueues].sort());
     for (const item of catalogQueues) {

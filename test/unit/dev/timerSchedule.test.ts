@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidNcrontab, nextOccurrence, parseNcrontab, resolveSchedule } from '../../../dev/host/ncrontab.js';
+import { isValidNcrontab, nextOccurrence, resolveSchedule } from '../../../dev/host/timerSchedule.js';
 
 const next = (expression: string, after: string): string => nextOccurrence(expression, new Date(after)).toISOString();
 
@@ -42,16 +42,7 @@ describe('nextOccurrence', () => {
   });
 });
 
-describe('parseNcrontab and isValidNcrontab', () => {
-  it('expands lists, ranges and steps', () => {
-    const schedule = parseNcrontab('0,30 1-3 */8 1 JAN-MAR/2 MON,wed');
-    expect([...schedule.seconds]).toEqual([0, 30]);
-    expect([...schedule.minutes]).toEqual([1, 2, 3]);
-    expect([...schedule.hours]).toEqual([0, 8, 16]);
-    expect([...schedule.months]).toEqual([1, 3]);
-    expect([...schedule.daysOfWeek]).toEqual([1, 3]);
-  });
-
+describe('isValidNcrontab', () => {
   it.each([
     ['0 */5 * * * *', true],
     ['0 0 9 * * MON-FRI', true],
@@ -86,5 +77,45 @@ describe('resolveSchedule', () => {
     expect(resolveSchedule('%HEARTBEAT_CHECK_SCHEDULE%', { HEARTBEAT_CHECK_SCHEDULE: '' })).toBe('0 */5 * * * *');
     expect(resolveSchedule('0 1 2 * * *', {})).toBe('0 1 2 * * *');
     expect(() => resolveSchedule('%NO_SUCH_SETTING%', {})).toThrow(/NO_SUCH_SETTING/);
+  });
+});
+
+/**
+ * The NCRONTAB examples of Microsoft's "Timer trigger for Azure Functions" documentation, each with what the
+ * documentation says it means, checked on a few consecutive occurrences.
+ */
+describe("the examples in Microsoft's timer trigger documentation", () => {
+  const occurrences = (expression: string, after: string, count: number): string[] => {
+    const times: string[] = [];
+    let at = new Date(after);
+    for (let i = 0; i < count; i += 1) {
+      at = nextOccurrence(expression, at);
+      times.push(at.toISOString());
+    }
+    return times;
+  };
+
+  it('"0 */5 * * * *": once every five minutes', () => {
+    expect(occurrences('0 */5 * * * *', '2026-01-01T10:02:00.000Z', 3)).toEqual(['2026-01-01T10:05:00.000Z', '2026-01-01T10:10:00.000Z', '2026-01-01T10:15:00.000Z']);
+  });
+  it('"0 0 * * * *": once at the top of every hour', () => {
+    expect(occurrences('0 0 * * * *', '2026-01-01T10:02:00.000Z', 2)).toEqual(['2026-01-01T11:00:00.000Z', '2026-01-01T12:00:00.000Z']);
+  });
+  it('"0 0 */2 * * *": once every two hours', () => {
+    expect(occurrences('0 0 */2 * * *', '2026-01-01T09:30:00.000Z', 3)).toEqual(['2026-01-01T10:00:00.000Z', '2026-01-01T12:00:00.000Z', '2026-01-01T14:00:00.000Z']);
+  });
+  it('"0 0 9-17 * * *": once every hour from 9 AM to 5 PM', () => {
+    const times = occurrences('0 0 9-17 * * *', '2026-01-01T16:30:00.000Z', 3);
+    expect(times).toEqual(['2026-01-01T17:00:00.000Z', '2026-01-02T09:00:00.000Z', '2026-01-02T10:00:00.000Z']);
+  });
+  it('"0 30 9 * * *": at 9:30 AM every day', () => {
+    expect(occurrences('0 30 9 * * *', '2026-01-01T09:30:00.000Z', 2)).toEqual(['2026-01-02T09:30:00.000Z', '2026-01-03T09:30:00.000Z']);
+  });
+  it('"0 30 9 * * 1-5": at 9:30 AM every weekday', () => {
+    // Friday 2 January 2026, then Monday 5 January.
+    expect(occurrences('0 30 9 * * 1-5', '2026-01-02T08:00:00.000Z', 2)).toEqual(['2026-01-02T09:30:00.000Z', '2026-01-05T09:30:00.000Z']);
+  });
+  it('"0 30 9 * Jan Mon": at 9:30 AM every Monday in January', () => {
+    expect(occurrences('0 30 9 * Jan Mon', '2026-01-20T00:00:00.000Z', 3)).toEqual(['2026-01-26T09:30:00.000Z', '2027-01-04T09:30:00.000Z', '2027-01-11T09:30:00.000Z']);
   });
 });

@@ -1,0 +1,66 @@
+import type { InvocationContext } from '@azure/functions';
+import type { QueueFunctionHandler } from './catalog.js';
+import { runTenantJob } from '../shared/jobs/run.js';
+import { tenantJobSchema, tenantJobsMaxDeliveryCount } from '../shared/jobs/messages.js';
+import type { Services } from '../shared/services.js';
+import { redact } from '../shared/errorReports.js';
+import { toError } from '../shared/errors.js';
+import { parseTraceparent } from '../shared/telemetry/index.js';
+
+/** A message's metadata, from a single-message trigger (`deliveryCount`) or a batch one (`deliveryCountArray`). */
+function metadata(context: InvocationContext): { messageId: string; deliveryCount: number } {
+  const meta = context.triggerMetadata ?? {};
+  const first = (value: unknown): unknown => (Array.isArray(value) ? (value[0] as unknown) : value);
+  const count = first(meta.deliveryCount ?? meta.deliveryCountArray);
+  const id = first(meta.messageId ?? meta.messageIdArray);
+  return {
+    messageId: typeof id === 'string' ? id : context.invocationId,
+    deliveryCount: typeof count === 'number' && Number.isFinite(count) ? count : 1,
+  };
+}
+
+/** Bodies arrive as parsed JSON, or as text or bytes depending on the message's content type. */
+function bodyValue(message: unknown): unknown {
+  const text =
+    typeof message === 'string' ? message : message instanceof Uint8Array ? Buffer.from(message).toString('utf8') : undefined;
+  if (text === undefined) return message;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Service Bus queue `tenant-jobs` (one message per invocation): runs one tenant's job (discovery, disconnect sweep,
+ * connector heartbeat, reconcile or mail). A malformed message is logged and dropped; a job that fails throws, so
+ * Service Bus delivers it again (and on the last delivery it is reported and rescheduled before it is dead-lettered).
+ */
+export const tenantJobs =
+  (services: Services): QueueFunctionHandler =>
+  async (messages, context) => {
+    const { messageId, deliveryCount } = metadata(context);
+    for (const message of messages) {
+      const parsed = tenantJobSchema.safeParse(bodyValue(message));
+      if (!parsed.success) {
+        context.warn(`Tenant job: dropped a malformed message ${messageId}: ${parsed.error.issues[0]?.message ?? ''}`);
+        continue;
+      }
+      const job = parsed.data;
+      const started = Date.now();
+      const op = parseTraceparent(job.traceparent)?.traceId ?? '-';
+      try {
+        const result = await runTenantJob(services, job, { messageId, deliveryCount, maxDeliveryCount: tenantJobsMaxDeliveryCount });
+        context.log(
+          `Tenant job ${job.job} op=${op} tenant=${job.tenantId} msg=${messageId} delivery=${deliveryCount}: ${result.status}` +
+            `${result.detail ? ` (${result.detail})` : ''} ${Date.now() - started}ms`,
+        );
+      } catch (caught) {
+        context.warn(
+          `Tenant job ${job.job} op=${op} tenant=${job.tenantId} msg=${messageId} delivery=${deliveryCount} failed ` +
+            `${Date.now() - started}ms: ${redact(toError(caught).message)}`,
+        );
+        throw caught;
+      }
+    }
+  };

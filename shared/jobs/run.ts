@@ -1,0 +1,170 @@
+/**
+ * The queue function's work: one tenant's job, by calling that capability's per-tenant use case. Under the tenant's
+ * job lease, so one job of one kind never runs twice at once for a tenant:
+ * - a message whose due time a finished run already covered (a redelivery) is done at once;
+ * - a message that finds another run holding the lease is covered by it when that run started after it was due;
+ *   otherwise it is put back for when the lease ends (a crashed run's lease simply expires);
+ * - a job that throws gives the lease back and rethrows, so Service Bus delivers it again; on the last allowed
+ *   delivery it is also reported (error report, the job's health row) and rescheduled before it goes to the
+ *   dead-letter queue, so nothing is lost.
+ */
+import { randomUUID } from 'node:crypto';
+import { redact, recordError } from '../errorReports.js';
+import { toError } from '../errors.js';
+import { loadConnectorSettings } from '../devices/tenantContext.js';
+import { syncTenant } from '../enrollment/sync.js';
+import { connectorHeartbeat } from '../heartbeat/heartbeatCheck.js';
+import { sweepTenant } from '../heartbeat/disconnectSweep.js';
+import { reconcileTenant } from '../compliance/reconcile.js';
+import { runTenantMail } from '../mail/run.js';
+import type { Services } from '../services.js';
+import { getTenant, type Tenant } from '../tenants/tenantRepository.js';
+import { graphMembershipCheck } from '../auth/membership.js';
+import { operationLabel, withOperation } from '../telemetry/index.js';
+import { idleDueMs, markDue, moveDue, removeDue, type JobKind } from './dueIndex.js';
+import { acquireJobLease, releaseJobLease } from './jobLease.js';
+import { tenantJobMessage, tenantJobsMaxDeliveryCount, tenantJobsQueueName, type TenantJob } from './messages.js';
+
+/** A run may take up to the function timeout (10 minutes); the lease outlives it a little. */
+export const jobLeaseTtlMs = 11 * 60_000;
+/** How often a message waits for another run of the same job before it is dropped (that run covers the tenant). */
+export const maxWaits = 5;
+/** When a dead-lettered job runs again at the latest. */
+export const deadLetterRetryMs = 15 * 60_000;
+
+export type JobRunStatus = 'completed' | 'already-done' | 'covered' | 'waiting' | 'not-active' | 'no-tenant';
+
+export interface JobRunResult {
+  readonly status: JobRunStatus;
+  /** What the job did, for the log (counts, never secrets). */
+  readonly detail?: string;
+}
+
+export interface Delivery {
+  readonly messageId: string;
+  readonly deliveryCount: number;
+  readonly maxDeliveryCount?: number;
+}
+
+/** The job's own work for an active tenant; returns a short description. Throws to be retried. */
+async function work(services: Services, job: JobKind, tenant: Tenant): Promise<string> {
+  const { tenantId } = tenant;
+  const now = services.clock.now();
+  switch (job) {
+    case 'discovery': {
+      const outcome = await syncTenant(services, tenantId);
+      return outcome.status === 'completed' ? `discovery ${outcome.result}` : `discovery ${outcome.status}`;
+    }
+    case 'sweep': {
+      const summary = await sweepTenant(services, tenantId);
+      return `${summary.disconnected} devices disconnected, ${summary.entitiesExamined} index rows examined`;
+    }
+    case 'connector-heartbeat': {
+      const settings = await loadConnectorSettings(services.tables, tenantId);
+      if (!settings.enforcement.intunePartner) return 'not enforced through Intune';
+      const tenantRow = await getTenant(services.tables, tenantId);
+      if (!tenantRow) return 'tenant gone';
+      const outcome = await connectorHeartbeat(services, tenantRow, now, { connectorId: services.config.INTUNE_MTD_CONNECTOR_ID });
+      return `connector heartbeat ${outcome}`;
+    }
+    case 'reconcile': {
+      const summary = await reconcileTenant(services, tenantId);
+      return (
+        `${summary.nudgesSent + summary.resyncNudges} devices re-nudged, ${summary.entitiesExamined} index rows examined` +
+        `${summary.deferredUntil ? `, deferred work waits until ${summary.deferredUntil}` : ''}`
+      );
+    }
+    case 'mail': {
+      const result = await runTenantMail(
+        {
+          tables: services.tables,
+          clock: services.clock,
+          log: services.log,
+          mail: services.mail,
+          publicBaseUrl: services.config.PUBLIC_BASE_URL,
+          membership: graphMembershipCheck(services.graph),
+        },
+        tenant,
+      );
+      if (result.nextDueMs !== undefined) await markDue(services.tables, tenantId, 'mail', result.nextDueMs);
+      return (
+        `${result.alertMails} alert mails, ${result.summaries} summaries, ${result.errorReports} error reports` +
+        `${result.mailUnavailable ? ', SendGrid unavailable' : ''}`
+      );
+    }
+  }
+}
+
+/** Records a job's last failed delivery (error report) and makes the job due again soon, so it is never lost. */
+async function reportDeadLetter(services: Services, message: TenantJob, delivery: Delivery, error: string): Promise<void> {
+  const { tenantId, job } = message;
+  const retryAt = services.clock.now().getTime() + deadLetterRetryMs;
+  await recordError(services, tenantId, {
+    kind: 'dead-letter',
+    message: `The ${job} job failed ${delivery.deliveryCount} times and was set aside; it runs again by ${new Date(retryAt).toISOString()}: ${error}`,
+  });
+  try {
+    await markDue(services.tables, tenantId, job, retryAt);
+  } catch (rescheduleError) {
+    services.log.error(`${operationLabel()} could not reschedule the dead-lettered job: ${toError(rescheduleError).message}`);
+  }
+}
+
+/** Runs one tenant job (one message of `tenant-jobs`). */
+export function runTenantJob(services: Services, message: TenantJob, delivery: Delivery): Promise<JobRunResult> {
+  const { tenantId, job } = message;
+  const last = delivery.deliveryCount >= (delivery.maxDeliveryCount ?? tenantJobsMaxDeliveryCount);
+  return withOperation(
+    `job ${job}`,
+    { traceparent: message.traceparent, tenantId, job, messageId: delivery.messageId },
+    async (): Promise<JobRunResult> => {
+      let lease: Awaited<ReturnType<typeof acquireJobLease>> | undefined;
+      let started = services.clock.now();
+      try {
+        const tenant = await getTenant(services.tables, tenantId);
+        if (!tenant) {
+          await removeDue(services.tables, tenantId, job);
+          return { status: 'no-tenant' };
+        }
+        if (tenant.status !== 'active') {
+          // Parked until consent makes it due.
+          await moveDue(services.tables, tenantId, job, (current) => ({ dueMs: idleDueMs, periodMinutes: current?.periodMinutes }));
+          return { status: 'not-active' };
+        }
+        started = services.clock.now();
+        lease = await acquireJobLease(services.tables, tenantId, job, randomUUID(), started, jobLeaseTtlMs, message.dueMs);
+        if (lease.kind === 'done') return { status: 'already-done' };
+        if (lease.kind === 'busy') {
+          if (lease.acquiredAtMs >= message.dueMs) return { status: 'covered' };
+          const waits = (message.waits ?? 0) + 1;
+          if (waits > maxWaits) return { status: 'covered', detail: 'gave up waiting for the run in progress' };
+          const at = new Date(Math.max(lease.expiresAtMs, started.getTime()) + 1_000);
+          await services.queues(tenantJobsQueueName).send([tenantJobMessage({ ...message, waits }, at)]);
+          return { status: 'waiting', detail: `another run holds the tenant until ${new Date(lease.expiresAtMs).toISOString()}` };
+        }
+        const detail = await work(services, job, tenant);
+        const finished = services.clock.now();
+        await releaseJobLease(services.tables, tenantId, lease, finished, {
+          result: 'ok',
+          durationMs: finished.getTime() - started.getTime(),
+          dueMs: message.dueMs,
+        });
+        return { status: 'completed', detail };
+      } catch (caught) {
+        const error = redact(toError(caught).message);
+        if (last) await reportDeadLetter(services, message, delivery, error);
+        if (lease?.kind === 'acquired') {
+          const finished = services.clock.now();
+          await releaseJobLease(services.tables, tenantId, lease, finished, {
+            result: last ? 'dead-lettered' : 'failed',
+            error,
+            durationMs: finished.getTime() - started.getTime(),
+            dueMs: message.dueMs,
+            ...(last ? { deadLetterReason: `MaxDeliveryCountExceeded: ${error}` } : {}),
+          });
+        }
+        throw caught;
+      }
+    },
+  );
+}
