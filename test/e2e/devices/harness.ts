@@ -10,7 +10,7 @@ import { parseScenario } from '../../../dev/sim/scenario.js';
 import { startSimulator, type Simulator } from '../../../dev/sim/server.js';
 import { createDeviceRuntime, type DeviceLimits } from '../../../shared/devices/runtime.js';
 import type { QueueMessage } from '../../../shared/queue.js';
-import { createServices } from '../../../shared/services.js';
+import { createServices, type Services } from '../../../shared/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { systemClock, type Clock } from '../../../shared/clock.js';
 import type { Config } from '../../../shared/config.js';
@@ -34,6 +34,8 @@ export interface DeviceHarness {
   readonly consoleGroupId: string;
   readonly tables: TableStore;
   readonly nudges: QueueMessage[];
+  /** Resolves when the host's event relays are done (alerts are queued from published events). */
+  eventsSettled(): Promise<void>;
   token(tenantId: string, user: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -72,12 +74,13 @@ export async function startDeviceHarness(
   // The service's clock (a test may move it by days); user tokens from the simulator are checked on the real one.
   const clock = options.clock ?? systemClock;
   const nudges: QueueMessage[] = [];
+  let services: Services | undefined;
   const host = await startHost({
     port: 0,
     catalog,
     // Nudges are recorded (no compliance function runs here); tenant jobs go to the host's own queue.
     services: (hostQueues) =>
-      createServices(config, {
+      (services = createServices(config, {
         clock,
         userTokens: createUserTokenValidator(config),
         tables,
@@ -92,7 +95,7 @@ export async function startDeviceHarness(
                 },
               },
         devices: createDeviceRuntime(tables, clock, { limits: options.limits ?? relaxedLimits, tenantCacheMs }),
-      }),
+      })),
     functionKey: 'test-key',
     settings: {},
     timers: false,
@@ -106,6 +109,7 @@ export async function startDeviceHarness(
     host,
     tables,
     nudges,
+    eventsSettled: () => services?.events.idle() ?? Promise.resolve(),
     token: (tenantId, name) => sim.state.mintUserToken({ tenantId, userId: id(name) }),
     close: async () => {
       await host.close();
