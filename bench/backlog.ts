@@ -43,7 +43,7 @@ import type { QueueMessage, QueueSenders } from '../shared/queue.js';
 import { createServices, type Logger, type Services } from '../shared/services.js';
 import { createTableStore, listAll, type TableStore } from '../shared/storage/index.js';
 import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
-import { startAzurite } from '../test/support/azurite.js';
+import { startAzurite } from '../dev/azurite.js';
 
 const clientId = '33333333-3333-4333-8333-333333333333';
 const clientSecret = 'bench-client-secret';

@@ -28,13 +28,15 @@ import { listActiveTenants } from '../tenants/tenantRepository.js';
 import { sendNudges, type Nudge } from './nudges.js';
 import { resyncIfBehind } from './resync.js';
 import { deferredWorkEnd } from './writeBudget.js';
+import { defaultRenudgeAfterMs } from '../jobs/reconcileDue.js';
+
+export { defaultRenudgeAfterMs } from '../jobs/reconcileDue.js';
 
 /**
- * How old a pending device's nudge must be before reconcile sends it again (default 15 minutes). Longer than
- * Service Bus's duplicate-detection window (10 minutes), so a re-nudge is never swallowed as a duplicate of the
- * nudge it replaces, and longer than a push takes to settle.
+ * How far past its bound a run looks for the next nudge to come of age (the reconcile job's period in
+ * shared/jobs/plan.ts is no longer): the tenant's reconcile is then due when that nudge may be re-sent.
  */
-export const defaultRenudgeAfterMs = 15 * 60_000;
+export const reconcileLookAheadMs = 6 * 60 * 60 * 1000;
 
 /** Devices re-checked and written at once. */
 const deviceConcurrency = 16;
@@ -68,6 +70,8 @@ export interface ReconcileTenantSummary {
   readonly strayRowsRemoved: number;
   /** Set when the tenant's write budget holds deferred work until then (ISO): the index was not read. */
   readonly deferredUntil?: string;
+  /** When a device still waiting may need its nudge re-sent: the tenant's reconcile is due then (undefined: none waits). */
+  readonly nextDueMs?: number;
 }
 
 /**
@@ -80,7 +84,7 @@ export async function reconcileTenant(deps: ReconcileDeps, tenantId: string, opt
   const upTo = now.getTime() - renudgeAfterMs;
   const lineEnd = await deferredWorkEnd(deps.tables, tenantId);
   let found: IndexRead = { entries: [], entitiesExamined: 0, queries: 0 };
-  if (lineEnd <= upTo) found = await readIndexRange(deps.tables, tenantId, pendingIndexPrefix, upTo);
+  if (lineEnd <= upTo) found = await readIndexRange(deps.tables, tenantId, pendingIndexPrefix, upTo, { peekUntilMs: upTo + reconcileLookAheadMs });
 
   const nudges: Nudge[] = [];
   let strayRowsRemoved = 0;
@@ -105,6 +109,12 @@ export async function reconcileTenant(deps: ReconcileDeps, tenantId: string, opt
   await sendNudges(deps.queues, nudges);
   // A change of what is enforced that has not reached every device yet.
   const resyncNudges = await resyncIfBehind(deps, tenantId);
+  // Next due: the oldest nudge still in flight comes of age, a re-sent one does, or the deferred line ends.
+  const candidates = [
+    ...(found.nextMs !== undefined ? [found.nextMs + renudgeAfterMs] : []),
+    ...(nudges.length > 0 || resyncNudges > 0 ? [now.getTime() + renudgeAfterMs] : []),
+    ...(lineEnd > upTo ? [lineEnd + renudgeAfterMs] : []),
+  ];
   return {
     tenantId,
     devicesFound: found.entries.length,
@@ -114,6 +124,7 @@ export async function reconcileTenant(deps: ReconcileDeps, tenantId: string, opt
     resyncNudges,
     strayRowsRemoved,
     ...(lineEnd > upTo ? { deferredUntil: new Date(lineEnd).toISOString() } : {}),
+    ...(candidates.length > 0 ? { nextDueMs: Math.min(...candidates) } : {}),
   };
 }
 

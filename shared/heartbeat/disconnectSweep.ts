@@ -5,9 +5,10 @@
  * The sweep reads only the devices silent past the cutoff, through the check-in index rows (`~c|{ms}|{deviceId}`,
  * present exactly while a device is active, see shared/devices/deviceIndex.ts): in each of the tenant's device
  * partitions, the RowKey range up to the cutoff. Each device found is re-checked on its current row before it is
- * written. Cost per tenant: 256 index queries (plus one per further page of 1,000 rows), entities examined = devices
- * found, then per device found a read and a write (one transaction with its index rows) and ⌈disconnected ÷ 500⌉
- * queue sends.
+ * written. Cost per run: 256 index queries (two more in a partition with devices found), entities examined = devices
+ * found plus at most one per partition (the next device to fall silent, which says when the sweep is next due), then
+ * per device found a read and a write (one transaction with its index rows) and ⌈disconnected ÷ 500⌉ queue sends.
+ * A tenant whose devices all check in is swept once per look-ahead (12 hours), not every few minutes.
  *
  * A check-in that changes nothing is written at most once per `CHECKIN_WRITE_INTERVAL_MINUTES`, so a stored
  * `lastCheckInAt` (and its index row) may be that much older than the device's last call: the cutoff allows for it
@@ -43,7 +44,19 @@ export interface SweepSummary {
   readonly nudgesSent: number;
   /** Index rows no device row called for, removed on the way. */
   readonly strayRowsRemoved: number;
+  /**
+   * When the next device falls silent, as far as the sweep looked ahead (`lookAheadMs`): the tenant's sweep is due
+   * then; undefined when no active device falls silent within the look-ahead (the job's own period brings it back).
+   */
+  readonly nextDueMs?: number;
 }
+
+/**
+ * How far past its cutoff a sweep looks for the next device to fall silent. The sweep job's period
+ * (shared/jobs/plan.ts) must not be longer, and neither may be shorter than the shortest `disconnectedAfterDays`
+ * (a device that checks in after a sweep falls silent no sooner than that), so every device is swept on time.
+ */
+export const sweepLookAheadMs = 12 * 60 * 60 * 1000;
 
 /**
  * The disconnect sweep of one tenant at `now`: every active device whose last check-in is at or before
@@ -59,7 +72,7 @@ export async function sweepSilentDevices(
   const cutoffMs = now.getTime() - disconnectedAfterDays * dayMs - checkInSlackMs;
   const cutoff = new Date(cutoffMs).toISOString();
   const at = now.toISOString();
-  const found = await readIndexRange(services.tables, tenantId, checkInIndexPrefix, cutoffMs);
+  const found = await readIndexRange(services.tables, tenantId, checkInIndexPrefix, cutoffMs, { peekUntilMs: cutoffMs + sweepLookAheadMs });
   const writes: DeviceWrite[] = [];
   let strayRowsRemoved = 0;
   let nudgesSent = 0;
@@ -103,6 +116,7 @@ export async function sweepSilentDevices(
     disconnected,
     nudgesSent,
     strayRowsRemoved,
+    ...(found.nextMs !== undefined ? { nextDueMs: found.nextMs + (now.getTime() - cutoffMs) } : {}),
   };
 }
 

@@ -10,9 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/clock.js';
 import { recordDeadLetter } from '../../../shared/compliance/deadLetters.js';
 import { planPush, recordOutcome, type PushOutcome, type TargetOutcome } from '../../../shared/compliance/plan.js';
-import { defaultRenudgeAfterMs, reconcileTenant } from '../../../shared/compliance/reconcile.js';
+import { defaultRenudgeAfterMs, reconcileLookAheadMs, reconcileTenant } from '../../../shared/compliance/reconcile.js';
 import { intuneWriteBudgetName } from '../../../shared/compliance/writeBudget.js';
-import { deviceSchema, deviceToEntity, tenantDevicesFilter, withVersionRule, type Device } from '../../../shared/devices/device.js';
+import { devicePartitionKey, deviceSchema, deviceToEntity, tenantDevicesFilter, withVersionRule, type Device } from '../../../shared/devices/device.js';
 import { awaitsPush, checkInIndexPrefix, nudgeDeferredTo, pendingIndexPrefix } from '../../../shared/devices/deviceIndex.js';
 import {
   backfillDeviceIndex,
@@ -25,7 +25,7 @@ import {
 } from '../../../shared/devices/deviceRepository.js';
 import { defaultConnectorSettings, transition, type RiskLevel } from '../../../shared/domain/index.js';
 import { applyObservation, type IntuneDevice } from '../../../shared/enrollment/reconcile.js';
-import { sweepSilentDevices } from '../../../shared/heartbeat/disconnectSweep.js';
+import { sweepLookAheadMs, sweepSilentDevices } from '../../../shared/heartbeat/disconnectSweep.js';
 import type { QueueMessage } from '../../../shared/queue.js';
 import { anyEntity, listAll, type TableStore } from '../../../shared/storage/index.js';
 import { quietLog } from '../../support/simClient.js';
@@ -91,6 +91,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constantFrom('sweep', 'reconcile' as const) }),
   fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(60_000, 16 * 60_000, 2 * dayMs, 8 * dayMs) }),
 );
+
+/** How many of the tenant's device partitions hold one of `devices` (a look-ahead examines one row per partition). */
+function partitionsOf(tenantId: string, devices: readonly Device[]): number {
+  return new Set(devices.map((d) => devicePartitionKey(tenantId, d.deviceId))).size;
+}
 
 describe('index rows beside the device rows', () => {
   it('stay exactly right through any sequence of changes, and the sweep and reconcile find exactly the due devices', async () => {
@@ -185,9 +190,12 @@ describe('index rows beside the device rows', () => {
               const { devices } = await partitionRows(tenantId);
               const cutoff = new Date(now.getTime() - settings.disconnectedAfterDays * dayMs).toISOString();
               const silent = devices.filter((d) => d.status === 'active' && (d.lastCheckInAt ?? '') <= cutoff).map((d) => d.deviceId);
+              // The sweep also looks at the next device to fall silent within its look-ahead, one row per partition.
+              const soon = devices.filter((d) => d.status === 'active' && (d.lastCheckInAt ?? '') > cutoff && Date.parse(d.lastCheckInAt ?? '') <= Date.parse(cutoff) + sweepLookAheadMs);
               const summary = await sweepSilentDevices(services, tenantId, settings.disconnectedAfterDays, now);
               expect(summary.devicesFound).toBe(silent.length);
-              expect(summary.entitiesExamined).toBe(silent.length);
+              expect(summary.entitiesExamined).toBe(silent.length + partitionsOf(tenantId, soon));
+              expect(summary.nextDueMs).toBe(soon.length === 0 ? undefined : Math.min(...soon.map((d) => Date.parse(d.lastCheckInAt ?? ''))) + settings.disconnectedAfterDays * dayMs);
               expect(summary.disconnected).toBe(silent.length);
               const after = await partitionRows(tenantId);
               for (const id of silent) expect(after.devices.find((d) => d.deviceId === id)?.status).toBe('disconnected');
@@ -198,8 +206,14 @@ describe('index rows beside the device rows', () => {
               const bound = new Date(now.getTime() - defaultRenudgeAfterMs).toISOString();
               const due = devices.filter((d) => awaitsPush(d) && (d.nudgedAt ?? '') <= bound).map((d) => d.deviceId).sort();
               sent.length = 0;
+              const inFlight = devices.filter((d) => awaitsPush(d) && (d.nudgedAt ?? '') > bound && Date.parse(d.nudgedAt ?? '') <= Date.parse(bound) + reconcileLookAheadMs);
               const summary = await reconcileTenant(services, tenantId);
-              expect(summary.entitiesExamined).toBe(due.length);
+              if (summary.deferredUntil === undefined) expect(summary.entitiesExamined).toBe(due.length + partitionsOf(tenantId, inFlight));
+              // Due again when the oldest nudge in flight, or one just re-sent, comes of age.
+              if (summary.deferredUntil === undefined && inFlight.length + due.length > 0) {
+                const nudgeTimes = [...inFlight.map((d) => Date.parse(d.nudgedAt ?? '')), ...(due.length > 0 ? [now.getTime()] : [])];
+                expect(summary.nextDueMs).toBe(Math.min(...nudgeTimes) + defaultRenudgeAfterMs);
+              }
               expect(sent.map((m) => (m.body as { deviceId: string }).deviceId).sort()).toEqual(due);
               break;
             }
@@ -235,7 +249,7 @@ describe('index rows beside the device rows', () => {
     expect(listed).toEqual([deviceId]);
   });
 
-  it('reads only the due index rows: entities examined equal the devices found', async () => {
+  it('reads only the due index rows, and with a look-ahead one more row per partition to say when to look again', async () => {
     const tenantId = randomUUID();
     const start = new Date('2026-03-01T09:00:00.000Z');
     const ids: string[] = [];
@@ -249,7 +263,14 @@ describe('index rows beside the device rows', () => {
     const found = await readIndexRange(tables, tenantId, checkInIndexPrefix, start.getTime() - 7 * dayMs);
     expect(found.entries.map((e) => e.deviceId).sort()).toEqual(ids.filter((_id, n) => n % 4 === 0).sort());
     expect(found.entitiesExamined).toBe(10);
-    expect(found.queries).toBe(256);
+    // One query per partition, and one more for the rest of the due range where a partition has a due row.
+    expect(found.queries).toBe(256 + new Set(found.entries.map((e) => e.partitionKey)).size);
+    // Looking ahead 12 hours past 7 days finds nothing more; looking 10 days ahead finds one row per partition.
+    const ahead = await readIndexRange(tables, tenantId, checkInIndexPrefix, start.getTime() - 7 * dayMs, { peekUntilMs: start.getTime() - 7 * dayMs + 12 * 60 * 60_000 });
+    expect([ahead.entitiesExamined, ahead.nextMs]).toEqual([10, undefined]);
+    const further = await readIndexRange(tables, tenantId, checkInIndexPrefix, start.getTime() - 7 * dayMs, { peekUntilMs: start.getTime() });
+    expect(further.nextMs).toBe(start.getTime());
+    expect(further.entitiesExamined).toBe(10 + new Set(ids.filter((_id, n) => n % 4 !== 0).map((id) => devicePartitionKey(tenantId, id))).size);
     // Every device was written pending-free but for its first nudge: the pending index has them all, due at `start`.
     const pending = await readIndexRange(tables, tenantId, pendingIndexPrefix, start.getTime());
     expect(pending.entries).toHaveLength(40);
