@@ -6,7 +6,9 @@
  * Workload: T small tenants (TENANTS, default 100,1000,5000; DEVICES_PER_TENANT devices each, default 4: one active
  * device silent for 10 days, one waiting for a push, the rest fresh), and one tenant of BIG_DEVICES devices (default
  * 100,000; 1 % silent, 1 % waiting). Every tenant's jobs are due (within the last minute); mail is due for one tenant in
- * ten. Each scenario has tables of its own (Azurite scans a whole table per query).
+ * ten. The small tenants are in steady state: their last full sweep and reconcile read (every partition) was an hour
+ * ago, and the index hints name the partitions of their silent and waiting devices; the big tenant has no such state,
+ * so its runs are full reads. Each scenario has tables of its own (Azurite scans a whole table per query).
  *
  * Per tick and per job pass it counts: storage transactions, entities examined (as Table Storage counts them: every
  * entity in a query's key range; a query whose filter holds more than keys is re-counted over its key range
@@ -40,6 +42,7 @@ import { parseConfig, type Config } from '../shared/config.js';
 import { activateDevice } from '../shared/devices/activation.js';
 import { deviceSchema, deviceToEntity } from '../shared/devices/device.js';
 import { deviceIndexActions, withIndexFields } from '../shared/devices/deviceIndex.js';
+import { bucketOf } from '../shared/devices/indexHints.js';
 import { runDueEnrollmentSyncs } from '../shared/enrollment/schedule.js';
 import { runHeartbeatCheck } from '../shared/heartbeat/heartbeatCheck.js';
 import { duePartitionOf, dueRowKey, idleDueMs, jobKinds, pointerRowKey, type JobKind } from '../shared/jobs/dueIndex.js';
@@ -208,6 +211,7 @@ function tenantIdFor(label: string, index: number): string {
 }
 
 async function seed(tables: TableStore, scenario: Scenario1, nowMs: number, options: { big: boolean }): Promise<void> {
+  const tenantHints = new Map<string, { fullAtMs: number; next: Record<string, number> }>();
   const at = new Date(nowMs).toISOString();
   const silentAt = new Date(nowMs - 10 * dayMs).toISOString();
   const tenantRows = scenario.tenants.map((tenantId) =>
@@ -240,8 +244,16 @@ async function seed(tables: TableStore, scenario: Scenario1, nowMs: number, opti
   await writeSorted(tables, 'jobSchedule', schedule);
 
   const devices: TransactionAction[] = [];
+  const hints: TransactionAction[] = [];
   for (const tenantId of scenario.tenants) {
     const count = options.big ? scenario.devices : devicesPerTenant;
+    if (!options.big) {
+      // Steady state for the small tenants: their last full sweep and reconcile read was an hour ago, and the hints
+      // name the partitions of their silent and waiting devices (the big tenant has none: its runs read every partition).
+      const fullAtMs = nowMs - 60 * minute;
+      hints.push(['upsert', { partitionKey: tenantId, rowKey: 'reconcile', fullAtMs }, 'Replace']);
+      tenantHints.set(tenantId, { fullAtMs, next: {} });
+    }
     for (let n = 0; n < count; n += 1) {
       const deviceId = randomUUID();
       const silent = options.big ? n % 100 === 0 : n === 0;
@@ -272,9 +284,15 @@ async function seed(tables: TableStore, scenario: Scenario1, nowMs: number, opti
       // With its index rows (the check-in and pending-push rows of shared/devices/deviceIndex.ts), as the device seam writes them.
       const indexed = withIndexFields(undefined, device, new Date(nowMs - 20 * minute));
       devices.push(['upsert', deviceToEntity(indexed), 'Replace'], ...deviceIndexActions(undefined, indexed));
+      const state = tenantHints.get(tenantId);
+      if (state && pending) hints.push(['upsert', { partitionKey: tenantId, rowKey: `p|${bucketOf(deviceId)}`, atMs: nowMs - 20 * minute }, 'Replace']);
+      if (state && silent) state.next[bucketOf(deviceId)] = nowMs - 10 * dayMs;
     }
+    const state = tenantHints.get(tenantId);
+    if (state) hints.push(['upsert', { partitionKey: tenantId, rowKey: 'sweep', fullAtMs: state.fullAtMs, days: defaultConnectorSettings.disconnectedAfterDays, next: JSON.stringify(state.next) }, 'Replace']);
   }
   await writeSorted(tables, 'devices', devices);
+  await writeSorted(tables, 'indexHints', hints);
 }
 
 async function writeSorted(tables: TableStore, name: TableName, actions: TransactionAction[]): Promise<void> {

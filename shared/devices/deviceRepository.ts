@@ -9,6 +9,7 @@ import type { TableStore } from '../storage/tableStore.js';
 import { credentialedDeviceBuckets, deviceFromEntity, devicePartitionKey, deviceToEntity, tenantDevicesFilter, withVersionRule, type Device } from './device.js';
 import { awaitsPush, deviceIndexLayout, indexRows, indexUpperBound, withIndexFields } from './deviceIndex.js';
 import { defaultRenudgeAfterMs, reconcileDueBy } from '../jobs/reconcileDue.js';
+import { bucketOf, forgetIndexState, hintPending } from './indexHints.js';
 import { mapLimit } from '../mapLimit.js';
 import { sidecarActions } from './sidecar.js';
 
@@ -115,16 +116,25 @@ export function newNudgeTime(before: Device | undefined, written: Device): numbe
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** Before a write that makes devices wait for a push: reconcile is due by the time their nudge may be re-sent. */
-export async function ensureReconcileFor(tables: TableStore, tenantId: string, nudgeTimes: readonly (number | undefined)[], at: Date): Promise<void> {
-  const times = nudgeTimes.filter((ms): ms is number => ms !== undefined);
-  if (times.length === 0) return;
-  await reconcileDueBy(tables, tenantId, at.getTime(), Math.min(...times) + defaultRenudgeAfterMs);
+/**
+ * Before a write that makes devices wait for a push: their partitions are hinted for reconcile, and reconcile is due
+ * by the time their nudge may be re-sent (shared/devices/indexHints.ts, shared/jobs/reconcileDue.ts).
+ */
+export async function ensureReconcileFor(
+  tables: TableStore,
+  tenantId: string,
+  waits: readonly { readonly deviceId: string; readonly nudgeMs: number | undefined }[],
+  at: Date,
+): Promise<void> {
+  const waiting = waits.filter((wait): wait is { deviceId: string; nudgeMs: number } => wait.nudgeMs !== undefined);
+  if (waiting.length === 0) return;
+  await hintPending(tables, tenantId, waiting.map((wait) => bucketOf(wait.deviceId)), at.getTime());
+  await reconcileDueBy(tables, tenantId, at.getTime(), Math.min(...waiting.map((wait) => wait.nudgeMs)) + defaultRenudgeAfterMs);
 }
 
 async function writeDevice(tables: TableStore, before: Device | undefined, after: Device, at: Date): Promise<Device> {
   const { device, actions } = deviceWriteActions(before, after, at);
-  await ensureReconcileFor(tables, device.tenantId, [newNudgeTime(before, device)], at);
+  await ensureReconcileFor(tables, device.tenantId, [{ deviceId: device.deviceId, nudgeMs: newNudgeTime(before, device) }], at);
   const etag = await submitDeviceActions(tables, actions);
   return { ...device, etag: etag ?? device.etag };
 }
@@ -258,6 +268,10 @@ export interface IndexRead {
   readonly queries: number;
   /** With `peekUntilMs`: the earliest time after `upToMs` (and up to `peekUntilMs`) among the rows, if any. */
   readonly nextMs?: number;
+  /** With `peekUntilMs`: that time per partition suffix (only partitions that have such a row). */
+  readonly nextByBucket: ReadonlyMap<string, number>;
+  /** The partition suffixes read. */
+  readonly buckets: readonly string[];
 }
 
 /** Index range queries in flight at once. */
@@ -293,7 +307,7 @@ export async function readIndexRange(
   tenantId: string,
   prefix: string,
   upToMs: number,
-  options: { peekUntilMs?: number } = {},
+  options: { peekUntilMs?: number; buckets?: readonly string[] } = {},
 ): Promise<IndexRead> {
   type Row = { rowKey?: string; etag?: string; deviceId?: unknown; version?: unknown };
   const table = tables.table('devices');
@@ -304,23 +318,26 @@ export async function readIndexRange(
   let queries = 0;
   let nextMs: number | undefined;
   let peekedRows = 0;
-  const peeked = (row: Row | undefined): void => {
+  const nextByBucket = new Map<string, number>();
+  const peeked = (bucket: string, row: Row | undefined): void => {
     if (!row?.rowKey) return;
     peekedRows += 1;
     const ms = indexTimeOf(prefix, row.rowKey);
+    nextByBucket.set(bucket, ms);
     if (nextMs === undefined || ms < nextMs) nextMs = ms;
   };
+  const buckets = options.buckets ?? credentialedDeviceBuckets;
   const first = async (filter: string): Promise<Row | undefined> => {
     queries += 1;
     const page = await table.listEntities<Row>({ queryOptions: { filter } }).byPage({ maxPageSize: 1 }).next();
     return page.done === true ? undefined : page.value[0];
   };
-  await mapLimit(credentialedDeviceBuckets, indexQueryConcurrency, async (bucket) => {
+  await mapLimit(buckets, indexQueryConcurrency, async (bucket) => {
     const partitionKey = `${tenantId}|${bucket}`;
     const head = await first(odata`PartitionKey eq ${partitionKey} and RowKey ge ${prefix} and RowKey lt ${windowEnd}`);
     if (!head?.rowKey) return;
     if (head.rowKey >= upper) {
-      peeked(head);
+      peeked(bucket, head);
       return;
     }
     entries.push(entryOf(partitionKey, head));
@@ -331,9 +348,9 @@ export async function readIndexRange(
       queries += 1;
       for (const row of page) entries.push(entryOf(partitionKey, row));
     }
-    if (peekUntil !== undefined) peeked(await first(odata`PartitionKey eq ${partitionKey} and RowKey ge ${upper} and RowKey lt ${windowEnd}`));
+    if (peekUntil !== undefined) peeked(bucket, await first(odata`PartitionKey eq ${partitionKey} and RowKey ge ${upper} and RowKey lt ${windowEnd}`));
   });
-  return { entries, entitiesExamined: entries.length + peekedRows, queries, ...(nextMs !== undefined ? { nextMs } : {}) };
+  return { entries, entitiesExamined: entries.length + peekedRows, queries, nextByBucket, buckets, ...(nextMs !== undefined ? { nextMs } : {}) };
 }
 
 /**
@@ -376,5 +393,7 @@ export async function backfillDeviceIndex(tables: TableStore, tenantId: string, 
     );
     if (write) written += 1;
   });
+  // Index rows appeared that no run looked ahead to: the next sweep and reconcile read every partition.
+  if (written > 0) await forgetIndexState(tables, tenantId);
   return written;
 }

@@ -343,7 +343,7 @@ async function writeChanges(
       try {
         // A deactivated device's credential ends before its row changes (see threatStore.ts).
         await revokeCredentials(deps.tables, tenantId, changes.filter((c) => c.kind === 'deactivated').map((c) => c.device.deviceId), now);
-        await ensureReconcileFor(deps.tables, tenantId, writes.map((write) => write.nudgeTime), at);
+        await ensureReconcileFor(deps.tables, tenantId, writes.map((write) => ({ deviceId: write.change.device.deviceId, nudgeMs: write.nudgeTime })), at);
         written.transactions += await submitGroup(table, writes);
         changes.forEach(accept);
       } catch (caught) {
