@@ -386,8 +386,8 @@ steps.push(
 );
 
 // ---- webhooks and health: a signed event at a local receiver, a health change ----------------------------------------
-// The endpoint is added right after the console admin signs in (it receives a signed test event); the health steps run
-// last, and leave consent granted again. Threat and device events reach webhooks once the event relay feeds them.
+// The endpoint is added right after the console admin signs in; the health steps run near the end and leave consent
+// granted again; the last step finds the signed threat.detected event of the agent's report at the webhook.
 
 const webhookCreated = z.object({ id: z.string(), secret: z.string() });
 const healthReport = z.object({ status: z.string(), checks: z.array(z.object({ name: z.string(), status: z.string(), detail: z.string() })) });
@@ -459,6 +459,13 @@ const addWebhook = step('the admin adds a webhook endpoint; it receives a signed
 const signInIndex = steps.findIndex((candidate) => candidate.name.startsWith('a console admin of an active tenant signs in'));
 steps.splice(signInIndex < 0 ? steps.length : signInIndex + 1, 0, addWebhook);
 
+const threatEvent = step('the webhook receives the signed threat.detected event of that report', async () => {
+  const event = await signedDelivery('threat.detected event', (candidate) => candidate.type === 'threat.detected' && JSON.stringify(candidate.data).includes('demo-trojan'));
+  const deliveries = expectStatus(await api('GET', `/api/v1/console/webhooks/${demoHook.endpointId}/deliveries?limit=5`, { token: consoleAdmin.token }), 200, 'GET .../deliveries');
+  const log = z.object({ items: z.array(z.object({ eventId: z.string(), status: z.string() })) }).parse(deliveries.json);
+  const logged = log.items.find((item) => item.eventId === event.id);
+  return `${event.id}; delivery log: ${logged?.status ?? 'not yet listed'}`;
+});
 
 steps.push(
   step('the connector heartbeat reaches Intune; health is all healthy', async () => {
@@ -479,6 +486,8 @@ steps.push(
     const event = await signedDelivery('connector.health_changed event', (candidate) => candidate.type === 'connector.health_changed' && JSON.stringify(candidate.data).includes('"previous":"unhealthy"'));
     return `event ${event.id}`;
   }),
+  // Last: the report's event reaches the webhook through the event feed's relay.
+  threatEvent,
 );
 
 await runDemo(steps);

@@ -46,6 +46,8 @@ import { consoleEnrollmentGroupsRemove, consoleEnrollmentGroupsRemoveRoute } fro
 import { consoleNotificationsGet, consoleNotificationsGetRoute } from './consoleNotificationsGet.js';
 import { consoleNotificationsPut, consoleNotificationsPutRoute } from './consoleNotificationsPut.js';
 import { consoleAuditLog, consoleAuditLogRoute } from './consoleAuditLog.js';
+import { events, eventsRoute } from './events.js';
+import { eventsRelay } from './eventsRelay.js';
 import {
   consoleWebhookDeliveries,
   consoleWebhookDeliveriesRoute,
@@ -156,6 +158,8 @@ export const catalog: readonly CatalogEntry[] = [
   http('consoleClassificationsPreview', consoleClassificationsPreviewRoute, consoleClassificationsPreview),
   http('consoleClassificationsReset', consoleClassificationsResetRoute, consoleClassificationsReset),
   http('consoleClassificationsPut', consoleClassificationsPutRoute, consoleClassificationsPut),
+  http('events', eventsRoute, events),
+  { kind: 'timer', name: 'eventsRelay', schedule: '40 * * * * *', handler: eventsRelay },
   http('consoleWebhooksList', consoleWebhooksListRoute, consoleWebhooksList),
   http('consoleWebhooksCreate', consoleWebhooksCreateRoute, consoleWebhooksCreate),
   http('consoleWebhooksGet', consoleWebhooksGetRoute, consoleWebhooksGet),

@@ -44,6 +44,10 @@ export const complianceUpdates = (services: Services): QueueFunctionHandler => {
     queues: services.queues,
     budget: services.compliance.intuneBudget,
     batchStats: services.compliance.batchStats,
+    events: services.events,
+    relayDeviceEvents: async (tenantId, partitionKeys) => {
+      for (const partitionKey of partitionKeys) await services.events.relay(tenantId, 'devices', partitionKey);
+    },
     ...(services.compliance.retryDelayMs ? { retryDelayMs: services.compliance.retryDelayMs } : {}),
   });
   return async (messages, context) => {

@@ -13,7 +13,10 @@ import { createDeviceRuntime, type DeviceRuntime } from './devices/runtime.js';
 import { createSendGridSender, type MailSender } from './mail/sendgrid.js';
 import { createComplianceRuntime, type ComplianceRuntime } from './compliance/runtime.js';
 import { createServiceBusQueueSenders } from './compliance/serviceBusSender.js';
+import { createEventRuntime, type EventRuntime } from './events/relay.js';
+import { alertMailSubscriber } from './notifications.js';
 import { createWebhookRuntime, type WebhookRuntime } from './webhooks/runtime.js';
+import { webhookSubscriber } from './webhooks/subscriber.js';
 import { createHealthRuntime, type HealthRuntime } from './health/health.js';
 
 export interface Logger {
@@ -45,6 +48,8 @@ export interface Services {
   readonly compliance: ComplianceRuntime;
   /** Outgoing mail (SendGrid); only the mail timer sends. */
   readonly mail: MailSender;
+  /** Events: recording, the relay into each tenant's feed, subscribers (webhooks), and feed reads. */
+  readonly events: EventRuntime;
   /** Webhook delivery: host resolution, the HTTPS poster, the retry schedule, attempts in flight. */
   readonly webhooks: WebhookRuntime;
   /** Connector health: the consent probe and the brief per-tenant cache of reports. */
@@ -62,6 +67,7 @@ export interface ServiceOverrides {
   /** The compliance push's budget and retry timing (default: 200 Intune writes per 20 s). */
   compliance?: ComplianceRuntime;
   mail?: MailSender;
+  events?: EventRuntime;
   webhooks?: WebhookRuntime;
   health?: HealthRuntime;
 }
@@ -76,9 +82,14 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   const devices = overrides.devices ?? createDeviceRuntime(tables, clock);
   const compliance = overrides.compliance ?? createComplianceRuntime(tables, clock);
   const mail = overrides.mail ?? createSendGridSender(config, { log });
+  const events = overrides.events ?? createEventRuntime(tables, clock, { retentionDays: config.EVENT_RETENTION_DAYS, log });
+  // Threat alert mail is built from the published events (shared/notifications.ts).
+  if (!overrides.events) events.subscribe(alertMailSubscriber(tables, () => clock.now()));
+  // Published events go on to webhook delivery (shared/webhooks/subscriber.ts).
+  if (!overrides.events) events.subscribe(webhookSubscriber(queues));
   const webhooks = overrides.webhooks ?? createWebhookRuntime();
   const health = overrides.health ?? createHealthRuntime(config);
-  return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail, webhooks, health };
+  return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail, events, webhooks, health };
 }
 
 function createTables(config: Config): TableStore {

@@ -94,7 +94,7 @@ function parsed(text: string | undefined): unknown {
  * change does not run), and completed after it with before/after (`applied`) or the failure (`failed`, rethrown).
  */
 export async function audited<T extends AuditChange>(
-  services: Pick<Services, 'tables' | 'clock' | 'log'>,
+  services: Pick<Services, 'tables' | 'clock' | 'log'> & Partial<Pick<Services, 'events'>>,
   actor: AuditActor,
   subject: AuditSubject,
   change: () => Promise<T>,
@@ -135,6 +135,19 @@ export async function audited<T extends AuditChange>(
   }
   const before = stored(result.before);
   const after = stored(result.after);
+  if (services.events) {
+    // Recorded before the entry says `applied`: the change is made, so its event must exist even if we stop here.
+    const occurredAt = services.clock.now().toISOString();
+    await services.events
+      .record(actor.tenantId, [
+        {
+          type: 'audit.recorded',
+          occurredAt,
+          data: { actor: { id: actor.userId, name: actor.name }, action: subject.action, target: subject.target, before: parsed(before), after: parsed(after) },
+        },
+      ])
+      .catch((e: unknown) => services.log.error(`Audit entry ${rowKey} could not record its event: ${toError(e).message}`));
+  }
   try {
     await table.updateEntity(
       {

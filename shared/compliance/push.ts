@@ -23,6 +23,7 @@ import type { Clock } from '../clock.js';
 import type { Device } from '../devices/device.js';
 import { nudgeDeferredTo } from '../devices/deviceIndex.js';
 import { mutateDevice, readDevice } from '../devices/deviceRepository.js';
+import { devicePartitionKey } from '../devices/device.js';
 import { toError } from '../errors.js';
 import type { GraphAccess } from '../graph/index.js';
 import type { QueueMessage, QueueSenders } from '../queue.js';
@@ -30,6 +31,7 @@ import type { Logger } from '../services.js';
 import type { TableStore } from '../storage/index.js';
 import { readConnectorSettings } from '../tenants/tenantConfig.js';
 import { recordDeadLetter } from './deadLetters.js';
+import type { EventRecorder } from '../events/event.js';
 import { sendBatched, type BatchOutcome, type BatchRequest, type BatchStats } from './graphBatch.js';
 import { complianceQueueName, nudgeMessage, type Nudge } from './nudges.js';
 import { planPush, recordOutcome, type PushOutcome, type PushPlan, type TargetOutcome } from './plan.js';
@@ -53,6 +55,14 @@ export interface PushDeps {
   readonly graphConcurrency?: number;
   /** Delay before a device that failed is tried again. Default 2^attempt seconds, at most 5 minutes. */
   readonly retryDelayMs?: (attempt: number) => number;
+  /** Records `device.enforcement_failed` when a device's push fails for good. */
+  readonly events?: EventRecorder;
+  /**
+   * Relays the device events (`~e|` outbox rows) of the pushed devices' partitions into the feed. Every device change
+   * that records an event also bumps the version and is nudged (or re-nudged by reconcile), so this is how an event
+   * left by a process that stopped before relaying reaches the feed.
+   */
+  readonly relayDeviceEvents?: (tenantId: string, partitionKeys: readonly string[]) => Promise<void>;
 }
 
 export interface Delivery {
@@ -421,6 +431,17 @@ export function createPush(deps: PushDeps) {
         }
       }),
     );
+    if (deps.relayDeviceEvents) {
+      const relay = deps.relayDeviceEvents;
+      await Promise.all(
+        [...byTenant].map(async ([tenantId, devices]) => {
+          const partitions = new Set([...devices.values()].map((delivery) => devicePartitionKey(tenantId, delivery.nudge.deviceId)));
+          await relay(tenantId, [...partitions]).catch((caught: unknown) =>
+            deps.log.warn(`Compliance: device events of tenant ${tenantId} were not relayed now: ${toError(caught).message}`),
+          );
+        }),
+      );
+    }
     const followUps: QueueMessage[] = [];
     const failed: Failure[] = [];
     let progressed = 0;
@@ -436,7 +457,7 @@ export function createPush(deps: PushDeps) {
       // queue is about to make.
       for (const item of failed) {
         if (item.deliveryCount >= maxDeliveries) {
-          await recordDeadLetter(deps, item.nudge, { reason: item.errors[0] ?? 'failed', deliveryCount: item.deliveryCount });
+          await recordDeadLetter(deps, item.nudge, { reason: item.errors[0] ?? 'failed', deliveryCount: item.deliveryCount, errors: item.errors });
           summary.deadLettered += 1;
         }
       }
@@ -451,7 +472,7 @@ export function createPush(deps: PushDeps) {
     for (const item of failed) {
       const attempt = (item.nudge.attempt ?? 0) + 1;
       if (attempt >= maxDeliveries || item.deliveryCount >= maxDeliveries) {
-        await recordDeadLetter(deps, item.nudge, { reason: item.errors[0] ?? 'failed', deliveryCount: Math.max(attempt, item.deliveryCount) });
+        await recordDeadLetter(deps, item.nudge, { reason: item.errors[0] ?? 'failed', deliveryCount: Math.max(attempt, item.deliveryCount), errors: item.errors });
         summary.deadLettered += 1;
         continue;
       }

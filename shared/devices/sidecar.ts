@@ -19,15 +19,12 @@
 import type { TransactionAction } from '@azure/data-tables';
 import type { Device } from './device.js';
 import { deviceIndexActions } from './deviceIndex.js';
+import { deviceEventActions } from '../events/deviceEvents.js';
 
 /**
  * The extra transaction actions for one device-row change: `before` is the row as read (undefined on create),
  * `after` the row about to be written (undefined on delete), `at` the time of the write.
  */
 export function sidecarActions(before: Device | undefined, after: Device | undefined, at: Date): TransactionAction[] {
-  void at; // for the event rows, which record when the change happened
-  return [
-    ...deviceIndexActions(before, after),
-    // Event rows (shared/events/deviceEvents.ts) are appended here.
-  ];
+  return [...deviceIndexActions(before, after), ...(after ? deviceEventActions(before, after, at) : [])];
 }

@@ -2,16 +2,17 @@
  * A threat report: the complete set of threats active on the device now. Applied only if its sequence is above
  * the last applied one and its report id is new (see threatStore.ts for how concurrent reports are ordered);
  * then the device's risk is recomputed under the tenant's policy, the device row updated (version rule), the
- * compliance nudge sent, and newly opened threats queued for the mail timer.
+ * compliance nudge sent; newly opened threats are recorded as `threat.detected` events (the mail timer's alerts come
+ * from those).
  */
-import { deviceRiskLevel, threatAlertLevel, type RiskLevel } from '../domain/index.js';
-import { toError } from '../errors.js';
-import { queueAlerts, type PendingAlert } from '../notifications.js';
+import { deviceRiskLevel, type RiskLevel } from '../domain/index.js';
 import type { Services } from '../services.js';
 import type { DevicePrincipal } from './deviceAuth.js';
 import { checkInIsFresh, checkInOnly, checkInWriteIntervalMs, credentialRevoked, writeCheckIn } from './heartbeat.js';
 import type { ThreatReportBody } from './schemas.js';
 import { applyThreatReport, threatStateKey } from './threatStore.js';
+import { devicePartitionKey } from './device.js';
+import { threatEvents } from '../events/threatEvents.js';
 
 export interface ThreatReportResult {
   readonly deviceId: string;
@@ -48,7 +49,12 @@ export async function receiveThreatReport(
       threats: report.threats,
       observedAt: observedAt(report, clockNow),
       now,
+      events: {
+        events: (change) => threatEvents(start, principal.tenant.policy, change, clockNow),
+        prepare: () => services.events.prepare(tenantId, 'threats', devicePartitionKey(tenantId, deviceId)),
+      },
     });
+    if (outcome.applied && outcome.events > 0) services.events.nudge(tenantId, 'threats', devicePartitionKey(tenantId, deviceId));
 
     if (!outcome.applied && outcome.revoked) throw credentialRevoked();
     if (!outcome.applied) {
@@ -84,28 +90,12 @@ export async function receiveThreatReport(
     }, start);
     const device = write?.after ?? start;
     services.devices.reportedDevices.set(key, device);
+    // A change of grade or status recorded device events with the row: relay them now (the push relays them too).
+    if (write && (write.before.riskLevel !== write.after.riskLevel || write.before.status !== write.after.status)) {
+      services.events.nudge(tenantId, 'devices', devicePartitionKey(tenantId, deviceId));
+    }
 
-    const alerts: PendingAlert[] = [];
-    for (const threat of outcome.opened) {
-      const level = threatAlertLevel(threat.classification, policy);
-      if (level === null) continue;
-      alerts.push({
-        reason: 'threat',
-        deviceId,
-        deviceName: device.deviceName,
-        userPrincipalName: device.userPrincipalName,
-        classification: threat.classification,
-        threatName: threat.name ?? '',
-        riskLevel: level,
-        at: threat.detectedAt,
-        queuedAt: now,
-      });
-    }
-    try {
-      await queueAlerts(services.tables, tenantId, alerts);
-    } catch (caught) {
-      services.log.error(`Threat alerts for device ${deviceId} of tenant ${tenantId} were not queued: ${toError(caught).message}`);
-    }
+    // Alerts for newly opened threats are queued from the published `threat.detected` events (notifications.ts).
     return { deviceId, riskLevel: write ? write.after.riskLevel : riskLevel, applied: true };
   });
 }

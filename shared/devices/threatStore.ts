@@ -42,6 +42,8 @@ import type { TableStore } from '../storage/tableStore.js';
 import { credentialSession } from './credential.js';
 import { devicePartitionKey } from './device.js';
 import { recentReportIdsKept } from './schemas.js';
+import type { ServiceEvent } from '../events/event.js';
+import { outboxEntity } from '../events/outboxRow.js';
 
 export const threatRowKey = (deviceId: string, threatId: string): string => `t|${deviceId}|${encodeKey(threatId)}`;
 export const threatIndexRowKey = (classification: Classification, deviceId: string, threatId: string): string =>
@@ -287,6 +289,16 @@ export interface ReportInput {
   readonly observedAt: string;
   /** Service time, recorded on the `s|` row. */
   readonly now: string;
+  /** Records the report's threat events (`e|` outbox rows) in its first batch: docs/DATA-MODEL.md, "Events". */
+  readonly events?: ThreatEventHooks;
+}
+
+/** What a report's threat batch needs to record its events. */
+export interface ThreatEventHooks {
+  /** The events for the threats the report opens and resolves (called again on each attempt). */
+  events(change: { readonly opened: readonly StoredThreat[]; readonly resolved: readonly StoredThreat[]; readonly open: readonly StoredThreat[] }): readonly ServiceEvent[];
+  /** Called once, before the first batch that holds events is written (write-ahead: the relay's due row). */
+  prepare(): Promise<void>;
 }
 
 export type ReportOutcome =
@@ -304,6 +316,8 @@ export type ReportOutcome =
        * overwritten by an earlier report's result any more.
        */
       readonly ownSince: number;
+      /** Events recorded with the report's threat rows (outbox rows to relay). */
+      readonly events: number;
     };
 
 /** The per-instance cache of device threat states (bounded; least recently used dropped first). */
@@ -356,6 +370,7 @@ export async function applyThreatReport(tables: TableStore, cache: ThreatStateCa
   const key = threatStateKey(tenantId, deviceId);
   const table = tables.table('threats');
   let deletesInBatch = true;
+  let prepared = false;
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     let state = cache.get(key);
     if (state && !credentialMayCommit(state.marker, input.credentialHash)) {
@@ -376,6 +391,15 @@ export async function applyThreatReport(tables: TableStore, cache: ThreatStateCa
 
     const snapshot = coalesceLastSeen(state.threats, applySnapshot(state.threats, input.threats, input.observedAt));
     const { groups, looseDeletes } = plan(tenantId, deviceId, state.threats, snapshot.changed, deletesInBatch);
+    const recorded = input.events?.events({ opened: snapshot.opened, resolved: snapshot.resolved, open: snapshot.threats.filter(isOpen) }) ?? [];
+    if (recorded.length > 0) {
+      // First, so a snapshot too large for one batch still records its events with its first batch.
+      groups.unshift(...recorded.map((event): TransactionAction[] => [['create', outboxEntity('threats', devicePartitionKey(tenantId, deviceId), event)]]));
+      if (!prepared) {
+        await input.events?.prepare();
+        prepared = true;
+      }
+    }
     const nextMarker = {
       lastSequence: input.sequence,
       recentReportIds: [...recent, input.reportId].slice(-recentReportIdsKept),
@@ -408,7 +432,7 @@ export async function applyThreatReport(tables: TableStore, cache: ThreatStateCa
       if (committed > 0) {
         // Part of a very large snapshot was written before another writer took over the device: that writer's
         // snapshot (computed from the rows as they then were) decides the final state.
-        return { applied: true, ...openAfter(snapshot.threats, snapshot.opened), ...nextMarker, ownSince };
+        return { applied: true, ...openAfter(snapshot.threats, snapshot.opened), ...nextMarker, ownSince, events: recorded.length };
       }
       if (isConflict(error)) {
         await pause(attempt);
@@ -428,7 +452,7 @@ export async function applyThreatReport(tables: TableStore, cache: ThreatStateCa
       });
     }
     cache.set(key, { marker: { etag, ...nextMarker }, threats: snapshot.threats, loaded: state.loaded });
-    return { applied: true, ...openAfter(snapshot.threats, snapshot.opened), ...nextMarker, ownSince };
+    return { applied: true, ...openAfter(snapshot.threats, snapshot.opened), ...nextMarker, ownSince, events: recorded.length };
   }
   throw new ConcurrencyExhausted(tables.physicalName('threats'), tenantId, sequenceRowKey(deviceId), maxAttempts);
 }

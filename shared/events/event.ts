@@ -100,13 +100,17 @@ export type EventOf<T extends EventType> = Extract<ServiceEvent, { type: T }>;
 /** An event before it has an id and a tenant: what a change produces. */
 export type EventDraft = { [T in EventType]: { type: T; occurredAt: string; data: EventOf<T>['data'] } }[EventType];
 
+let minted = 0;
+
 /**
- * A new event id: the time it occurred (13 digits of ms) and 10 random bytes, so ids sort by time (retention deletes
- * the dedupe rows by a RowKey range) and never collide.
+ * A new event id: the time it occurred (13 digits of ms), a per-process counter (8 hex digits: ids minted together
+ * keep their order) and 6 random bytes, so ids sort by time (retention deletes the dedupe rows by a RowKey range),
+ * an outbox range reads in the order events were made, and ids never collide.
  */
-export function newEventId(occurredAt: Date | string, random: string = randomBytes(10).toString('hex')): string {
+export function newEventId(occurredAt: Date | string, random: string = randomBytes(6).toString('hex')): string {
   const ms = new Date(occurredAt).getTime();
-  return `evt_${String(Math.max(0, ms)).padStart(13, '0')}${random}`;
+  minted = (minted + 1) % 0x1_0000_0000;
+  return `evt_${String(Math.max(0, ms)).padStart(13, '0')}${minted.toString(16).padStart(8, '0')}${random}`;
 }
 
 /** The milliseconds an event id was minted for (NaN when it is not one of ours). */

@@ -225,9 +225,13 @@ describe('throttling and outages', () => {
       expect(device).toMatchObject({ deadLetteredVersion: device.version, syncPending: true, intuneResult: 'error' });
       const letter = await bad.tables.table('deadLetters').getEntity(bad.tenantId, `${broken.deviceId}|${device.version}`);
       expect(letter.deliveryCount).toBe(10);
-      const reports = [];
-      for await (const row of bad.tables.table('errorReports').listEntities()) reports.push(row);
-      expect(reports.some((row) => row.kind === 'dead-letter')).toBe(true);
+      // The error report is written right after the device is marked (and its enforcement_failed event recorded).
+      const deadLetterReported = async (): Promise<boolean> => {
+        for await (const row of bad.tables.table('errorReports').listEntities()) if (row.kind === 'dead-letter') return true;
+        return false;
+      };
+      await bad.until(deadLetterReported, 10_000);
+      expect(await deadLetterReported()).toBe(true);
       // Reconcile leaves a dead-lettered version alone.
       await bad.host.fireTimer('reconcile');
       await bad.drain();

@@ -10,7 +10,7 @@ import { parseScenario } from '../../../dev/sim/scenario.js';
 import { startSimulator, type Simulator } from '../../../dev/sim/server.js';
 import { createDeviceRuntime, type DeviceLimits } from '../../../shared/devices/runtime.js';
 import type { QueueMessage } from '../../../shared/queue.js';
-import { createServices } from '../../../shared/services.js';
+import { createServices, type Services } from '../../../shared/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { systemClock } from '../../../shared/clock.js';
 import { createTestTableStore } from '../../support/tables.js';
@@ -32,6 +32,8 @@ export interface DeviceHarness {
   readonly consoleGroupId: string;
   readonly tables: TableStore;
   readonly nudges: QueueMessage[];
+  /** Resolves when the host's event relays are done (alerts are queued from published events). */
+  eventsSettled(): Promise<void>;
   token(tenantId: string, user: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -66,12 +68,13 @@ export async function startDeviceHarness(options: { limits?: DeviceLimits } = {}
   await provisionTenant(tables, fabrikam, randomUUID(), now);
   const config = simConfig(sim.url);
   const nudges: QueueMessage[] = [];
+  let services: Services | undefined;
   const host = await startHost({
     port: 0,
     catalog,
     // Nudges are recorded (no compliance function runs here); tenant jobs go to the host's own queue.
     services: (hostQueues) =>
-      createServices(config, {
+      (services = createServices(config, {
         tables,
         log: quietLog,
         queues: (name) =>
@@ -84,7 +87,7 @@ export async function startDeviceHarness(options: { limits?: DeviceLimits } = {}
                 },
               },
         devices: createDeviceRuntime(tables, systemClock, { limits: options.limits ?? relaxedLimits, tenantCacheMs }),
-      }),
+      })),
     functionKey: 'test-key',
     settings: {},
     timers: false,
@@ -98,6 +101,7 @@ export async function startDeviceHarness(options: { limits?: DeviceLimits } = {}
     host,
     tables,
     nudges,
+    eventsSettled: () => services?.events.idle() ?? Promise.resolve(),
     token: (tenantId, name) => sim.state.mintUserToken({ tenantId, userId: id(name) }),
     close: async () => {
       await host.close();

@@ -40,6 +40,8 @@ function report(sequence: number, threats: unknown[], reportId: string = randomU
 }
 
 async function alerts(tables: TableStore, tenantId: string, deviceId: string): Promise<Record<string, unknown>[]> {
+  // Alerts are queued from the published threat events, just after the report answers.
+  await h.eventsSettled();
   const rows: Record<string, unknown>[] = [];
   for await (const row of tables.table('notifications').listEntities()) {
     if (row.partitionKey === tenantId && row.deviceId === deviceId) rows.push(row);

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { odata } from '../../../shared/storage/index.js';
 import { seedDevice } from '../../integration/devices/deviceRows.js';
 import { activation, id, post, startDeviceHarness, type DeviceHarness } from '../devices/harness.js';
 
@@ -34,6 +35,16 @@ async function fireMailTimer(): Promise<number> {
 async function sentMail() {
   const response = await fetch(`${h.sim.url}/_sim/mail`);
   return sentMailList.parse(await response.json()).value;
+}
+
+async function alertQueued(deviceId: string): Promise<void> {
+  for (let tries = 0; tries < 100; tries += 1) {
+    for await (const row of h.tables.table('notifications').listEntities({ queryOptions: { filter: odata`PartitionKey eq ${h.contoso}` } })) {
+      if (row.deviceId === deviceId) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('no alert was queued');
 }
 
 describe('mail timer through the host', () => {
@@ -67,6 +78,8 @@ describe('mail timer through the host', () => {
       threats: [{ id: 't1', classification: 'TROJAN', name: 'Fake <Bank> App', detectedAt: '2026-03-01T09:00:00.000Z' }],
     });
     expect(report.status).toBe(202);
+    // The alert is queued from the published `threat.detected` event, moments after the report.
+    await alertQueued(deviceId);
     // The report only queued the alert: no mail until the timer runs.
     expect((await sentMail()).filter((mail) => mail.text.includes(deviceId))).toEqual([]);
 
@@ -109,6 +122,7 @@ describe('mail timer through the host', () => {
         threats: [{ id: 't1', classification: 'TROJAN', detectedAt: '2026-03-01T09:00:00.000Z' }],
       });
       expect(report.status).toBe(202);
+      await alertQueued(deviceId);
       expect(await fireMailTimer()).toBe(200);
       const mail = (await sentMail()).filter((m) => m.text.includes(deviceId));
       expect(mail.map((m) => m.to)).toEqual([['ann@contoso.test']]);

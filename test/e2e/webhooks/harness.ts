@@ -16,7 +16,7 @@ import type { TableStore } from '../../../shared/storage/index.js';
 import { systemResolver, type HostResolver } from '../../../shared/webhooks/addressGuard.js';
 import { publishToWebhooks } from '../../../shared/webhooks/delivery.js';
 import type { WebhookEvent } from '../../../shared/webhooks/deliveries.js';
-import { createWebhookRuntime, type WebhookRuntime } from '../../../shared/webhooks/runtime.js';
+import { createWebhookRuntime, type WebhookPoster, type WebhookRuntime } from '../../../shared/webhooks/runtime.js';
 import { createTestTableStore } from '../../support/tables.js';
 import { clientId, id, provisionTenant, quietLog, simConfig, tlsFiles } from '../../integration/enrollment/harness.js';
 
@@ -59,7 +59,9 @@ export async function call(host: LocalHost, method: string, path: string, token:
   return { status: response.status, body: parsed, contentType: response.headers.get('content-type') ?? '' };
 }
 
-export async function startWebhookHarness(options: { timeoutMs?: number; retrySchedule?: number[]; healthTtlMs?: number } = {}): Promise<WebhookHarness> {
+export async function startWebhookHarness(
+  options: { timeoutMs?: number; retrySchedule?: number[]; healthTtlMs?: number; post?: WebhookPoster } = {},
+): Promise<WebhookHarness> {
   const contoso = randomUUID();
   const fabrikam = randomUUID();
   const user = (name: string, domain: string) => ({ id: id(name), userPrincipalName: `${name}@${domain}`, displayName: name });
@@ -105,6 +107,7 @@ export async function startWebhookHarness(options: { timeoutMs?: number; retrySc
     timeoutMs: options.timeoutMs ?? 1_000,
     safetyMarginMs: 500,
     retrySchedule: options.retrySchedule ?? [100, 100, 100],
+    ...(options.post ? { post: options.post } : {}),
   });
   const config = simConfig(sim.url, { WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost,127.0.0.1' });
   let services: Services | undefined;
