@@ -6,11 +6,13 @@
  * Workload: T small tenants (TENANTS, default 100,1000,5000; DEVICES_PER_TENANT devices each, default 4: one active
  * device silent for 10 days, one waiting for a push, the rest fresh), and one tenant of BIG_DEVICES devices (default
  * 100,000; 1 % silent, 1 % waiting). Every tenant's jobs are due (within the last minute); mail is due for one tenant in
- * ten. Each scenario has tables of its own (Azurite scans a whole table per query).
+ * ten. The small tenants are in steady state: their last full sweep and reconcile read (every partition) was an hour
+ * ago, and the index hints name the partitions of their silent and waiting devices; the big tenant has no such state,
+ * so its runs are full reads. Each scenario has tables of its own (Azurite scans a whole table per query).
  *
- * Per tick and per job pass it counts: storage transactions, entities examined (as Table Storage counts them: every
- * entity in a query's key range; a query whose filter holds more than keys is re-counted over its key range
- * afterwards), queue messages, Graph calls (the simulator's count) and wall time; and for each job the delay between
+ * Per tick and per job pass it counts: storage transactions, entities examined by queries (as Table Storage counts
+ * them: every entity in a query's key range; a query whose filter holds more than keys is re-counted over its key
+ * range afterwards), point reads, queue messages, Graph calls (the simulator's count) and wall time; and for each job the delay between
  * its due time and its start. "Before" runs the all-tenants passes the timers ran before the due-time index
  * (`runHeartbeatCheck`, `reconcile`, `runMail`, `runDueEnrollmentSyncs`) on the same tables.
  *
@@ -40,6 +42,7 @@ import { parseConfig, type Config } from '../shared/config.js';
 import { activateDevice } from '../shared/devices/activation.js';
 import { deviceSchema, deviceToEntity } from '../shared/devices/device.js';
 import { deviceIndexActions, withIndexFields } from '../shared/devices/deviceIndex.js';
+import { bucketOf } from '../shared/devices/indexHints.js';
 import { runDueEnrollmentSyncs } from '../shared/enrollment/schedule.js';
 import { runHeartbeatCheck } from '../shared/heartbeat/heartbeatCheck.js';
 import { duePartitionOf, dueRowKey, idleDueMs, jobKinds, pointerRowKey, type JobKind } from '../shared/jobs/dueIndex.js';
@@ -80,7 +83,10 @@ async function ensureTrust(tlsDir: string): Promise<boolean> {
 
 interface Counters {
   transactions: number;
+  /** Entities in the key ranges of queries. */
   examined: number;
+  /** Point reads that found their entity (one entity each). */
+  pointReads: number;
   /** Queries with a filter on more than keys: their key ranges, counted after the measured step. */
   keyRanges: { physical: string; filter: string | undefined }[];
 }
@@ -121,7 +127,7 @@ function keyRangeOf(filter: string): { keysOnly: boolean; range: string | undefi
 const pageBody = z.object({ value: z.array(z.unknown()) });
 
 function countingStore(connectionString: string, prefix: string): TableStore & { counters: Counters } {
-  const counters: Counters = { transactions: 0, examined: 0, keyRanges: [] };
+  const counters: Counters = { transactions: 0, examined: 0, pointReads: 0, keyRanges: [] };
   const stats = {
     get transactions() {
       return counters.transactions;
@@ -136,7 +142,7 @@ function countingStore(connectionString: string, prefix: string): TableStore & {
         const url = new URL(request.url);
         const path = decodeURIComponent(url.pathname);
         if (/\(PartitionKey=/.test(path)) {
-          if (response.status === 200) counters.examined += 1;
+          if (response.status === 200) counters.pointReads += 1;
         } else {
           const filter = url.searchParams.get('$filter') ?? '';
           const { keysOnly, range } = keyRangeOf(filter);
@@ -208,6 +214,7 @@ function tenantIdFor(label: string, index: number): string {
 }
 
 async function seed(tables: TableStore, scenario: Scenario1, nowMs: number, options: { big: boolean }): Promise<void> {
+  const tenantHints = new Map<string, { fullAtMs: number; next: Record<string, number> }>();
   const at = new Date(nowMs).toISOString();
   const silentAt = new Date(nowMs - 10 * dayMs).toISOString();
   const tenantRows = scenario.tenants.map((tenantId) =>
@@ -240,8 +247,16 @@ async function seed(tables: TableStore, scenario: Scenario1, nowMs: number, opti
   await writeSorted(tables, 'jobSchedule', schedule);
 
   const devices: TransactionAction[] = [];
+  const hints: TransactionAction[] = [];
   for (const tenantId of scenario.tenants) {
     const count = options.big ? scenario.devices : devicesPerTenant;
+    if (!options.big) {
+      // Steady state for the small tenants: their last full sweep and reconcile read was an hour ago, and the hints
+      // name the partitions of their silent and waiting devices (the big tenant has none: its runs read every partition).
+      const fullAtMs = nowMs - 60 * minute;
+      hints.push(['upsert', { partitionKey: tenantId, rowKey: 'reconcile', fullAtMs }, 'Replace']);
+      tenantHints.set(tenantId, { fullAtMs, next: {} });
+    }
     for (let n = 0; n < count; n += 1) {
       const deviceId = randomUUID();
       const silent = options.big ? n % 100 === 0 : n === 0;
@@ -272,9 +287,15 @@ async function seed(tables: TableStore, scenario: Scenario1, nowMs: number, opti
       // With its index rows (the check-in and pending-push rows of shared/devices/deviceIndex.ts), as the device seam writes them.
       const indexed = withIndexFields(undefined, device, new Date(nowMs - 20 * minute));
       devices.push(['upsert', deviceToEntity(indexed), 'Replace'], ...deviceIndexActions(undefined, indexed));
+      const state = tenantHints.get(tenantId);
+      if (state && pending) hints.push(['upsert', { partitionKey: tenantId, rowKey: `p|${bucketOf(deviceId)}`, atMs: nowMs - 20 * minute }, 'Replace']);
+      if (state && silent) state.next[bucketOf(deviceId)] = nowMs - 10 * dayMs;
     }
+    const state = tenantHints.get(tenantId);
+    if (state) hints.push(['upsert', { partitionKey: tenantId, rowKey: 'sweep', fullAtMs: state.fullAtMs, days: defaultConnectorSettings.disconnectedAfterDays, next: JSON.stringify(state.next) }, 'Replace']);
   }
   await writeSorted(tables, 'devices', devices);
+  await writeSorted(tables, 'indexHints', hints);
 }
 
 async function writeSorted(tables: TableStore, name: TableName, actions: TransactionAction[]): Promise<void> {
@@ -287,7 +308,9 @@ async function writeSorted(tables: TableStore, name: TableName, actions: Transac
 
 interface Figures {
   transactions: number;
+  /** Entities examined by queries (every entity in each query's key range). */
   examined: number;
+  pointReads: number;
   messages: number;
   graphCalls: number;
   wallMs: number;
@@ -301,7 +324,7 @@ interface Meter {
 }
 
 async function measure(meter: Meter, step: () => Promise<unknown>): Promise<Figures> {
-  const before = { t: meter.tables.counters.transactions, e: meter.tables.counters.examined, m: sum(meter.sent), g: meter.sim.state.stats().total };
+  const before = { t: meter.tables.counters.transactions, e: meter.tables.counters.examined, p: meter.tables.counters.pointReads, m: sum(meter.sent), g: meter.sim.state.stats().total };
   meter.tables.counters.keyRanges.length = 0;
   const started = performance.now();
   await step();
@@ -311,6 +334,7 @@ async function measure(meter: Meter, step: () => Promise<unknown>): Promise<Figu
   return {
     transactions,
     examined: meter.tables.counters.examined - before.e,
+    pointReads: meter.tables.counters.pointReads - before.p,
     messages: sum(meter.sent) - before.m,
     graphCalls: meter.sim.state.stats().total - before.g,
     wallMs,
@@ -450,7 +474,7 @@ async function runScenario(config: Config, connectionString: string, sim: Simula
     const b = result.before;
     console.log(
       `  ${result.timer.padEnd(15)} due ${fmt(result.due).padStart(6)} | tick: ${fmt(result.tick.transactions)} tx, ${fmt(result.tick.examined)} examined, ` +
-        `${fmt(result.tick.messages)} msgs, ${fmt(result.tick.wallMs / 1000)} s | jobs: ${fmt(result.jobs.transactions)} tx, ${fmt(result.jobs.examined)} examined, ` +
+        `${fmt(result.tick.messages)} msgs, ${fmt(result.tick.wallMs / 1000)} s | jobs: ${fmt(result.jobs.transactions)} tx, ${fmt(result.jobs.examined)} examined, ${fmt(result.jobs.pointReads)} point reads, ` +
         `${fmt(result.jobs.messages)} msgs, ${fmt(result.jobs.graphCalls)} Graph, ${fmt(result.jobs.wallMs / 1000)} s, start lag ≤ ${fmt(result.maxStartLagMs / 1000)} s ` +
         `(period ${result.periodMs / minute} min)` +
         (b ? ` | before: ${fmt(b.transactions)} tx, ${fmt(b.examined)} examined, ${fmt(b.messages)} msgs, ${fmt(b.graphCalls)} Graph, ${fmt(b.wallMs / 1000)} s` : ''),
@@ -572,13 +596,18 @@ async function main(): Promise<void> {
     }
     const heartbeat = heartbeatTenants > 0 ? await heartbeatBench(config, azurite.connectionString) : { perHeartbeat: 0, heartbeats: 0 };
 
-    // Entities examined per due item, tick and job together, per timer; the worst periodic job.
+    // Entities examined by queries per due item, tick and job together, per timer; the worst periodic job. The due
+    // items are the due jobs and the devices they acted on (each nudge a job sent); point reads (one entity each)
+    // are counted apart.
     const perDue: Record<string, Record<string, number>> = {};
+    const pointReadsPerDue: Record<string, Record<string, number>> = {};
     let worst = 0;
     for (const run of all) {
       for (const result of run.results) {
-        const value = per(result.tick.examined + result.jobs.examined, result.due);
+        const items = result.due + result.jobs.messages;
+        const value = per(result.tick.examined + result.jobs.examined, items);
         (perDue[run.label] ??= {})[result.timer] = Number(value.toFixed(2));
+        (pointReadsPerDue[run.label] ??= {})[result.timer] = Number(per(result.tick.pointReads + result.jobs.pointReads, items).toFixed(2));
         if (result.due > 0) worst = Math.max(worst, value);
       }
     }
@@ -593,7 +622,8 @@ async function main(): Promise<void> {
     const ratioTx = per(tickCost(largest, 'transactions'), tickCost(smallest, 'transactions'));
     const ratioWall = per(tickCost(largest, 'wallMs'), tickCost(smallest, 'wallMs'));
     const lagWithinPeriod = all.every((run) => run.results.every((result) => result.maxStartLagMs <= result.periodMs));
-    console.log(`\nEntities examined per due item (tick + jobs): ${JSON.stringify(perDue)}`);
+    console.log(`\nEntities examined by queries per due item (due jobs and the devices they acted on; tick + jobs): ${JSON.stringify(perDue)}`);
+    console.log(`Point reads per due item: ${JSON.stringify(pointReadsPerDue)}`);
     console.log(`Tick cost per due item, T=${largest?.tenants ?? 0} ÷ T=${smallest?.tenants ?? 0}: transactions ${ratioTx.toFixed(2)}×, wall time ${ratioWall.toFixed(2)}×`);
     console.log(`Every job started within one period of its due time: ${lagWithinPeriod ? 'yes' : 'no'}`);
     const messagesPerDevicePushed = await backlogFigure();
@@ -608,6 +638,7 @@ async function main(): Promise<void> {
         heartbeatTransactions: Number(heartbeat.perHeartbeat.toFixed(2)),
         startedWithinPeriod: lagWithinPeriod,
         entitiesExaminedPerDueItemByTimer: perDue,
+        pointReadsPerDueItemByTimer: pointReadsPerDue,
         scenarios: all.map((run) => ({
           label: run.label,
           timers: run.results.map((result) => ({

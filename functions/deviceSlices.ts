@@ -3,11 +3,36 @@ import { bodyValue, deliveryCounts } from './complianceUpdates.js';
 import { toError } from '../shared/errors.js';
 import { mapLimit } from '../shared/mapLimit.js';
 import { runSliceMessage } from '../shared/slices/deviceSlices.js';
-import { SliceBusy, sliceMessageSchema, type SliceMessage } from '../shared/slices/sliceJobs.js';
+import { SliceBusy, sliceMessageSchema, sliceQueueName, type SliceMessage } from '../shared/slices/sliceJobs.js';
+import { recordError } from '../shared/errorReports.js';
 import type { Services } from '../shared/services.js';
 
 /** Slices worked on at once by one invocation. */
 const sliceConcurrency = 8;
+
+/** Deliveries of a slice message before Service Bus dead-letters it (infra/main.bicep). */
+const sliceMaxDeliveryCount = 10;
+/** When a slice that failed every delivery is tried again. */
+export const sliceRetryMs = 15 * 60_000;
+
+/**
+ * A slice that failed its last delivery: reported (error report, so the tenant's admins and health hear of it) and
+ * sent again for later under a new message id, so its job finishes once the trouble passes instead of staying
+ * `running`. False when even that failed (the message is then dead-lettered as it stands).
+ */
+async function setAside(services: Services, message: SliceMessage, error: string): Promise<boolean> {
+  const at = new Date(services.clock.now().getTime() + sliceRetryMs);
+  try {
+    await recordError(services, message.tenantId, { kind: 'dead-letter', message: `A ${message.kind} could not finish: ${error}` });
+    await services.queues(sliceQueueName).send([
+      { messageId: `${message.jobId}:${message.slice}:r${at.getTime()}`, body: message, scheduledEnqueueTimeUtc: at },
+    ]);
+    return true;
+  } catch (caught) {
+    services.log.error(`Slices: could not set aside ${message.jobId}:${message.slice}: ${toError(caught).message}`);
+    return false;
+  }
+}
 
 /**
  * Service Bus queue `device-slices` (batch): runs each slice of a re-grade or resync job from its stored progress.
@@ -38,7 +63,10 @@ export const deviceSlices = (services: Services): QueueFunctionHandler => {
           return;
         }
         const error = `${name} failed (delivery ${deliveryCount}): ${toError(caught).message}`;
-        if (deliveryCount >= 10) context.error(`Slices: ${error}; it is dead-lettered and its job stays running.`);
+        if (deliveryCount >= sliceMaxDeliveryCount && (await setAside(services, message, error))) {
+          context.error(`Slices: ${error}; reported, and tried again from its progress by ${new Date(services.clock.now().getTime() + sliceRetryMs).toISOString()}.`);
+          return;
+        }
         failures.push(error);
       }
     });

@@ -5,8 +5,11 @@
  * Nudges use the plain id `{deviceId}:{version}`.
  *
  * Reconcile reads only devices still waiting for a push, through the pending index rows (`~p|{ms}|{deviceId}`,
- * shared/devices/deviceIndex.ts), keyed by when the device's nudge went out or was deferred to: in each of the
- * tenant's device partitions, the RowKey range up to `now - renudgeAfterMs`. A device re-nudged has its nudge time
+ * shared/devices/deviceIndex.ts), keyed by when the device's nudge went out or was deferred to: in each partition it
+ * reads, the RowKey range up to `now - renudgeAfterMs`, and the first row after it (when to look again). It runs when
+ * made due: by a device write that starts a wait (shared/jobs/reconcileDue.ts), by its own runs while devices wait,
+ * and every `reconcileLookAheadMs` at the latest. That last run reads all 256 partitions; the others read only the
+ * partitions hinted to hold waiting devices (shared/devices/indexHints.ts). A device re-nudged has its nudge time
  * moved to now (one write with its index rows), so it is not re-sent on every run.
  *
  * A backlog is not amplified: a device waiting its turn in the tenant's Intune write budget already has a nudge
@@ -28,13 +31,16 @@ import { listActiveTenants } from '../tenants/tenantRepository.js';
 import { sendNudges, type Nudge } from './nudges.js';
 import { resyncIfBehind } from './resync.js';
 import { deferredWorkEnd } from './writeBudget.js';
+import { defaultRenudgeAfterMs } from '../jobs/reconcileDue.js';
+import { clearPendingHint, hintPending, readPendingHints, readReconcileFullAt, writeReconcileFullAt, type PendingHint } from '../devices/indexHints.js';
+
+export { defaultRenudgeAfterMs } from '../jobs/reconcileDue.js';
 
 /**
- * How old a pending device's nudge must be before reconcile sends it again (default 15 minutes). Longer than
- * Service Bus's duplicate-detection window (10 minutes), so a re-nudge is never swallowed as a duplicate of the
- * nudge it replaces, and longer than a push takes to settle.
+ * How far past its bound a run looks for the next nudge to come of age (the reconcile job's period in
+ * shared/jobs/plan.ts is no longer): the tenant's reconcile is then due when that nudge may be re-sent.
  */
-export const defaultRenudgeAfterMs = 15 * 60_000;
+export const reconcileLookAheadMs = 6 * 60 * 60 * 1000;
 
 /** Devices re-checked and written at once. */
 const deviceConcurrency = 16;
@@ -68,6 +74,8 @@ export interface ReconcileTenantSummary {
   readonly strayRowsRemoved: number;
   /** Set when the tenant's write budget holds deferred work until then (ISO): the index was not read. */
   readonly deferredUntil?: string;
+  /** When a device still waiting may need its nudge re-sent: the tenant's reconcile is due then (undefined: none waits). */
+  readonly nextDueMs?: number;
 }
 
 /**
@@ -79,8 +87,23 @@ export async function reconcileTenant(deps: ReconcileDeps, tenantId: string, opt
   const now = deps.clock.now();
   const upTo = now.getTime() - renudgeAfterMs;
   const lineEnd = await deferredWorkEnd(deps.tables, tenantId);
-  let found: IndexRead = { entries: [], entitiesExamined: 0, queries: 0 };
-  if (lineEnd <= upTo) found = await readIndexRange(deps.tables, tenantId, pendingIndexPrefix, upTo);
+  let found: IndexRead = { entries: [], entitiesExamined: 0, queries: 0, nextByBucket: new Map(), buckets: [] };
+  let full = false;
+  let fullAtMs: number | undefined;
+  let hints: PendingHint[] = [];
+  if (lineEnd <= upTo) {
+    // Every partition once per look-ahead; in between, only the partitions hinted to hold devices waiting.
+    fullAtMs = await readReconcileFullAt(deps.tables, tenantId);
+    full = fullAtMs === undefined || now.getTime() - fullAtMs >= reconcileLookAheadMs;
+    hints = await readPendingHints(deps.tables, tenantId);
+    const buckets = full ? undefined : hints.map((hint) => hint.bucket);
+    if (buckets?.length !== 0) {
+      found = await readIndexRange(deps.tables, tenantId, pendingIndexPrefix, upTo, {
+        peekUntilMs: upTo + reconcileLookAheadMs,
+        ...(buckets ? { buckets } : {}),
+      });
+    }
+  }
 
   const nudges: Nudge[] = [];
   let strayRowsRemoved = 0;
@@ -103,8 +126,20 @@ export async function reconcileTenant(deps: ReconcileDeps, tenantId: string, opt
     else if (await removeStrayIndexRow(deps.tables, entry, current)) strayRowsRemoved += 1;
   });
   await sendNudges(deps.queues, nudges);
+  await settleHints(deps, tenantId, found, hints, now.getTime());
+  if (full) {
+    fullAtMs = now.getTime();
+    await writeReconcileFullAt(deps.tables, tenantId, fullAtMs);
+  }
   // A change of what is enforced that has not reached every device yet.
   const resyncNudges = await resyncIfBehind(deps, tenantId);
+  // Next due: the oldest nudge still in flight comes of age, a re-sent one does, or the deferred line ends.
+  const candidates = [
+    ...(found.nextMs !== undefined ? [found.nextMs + renudgeAfterMs] : []),
+    ...(nudges.length > 0 || resyncNudges > 0 ? [now.getTime() + renudgeAfterMs] : []),
+    ...(lineEnd > upTo ? [lineEnd + renudgeAfterMs] : []),
+    ...(fullAtMs !== undefined ? [fullAtMs + reconcileLookAheadMs] : []),
+  ];
   return {
     tenantId,
     devicesFound: found.entries.length,
@@ -114,7 +149,21 @@ export async function reconcileTenant(deps: ReconcileDeps, tenantId: string, opt
     resyncNudges,
     strayRowsRemoved,
     ...(lineEnd > upTo ? { deferredUntil: new Date(lineEnd).toISOString() } : {}),
+    ...(candidates.length > 0 ? { nextDueMs: Math.min(...candidates) } : {}),
   };
+}
+
+/**
+ * After a read: hints of partitions found with nothing waiting are removed (unless recent or rewritten since), and a
+ * partition found waiting without a hint (a hint lost with a crash, or rows from before hints) gets one.
+ */
+async function settleHints(deps: ReconcileDeps, tenantId: string, found: IndexRead, hints: readonly PendingHint[], nowMs: number): Promise<void> {
+  const waiting = new Set([...found.entries.map((entry) => entry.partitionKey.slice(tenantId.length + 1)), ...found.nextByBucket.keys()]);
+  const read = new Set(found.buckets);
+  const hinted = new Set(hints.map((hint) => hint.bucket));
+  await Promise.all(hints.filter((hint) => read.has(hint.bucket) && !waiting.has(hint.bucket)).map((hint) => clearPendingHint(deps.tables, tenantId, hint, nowMs)));
+  const unhinted = [...waiting].filter((bucket) => !hinted.has(bucket));
+  if (unhinted.length > 0) await hintPending(deps.tables, tenantId, unhinted, nowMs);
 }
 
 export interface ReconcileSummary {

@@ -7,7 +7,9 @@ import { statusOf } from '../errors.js';
 import { ConcurrencyExhausted } from '../storage/errors.js';
 import type { TableStore } from '../storage/tableStore.js';
 import { credentialedDeviceBuckets, deviceFromEntity, devicePartitionKey, deviceToEntity, tenantDevicesFilter, withVersionRule, type Device } from './device.js';
-import { deviceIndexLayout, indexRows, indexUpperBound, withIndexFields } from './deviceIndex.js';
+import { awaitsPush, deviceIndexLayout, indexRows, indexUpperBound, withIndexFields } from './deviceIndex.js';
+import { defaultRenudgeAfterMs, reconcileDueBy } from '../jobs/reconcileDue.js';
+import { bucketOf, forgetIndexState, hintPending } from './indexHints.js';
 import { mapLimit } from '../mapLimit.js';
 import { sidecarActions } from './sidecar.js';
 
@@ -104,8 +106,35 @@ async function submitDeviceActions(tables: TableStore, actions: TransactionActio
   return response.subResponses[0]?.etag;
 }
 
+/**
+ * When the written row starts a new wait for a push (or moves its nudge time): that nudge time, for which the
+ * tenant's reconcile must be due in time (shared/jobs/reconcileDue.ts); undefined otherwise.
+ */
+export function newNudgeTime(before: Device | undefined, written: Device): number | undefined {
+  if (!awaitsPush(written) || written.nudgedAt === undefined || written.nudgedAt === before?.nudgedAt) return undefined;
+  const ms = Date.parse(written.nudgedAt);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * Before a write that makes devices wait for a push: their partitions are hinted for reconcile, and reconcile is due
+ * by the time their nudge may be re-sent (shared/devices/indexHints.ts, shared/jobs/reconcileDue.ts).
+ */
+export async function ensureReconcileFor(
+  tables: TableStore,
+  tenantId: string,
+  waits: readonly { readonly deviceId: string; readonly nudgeMs: number | undefined }[],
+  at: Date,
+): Promise<void> {
+  const waiting = waits.filter((wait): wait is { deviceId: string; nudgeMs: number } => wait.nudgeMs !== undefined);
+  if (waiting.length === 0) return;
+  await hintPending(tables, tenantId, waiting.map((wait) => bucketOf(wait.deviceId)), at.getTime());
+  await reconcileDueBy(tables, tenantId, at.getTime(), Math.min(...waiting.map((wait) => wait.nudgeMs)) + defaultRenudgeAfterMs);
+}
+
 async function writeDevice(tables: TableStore, before: Device | undefined, after: Device, at: Date): Promise<Device> {
   const { device, actions } = deviceWriteActions(before, after, at);
+  await ensureReconcileFor(tables, device.tenantId, [{ deviceId: device.deviceId, nudgeMs: newNudgeTime(before, device) }], at);
   const etag = await submitDeviceActions(tables, actions);
   return { ...device, etag: etag ?? device.etag };
 }
@@ -235,46 +264,93 @@ export interface IndexRead {
   readonly entries: IndexEntry[];
   /** Entities Table Storage examined: the rows returned, as both ends of each query's RowKey range are bounded. */
   readonly entitiesExamined: number;
-  /** Query round trips (one per partition, plus one per further page of 1,000). */
+  /** Query round trips (one per partition, plus a few for a partition with rows found). */
   readonly queries: number;
+  /** With `peekUntilMs`: the earliest time after `upToMs` (and up to `peekUntilMs`) among the rows, if any. */
+  readonly nextMs?: number;
+  /** With `peekUntilMs`: that time per partition suffix (only partitions that have such a row). */
+  readonly nextByBucket: ReadonlyMap<string, number>;
+  /** The partition suffixes read. */
+  readonly buckets: readonly string[];
 }
 
 /** Index range queries in flight at once. */
 const indexQueryConcurrency = 16;
 
+function entryOf(partitionKey: string, row: { rowKey?: string; etag?: string; deviceId?: unknown; version?: unknown }): IndexEntry {
+  const rowKey = row.rowKey ?? '';
+  const deviceId = typeof row.deviceId === 'string' ? row.deviceId : rowKey.slice(rowKey.lastIndexOf('|') + 1);
+  return {
+    partitionKey,
+    rowKey,
+    etag: row.etag ?? '*',
+    deviceId,
+    ...(typeof row.version === 'number' ? { version: row.version } : {}),
+  };
+}
+
+/** The time an index RowKey holds (`{prefix}{13 digits}|{deviceId}`). */
+function indexTimeOf(prefix: string, rowKey: string): number {
+  return Number(rowKey.slice(prefix.length, prefix.length + 13));
+}
+
 /**
- * The index rows of a tenant under `prefix` whose time is at or before `upToMs`: in each of the tenant's 256 device
- * partitions, one query on the RowKey range [`prefix`, `prefix` + (upToMs + 1)), so Table Storage examines only the
- * rows it returns. Device ids are Intune's lower-case GUIDs, so `credentialedDeviceBuckets` names every partition.
+ * The index rows of a tenant under `prefix` whose time is at or before `upToMs`, and, with `peekUntilMs`, the
+ * earliest time after that up to `peekUntilMs` (when the job should look again). In each of the tenant's 256 device
+ * partitions: the first row of the window (`$top=1`); only where that row is due, the rest of the due range and the
+ * first row after it. Every query bounds both RowKey ends, so Table Storage examines only the rows it returns: the
+ * rows due, plus at most one row per partition to learn the next time. Device ids are Intune's lower-case GUIDs, so
+ * `credentialedDeviceBuckets` names every partition.
  */
-export async function readIndexRange(tables: TableStore, tenantId: string, prefix: string, upToMs: number): Promise<IndexRead> {
+export async function readIndexRange(
+  tables: TableStore,
+  tenantId: string,
+  prefix: string,
+  upToMs: number,
+  options: { peekUntilMs?: number; buckets?: readonly string[] } = {},
+): Promise<IndexRead> {
+  type Row = { rowKey?: string; etag?: string; deviceId?: unknown; version?: unknown };
   const table = tables.table('devices');
   const upper = indexUpperBound(prefix, upToMs);
+  const peekUntil = options.peekUntilMs !== undefined && options.peekUntilMs > upToMs ? options.peekUntilMs : undefined;
+  const windowEnd = peekUntil !== undefined ? indexUpperBound(prefix, peekUntil) : upper;
   const entries: IndexEntry[] = [];
   let queries = 0;
-  await mapLimit(credentialedDeviceBuckets, indexQueryConcurrency, async (bucket) => {
+  let nextMs: number | undefined;
+  let peekedRows = 0;
+  const nextByBucket = new Map<string, number>();
+  const peeked = (bucket: string, row: Row | undefined): void => {
+    if (!row?.rowKey) return;
+    peekedRows += 1;
+    const ms = indexTimeOf(prefix, row.rowKey);
+    nextByBucket.set(bucket, ms);
+    if (nextMs === undefined || ms < nextMs) nextMs = ms;
+  };
+  const buckets = options.buckets ?? credentialedDeviceBuckets;
+  const first = async (filter: string): Promise<Row | undefined> => {
+    queries += 1;
+    const page = await table.listEntities<Row>({ queryOptions: { filter } }).byPage({ maxPageSize: 1 }).next();
+    return page.done === true ? undefined : page.value[0];
+  };
+  await mapLimit(buckets, indexQueryConcurrency, async (bucket) => {
     const partitionKey = `${tenantId}|${bucket}`;
-    const pages = table
-      .listEntities<{ deviceId?: unknown; version?: unknown }>({
-        queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${prefix} and RowKey lt ${upper}` },
-      })
-      .byPage({ maxPageSize: 1_000 });
-    for await (const page of pages) {
-      queries += 1;
-      for (const row of page) {
-        const rowKey = row.rowKey ?? '';
-        const deviceId = typeof row.deviceId === 'string' ? row.deviceId : rowKey.slice(rowKey.lastIndexOf('|') + 1);
-        entries.push({
-          partitionKey,
-          rowKey,
-          etag: row.etag ?? '*',
-          deviceId,
-          ...(typeof row.version === 'number' ? { version: row.version } : {}),
-        });
-      }
+    const head = await first(odata`PartitionKey eq ${partitionKey} and RowKey ge ${prefix} and RowKey lt ${windowEnd}`);
+    if (!head?.rowKey) return;
+    if (head.rowKey >= upper) {
+      peeked(bucket, head);
+      return;
     }
+    entries.push(entryOf(partitionKey, head));
+    const rest = table
+      .listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey gt ${head.rowKey} and RowKey lt ${upper}` } })
+      .byPage({ maxPageSize: 1_000 });
+    for await (const page of rest) {
+      queries += 1;
+      for (const row of page) entries.push(entryOf(partitionKey, row));
+    }
+    if (peekUntil !== undefined) peeked(bucket, await first(odata`PartitionKey eq ${partitionKey} and RowKey ge ${upper} and RowKey lt ${windowEnd}`));
   });
-  return { entries, entitiesExamined: entries.length, queries };
+  return { entries, entitiesExamined: entries.length + peekedRows, queries, nextByBucket, buckets, ...(nextMs !== undefined ? { nextMs } : {}) };
 }
 
 /**
@@ -317,5 +393,7 @@ export async function backfillDeviceIndex(tables: TableStore, tenantId: string, 
     );
     if (write) written += 1;
   });
+  // Index rows appeared that no run looked ahead to: the next sweep and reconcile read every partition.
+  if (written > 0) await forgetIndexState(tables, tenantId);
   return written;
 }

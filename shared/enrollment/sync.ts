@@ -11,7 +11,7 @@ import type { TableClient, TransactionAction } from '@azure/data-tables';
 import type { Clock } from '../clock.js';
 import { sendNudges, type Nudge } from '../compliance/nudges.js';
 import { deviceFromEntity, devicePartitionKey, tenantDevicesFilter, type Device } from '../devices/device.js';
-import { deviceWriteActions, writeDeviceWith } from '../devices/deviceRepository.js';
+import { deviceWriteActions, ensureReconcileFor, newNudgeTime, writeDeviceWith } from '../devices/deviceRepository.js';
 import { revokeCredentials } from '../devices/threatStore.js';
 import { recordError } from '../errorReports.js';
 import { statusOf, toError } from '../errors.js';
@@ -258,6 +258,8 @@ export async function readStoredDevices(table: TableClient, tenantId: string): P
 interface ChangeWrite {
   readonly change: DeviceChange;
   readonly actions: TransactionAction[];
+  /** When the write starts a device's wait for a push (reconcile must be due for it). */
+  readonly nudgeTime: number | undefined;
 }
 
 /**
@@ -317,10 +319,11 @@ async function writeChanges(
 ): Promise<Written> {
   const table = deps.tables.table('devices');
   const at = new Date(now);
-  const writeOf = (change: DeviceChange): ChangeWrite => ({
-    change,
-    actions: deviceWriteActions(change.existed ? stored.get(change.device.deviceId) : undefined, change.device, at).actions,
-  });
+  const writeOf = (change: DeviceChange): ChangeWrite => {
+    const before = change.existed ? stored.get(change.device.deviceId) : undefined;
+    const { device, actions } = deviceWriteActions(before, change.device, at);
+    return { change, actions, nudgeTime: newNudgeTime(before, device) };
+  };
   const transactions = groupsOfOnePartition(plan.changes, (change) => writeOf(change).actions.length);
   const written: Written = { changes: [], transactions: 0, nudges: 0 };
   const nudges: Nudge[] = [];
@@ -340,6 +343,7 @@ async function writeChanges(
       try {
         // A deactivated device's credential ends before its row changes (see threatStore.ts).
         await revokeCredentials(deps.tables, tenantId, changes.filter((c) => c.kind === 'deactivated').map((c) => c.device.deviceId), now);
+        await ensureReconcileFor(deps.tables, tenantId, writes.map((write) => ({ deviceId: write.change.device.deviceId, nudgeMs: write.nudgeTime })), at);
         written.transactions += await submitGroup(table, writes);
         changes.forEach(accept);
       } catch (caught) {

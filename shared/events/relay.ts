@@ -88,6 +88,8 @@ export interface RetentionRun {
   readonly due: boolean;
   /** Feed rows deleted. */
   readonly deleted: number;
+  /** When events next expire (ms); undefined when the tenant has none. */
+  readonly nextDueMs?: number;
 }
 
 export interface SweepResult {
@@ -425,7 +427,8 @@ export function createEventRuntime(tables: TableStore, clock: Clock, options: Ev
 
   async function retentionDue(tenantId: string): Promise<RetentionRun> {
     const row = await readEntity(events(), retentionSchema, tenantId, 'r');
-    if (!row || row.dueMs > clock.now().getTime()) return { due: false, deleted: 0 };
+    if (!row || row.dueMs >= retentionIdleMs) return { due: false, deleted: 0 };
+    if (row.dueMs > clock.now().getTime()) return { due: false, deleted: 0, nextDueMs: row.dueMs };
     const deleted = await applyRetention(tenantId);
     // The next time an event expires: the oldest one left (one entity read), else parked until a publication.
     let oldest: number | undefined;
@@ -444,7 +447,7 @@ export function createEventRuntime(tables: TableStore, clock: Clock, options: Ev
       if (statusOf(error) !== 412) throw error; // a publication moved it meanwhile: its time stands
     }
     retentionEnsured.delete(tenantId);
-    return { due: true, deleted };
+    return { due: true, deleted, ...(next < retentionIdleMs ? { nextDueMs: next } : {}) };
   }
 
   async function deleteRange(tenantId: string, from: string, to: string): Promise<number> {

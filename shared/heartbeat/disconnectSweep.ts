@@ -5,9 +5,13 @@
  * The sweep reads only the devices silent past the cutoff, through the check-in index rows (`~c|{ms}|{deviceId}`,
  * present exactly while a device is active, see shared/devices/deviceIndex.ts): in each of the tenant's device
  * partitions, the RowKey range up to the cutoff. Each device found is re-checked on its current row before it is
- * written. Cost per tenant: 256 index queries (plus one per further page of 1,000 rows), entities examined = devices
- * found, then per device found a read and a write (one transaction with its index rows) and ⌈disconnected ÷ 500⌉
- * queue sends.
+ * written. Each run also looks one row past the cutoff per partition read: the next device to fall silent there,
+ * within the look-ahead (12 hours), kept in the tenant's sweep state (shared/devices/indexHints.ts). Every 12 hours a
+ * run reads all 256 partitions; in between, a run (made due by that state) reads only the partitions where a device
+ * falls silent. Cost per run: 2 point operations for the state, one index query per partition read (two more where
+ * devices are found), entities examined = devices found plus at most one per partition read, then per device found a
+ * read and a write (one transaction with its index rows) and ⌈disconnected ÷ 500⌉ queue sends. A tenant whose
+ * devices all check in costs two full reads a day, nothing more.
  *
  * A check-in that changes nothing is written at most once per `CHECKIN_WRITE_INTERVAL_MINUTES`, so a stored
  * `lastCheckInAt` (and its index row) may be that much older than the device's last call: the cutoff allows for it
@@ -20,7 +24,8 @@ import type { Services } from '../services.js';
 import { loadConnectorSettings } from '../devices/tenantContext.js';
 import { checkInIndexPrefix } from '../devices/deviceIndex.js';
 import type { Device } from '../devices/device.js';
-import { mutateDevice, readIndexRange, removeStrayIndexRow, type DeviceWrite } from '../devices/deviceRepository.js';
+import { mutateDevice, readIndexRange, removeStrayIndexRow, type DeviceWrite, type IndexRead } from '../devices/deviceRepository.js';
+import { readSweepState, writeSweepState } from '../devices/indexHints.js';
 import { nudgeAfter } from '../devices/nudge.js';
 import { mapLimit } from '../mapLimit.js';
 
@@ -43,7 +48,21 @@ export interface SweepSummary {
   readonly nudgesSent: number;
   /** Index rows no device row called for, removed on the way. */
   readonly strayRowsRemoved: number;
+  /** Whether this run read every partition (else only those its last runs said had a device falling silent). */
+  readonly fullRead: boolean;
+  /**
+   * When the tenant's sweep is next due: the next device falls silent (as far as the runs looked ahead), or the
+   * look-ahead of the last full read runs out, whichever is first.
+   */
+  readonly nextDueMs: number;
 }
+
+/**
+ * How far past its cutoff a sweep looks for the next device to fall silent. The sweep job's period
+ * (shared/jobs/plan.ts) must not be longer, and neither may be shorter than the shortest `disconnectedAfterDays`
+ * (a device that checks in after a sweep falls silent no sooner than that), so every device is swept on time.
+ */
+export const sweepLookAheadMs = 12 * 60 * 60 * 1000;
 
 /**
  * The disconnect sweep of one tenant at `now`: every active device whose last check-in is at or before
@@ -59,7 +78,17 @@ export async function sweepSilentDevices(
   const cutoffMs = now.getTime() - disconnectedAfterDays * dayMs - checkInSlackMs;
   const cutoff = new Date(cutoffMs).toISOString();
   const at = now.toISOString();
-  const found = await readIndexRange(services.tables, tenantId, checkInIndexPrefix, cutoffMs);
+  // Between full reads, only the partitions whose next device to fall silent is due now are read.
+  const state = await readSweepState(services.tables, tenantId);
+  const full = !state || state.days !== disconnectedAfterDays || now.getTime() - state.fullAtMs >= sweepLookAheadMs;
+  const buckets = full ? undefined : [...state.next].filter(([, ms]) => ms <= cutoffMs).map(([bucket]) => bucket);
+  const found: IndexRead =
+    buckets?.length === 0
+      ? { entries: [], entitiesExamined: 0, queries: 0, nextByBucket: new Map(), buckets: [] }
+      : await readIndexRange(services.tables, tenantId, checkInIndexPrefix, cutoffMs, {
+          peekUntilMs: cutoffMs + sweepLookAheadMs,
+          ...(buckets ? { buckets } : {}),
+        });
   const writes: DeviceWrite[] = [];
   let strayRowsRemoved = 0;
   let nudgesSent = 0;
@@ -95,6 +124,13 @@ export async function sweepSilentDevices(
     }
   });
   await flush();
+  // What the next run needs: per partition, the next device to fall silent (the partitions read start afresh).
+  const next = new Map(full || !state ? [] : state.next);
+  for (const bucket of found.buckets) next.delete(bucket);
+  for (const [bucket, ms] of found.nextByBucket) next.set(bucket, ms);
+  const fullAtMs = full || !state ? now.getTime() : state.fullAtMs;
+  if (full || found.buckets.length > 0) await writeSweepState(services.tables, tenantId, { fullAtMs, days: disconnectedAfterDays, next });
+  const soonest = Math.min(...next.values());
   return {
     tenantId,
     devicesFound: found.entries.length,
@@ -103,6 +139,9 @@ export async function sweepSilentDevices(
     disconnected,
     nudgesSent,
     strayRowsRemoved,
+    fullRead: full,
+    // When the next device falls silent, and at the latest when the look-ahead of the last full read runs out.
+    nextDueMs: Math.min(Number.isFinite(soonest) ? soonest + (now.getTime() - cutoffMs) : Infinity, fullAtMs + sweepLookAheadMs),
   };
 }
 

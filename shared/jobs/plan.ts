@@ -1,16 +1,23 @@
 /**
  * Which jobs a tenant has, how often each runs, and where its rows start. Discovery and the connector heartbeat
- * follow the tenant's settings (`enrollmentPollMinutes`, `heartbeatFrequencyMinutes`); the sweep and reconcile run on
- * fixed periods (their cost is bounded by the index rows they read); mail runs only when made due (an alert queued,
- * an error recorded) and then parks.
+ * follow the tenant's settings (`enrollmentPollMinutes`, `heartbeatFrequencyMinutes`); the sweep and reconcile run
+ * when their index rows say something falls due, with a long period as the backstop; mail runs only when made due
+ * (an alert queued, an error recorded) and then parks.
  */
 import type { ConnectorSettings } from '../domain/index.js';
 import { idleDueMs, jobKinds, type DueRowSpec, type JobKind } from './dueIndex.js';
 
-/** Minutes between disconnect sweeps of one tenant: a device is disconnected after days, so a quarter hour is plenty. */
-export const sweepPeriodMinutes = 15;
-/** Minutes between reconcile passes of one tenant (the safety net for lost nudges). */
-export const reconcilePeriodMinutes = 5;
+/**
+ * Longest time between disconnect sweeps of one tenant (12 hours, `sweepLookAheadMs`). A sweep also makes itself due
+ * when the next device falls silent, so a tenant whose devices all check in costs two sweeps a day.
+ */
+export const sweepPeriodMinutes = 12 * 60;
+/**
+ * Longest time between reconcile passes of one tenant (6 hours, `reconcileLookAheadMs`). Reconcile is made due by
+ * the device writes that start a wait for a push (shared/jobs/reconcileDue.ts) and by its own runs while devices
+ * wait, so a tenant with nothing waiting costs four runs a day.
+ */
+export const reconcilePeriodMinutes = 6 * 60;
 
 /** The period of each job for a tenant's settings; undefined for mail (runs when made due). */
 export function jobPeriodMinutes(job: JobKind, settings: Pick<ConnectorSettings, 'enrollmentPollMinutes' | 'heartbeatFrequencyMinutes'>): number | undefined {

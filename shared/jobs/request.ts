@@ -6,7 +6,7 @@ import { defaultConnectorSettings, type ConnectorSettings } from '../domain/inde
 import type { Services } from '../services.js';
 import { readConnectorSettings } from '../enrollment/tenantState.js';
 import { currentTraceparent } from '../telemetry/index.js';
-import { claimDue, duePartitionOf, dueRowKey, ensureDueRows, jobKinds, moveDue, nextDueMs, type JobKind } from './dueIndex.js';
+import { claimDue, duePartitionOf, dueRowKey, ensureDueRows, jobKinds, markDue, moveDue, nextDueMs, type JobKind } from './dueIndex.js';
 import { tenantJobMessage, tenantJobsQueueName } from './messages.js';
 import { initialDueRows, jobPeriodMinutes } from './plan.js';
 
@@ -70,6 +70,11 @@ export async function applyJobPeriods(deps: Deps, tenantId: string, before: Conn
       periodMinutes: period,
     }));
     moved.push(job);
+  }
+  // A shorter silence limit may make devices silent now: the sweep looks at once.
+  if (after.disconnectedAfterDays < before.disconnectedAfterDays) {
+    await markDue(deps.tables, tenantId, 'sweep', nowMs);
+    moved.push('sweep');
   }
   return moved;
 }

@@ -46,6 +46,22 @@ export interface Delivery {
   readonly maxDeliveryCount?: number;
 }
 
+/** The soonest a sweep runs again after one ran (devices disconnect after days: a quarter hour late is nothing). */
+export const sweepMinGapMs = 15 * 60_000;
+/** The soonest reconcile runs again after one ran. */
+export const reconcileMinGapMs = 60_000;
+
+/**
+ * A job that knows when it is next needed (the next device to fall silent, the next nudge to come of age) makes
+ * itself due then, if that is before its period brings it back anyway (the claim moved it one period on).
+ */
+async function dueAgain(services: Services, tenantId: string, job: JobKind, nextDueMs: number | undefined, soonestMs: number): Promise<string> {
+  if (nextDueMs === undefined) return '';
+  const at = Math.max(nextDueMs, soonestMs);
+  await markDue(services.tables, tenantId, job, at);
+  return `, due again by ${new Date(at).toISOString()}`;
+}
+
 /** The job's own work for an active tenant; returns a short description. Throws to be retried. */
 async function work(services: Services, job: JobKind, tenant: Tenant): Promise<string> {
   const { tenantId } = tenant;
@@ -57,11 +73,14 @@ async function work(services: Services, job: JobKind, tenant: Tenant): Promise<s
     }
     case 'sweep': {
       const summary = await sweepTenant(services, tenantId);
-      // Event retention rides on the sweep: one point read unless events are due for deletion (shared/events).
+      // Event retention rides on the sweep: one point read unless events are due for deletion (shared/events); the
+      // sweep comes due again by the time the next events expire.
       const retention = await services.events.retentionDue(tenantId);
+      const nextDueMs = [summary.nextDueMs, retention.nextDueMs].filter((at): at is number => at !== undefined);
+      const next = await dueAgain(services, tenantId, job, nextDueMs.length > 0 ? Math.min(...nextDueMs) : undefined, now.getTime() + sweepMinGapMs);
       return (
         `${summary.disconnected} devices disconnected, ${summary.entitiesExamined} index rows examined` +
-        `${retention.due ? `, ${retention.deleted} expired events deleted` : ''}`
+        `${retention.due ? `, ${retention.deleted} expired events deleted` : ''}${next}`
       );
     }
     case 'connector-heartbeat': {
@@ -74,9 +93,10 @@ async function work(services: Services, job: JobKind, tenant: Tenant): Promise<s
     }
     case 'reconcile': {
       const summary = await reconcileTenant(services, tenantId);
+      const next = await dueAgain(services, tenantId, job, summary.nextDueMs, now.getTime() + reconcileMinGapMs);
       return (
         `${summary.nudgesSent + summary.resyncNudges} devices re-nudged, ${summary.entitiesExamined} index rows examined` +
-        `${summary.deferredUntil ? `, deferred work waits until ${summary.deferredUntil}` : ''}`
+        `${summary.deferredUntil ? `, deferred work waits until ${summary.deferredUntil}` : ''}${next}`
       );
     }
     case 'mail': {

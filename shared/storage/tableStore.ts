@@ -28,6 +28,7 @@ export const tableNames = [
   'events',
   'sliceJobs',
   'jobSchedule',
+  'indexHints',
 ] as const;
 
 export type TableName = (typeof tableNames)[number];

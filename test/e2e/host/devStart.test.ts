@@ -39,7 +39,8 @@ afterAll(async () => {
 });
 
 function start(env: NodeJS.ProcessEnv): Run {
-  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['dev/start.ts'], {
+  // What `npm run dev` runs: Node with tsx's loader, so Ctrl-C (SIGINT) reaches dev/start.ts itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'dev/start.ts'], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

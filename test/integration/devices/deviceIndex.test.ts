@@ -10,9 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/clock.js';
 import { recordDeadLetter } from '../../../shared/compliance/deadLetters.js';
 import { planPush, recordOutcome, type PushOutcome, type TargetOutcome } from '../../../shared/compliance/plan.js';
-import { defaultRenudgeAfterMs, reconcileTenant } from '../../../shared/compliance/reconcile.js';
+import { defaultRenudgeAfterMs, reconcileLookAheadMs, reconcileTenant } from '../../../shared/compliance/reconcile.js';
 import { intuneWriteBudgetName } from '../../../shared/compliance/writeBudget.js';
-import { deviceSchema, deviceToEntity, tenantDevicesFilter, withVersionRule, type Device } from '../../../shared/devices/device.js';
+import { devicePartitionKey, deviceSchema, deviceToEntity, tenantDevicesFilter, withVersionRule, type Device } from '../../../shared/devices/device.js';
 import { awaitsPush, checkInIndexPrefix, nudgeDeferredTo, pendingIndexPrefix } from '../../../shared/devices/deviceIndex.js';
 import {
   backfillDeviceIndex,
@@ -25,7 +25,8 @@ import {
 } from '../../../shared/devices/deviceRepository.js';
 import { defaultConnectorSettings, transition, type RiskLevel } from '../../../shared/domain/index.js';
 import { applyObservation, type IntuneDevice } from '../../../shared/enrollment/reconcile.js';
-import { sweepSilentDevices } from '../../../shared/heartbeat/disconnectSweep.js';
+import { sweepLookAheadMs, sweepSilentDevices } from '../../../shared/heartbeat/disconnectSweep.js';
+import { readPendingHints } from '../../../shared/devices/indexHints.js';
 import type { QueueMessage } from '../../../shared/queue.js';
 import { anyEntity, listAll, type TableStore } from '../../../shared/storage/index.js';
 import { quietLog } from '../../support/simClient.js';
@@ -91,6 +92,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constantFrom('sweep', 'reconcile' as const) }),
   fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(60_000, 16 * 60_000, 2 * dayMs, 8 * dayMs) }),
 );
+
+/** How many of the tenant's device partitions hold one of `devices` (a look-ahead examines one row per partition). */
+function partitionsOf(tenantId: string, devices: readonly Device[]): number {
+  return new Set(devices.map((d) => devicePartitionKey(tenantId, d.deviceId))).size;
+}
 
 describe('index rows beside the device rows', () => {
   it('stay exactly right through any sequence of changes, and the sweep and reconcile find exactly the due devices', async () => {
@@ -185,9 +191,16 @@ describe('index rows beside the device rows', () => {
               const { devices } = await partitionRows(tenantId);
               const cutoff = new Date(now.getTime() - settings.disconnectedAfterDays * dayMs).toISOString();
               const silent = devices.filter((d) => d.status === 'active' && (d.lastCheckInAt ?? '') <= cutoff).map((d) => d.deviceId);
+              // The sweep also looks at the next device to fall silent within its look-ahead, one row per partition.
+              const soon = devices.filter((d) => d.status === 'active' && (d.lastCheckInAt ?? '') > cutoff && Date.parse(d.lastCheckInAt ?? '') <= Date.parse(cutoff) + sweepLookAheadMs);
               const summary = await sweepSilentDevices(services, tenantId, settings.disconnectedAfterDays, now);
               expect(summary.devicesFound).toBe(silent.length);
-              expect(summary.entitiesExamined).toBe(silent.length);
+              // Between full reads only some partitions are read: never more than a full read examines.
+              expect(summary.entitiesExamined).toBeLessThanOrEqual(silent.length + partitionsOf(tenantId, soon));
+              if (summary.fullRead) expect(summary.entitiesExamined).toBe(silent.length + partitionsOf(tenantId, soon));
+              // Due again no later than the next device falls silent, nor than the look-ahead runs out.
+              const silentNext = Math.min(...soon.map((d) => Date.parse(d.lastCheckInAt ?? '') + settings.disconnectedAfterDays * dayMs));
+              expect(summary.nextDueMs).toBeLessThanOrEqual(Math.min(silentNext, now.getTime() + sweepLookAheadMs));
               expect(summary.disconnected).toBe(silent.length);
               const after = await partitionRows(tenantId);
               for (const id of silent) expect(after.devices.find((d) => d.deviceId === id)?.status).toBe('disconnected');
@@ -198,8 +211,14 @@ describe('index rows beside the device rows', () => {
               const bound = new Date(now.getTime() - defaultRenudgeAfterMs).toISOString();
               const due = devices.filter((d) => awaitsPush(d) && (d.nudgedAt ?? '') <= bound).map((d) => d.deviceId).sort();
               sent.length = 0;
+              const inFlight = devices.filter((d) => awaitsPush(d) && (d.nudgedAt ?? '') > bound && Date.parse(d.nudgedAt ?? '') <= Date.parse(bound) + reconcileLookAheadMs);
               const summary = await reconcileTenant(services, tenantId);
-              expect(summary.entitiesExamined).toBe(due.length);
+              if (summary.deferredUntil === undefined) expect(summary.entitiesExamined).toBeLessThanOrEqual(due.length + partitionsOf(tenantId, inFlight));
+              // Due again no later than the oldest nudge in flight, or one just re-sent, comes of age.
+              if (summary.deferredUntil === undefined && inFlight.length + due.length > 0) {
+                const nudgeTimes = [...inFlight.map((d) => Date.parse(d.nudgedAt ?? '')), ...(due.length > 0 ? [now.getTime()] : [])];
+                expect(summary.nextDueMs).toBeLessThanOrEqual(Math.min(...nudgeTimes) + defaultRenudgeAfterMs);
+              }
               expect(sent.map((m) => (m.body as { deviceId: string }).deviceId).sort()).toEqual(due);
               break;
             }
@@ -235,7 +254,7 @@ describe('index rows beside the device rows', () => {
     expect(listed).toEqual([deviceId]);
   });
 
-  it('reads only the due index rows: entities examined equal the devices found', async () => {
+  it('reads only the due index rows, and with a look-ahead one more row per partition to say when to look again', async () => {
     const tenantId = randomUUID();
     const start = new Date('2026-03-01T09:00:00.000Z');
     const ids: string[] = [];
@@ -249,7 +268,14 @@ describe('index rows beside the device rows', () => {
     const found = await readIndexRange(tables, tenantId, checkInIndexPrefix, start.getTime() - 7 * dayMs);
     expect(found.entries.map((e) => e.deviceId).sort()).toEqual(ids.filter((_id, n) => n % 4 === 0).sort());
     expect(found.entitiesExamined).toBe(10);
-    expect(found.queries).toBe(256);
+    // One query per partition, and one more for the rest of the due range where a partition has a due row.
+    expect(found.queries).toBe(256 + new Set(found.entries.map((e) => e.partitionKey)).size);
+    // Looking ahead 12 hours past 7 days finds nothing more; looking 10 days ahead finds one row per partition.
+    const ahead = await readIndexRange(tables, tenantId, checkInIndexPrefix, start.getTime() - 7 * dayMs, { peekUntilMs: start.getTime() - 7 * dayMs + 12 * 60 * 60_000 });
+    expect([ahead.entitiesExamined, ahead.nextMs]).toEqual([10, undefined]);
+    const further = await readIndexRange(tables, tenantId, checkInIndexPrefix, start.getTime() - 7 * dayMs, { peekUntilMs: start.getTime() });
+    expect(further.nextMs).toBe(start.getTime());
+    expect(further.entitiesExamined).toBe(10 + new Set(ids.filter((_id, n) => n % 4 !== 0).map((id) => devicePartitionKey(tenantId, id))).size);
     // Every device was written pending-free but for its first nudge: the pending index has them all, due at `start`.
     const pending = await readIndexRange(tables, tenantId, pendingIndexPrefix, start.getTime());
     expect(pending.entries).toHaveLength(40);
@@ -307,6 +333,47 @@ describe('reconcile under a backlog and a crash', () => {
     sent.length = 0;
     expect((await reconcileTenant(services, tenantId)).nudgesSent).toBe(0);
     await expectIndexRight(tenantId);
+  });
+});
+
+describe('reconcile between full reads', () => {
+  it('reads only the partitions hinted to hold waiting devices, and finds a device whose hint was lost at its next full read', async () => {
+    const tenantId = randomUUID();
+    const clock = new ManualClock('2026-03-01T09:00:00.000Z');
+    const services = { tables, clock, log: quietLog, queues: () => ({ send: () => Promise.resolve() }) };
+    // Forty devices in forty partitions, none waiting.
+    const ids = Array.from({ length: 40 }, (_unused, n) => `${n.toString(16).padStart(2, '0')}${randomUUID().slice(2)}`);
+    for (const deviceId of ids) {
+      await putDevice(tables, { ...(await seedRow(tenantId, deviceId, clock.now())), status: 'active', lastCheckInAt: clock.now().toISOString(), syncPending: false }, clock.now());
+    }
+    const first = await reconcileTenant(services, tenantId);
+    expect(first.queries).toBeGreaterThanOrEqual(256);
+
+    // One device starts waiting: its partition is hinted before it is written.
+    const [waiting = '', lost = ''] = [ids[7], ids[30]];
+    clock.advance(60_000);
+    await mutateDevice(tables, tenantId, waiting, (current) => ({ ...current, hasReport: true, riskLevel: 'high' }), undefined, clock.now());
+    clock.advance(defaultRenudgeAfterMs);
+    const partial = await reconcileTenant(services, tenantId);
+    // One partition read: its first row (the due device), the rest of its range, and the next row after it.
+    expect(partial).toMatchObject({ nudgesSent: 1, devicesFound: 1 });
+    expect(partial.queries).toBeLessThanOrEqual(3);
+    // Its push lands.
+    await mutateDevice(tables, tenantId, waiting, (current) => ({ ...current, syncPending: false }), undefined, clock.now());
+
+    // Another device starts waiting but its hint is lost (written around the seam): the partial runs do not see it...
+    clock.advance(60_000);
+    await mutateDevice(tables, tenantId, lost, (current) => ({ ...current, hasReport: true, riskLevel: 'medium' }), undefined, clock.now());
+    await tables.table('indexHints').deleteEntity(tenantId, `p|${lost.slice(0, 2)}`);
+    clock.advance(defaultRenudgeAfterMs);
+    expect((await reconcileTenant(services, tenantId)).devicesFound).toBe(0);
+    // ...the full read a look-ahead after the first finds it, and hints its partition again.
+    clock.set(new Date(Date.parse('2026-03-01T09:00:00.000Z') + reconcileLookAheadMs));
+    const fullRead = await reconcileTenant(services, tenantId);
+    expect(fullRead.queries).toBeGreaterThanOrEqual(256);
+    expect(fullRead).toMatchObject({ nudgesSent: 1, devicesFound: 1 });
+    const hints = await readPendingHints(tables, tenantId);
+    expect(hints.map((hint) => hint.bucket)).toContain(lost.slice(0, 2));
   });
 });
 

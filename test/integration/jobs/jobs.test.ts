@@ -18,6 +18,8 @@ import { claimDue, dueRows, idleDueMs, readDue, type DueRow, type JobKind } from
 import { readJobHealth } from '../../../shared/jobs/jobLease.js';
 import { tenantJobSchema, tenantJobsQueueName, type TenantJob } from '../../../shared/jobs/messages.js';
 import { makeTenantJobsDue } from '../../../shared/jobs/request.js';
+import { reconcilePeriodMinutes, sweepPeriodMinutes } from '../../../shared/jobs/plan.js';
+import { mutateDevice } from '../../../shared/devices/deviceRepository.js';
 import { runTenantJob } from '../../../shared/jobs/run.js';
 import { scheduleDueJobs } from '../../../shared/jobs/tick.js';
 import type { QueueMessage, QueueSenders } from '../../../shared/queue.js';
@@ -112,7 +114,7 @@ describe('the due-time index', () => {
     sent.length = 0;
     await scheduleDueJobs(services, ['reconcile'], { backfillPerTick: 0 });
     expect(jobsSent()).toEqual([]);
-    clock.advance(5 * minute);
+    clock.advance(reconcilePeriodMinutes * minute);
     await scheduleDueJobs(services, ['reconcile'], { backfillPerTick: 0 });
     expect(jobsSent('reconcile')).toHaveLength(25);
   });
@@ -322,6 +324,97 @@ describe('the tenant-jobs queue function', () => {
     expect(await first).toMatchObject({ status: 'completed' });
     expect(most).toBe(1);
     expect(await runTenantJob(services, { job: 'reconcile', tenantId: id, dueMs }, { messageId: 'a', deliveryCount: 2 })).toMatchObject({ status: 'already-done' });
+  });
+});
+
+describe('sweep and reconcile run when something falls due', () => {
+  const hour = 60 * minute;
+  const day = 24 * hour;
+
+  function device(id: string, fields: { lastCheckInAt: string; syncPending?: boolean }) {
+    const deviceId = randomUUID();
+    return deviceSchema.parse({
+      tenantId: id,
+      deviceId,
+      intuneDeviceId: deviceId,
+      azureAdDeviceId: null,
+      platform: 'android',
+      userId: randomUUID(),
+      status: 'active',
+      statusChangedAt: fields.lastCheckInAt,
+      discoveredAt: fields.lastCheckInAt,
+      lastCheckInAt: fields.lastCheckInAt,
+      version: 1,
+      syncPending: fields.syncPending ?? false,
+    });
+  }
+
+  /** Claims the tenant's due row of `job` as a tick would, then runs the job. */
+  async function tickAndRun(id: string, job: JobKind): Promise<void> {
+    sent.length = 0;
+    await scheduleDueJobs(services, [job], { backfillPerTick: 0 });
+    const [message] = jobsSent(job).filter((body) => body.tenantId === id);
+    expect(message, `${job} was due`).toBeDefined();
+    if (message) expect(await runTenantJob(services, message, { messageId: `${job}-${message.dueMs}`, deliveryCount: 1 })).toMatchObject({ status: 'completed' });
+  }
+
+  it('makes reconcile due when a device starts waiting for a push, and leaves a tenant with nothing waiting alone', async () => {
+    const id = tenantId(11);
+    await activeTenant(id);
+    await makeTenantJobsDue(services, id);
+    await tickAndRun(id, 'reconcile');
+    const start = clock.now().getTime();
+    // Nothing waits: the next run is the backstop period away.
+    expect((await readDue(tables, id, 'reconcile'))?.dueMs).toBe(start + reconcilePeriodMinutes * minute);
+
+    // A device starts waiting for a push: reconcile is due when its nudge may need re-sending.
+    clock.advance(minute);
+    const waiting = await putDevice(tables, device(id, { lastCheckInAt: clock.now().toISOString(), syncPending: true }), clock.now());
+    expect((await readDue(tables, id, 'reconcile'))?.dueMs).toBe(clock.now().getTime() + 15 * minute);
+
+    // Its push never happened (the nudge was lost): that run re-sends it, and looks again a bound later.
+    const nudges: QueueMessage[] = [];
+    queues = (name) => ({
+      send: (messages) => {
+        if (name === tenantJobsQueueName) sent.push(...messages);
+        else nudges.push(...messages);
+        return Promise.resolve();
+      },
+    });
+    clock.advance(15 * minute);
+    await tickAndRun(id, 'reconcile');
+    expect(nudges.map((message) => message.body)).toEqual([{ tenantId: id, deviceId: waiting.deviceId, version: 1 }]);
+    expect((await readDue(tables, id, 'reconcile'))?.dueMs).toBe(clock.now().getTime() + 15 * minute);
+
+    // The push lands: the next run finds nothing waiting and goes back to the backstop.
+    await mutateDevice(tables, id, waiting.deviceId, (row) => ({ ...row, syncPending: false }), undefined, clock.now());
+    clock.advance(15 * minute);
+    await tickAndRun(id, 'reconcile');
+    expect(nudges).toHaveLength(1);
+    // The next run is the one that reads every partition, a period after the first did.
+    expect((await readDue(tables, id, 'reconcile'))?.dueMs).toBe(start + reconcilePeriodMinutes * minute);
+  });
+
+  it('sweeps a tenant again when its next device falls silent, not on every period', async () => {
+    const id = tenantId(12);
+    await activeTenant(id);
+    const start = clock.now().getTime();
+    // One device checks in now; another went quiet 6 days and 20 hours ago (silent after 7 days, the default).
+    await putDevice(tables, device(id, { lastCheckInAt: clock.now().toISOString() }), clock.now());
+    const quietSince = start - 6 * day - 20 * hour;
+    const quiet = await putDevice(tables, device(id, { lastCheckInAt: new Date(quietSince).toISOString() }), clock.now());
+    await makeTenantJobsDue(services, id);
+    await tickAndRun(id, 'sweep');
+    // Nobody is silent yet; the sweep is due when the quiet device will be (the cutoff allows 15 minutes of check-in slack).
+    const silentAt = quietSince + 7 * day + 15 * minute;
+    expect((await readDue(tables, id, 'sweep'))?.dueMs).toBe(silentAt);
+
+    clock.set(new Date(silentAt));
+    await tickAndRun(id, 'sweep');
+    const rows = await collect(listAll(tables.table('devices'), { schema: anyEntity, filter: odata`RowKey eq ${quiet.deviceId}` }));
+    expect(rows.map((row) => row.status)).toEqual(['disconnected']);
+    // The other device checked in this morning: nothing more falls silent before the next full read, a period after the first.
+    expect((await readDue(tables, id, 'sweep'))?.dueMs).toBe(start + sweepPeriodMinutes * minute);
   });
 });
 

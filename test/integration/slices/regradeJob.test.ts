@@ -5,6 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import functions from '@azure/functions';
+import { TableClient } from '@azure/data-tables';
+import { deviceSlices } from '../../../functions/deviceSlices.js';
+import { anyEntity, listAll, odata } from '../../../shared/storage/index.js';
+import { azuriteConnectionString } from '../../support/tables.js';
 import type { ConsolePrincipal } from '../../../shared/auth/console.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { complianceQueueName } from '../../../shared/compliance/nudges.js';
@@ -21,6 +26,7 @@ import { createTestTableStore } from '../../support/tables.js';
 import { provisionTenant, quietLog, simConfig } from '../enrollment/harness.js';
 
 const config = simConfig('https://127.0.0.1:9');
+const { InvocationContext } = functions;
 
 describe('a re-grade job whose slices were not sent', () => {
   it('is finished once it is read a minute after its slices were due', async () => {
@@ -90,3 +96,58 @@ describe('a re-grade job whose slices were not sent', () => {
     expect(await getRegrade(services, randomUUID(), regrade.id)).toBeUndefined();
   });
 });
+
+describe('a re-grade slice that fails every delivery', () => {
+  it('is reported and tried again later from its progress, so its job completes instead of staying running', async () => {
+    const tables = await createTestTableStore();
+    const clock = new ManualClock('2026-03-01T10:00:00.000Z');
+    const tenantId = randomUUID();
+    await provisionTenant(tables, tenantId, randomUUID(), clock.now().toISOString());
+    const at = clock.now().toISOString();
+    const deviceId = randomUUID();
+    await putDevice(tables, deviceSchema.parse({ tenantId, deviceId, intuneDeviceId: deviceId, platform: 'ios', userId: randomUUID(), status: 'active', statusChangedAt: at, discoveredAt: at, activatedAt: at, hasReport: true, riskLevel: 'low', version: 2 }));
+    const row = { partitionKey: devicePartitionKey(tenantId, deviceId), deviceId, threatId: 't0', classification: 'ADWARE' };
+    await tables.table('threats').upsertEntity({ ...row, rowKey: threatRowKey(deviceId, 't0'), detectedAt: at, firstSeenAt: at, lastSeenAt: at });
+    await tables.table('threats').upsertEntity({ ...row, rowKey: threatIndexRowKey('ADWARE', deviceId, 't0') });
+    const slices: QueueMessage[] = [];
+    const queues: QueueSenders = (name) => ({
+      send: (messages) => {
+        if (name === sliceQueueName) slices.push(...messages);
+        return Promise.resolve();
+      },
+    });
+    const services = createServices(config, { tables, clock, log: quietLog, queues });
+    const admin: ConsolePrincipal = { tenantId, userId: randomUUID(), name: 'Admin', upn: 'admin@contoso.test', access: 'full' };
+    const { regrade } = await setClassificationLevel(services, admin, 'ADWARE', 'high');
+    const first = slices.splice(0);
+    expect(first).toHaveLength(16);
+
+    // The threat rows cannot be read, on the last allowed delivery of every slice.
+    const broken = TableClient.fromConnectionString(azuriteConnectionString(), 'Nosuchthreattable', { allowInsecureConnection: true });
+    const failing = createServices(config, { tables: { ...tables, table: (name) => (name === 'threats' ? broken : tables.table(name)) }, clock, log: quietLog, queues });
+    const lastDelivery = new InvocationContext({ functionName: 'deviceSlices', invocationId: 'x', triggerMetadata: { deliveryCountArray: first.map(() => 10) } });
+    await deviceSlices(failing)(first.map((message) => message.body), lastDelivery);
+    // Reported, and every slice sent again for later under a new id (duplicate detection would drop the old one).
+    const reports = await collectAll(listAll(tables.table('errorReports'), { schema: anyEntity, filter: odata`PartitionKey eq ${tenantId}` }));
+    expect(reports.map((report) => report.kind)).toEqual(['dead-letter']);
+    expect(slices).toHaveLength(16);
+    for (const message of slices) {
+      expect(message.messageId).not.toBe(first.find((original) => JSON.stringify(original.body) === JSON.stringify(message.body))?.messageId);
+      expect(message.scheduledEnqueueTimeUtc?.getTime()).toBe(clock.now().getTime() + 15 * 60_000);
+    }
+    expect((await getRegrade(services, tenantId, regrade.id))?.status).toBe('running');
+
+    // Once the trouble has passed, the retries finish the job.
+    clock.advance(15 * 60_000);
+    const retry = new InvocationContext({ functionName: 'deviceSlices', invocationId: 'y', triggerMetadata: { deliveryCountArray: slices.map(() => 1) } });
+    await deviceSlices(services)(slices.splice(0).map((message) => message.body), retry);
+    expect(await getRegrade(services, tenantId, regrade.id)).toMatchObject({ status: 'completed', devicesChanged: 1, devicesTotal: 1 });
+    expect((await readDevice(tables, tenantId, deviceId))?.riskLevel).toBe('high');
+  });
+});
+
+async function collectAll<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}

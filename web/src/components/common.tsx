@@ -81,6 +81,19 @@ export function When({ at }: { at: string | null | undefined }) {
  * A dialog shown while its component is mounted: it closes through Fluent's own close (so the page behind it is
  * given back to screen readers and the keyboard) and only then lets the parent unmount it.
  */
+/**
+ * When the focused control inside a dialog was replaced (Save becoming Close), Fluent's focus manager can leave the
+ * app hidden from assistive technology after the dialog closes: give it back once the dialog has left the page (its
+ * exit animation takes longer on a busy machine, so look again for a few seconds).
+ */
+function giveBackTheApp(triesLeft = 50): void {
+  if (!document.querySelector('[role="dialog"], [role="alertdialog"]')) {
+    document.getElementById('root')?.removeAttribute('aria-hidden');
+    return;
+  }
+  if (triesLeft > 0) window.setTimeout(() => giveBackTheApp(triesLeft - 1), 100);
+}
+
 export function useClosable(onClosed: () => void): { open: boolean; close: () => void } {
   const [open, setOpen] = useState(true);
   return {
@@ -89,9 +102,7 @@ export function useClosable(onClosed: () => void): { open: boolean; close: () =>
       setOpen(false);
       window.setTimeout(() => {
         onClosed();
-        // When the focused control inside a dialog was replaced (Save becoming Close), Fluent's focus manager can
-        // leave the app hidden from assistive technology after the dialog closes: give it back.
-        if (!document.querySelector('[role="dialog"], [role="alertdialog"]')) document.getElementById('root')?.removeAttribute('aria-hidden');
+        giveBackTheApp();
       }, 400);
     },
   };
