@@ -175,7 +175,7 @@ describe('recording and relaying events', () => {
     const events = runtime(1);
     await events.record(tenantId, [audit(1)]);
     await events.idle();
-    expect(await runtime(1).retentionDue(tenantId)).toMatchObject({ due: false, deleted: 0, nextDueMs: Date.parse("2026-03-03T00:00:00.000Z") });
+    expect(await runtime(1).retentionDue(tenantId)).toMatchObject({ due: false, deleted: 0, nextDueMs: Date.parse('2026-03-03T00:00:00.000Z') });
     clock.advance(3 * 86_400_000);
     expect(await runtime(1).retentionDue(tenantId)).toEqual({ due: true, deleted: 1 });
     expect(await readAll(runtime(1))).toEqual([]);
