@@ -65,6 +65,11 @@ param agentClientIds string = ''
 @maxValue(1440)
 param checkInWriteIntervalMinutes int = 15
 
+@description('How long a device credential lives, in days (heartbeats rotate it within 7 days of its expiry).')
+@minValue(1)
+@maxValue(3650)
+param deviceCredentialDays int = 90
+
 
 @description('Webhook hosts exempt from the private-address rule (comma-separated). Leave empty in Azure: customers\' endpoints must be public.')
 param webhookAllowedPrivateHosts string = ''
@@ -395,6 +400,7 @@ module functionApp 'modules/functionApp.bicep' = {
     consoleClientIds: consoleClientIds
     agentClientIds: agentClientIds
     checkInWriteIntervalMinutes: checkInWriteIntervalMinutes
+    deviceCredentialDays: deviceCredentialDays
     virtualNetworkSubnetId: privateNetworking ? network.outputs.appSubnetId : ''
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

@@ -101,6 +101,8 @@ export const configSchema = z
     AGENT_CLIENT_IDS: clientIdList,
     /** A check-in that changes nothing is written at most once per this many minutes. */
     CHECKIN_WRITE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+    /** How long a device credential lives, in days; heartbeats rotate it within 7 days of its expiry. */
+    DEVICE_CREDENTIAL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     /** The provider's own tenant, whose users with the `PROVIDER_SUPPORT_ROLE` app role may call provider routes. */
     PROVIDER_TENANT_ID: z.uuid().optional().or(z.literal('').transform(() => undefined)),
     /** The app role (in the provider's tenant) that lets a signed-in user call provider routes. */

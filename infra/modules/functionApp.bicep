@@ -47,6 +47,7 @@ param apiScope string = 'access_as_user'
 param consoleClientIds string = ''
 param agentClientIds string = ''
 param checkInWriteIntervalMinutes int = 15
+param deviceCredentialDays int = 90
 @description('Subnet the app integrates with (private networking); empty: none.')
 param virtualNetworkSubnetId string = ''
 param maximumInstanceCount int = 40
@@ -96,6 +97,8 @@ var appSettings = {
   AGENT_CLIENT_IDS: agentClientIds
   // Check-ins that change nothing are written at most once per interval.
   CHECKIN_WRITE_INTERVAL_MINUTES: string(checkInWriteIntervalMinutes)
+  // Lifetime of a device credential, in days.
+  DEVICE_CREDENTIAL_DAYS: string(deviceCredentialDays)
 }
 
 module site 'br/public:avm/res/web/site:0.15.1' = {

@@ -1,7 +1,7 @@
 /**
  * Activation: the signed-in user's agent binds to a device discovered for that user in that tenant and receives
- * a fresh device credential. Activating again rotates the credential (the old one stops working at once) and
- * starts a new report sequence.
+ * a fresh device credential, valid `DEVICE_CREDENTIAL_DAYS`. Activating again rotates the credential (the old one,
+ * and any a silent rotation replaced, stop working at once) and starts a new report sequence.
  */
 import type { z } from 'zod';
 import type { VerifiedUser } from '../auth/entraToken.js';
@@ -9,6 +9,7 @@ import { transition } from '../domain/index.js';
 import { HttpError } from '../http/problem.js';
 import type { Services } from '../services.js';
 import { issueCredential } from './credential.js';
+import { credentialLifetime } from './credentialLifetime.js';
 import type { Device } from './device.js';
 import { mutateDevice, readDevice } from './deviceRepository.js';
 import { nudgeAfter } from './nudge.js';
@@ -27,7 +28,9 @@ export async function activateDevice(
   const deviceId = body.intuneDeviceId.toLowerCase();
   const userId = user.userId.toLowerCase();
   const issued = issueCredential(tenantId, deviceId);
-  const now = services.clock.now().toISOString();
+  const clockNow = services.clock.now();
+  const now = clockNow.toISOString();
+  const expiresAt = new Date(clockNow.getTime() + credentialLifetime(services.config.DEVICE_CREDENTIAL_DAYS).lifetimeMs).toISOString();
 
   const notFound = (): HttpError =>
     new HttpError(404, 'No device with this Intune device id was discovered for your organization. Enroll it in Intune and try again later.');
@@ -62,6 +65,12 @@ export async function activateDevice(
       appVersion: body.appVersion,
       credentialHash: issued.hash,
       credentialIssuedAt: now,
+      credentialExpiresAt: expiresAt,
+      // A new session: no previous credential, nothing derived.
+      credentialSessionHash: undefined,
+      previousCredentialHash: undefined,
+      previousCredentialUntil: undefined,
+      credentialRotationNonce: undefined,
       // A new credential is a new agent session: its report sequence starts again.
       lastSequence: -1,
     };
@@ -73,5 +82,10 @@ export async function activateDevice(
   services.devices.parsedDevices.set(threatStateKey(tenantId, deviceId), write.after);
   await nudgeAfter(services, [write]);
   const tenant = await services.devices.tenants.get(tenantId);
-  return { deviceId, deviceToken: issued.token, heartbeatIntervalMinutes: tenant.settings.heartbeatFrequencyMinutes };
+  return {
+    deviceId,
+    deviceToken: issued.token,
+    deviceTokenExpiresAt: expiresAt,
+    heartbeatIntervalMinutes: tenant.settings.heartbeatFrequencyMinutes,
+  };
 }

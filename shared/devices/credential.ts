@@ -3,7 +3,7 @@
  * from the credential alone; the secret is 256 random bits, returned once at activation and stored only as its
  * SHA-256 hash (hex), compared in constant time.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const prefix = 'mtd1';
 const secretBytes = 32;
@@ -69,4 +69,20 @@ export function secretMatches(storedHash: string | undefined, secret: Buffer): b
 /** A short, non-secret id of a credential generation (derived from its hash) used to scope report sequences. */
 export function credentialSession(storedHash: string | undefined): string {
   return (storedHash ?? '').slice(0, 16);
+}
+
+/**
+ * A silent rotation's new secret, derived from the secret it replaces and a random nonce kept on the device row:
+ * HMAC-SHA256(previous secret, `mtd1 rotation|{nonce}`). Only a holder of the previous secret can compute it, and an
+ * agent that lost the heartbeat answer (or raced two heartbeats) gets the same credential again by presenting the
+ * previous one within its grace period, without the service ever storing a credential.
+ */
+export function deriveRotatedCredential(tenantId: string, deviceId: string, previousSecret: Buffer, nonce: string): IssuedCredential {
+  const secret = createHmac('sha256', previousSecret).update(`mtd1 rotation|${nonce}`).digest();
+  return { token: `${prefix}.${encode(tenantId)}.${encode(deviceId)}.${secret.toString('base64url')}`, hash: hashSecret(secret) };
+}
+
+/** A fresh rotation nonce (128 random bits, hex). */
+export function rotationNonce(random: (size: number) => Buffer = randomBytes): string {
+  return random(16).toString('hex');
 }

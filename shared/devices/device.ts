@@ -32,6 +32,15 @@ export const deviceSchema = z.object({
   lastCheckInAt: optionalText,
   credentialHash: optionalText,
   credentialIssuedAt: optionalText,
+  /** When the current credential stops working (`DEVICE_CREDENTIAL_DAYS` after its issue); absent on older rows. */
+  credentialExpiresAt: optionalText,
+  /** The hash of the credential activation issued, while a silent rotation has replaced it (reports' session). */
+  credentialSessionHash: optionalText,
+  /** The credential the last silent rotation replaced, accepted until `previousCredentialUntil` (24 h). */
+  previousCredentialHash: optionalText,
+  previousCredentialUntil: optionalText,
+  /** The nonce the current credential was derived with from the previous one (credential.ts). */
+  credentialRotationNonce: optionalText,
   lastSequence: z.number().int().default(-1),
   lastReportAt: optionalText,
   hasReport: z.boolean().default(false),

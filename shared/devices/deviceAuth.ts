@@ -10,12 +10,19 @@
  * only through a write conditioned on the `s|` row's ETag, and every end of a credential (re-activation,
  * deactivation) writes that row first (threatStore.ts): a credential ended elsewhere fails the write, the state
  * is read again, and the report is refused. Heartbeats read the device row every time.
+ *
+ * Lifetime (credentialLifetime.ts): a credential is accepted until its expiry, and one a silent rotation replaced
+ * for 24 hours after the rotation. Rotations keep the credential session (the `s|` row names the credential that
+ * activation issued), so they need no `s|` write; instead the fast path is taken only while the row this instance
+ * holds is not yet due for rotation, so a rotation made elsewhere is always read before an old credential is
+ * accepted.
  */
 import { HttpError } from '../http/problem.js';
 import { bearerToken, type ApiRequest } from '../http/request.js';
 import type { Services } from '../services.js';
 import type { Device } from './device.js';
-import { credentialSession, parseCredential, secretMatches } from './credential.js';
+import { credentialSession, hashSecret, parseCredential } from './credential.js';
+import { credentialLifetime, dueForRotation, matchCredential, sessionHashOf, type CredentialLifetime, type CredentialMatch } from './credentialLifetime.js';
 import { readDevice } from './deviceRepository.js';
 import { cachedCredentialIs, threatStateKey } from './threatStore.js';
 import type { TenantContext } from './tenantContext.js';
@@ -25,8 +32,14 @@ export interface DevicePrincipal {
   readonly deviceId: string;
   /** The row as read while authenticating (with its ETag). */
   readonly device: Device;
-  /** The hash the credential matched: a write for this request is refused once the credential was rotated. */
+  /** The hash of the presented credential: a write for this request is refused once the row no longer accepts it. */
   readonly credentialHash: string;
+  /** Whether it is the device's current credential or the one a silent rotation replaced (within its 24 h). */
+  readonly matched: CredentialMatch;
+  /** The presented secret (in memory only): a heartbeat derives the rotated credential from it. */
+  readonly secret: Buffer;
+  /** The hash naming the credential session (the credential activation issued): reports commit only within it. */
+  readonly sessionHash: string;
   /** The credential generation, scoping report sequences. */
   readonly session: string;
   readonly tenant: TenantContext;
@@ -44,12 +57,31 @@ export function isCheckInStatus(status: Device['status']): boolean {
   return status === 'active' || status === 'disconnected';
 }
 
-/** The device as this instance last knew it, when the credential matches both its row and its `s|` row. */
-function knownDevice(services: Services, tenantId: string, deviceId: string, secret: Buffer): Device | undefined {
+/** The lifetime rules under the app's settings. */
+export function deviceCredentialLifetime(services: Pick<Services, 'config'>): CredentialLifetime {
+  return credentialLifetime(services.config.DEVICE_CREDENTIAL_DAYS);
+}
+
+/**
+ * The device as this instance last knew it, when the credential is accepted by that row and the row's session is
+ * the one its `s|` row records.
+ */
+function knownDevice(
+  services: Services,
+  tenantId: string,
+  deviceId: string,
+  secret: Buffer,
+  nowMs: number,
+): { device: Device; matched: CredentialMatch } | undefined {
   const device = services.devices.parsedDevices.latest(threatStateKey(tenantId, deviceId));
-  if (!device?.credentialHash || !isCheckInStatus(device.status)) return undefined;
-  if (!cachedCredentialIs(services.devices.threatStates, tenantId, deviceId, device.credentialHash)) return undefined;
-  return secretMatches(device.credentialHash, secret) ? device : undefined;
+  const sessionHash = device ? sessionHashOf(device) : undefined;
+  if (!device || !sessionHash || !isCheckInStatus(device.status)) return undefined;
+  if (!cachedCredentialIs(services.devices.threatStates, tenantId, deviceId, sessionHash)) return undefined;
+  // A row whose credential is due for rotation may have been rotated elsewhere: read it (see above).
+  const lifetime = deviceCredentialLifetime(services);
+  if (dueForRotation(device, lifetime, nowMs)) return undefined;
+  const matched = matchCredential(device, secret, lifetime, nowMs);
+  return matched ? { device, matched } : undefined;
 }
 
 export function authenticateDevice(services: Services, route: DeviceRoute): (request: ApiRequest) => Promise<DevicePrincipal> {
@@ -66,10 +98,13 @@ export function authenticateDevice(services: Services, route: DeviceRoute): (req
         headers: { 'retry-after': String(decision.retryAfterSeconds) },
       });
     }
-    const known = route === 'report' ? knownDevice(services, tenantId, deviceId, secret) : undefined;
-    const device = known ?? (await readDevice(services.tables, tenantId, deviceId, services.devices.parsedDevices));
-    // A known device matched the secret already.
-    if (!device?.credentialHash || !isCheckInStatus(device.status) || (device !== known && !secretMatches(device.credentialHash, secret))) {
+    const nowMs = services.clock.now().getTime();
+    const known = route === 'report' ? knownDevice(services, tenantId, deviceId, secret, nowMs) : undefined;
+    const device = known?.device ?? (await readDevice(services.tables, tenantId, deviceId, services.devices.parsedDevices));
+    // A known device matched the secret already. An expired credential, or a replaced one past its 24 h, is refused.
+    const matched = known?.matched ?? (device ? matchCredential(device, secret, deviceCredentialLifetime(services), nowMs) : undefined);
+    const sessionHash = device ? sessionHashOf(device) : undefined;
+    if (!device || !matched || !sessionHash || !isCheckInStatus(device.status)) {
       throw unauthorized(refused);
     }
     const tenant = await services.devices.tenants.get(tenantId);
@@ -78,8 +113,11 @@ export function authenticateDevice(services: Services, route: DeviceRoute): (req
       tenantId,
       deviceId,
       device,
-      credentialHash: device.credentialHash,
-      session: credentialSession(device.credentialHash),
+      credentialHash: hashSecret(secret),
+      matched,
+      secret,
+      sessionHash,
+      session: credentialSession(sessionHash),
       tenant,
     };
   };

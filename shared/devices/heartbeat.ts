@@ -3,7 +3,9 @@ import { transition } from '../domain/index.js';
 import { HttpError } from '../http/problem.js';
 import type { Services } from '../services.js';
 import type { DevicePrincipal } from './deviceAuth.js';
-import { isCheckInStatus } from './deviceAuth.js';
+import { deviceCredentialLifetime, isCheckInStatus } from './deviceAuth.js';
+import { deriveRotatedCredential, rotationNonce } from './credential.js';
+import { acceptsCredentialHash, dueForRotation, previousCredentialGraceMs, sessionHashOf, type CredentialLifetime } from './credentialLifetime.js';
 import type { Device } from './device.js';
 import { mutateDevice, type DeviceWrite } from './deviceRepository.js';
 import { nudgeAfter } from './nudge.js';
@@ -24,9 +26,14 @@ export function checkInIsFresh(current: Device, now: string, intervalMs: number)
   return age >= 0 && age < intervalMs;
 }
 
-/** The check-in part of any agent call: status back to active, `lastCheckInAt` now. Undefined when refused. */
-export function checkedIn(current: Device, principal: DevicePrincipal, now: string): Device | undefined {
-  if (current.credentialHash !== principal.credentialHash || !isCheckInStatus(current.status)) return undefined;
+/**
+ * The check-in part of any agent call: status back to active, `lastCheckInAt` now. Undefined when refused: the row
+ * no longer accepts the credential (re-activated, deactivated, expired, or replaced more than 24 h ago).
+ */
+export function checkedIn(current: Device, principal: DevicePrincipal, now: string, lifetime: CredentialLifetime): Device | undefined {
+  if (!acceptsCredentialHash(current, principal.credentialHash, lifetime, new Date(now).getTime()) || !isCheckInStatus(current.status)) {
+    return undefined;
+  }
   const next = transition(current.status, 'checkIn');
   if (!next.ok) return undefined;
   return {
@@ -66,7 +73,7 @@ export async function writeCheckIn(
     principal.tenantId,
     principal.deviceId,
     (current) => {
-      const next = checkedIn(current, principal, now);
+      const next = checkedIn(current, principal, now, deviceCredentialLifetime(services));
       revoked = next === undefined;
       return next ? change(current, next) : undefined;
     },
@@ -79,19 +86,73 @@ export async function writeCheckIn(
   return write;
 }
 
+export interface HeartbeatAnswer {
+  readonly heartbeatIntervalMinutes: number;
+  /** A new device credential (silent rotation): the agent uses it from now on. */
+  readonly deviceToken?: string;
+  readonly deviceTokenExpiresAt?: string;
+}
+
+/**
+ * What a heartbeat does to the credential, decided against the row as it is at write time (so two heartbeats that
+ * race, or a retry after a lost answer, agree):
+ * - the current credential, due for rotation: a new credential derived from the presented one with a fresh nonce
+ *   becomes current, the presented one is kept as the previous one for 24 hours;
+ * - the previous credential (within its 24 hours): the current one, derived again from the presented secret and the
+ *   row's nonce; the same credential as the rotation's answer, so an agent never ends up with a credential the row
+ *   does not know;
+ * - otherwise nothing.
+ */
+function rotation(
+  services: Services,
+  principal: DevicePrincipal,
+  current: Device,
+  next: Device,
+  nowMs: number,
+): { device?: Device; token?: string; expiresAt?: string } {
+  const lifetime = deviceCredentialLifetime(services);
+  if (current.credentialHash === principal.credentialHash) {
+    if (!dueForRotation(current, lifetime, nowMs)) return {};
+    const nonce = rotationNonce();
+    const issued = deriveRotatedCredential(principal.tenantId, principal.deviceId, principal.secret, nonce);
+    const expiresAt = new Date(nowMs + lifetime.lifetimeMs).toISOString();
+    const device: Device = {
+      ...next,
+      credentialHash: issued.hash,
+      credentialIssuedAt: new Date(nowMs).toISOString(),
+      credentialExpiresAt: expiresAt,
+      credentialSessionHash: sessionHashOf(current),
+      previousCredentialHash: principal.credentialHash,
+      previousCredentialUntil: new Date(nowMs + previousCredentialGraceMs).toISOString(),
+      credentialRotationNonce: nonce,
+    };
+    return { device, token: issued.token, expiresAt };
+  }
+  if (current.previousCredentialHash === principal.credentialHash && current.credentialRotationNonce && current.credentialExpiresAt) {
+    const again = deriveRotatedCredential(principal.tenantId, principal.deviceId, principal.secret, current.credentialRotationNonce);
+    if (again.hash === current.credentialHash) return { token: again.token, expiresAt: current.credentialExpiresAt };
+  }
+  return {};
+}
+
 export async function recordHeartbeat(
   services: Services,
   principal: DevicePrincipal,
   body: { osVersion?: string | undefined; appVersion?: string | undefined },
-): Promise<{ heartbeatIntervalMinutes: number }> {
-  const now = services.clock.now().toISOString();
+): Promise<HeartbeatAnswer> {
+  const clockNow = services.clock.now();
+  const now = clockNow.toISOString();
+  let rotated: { token?: string; expiresAt?: string } = {};
   await writeCheckIn(services, principal, now, (current, next) => {
     const osVersion = body.osVersion ?? current.osVersion;
     const appVersion = body.appVersion ?? current.appVersion;
-    if (osVersion === current.osVersion && appVersion === current.appVersion) {
-      return checkInOnly(current, next, now, checkInWriteIntervalMs(services));
-    }
-    return { ...next, osVersion, appVersion };
+    const versions = osVersion === current.osVersion && appVersion === current.appVersion ? next : { ...next, osVersion, appVersion };
+    const decided = rotation(services, principal, current, versions, clockNow.getTime());
+    rotated = { ...(decided.token ? { token: decided.token } : {}), ...(decided.expiresAt ? { expiresAt: decided.expiresAt } : {}) };
+    if (decided.device) return decided.device;
+    if (versions === next) return checkInOnly(current, next, now, checkInWriteIntervalMs(services));
+    return versions;
   });
-  return { heartbeatIntervalMinutes: principal.tenant.settings.heartbeatFrequencyMinutes };
+  const answer: HeartbeatAnswer = { heartbeatIntervalMinutes: principal.tenant.settings.heartbeatFrequencyMinutes };
+  return rotated.token && rotated.expiresAt ? { ...answer, deviceToken: rotated.token, deviceTokenExpiresAt: rotated.expiresAt } : answer;
 }

@@ -35,6 +35,9 @@ export const activateBodySchema = z
 export const activateResponseSchema = z.object({
   deviceId: z.string(),
   deviceToken: z.string().describe('The device credential: send it as `Authorization: Bearer` on the other device routes. Returned once.'),
+  deviceTokenExpiresAt: z.iso
+    .datetime()
+    .describe('When the credential stops working (`DEVICE_CREDENTIAL_DAYS` after activation); heartbeats hand out its successor before then.'),
   heartbeatIntervalMinutes: z.int(),
 });
 
@@ -43,7 +46,18 @@ export const heartbeatBodySchema = z.strictObject({
   appVersion: versionText.optional(),
 });
 
-export const heartbeatResponseSchema = z.object({ heartbeatIntervalMinutes: z.int() });
+export const heartbeatResponseSchema = z.object({
+  heartbeatIntervalMinutes: z.int(),
+  deviceToken: z
+    .string()
+    .optional()
+    .describe(
+      'Present when the presented credential is within 7 days of its expiry: the new device credential (silent rotation). ' +
+        'Use it from now on; the presented one keeps working for 24 hours. A heartbeat with that previous credential within ' +
+        'the 24 hours (a retry after a lost answer) receives the same new credential again.',
+    ),
+  deviceTokenExpiresAt: z.iso.datetime().optional().describe('When `deviceToken` expires (`DEVICE_CREDENTIAL_DAYS` after the rotation).'),
+});
 
 export const reportedThreatSchema = z.strictObject({
   id: z

@@ -34,16 +34,17 @@ export async function receiveThreatReport(
   const { tenantId, deviceId } = principal;
   const key = threatStateKey(tenantId, deviceId);
   return services.devices.lock(key, async () => {
-    // The row the last report left, unless the credential changed since (a re-activation wrote a newer row).
+    // The row the last report left, unless the credential changed since (a re-activation or a rotation wrote a newer row).
     const reported = services.devices.reportedDevices.latest(key);
-    const start = reported?.credentialHash === principal.credentialHash ? reported : principal.device;
+    const start = reported && reported.credentialHash === principal.device.credentialHash ? reported : principal.device;
     const clockNow = services.clock.now();
     const now = clockNow.toISOString();
     const outcome = await applyThreatReport(services.tables, services.devices.threatStates, {
       tenantId,
       deviceId,
       session: principal.session,
-      credentialHash: principal.credentialHash,
+      // Reports are tied to the credential session (kept across silent rotations), not to one credential.
+      credentialHash: principal.sessionHash,
       reportId: report.reportId,
       sequence: report.sequence,
       threats: report.threats,

@@ -87,6 +87,11 @@ export function applyObservation(
       deactivationReason: observation.reason,
       credentialHash: undefined,
       credentialIssuedAt: undefined,
+      credentialExpiresAt: undefined,
+      credentialSessionHash: undefined,
+      previousCredentialHash: undefined,
+      previousCredentialUntil: undefined,
+      credentialRotationNonce: undefined,
     };
     const { device, nudge } = withVersionRule(current, next);
     return { kind: 'deactivated', device, nudge, existed: true };

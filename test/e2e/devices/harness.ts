@@ -12,7 +12,9 @@ import { createDeviceRuntime, type DeviceLimits } from '../../../shared/devices/
 import type { QueueMessage } from '../../../shared/queue.js';
 import { createServices, type Services } from '../../../shared/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
-import { systemClock } from '../../../shared/clock.js';
+import { systemClock, type Clock } from '../../../shared/clock.js';
+import type { Config } from '../../../shared/config.js';
+import { createUserTokenValidator } from '../../../shared/auth/entraToken.js';
 import { createTestTableStore } from '../../support/tables.js';
 import { clientId, id, provisionTenant, quietLog, simConfig, tlsFiles } from '../../integration/enrollment/harness.js';
 
@@ -41,7 +43,9 @@ export interface DeviceHarness {
 /** How long the host reuses a tenant's settings and policy in these tests (ms). */
 export const tenantCacheMs = 1_000;
 
-export async function startDeviceHarness(options: { limits?: DeviceLimits } = {}): Promise<DeviceHarness> {
+export async function startDeviceHarness(
+  options: { limits?: DeviceLimits; clock?: Clock; settings?: Partial<Config> } = {},
+): Promise<DeviceHarness> {
   const contoso = randomUUID();
   const consoleGroupId = randomUUID();
   const fabrikam = randomUUID();
@@ -66,7 +70,9 @@ export async function startDeviceHarness(options: { limits?: DeviceLimits } = {}
   const now = new Date().toISOString();
   await provisionTenant(tables, contoso, consoleGroupId, now);
   await provisionTenant(tables, fabrikam, randomUUID(), now);
-  const config = simConfig(sim.url);
+  const config = { ...simConfig(sim.url), ...options.settings };
+  // The service's clock (a test may move it by days); user tokens from the simulator are checked on the real one.
+  const clock = options.clock ?? systemClock;
   const nudges: QueueMessage[] = [];
   let services: Services | undefined;
   const host = await startHost({
@@ -75,6 +81,8 @@ export async function startDeviceHarness(options: { limits?: DeviceLimits } = {}
     // Nudges are recorded (no compliance function runs here); tenant jobs go to the host's own queue.
     services: (hostQueues) =>
       (services = createServices(config, {
+        clock,
+        userTokens: createUserTokenValidator(config),
         tables,
         log: quietLog,
         queues: (name) =>
@@ -86,7 +94,7 @@ export async function startDeviceHarness(options: { limits?: DeviceLimits } = {}
                   return Promise.resolve();
                 },
               },
-        devices: createDeviceRuntime(tables, systemClock, { limits: options.limits ?? relaxedLimits, tenantCacheMs }),
+        devices: createDeviceRuntime(tables, clock, { limits: options.limits ?? relaxedLimits, tenantCacheMs }),
       })),
     functionKey: 'test-key',
     settings: {},
