@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import { json } from '../shared/http/problem.js';
 import type { Services } from '../shared/services.js';
+import { authenticateProvider } from '../shared/auth/provider.js';
 import { tenantDetails, tenantDetailsSchema } from '../shared/tenants/onboarding.js';
 import { guidSchema } from '../shared/tenants/tenantRepository.js';
 
@@ -10,7 +11,7 @@ export const providerTenantRoute = defineRoute({
   route: 'v1/provider/tenants/{tenantId}',
   summary: 'A provisioned tenant with its connection health: consent, last enrollment sync, connector heartbeat, last error, counts.',
   tags: ['provider'],
-  security: 'functionKey',
+  security: 'provider',
   params: z.object({ tenantId: guidSchema.describe('The tenant id (GUID).') }),
   responses: {
     200: { description: 'The tenant and its connection health.', schema: tenantDetailsSchema },
@@ -20,5 +21,6 @@ export const providerTenantRoute = defineRoute({
 
 export const providerTenant = (services: Services) =>
   endpoint(providerTenantRoute, {
+    authenticate: authenticateProvider(services),
     handle: async ({ params }) => json(200, await tenantDetails(services, params.tenantId)),
   });

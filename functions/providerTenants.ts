@@ -1,6 +1,7 @@
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import { json } from '../shared/http/problem.js';
 import type { Services } from '../shared/services.js';
+import { authenticateProvider } from '../shared/auth/provider.js';
 import { provisionTenant, provisionTenantBodySchema, provisionTenantResponseSchema } from '../shared/tenants/onboarding.js';
 
 export const provisionTenantRoute = defineRoute({
@@ -8,7 +9,7 @@ export const provisionTenantRoute = defineRoute({
   route: 'v1/provider/tenants',
   summary: 'Provisions a customer tenant (once) and returns the admin-consent link for its administrator.',
   tags: ['provider'],
-  security: 'functionKey',
+  security: 'provider',
   body: provisionTenantBodySchema,
   responses: {
     201: { description: 'Provisioned; send `consentUrl` to the customer administrator.', schema: provisionTenantResponseSchema },
@@ -18,8 +19,9 @@ export const provisionTenantRoute = defineRoute({
 
 export const providerTenants = (services: Services) =>
   endpoint(provisionTenantRoute, {
-    handle: async ({ body }) => {
-      const created = await provisionTenant(services, body);
+    authenticate: authenticateProvider(services),
+    handle: async ({ body, principal }) => {
+      const created = await provisionTenant(services, body, principal);
       return json(201, created, { location: `/api/v1/provider/tenants/${created.tenantId}` });
     },
   });

@@ -107,6 +107,22 @@ export const configSchema = z
     PROVIDER_TENANT_ID: z.uuid().optional().or(z.literal('').transform(() => undefined)),
     /** The app role (in the provider's tenant) that lets a signed-in user call provider routes. */
     PROVIDER_SUPPORT_ROLE: z.string().trim().min(1).default('Provider.Support'),
+    /**
+     * The provider key (`x-functions-key`) checked by the service itself. Set together with PROVIDER_TENANT_ID: the
+     * provider routes are then registered anonymous at the Functions host (which cannot accept a token instead of its
+     * key) and the service accepts this key or a provider support token. Unset: the host checks its function keys.
+     */
+    PROVIDER_FUNCTION_KEY: z
+      .string()
+      .optional()
+      .transform((value) => (value === undefined || value.trim() === '' ? undefined : value))
+      .pipe(
+        z
+          .string()
+          .min(32, 'must be at least 32 characters')
+          .refine((value) => !value.startsWith('@Microsoft.KeyVault('), 'is an unresolved Key Vault reference')
+          .optional(),
+      ),
     /** Application Insights (Azure): when set, OpenTelemetry traces each operation across the queue hops. */
     APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
   })
@@ -116,6 +132,13 @@ export const configSchema = z
         code: 'custom',
         path: ['AzureWebJobsStorage'],
         message: 'set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__tableServiceUri',
+      });
+    }
+    if (value.PROVIDER_TENANT_ID && !value.PROVIDER_FUNCTION_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PROVIDER_FUNCTION_KEY'],
+        message: 'is required with PROVIDER_TENANT_ID (provider routes then accept this key or a provider support token)',
       });
     }
     if (!value.CONNECTOR_CLIENT_SECRET && !value.CONNECTOR_MANAGED_IDENTITY_CLIENT_ID) {
