@@ -10,6 +10,10 @@ export const providerTenantRoute = defineRoute({
   method: 'GET',
   route: 'v1/provider/tenants/{tenantId}',
   summary: 'A provisioned tenant with its connection health: consent, last enrollment sync, connector heartbeat, last error, counts.',
+  description:
+    'Provider support: the function key (`x-functions-key`), or an Entra ID token from the provider\'s own tenant ' +
+    '(`PROVIDER_TENANT_ID`) carrying the app role `PROVIDER_SUPPORT_ROLE` (`Provider.Support`); a token from another ' +
+    'tenant gets 401, one without the role 403, and neither changes anything.',
   tags: ['provider'],
   security: 'provider',
   params: z.object({ tenantId: guidSchema.describe('The tenant id (GUID).') }),

@@ -8,6 +8,11 @@ export const provisionTenantRoute = defineRoute({
   method: 'POST',
   route: 'v1/provider/tenants',
   summary: 'Provisions a customer tenant (once) and returns the admin-consent link for its administrator.',
+  description:
+    'Provider support: the function key (`x-functions-key`), or an Entra ID token from the provider\'s own tenant ' +
+    '(`PROVIDER_TENANT_ID`) carrying the app role `PROVIDER_SUPPORT_ROLE` (`Provider.Support`); a token from another ' +
+    'tenant gets 401, one without the role 403, and neither changes anything.' +
+    ' The audit entry names the actor: the signed-in user or application, or the function key.',
   tags: ['provider'],
   security: 'provider',
   body: provisionTenantBodySchema,

@@ -115,14 +115,10 @@ export const configSchema = z
     PROVIDER_FUNCTION_KEY: z
       .string()
       .optional()
-      .transform((value) => (value === undefined || value.trim() === '' ? undefined : value))
-      .pipe(
-        z
-          .string()
-          .min(32, 'must be at least 32 characters')
-          .refine((value) => !value.startsWith('@Microsoft.KeyVault('), 'is an unresolved Key Vault reference')
-          .optional(),
-      ),
+      // A Key Vault reference App Service could not resolve (no secret yet) arrives as its own text: treated as unset,
+      // so the routes stay behind the host's function keys instead of accepting a guessable value.
+      .transform((value) => (value?.startsWith('@Microsoft.KeyVault(') ? undefined : value))
+      .pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     /** Application Insights (Azure): when set, OpenTelemetry traces each operation across the queue hops. */
     APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
   })
@@ -132,13 +128,6 @@ export const configSchema = z
         code: 'custom',
         path: ['AzureWebJobsStorage'],
         message: 'set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__tableServiceUri',
-      });
-    }
-    if (value.PROVIDER_TENANT_ID && !value.PROVIDER_FUNCTION_KEY) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['PROVIDER_FUNCTION_KEY'],
-        message: 'is required with PROVIDER_TENANT_ID (provider routes then accept this key or a provider support token)',
       });
     }
     if (!value.CONNECTOR_CLIENT_SECRET && !value.CONNECTOR_MANAGED_IDENTITY_CLIENT_ID) {

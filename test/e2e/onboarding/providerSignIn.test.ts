@@ -113,4 +113,20 @@ describe('provider support signed in with Entra ID', () => {
     expect((await h.call('POST', '/api/v1/provider/tenants', { key: false, token: forged, body: provisionBody(tenantId) })).status).toBe(401);
     expect(await provisioned(tenantId)).toBe(false);
   });
+
+  it('describes both ways in, and the device credential rotation, in the OpenAPI document', async () => {
+    const reply = await h.call('GET', '/api/openapi.json', { key: false });
+    const document = z
+      .object({
+        paths: z.record(z.string(), z.record(z.string(), z.object({ security: z.array(z.record(z.string(), z.array(z.string()))).optional() }).loose())),
+        components: z.object({ securitySchemes: z.record(z.string(), z.object({ description: z.string().optional() }).loose()) }),
+      })
+      .parse(reply.json);
+    for (const path of ['/api/v1/provider/tenants', '/api/v1/provider/tenants/{tenantId}']) {
+      const operation = Object.values(document.paths[path] ?? {})[0];
+      expect(operation?.security).toEqual([{ functionKey: [] }, { providerToken: [] }]);
+    }
+    expect(document.components.securitySchemes.providerToken?.description).toContain('Provider.Support');
+    expect(JSON.stringify(document.paths['/api/v1/device/heartbeat'])).toContain('deviceTokenExpiresAt');
+  });
 });
