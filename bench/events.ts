@@ -9,6 +9,11 @@
  * one: `threat.detected` and `threat.resolved` are expected per report, and their keys (tenant, device, threat, type)
  * tell what was lost or duplicated.
  *
+ * Before those rounds, on a system with no backlog, a steady load (PACED_RATE reports per second to W for
+ * PACED_SECONDS, default 5/s for 30 s) measures the delay from each report to its delivery and to the feed reader:
+ * `webhookP99Ms` is that figure; the full-rate rounds' delays (the backlog they build) are printed beside it as
+ * `saturated...`.
+ *
  * Prints: events recorded per report, report → webhook delay (p50/p99, healthy and failing endpoint), report → feed
  * delay, deliveries per event (redundant deliveries counted), report rates and their ratio; then one JSON line.
  * Settings (env): REPORTS per tenant (default 1000), DEVICES per tenant (100), CONCURRENCY (16), ROUNDS (4),
@@ -288,7 +293,7 @@ async function main(): Promise<void> {
   // Reports: each names a new threat (t{n}), which resolves the previous one.
   const sentAt = new Map<string, number>();
   const expected = new Set<string>();
-  const report = async (device: BenchDevice): Promise<void> => {
+  const report = async (device: BenchDevice, keys?: string[]): Promise<void> => {
     device.sequence += 1;
     const threatId = `t${device.sequence}`;
     const started = Date.now();
@@ -299,9 +304,11 @@ async function main(): Promise<void> {
     });
     if (answer.status !== 202) throw new Error(`a report answered ${answer.status}`);
     expected.add(`${device.tenantId}|${device.deviceId}|${threatId}|threat.detected`);
+    keys?.push(`${device.tenantId}|${device.deviceId}|${threatId}|threat.detected`);
     if (device.sequence > 1) {
       const previous = `${device.tenantId}|${device.deviceId}|t${device.sequence - 1}|threat.resolved`;
       expected.add(previous);
+      keys?.push(previous);
       sentAt.set(previous, started);
     }
   };
@@ -312,6 +319,43 @@ async function main(): Promise<void> {
     return device;
   };
 
+  // Waiting for deliveries and the feed to catch up (the failing endpoint's retries come 5 s after a failure).
+  type Seen = Map<string, { first: number; count: number; ids: Set<string> }>;
+  /** Deliveries by threat key, indexed as they arrive (each delivery is parsed once). */
+  const indexer = (received: readonly ReceivedDelivery[], delivered: boolean): (() => Seen) => {
+    const map: Seen = new Map();
+    let done = 0;
+    return () => {
+      for (; done < received.length; done += 1) {
+        const delivery = received[done];
+        if (!delivery || (delivered && (delivery.status < 200 || delivery.status >= 300))) continue;
+        const event = asEvent(parseBody(delivery.body));
+        const key = event ? threatKey(event) : undefined;
+        if (!event || !key) continue;
+        const entry = map.get(key) ?? { first: delivery.receivedAt, count: 0, ids: new Set<string>() };
+        entry.count += 1;
+        entry.first = Math.min(entry.first, delivery.receivedAt);
+        entry.ids.add(event.id);
+        map.set(key, entry);
+      }
+      return map;
+    };
+  };
+  const healthyIndex = indexer(healthy.received, true);
+  const flakyIndex = indexer(flaky.received, true);
+  const flakyAllIndex = indexer(flaky.received, false);
+  const healthyAllIndex = indexer(healthy.received, false);
+  // Events still on their way when this runs out are counted as lost (DRAIN_SECONDS per phase, default 300).
+  const drain = async (keys: readonly string[], keysWith: readonly string[]): Promise<void> => {
+    const deadline = Date.now() + Number(env.DRAIN_SECONDS ?? 300) * 1000;
+    while (Date.now() < deadline) {
+      const healthyKeys = healthyIndex();
+      const flakyKeys = flakyIndex();
+      const feedDone = !feedAvailable || keys.every((key) => feedSeen.has(key));
+      if (feedDone && keysWith.every((key) => healthyKeys.has(key) && flakyKeys.has(key))) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  };
   // Warm-up: one report per device of both tenants (not measured as a rate, but its events count).
   for (const side of ['with', 'without'] as const) {
     await runPool(devices, concurrency, async (index) => {
@@ -319,6 +363,26 @@ async function main(): Promise<void> {
       if (device) await report(device);
     });
   }
+  const inW = (key: string): boolean => key.startsWith(`${tenants.with}|`);
+  await drain([...expected], [...expected].filter(inW));
+
+  // A steady load on a system with no backlog: PACED_RATE reports per second to tenant W for PACED_SECONDS, each
+  // measured from its report to its delivery (the target's figure). The rounds below run at the agent API's full
+  // rate, where the delay is that of the backlog they build; both are printed.
+  const pacedRate = Math.max(0.1, Number(env.PACED_RATE ?? 5));
+  const pacedCount = Math.max(0, Math.round(pacedRate * Number(env.PACED_SECONDS ?? 30)));
+  const pacedKeys: string[] = [];
+  const pacedStart = Date.now();
+  const pacedReports: Promise<void>[] = [];
+  for (let index = 0; index < pacedCount; index += 1) {
+    const wait = pacedStart + (index * 1000) / pacedRate - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const device = fleets.with[index % devices];
+    if (device) pacedReports.push(report(device, pacedKeys));
+  }
+  await Promise.all(pacedReports);
+  await drain(pacedKeys, pacedKeys);
+
   const seconds = { with: 0, without: 0 };
   for (let round = 0; round < rounds; round += 1) {
     const share = Math.floor(reportsPerTenant / rounds) + (round < reportsPerTenant % rounds ? 1 : 0);
@@ -328,72 +392,48 @@ async function main(): Promise<void> {
   }
   const reportsSent = { with: reportsPerTenant + devices, without: reportsPerTenant + devices };
 
-  // Wait for deliveries and the feed to catch up (the failing endpoint's retries come 5 s after a failure).
-  const expectedWith = [...expected].filter((key) => key.startsWith(`${tenants.with}|`));
-  const keysOf = (received: readonly ReceivedDelivery[], delivered: boolean): Map<string, { first: number; count: number; ids: Set<string> }> => {
-    const map = new Map<string, { first: number; count: number; ids: Set<string> }>();
-    for (const delivery of received) {
-      if (delivered && (delivery.status < 200 || delivery.status >= 300)) continue;
-      const event = asEvent(parseBody(delivery.body));
-      const key = event ? threatKey(event) : undefined;
-      if (!event || !key) continue;
-      const entry = map.get(key) ?? { first: delivery.receivedAt, count: 0, ids: new Set<string>() };
-      entry.count += 1;
-      entry.first = Math.min(entry.first, delivery.receivedAt);
-      entry.ids.add(event.id);
-      map.set(key, entry);
-    }
-    return map;
-  };
-  // Events still on their way when this runs out are counted as lost (DRAIN_SECONDS, default 300).
-  const deadline = Date.now() + Number(env.DRAIN_SECONDS ?? 300) * 1000;
-  while (Date.now() < deadline) {
-    const healthyKeys = keysOf(healthy.received, true);
-    const flakyKeys = keysOf(flaky.received, true);
-    const feedDone = !feedAvailable || [...expected].every((key) => feedSeen.has(key));
-    if (feedDone && expectedWith.every((key) => healthyKeys.has(key) && flakyKeys.has(key))) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  const pacedSet = new Set(pacedKeys);
+  const expectedWith = [...expected].filter((key) => inW(key) && !pacedSet.has(key));
+  await drain([...expected], expectedWith);
   stopping = true;
   await Promise.all(readers);
 
   // ---- figures ----------------------------------------------------------------------------------------------
-  const healthyKeys = keysOf(healthy.received, true);
-  const flakyDelivered = keysOf(flaky.received, true);
-  const flakyAll = keysOf(flaky.received, false);
-  const delays = (map: Map<string, { first: number }>): number[] =>
-    expectedWith.flatMap((key) => {
-      const at = map.get(key)?.first;
+  const healthyKeys = healthyIndex();
+  const flakyDelivered = flakyIndex();
+  const flakyAll = flakyAllIndex();
+  const delaysOf = (keys: readonly string[], at: (key: string) => number | undefined): number[] =>
+    keys.flatMap((key) => {
+      const seen = at(key);
       const sent = sentAt.get(key);
-      return at !== undefined && sent !== undefined ? [at - sent] : [];
+      return seen !== undefined && sent !== undefined ? [seen - sent] : [];
     }).sort((a, b) => a - b);
-  const webhookDelays = delays(healthyKeys);
-  const flakyDelays = delays(flakyDelivered);
-  const feedDelays = [...expected].flatMap((key) => {
-    const at = feedSeen.get(key);
-    const sent = sentAt.get(key);
-    return at !== undefined && sent !== undefined ? [at - sent] : [];
-  }).sort((a, b) => a - b);
+  const saturatedWebhookDelays = delaysOf(expectedWith, (key) => healthyKeys.get(key)?.first);
+  const webhookDelays = delaysOf(pacedKeys, (key) => healthyKeys.get(key)?.first);
+  const flakyDelays = delaysOf(pacedKeys, (key) => flakyDelivered.get(key)?.first);
+  const saturatedFeedDelays = delaysOf([...expected].filter((key) => !pacedSet.has(key)), (key) => feedSeen.get(key));
+  const feedDelays = delaysOf(pacedKeys, (key) => feedSeen.get(key));
 
   // The webhook path's own share: from the moment the feed reader saw an event to its delivery at the healthy endpoint.
-  const relayToWebhook = expectedWith.flatMap((key) => {
+  const relayToWebhook = pacedKeys.flatMap((key) => {
     const fed = feedSeen.get(key);
     const delivered = healthyKeys.get(key)?.first;
     return fed !== undefined && delivered !== undefined ? [delivered - fed] : [];
   }).sort((a, b) => a - b);
-  const totalReports = reportsSent.with + reportsSent.without;
+  const allWith = [...expectedWith, ...pacedKeys];
+  const totalReports = reportsSent.with + reportsSent.without + pacedCount;
   const feedEvents = [...feedIds.values()].reduce((sum, count) => sum + count, 0);
   const eventsLost = feedAvailable ? [...expected].filter((key) => !feedSeen.has(key)).length : null;
   const eventsDuplicated = feedAvailable
     ? [...feedIds.values()].filter((count) => count > 1).length + [...feedKeysSeen.values()].filter((count) => count > 1).length
     : null;
-  const webhookEventsLost = expectedWith.filter((key) => !healthyKeys.has(key)).length;
+  const webhookEventsLost = allWith.filter((key) => !healthyKeys.has(key)).length;
   const healthyDeliveries = [...healthyKeys.values()].reduce((sum, entry) => sum + entry.count, 0);
   const redundantDeliveries = [...healthyKeys.values()].reduce((sum, entry) => sum + entry.count - 1, 0) + [...flakyDelivered.values()].reduce((sum, entry) => sum + entry.count - 1, 0);
   const flakyAttempts = [...flakyAll.values()].reduce((sum, entry) => sum + entry.count, 0);
   const rate = { with: reportsPerTenant / seconds.with, without: reportsPerTenant / seconds.without };
   const ratio = rate.with / rate.without;
-  const webhookEventsPerReport = [...keysOf(healthy.received, false).keys()].length / reportsSent.with;
+  const webhookEventsPerReport = [...healthyAllIndex().keys()].length / (reportsSent.with + pacedCount);
 
   stopping = true;
   await host.close();
@@ -402,17 +442,18 @@ async function main(): Promise<void> {
   await azurite?.stop();
   agent.destroy();
 
-  console.log(`reports: ${totalReports} (${reportsSent.with} to tenant W with 2 webhooks, ${reportsSent.without} to tenant N without), ${devices} devices each, concurrency ${concurrency}, ${rounds} rounds`);
+  console.log(`reports: ${totalReports} (${reportsSent.with} to tenant W with 2 webhooks and ${reportsSent.without} to tenant N without, at full rate; and first ${pacedCount} to W at ${pacedRate}/s), ${devices} devices each, concurrency ${concurrency}, ${rounds} rounds`);
   if (feedAvailable) {
     console.log(`events recorded per report: ${(feedEvents / totalReports).toFixed(2)} (feed, both tenants); threat events expected ${expected.size}, lost ${eventsLost ?? 'n/a'}, duplicated ${eventsDuplicated ?? 'n/a'}`);
-    console.log(`report → feed reader: p50 ${fmt(percentile(feedDelays, 50))}, p99 ${fmt(percentile(feedDelays, 99))} (${feedDelays.length} events)`);
+    console.log(`report → feed reader at ${pacedRate}/s: p50 ${fmt(percentile(feedDelays, 50))}, p99 ${fmt(percentile(feedDelays, 99))} (${feedDelays.length} events); at full rate: p50 ${fmt(percentile(saturatedFeedDelays, 50))}, p99 ${fmt(percentile(saturatedFeedDelays, 99))}`);
   } else {
     console.log('feed: GET /api/v1/events is not served by this build (404): feed figures are n/a');
   }
-  console.log(`threat events per report at the healthy webhook: ${webhookEventsPerReport.toFixed(2)}; not delivered: ${webhookEventsLost} of ${expectedWith.length}`);
-  console.log(`report → healthy webhook: p50 ${fmt(percentile(webhookDelays, 50))}, p99 ${fmt(percentile(webhookDelays, 99))} (${webhookDelays.length} events)`);
-  console.log(`feed reader saw it → healthy webhook got it: p50 ${fmt(percentile(relayToWebhook, 50))}, p99 ${fmt(percentile(relayToWebhook, 99))} (negative: the webhook was first)`);
-  console.log(`report → failing webhook (half retried after 5 s): p50 ${fmt(percentile(flakyDelays, 50))}, p99 ${fmt(percentile(flakyDelays, 99))}; attempts per event ${(flakyAttempts / Math.max(1, flakyAll.size)).toFixed(2)}`);
+  console.log(`threat events per report at the healthy webhook: ${webhookEventsPerReport.toFixed(2)}; not delivered: ${webhookEventsLost} of ${allWith.length}`);
+  console.log(`report → healthy webhook at ${pacedRate}/s: p50 ${fmt(percentile(webhookDelays, 50))}, p99 ${fmt(percentile(webhookDelays, 99))} (${webhookDelays.length} events) (target p99 < 2 s)`);
+  console.log(`report → healthy webhook at full rate (the backlog's delay): p50 ${fmt(percentile(saturatedWebhookDelays, 50))}, p99 ${fmt(percentile(saturatedWebhookDelays, 99))} (${saturatedWebhookDelays.length} events)`);
+  console.log(`feed reader saw it → healthy webhook got it (at ${pacedRate}/s): p50 ${fmt(percentile(relayToWebhook, 50))}, p99 ${fmt(percentile(relayToWebhook, 99))} (negative: the webhook was first)`);
+  console.log(`report → failing webhook at ${pacedRate}/s (half retried after 5 s): p50 ${fmt(percentile(flakyDelays, 50))}, p99 ${fmt(percentile(flakyDelays, 99))}; attempts per event ${(flakyAttempts / Math.max(1, flakyAll.size)).toFixed(2)}`);
   console.log(`deliveries per event (healthy): ${(healthyDeliveries / Math.max(1, healthyKeys.size)).toFixed(3)}; redundant 2xx deliveries (both endpoints): ${redundantDeliveries}`);
   console.log(`report rate without webhooks ${rate.without.toFixed(0)}/s, with ${rate.with.toFixed(0)}/s: ratio ${ratio.toFixed(2)} (target ≥ 0.9)`);
   console.log(
@@ -425,6 +466,10 @@ async function main(): Promise<void> {
       feedP99Ms: percentile(feedDelays, 99),
       webhookP50Ms: percentile(webhookDelays, 50),
       webhookP99Ms: percentile(webhookDelays, 99),
+      pacedReportsPerSecond: pacedRate,
+      saturatedFeedP99Ms: percentile(saturatedFeedDelays, 99),
+      saturatedWebhookP50Ms: percentile(saturatedWebhookDelays, 50),
+      saturatedWebhookP99Ms: percentile(saturatedWebhookDelays, 99),
       feedToWebhookP50Ms: percentile(relayToWebhook, 50),
       feedToWebhookP99Ms: percentile(relayToWebhook, 99),
       failingWebhookP99Ms: percentile(flakyDelays, 99),

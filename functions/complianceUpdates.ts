@@ -45,8 +45,9 @@ export const complianceUpdates = (services: Services): QueueFunctionHandler => {
     budget: services.compliance.intuneBudget,
     batchStats: services.compliance.batchStats,
     events: services.events,
+    // The partitions join one relay run of the tenant (nudges coalesce).
     relayDeviceEvents: async (tenantId, partitionKeys) => {
-      for (const partitionKey of partitionKeys) await services.events.relay(tenantId, 'devices', partitionKey);
+      await Promise.all(partitionKeys.map((partitionKey) => services.events.relay(tenantId, 'devices', partitionKey)));
     },
     ...(services.compliance.retryDelayMs ? { retryDelayMs: services.compliance.retryDelayMs } : {}),
   });

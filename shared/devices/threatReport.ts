@@ -91,10 +91,7 @@ export async function receiveThreatReport(
     }, start);
     const device = write?.after ?? start;
     services.devices.reportedDevices.set(key, device);
-    // A change of grade or status recorded device events with the row: relay them now (the push relays them too).
-    if (write && (write.before.riskLevel !== write.after.riskLevel || write.before.status !== write.after.status)) {
-      services.events.nudge(tenantId, 'devices', devicePartitionKey(tenantId, deviceId));
-    }
+    // A change of grade or status recorded device events with the row: `writeCheckIn` has them relayed now.
 
     // Alerts for newly opened threats are queued from the published `threat.detected` events (notifications.ts).
     return { deviceId, riskLevel: write ? write.after.riskLevel : riskLevel, applied: true };

@@ -13,13 +13,12 @@ import { getConnectorSettings } from '../console/connectorSettings.js';
 import { pendingIndexPrefix } from '../devices/deviceIndex.js';
 import { recordError, redact } from '../errorReports.js';
 import { statusOf, toError } from '../errors.js';
-import { healthStatusSchema, newEventId } from '../events/event.js';
+import { healthStatusSchema, serviceEventSchema, toEvent, type EventOf } from '../events/event.js';
 import { defaultCredentialFactory, graphScope } from '../graph/graphAccess.js';
 import { findConnectorId } from '../heartbeat/connectorHeartbeat.js';
 import type { Services } from '../services.js';
 import { listPage, odata, readEntity, type Page, type StoredEntity } from '../storage/index.js';
 import { getTenant } from '../tenants/tenantRepository.js';
-import { publishToWebhooks } from '../webhooks/delivery.js';
 import { listEndpointRows } from '../webhooks/endpoints.js';
 
 export { healthStatusSchema };
@@ -76,7 +75,7 @@ export function createHealthRuntime(config: Config, options: { ttlMs?: number; p
   };
 }
 
-type HealthServices = Pick<Services, 'tables' | 'clock' | 'log' | 'graph' | 'config' | 'queues' | 'health'>;
+type HealthServices = Pick<Services, 'tables' | 'clock' | 'log' | 'graph' | 'config' | 'queues' | 'health' | 'events'>;
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -292,7 +291,13 @@ async function guarded(name: HealthCheck['name'], run: () => Promise<Omit<Health
   }
 }
 
-const healthRowSchema = z.object({ status: healthStatusSchema, changedAt: z.string(), checkedAt: z.string() });
+const healthRowSchema = z.object({
+  status: healthStatusSchema,
+  changedAt: z.string(),
+  checkedAt: z.string(),
+  /** The `connector.health_changed` event of the last change until it is recorded and reported (JSON). */
+  pendingEvent: z.string().optional(),
+});
 export const healthRowKey = 'status';
 
 /** Runs every check now (no cache). */
@@ -314,32 +319,74 @@ export async function evaluateHealth(services: HealthServices, tenantId: string)
   return { status: worst(withTime.map((check) => check.status)), checks: withTime };
 }
 
+/** A change left unfinished this long (its process stopped) is finished by the next instance that looks. */
+const unfinishedAfterMs = 60_000;
+
+type HealthChanged = EventOf<'connector.health_changed'>;
+
+function pendingChange(raw: string | undefined): HealthChanged | undefined {
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const result = serviceEventSchema.safeParse(parsed);
+  return result.success && result.data.type === 'connector.health_changed' ? result.data : undefined;
+}
+
 /**
  * Compares the overall status with the tenant's `tenantHealth` row and, when it changed, records the change: the
- * row first (with its ETag, so of several instances only one reports it), then the event and the error report.
- * No row yet counts as `healthy`.
+ * row first (with its ETag, so of several instances only one reports it) carrying the change's event, then the event
+ * (through the event outbox: the feed, and webhooks once) and the error report (mailed by the mail job), then the row
+ * drops the event. A change whose process stopped before it was reported is reported by the next look at the row,
+ * with the same event id (the feed takes an id once).
  */
 export async function noteHealth(services: HealthServices, tenantId: string, report: HealthReport): Promise<void> {
   const table = services.tables.table('tenantHealth');
-  const row = await readEntity(table, healthRowSchema, tenantId, healthRowKey);
+  let row = await readEntity(table, healthRowSchema, tenantId, healthRowKey);
+  const now = services.clock.now();
+  const unfinished = pendingChange(row?.pendingEvent);
+  // An earlier change not reported yet: reported before a newer one replaces it, or once its process is surely gone.
+  if (row && unfinished && (row.status !== report.status || now.getTime() - Date.parse(row.changedAt) >= unfinishedAfterMs)) {
+    await reportChange(services, tenantId, unfinished, row.etag);
+    row = await readEntity(table, healthRowSchema, tenantId, healthRowKey);
+  }
   const previous: HealthStatus = row?.status ?? 'healthy';
-  const at = services.clock.now().toISOString();
   if (previous === report.status) return;
-  const entity = { partitionKey: tenantId, rowKey: healthRowKey, status: report.status, changedAt: at, checkedAt: at };
+  const at = now.toISOString();
+  const event = toEvent(tenantId, { type: 'connector.health_changed', occurredAt: at, data: { status: report.status, previous, checks: report.checks } });
+  if (event.type !== 'connector.health_changed') return;
+  const entity = { partitionKey: tenantId, rowKey: healthRowKey, status: report.status, changedAt: at, checkedAt: at, pendingEvent: JSON.stringify(event) };
+  let etag: string | undefined;
   try {
-    if (row) await table.updateEntity(entity, 'Replace', { etag: row.etag });
-    else await table.createEntity(entity);
+    etag = row ? (await table.updateEntity(entity, 'Replace', { etag: row.etag })).etag : (await table.createEntity(entity)).etag;
   } catch (caught) {
     // Another instance recorded this change first.
     if (statusOf(caught) === 412 || statusOf(caught) === 409) return;
     throw caught;
   }
-  await recordHealthChanged(services, tenantId, { status: report.status, previous, checks: report.checks }, at);
-  const reasons = report.checks.filter((check) => check.status !== 'healthy').map((check) => `${check.name}: ${check.detail}`);
+  await reportChange(services, tenantId, event, etag);
+}
+
+/** Records a health change's event and error report, then clears it from the row (unless the row moved on). */
+async function reportChange(services: HealthServices, tenantId: string, event: HealthChanged, etag: string | undefined): Promise<void> {
+  const { status, previous, checks } = event.data;
+  await services.events.recordEvents(tenantId, [event]);
+  const reasons = checks.filter((check) => check.status !== 'healthy').map((check) => `${check.name}: ${check.detail}`);
   await recordError(services, tenantId, {
     kind: 'connector-health',
-    message: `Connector health changed from ${previous} to ${report.status}${reasons.length > 0 ? ` (${reasons.join(' | ')})` : ''}`,
+    message: `Connector health changed from ${previous} to ${status}${reasons.length > 0 ? ` (${reasons.join(' | ')})` : ''}`,
   });
+  if (!etag) return;
+  try {
+    await services.tables
+      .table('tenantHealth')
+      .updateEntity({ partitionKey: tenantId, rowKey: healthRowKey, status, changedAt: event.occurredAt, checkedAt: event.occurredAt }, 'Replace', { etag });
+  } catch (caught) {
+    if (statusOf(caught) !== 412 && statusOf(caught) !== 404) throw caught;
+  }
 }
 
 /** The tenant's health, from the brief per-process cache when fresh. */
@@ -354,17 +401,4 @@ export async function tenantHealth(services: HealthServices, tenantId: string): 
     services.log.error(`Could not record a health change for tenant ${tenantId}: ${toError(caught).message}`);
   }
   return report;
-}
-
-/**
- * Records `connector.health_changed`. Until the event store lands on this branch the event goes straight to webhook
- * delivery with a feed-format id; once it does, it is recorded through the event recorder (feed and webhooks).
- */
-async function recordHealthChanged(
-  services: HealthServices,
-  tenantId: string,
-  data: { status: HealthStatus; previous: HealthStatus; checks: readonly HealthCheck[] },
-  occurredAt: string,
-): Promise<void> {
-  await publishToWebhooks(services.queues, [{ id: newEventId(occurredAt), type: 'connector.health_changed', occurredAt, tenantId, data }]);
 }

@@ -73,8 +73,15 @@ async function work(services: Services, job: JobKind, tenant: Tenant): Promise<s
     }
     case 'sweep': {
       const summary = await sweepTenant(services, tenantId);
-      const next = await dueAgain(services, tenantId, job, summary.nextDueMs, now.getTime() + sweepMinGapMs);
-      return `${summary.disconnected} devices disconnected, ${summary.entitiesExamined} index rows examined${next}`;
+      // Event retention rides on the sweep: one point read unless events are due for deletion (shared/events); the
+      // sweep comes due again by the time the next events expire.
+      const retention = await services.events.retentionDue(tenantId);
+      const nextDueMs = [summary.nextDueMs, retention.nextDueMs].filter((at): at is number => at !== undefined);
+      const next = await dueAgain(services, tenantId, job, nextDueMs.length > 0 ? Math.min(...nextDueMs) : undefined, now.getTime() + sweepMinGapMs);
+      return (
+        `${summary.disconnected} devices disconnected, ${summary.entitiesExamined} index rows examined` +
+        `${retention.due ? `, ${retention.deleted} expired events deleted` : ''}${next}`
+      );
     }
     case 'connector-heartbeat': {
       const settings = await loadConnectorSettings(services.tables, tenantId);

@@ -53,6 +53,23 @@ describe('activation', () => {
     expect(heartbeat.body).toEqual({ heartbeatIntervalMinutes: 60 });
   });
 
+  it('publishes the activation\'s device events at once, with no push (none runs here) to carry them', async () => {
+    const deviceId = await annDevice();
+    const response = await post(h.host, 'v1/device/activate', annToken, activation(deviceId, 'android'));
+    expect(response.status).toBe(200);
+    await h.eventsSettled();
+    const answer = await fetch(`${h.host.url}/api/v1/events?types=device.discovered,device.status_changed&limit=1000`, {
+      headers: { authorization: `Bearer ${annToken}` },
+    });
+    expect(answer.status).toBe(200);
+    const page = (await answer.json()) as { items: { type: string; data: { device: { deviceId: string; status: string }; previous: { status: string } } }[] };
+    const mine = page.items.filter((event) => event.data.device.deviceId === deviceId);
+    expect(mine.map((event) => `${event.type} ${event.data.previous.status}>${event.data.device.status}`)).toEqual([
+      'device.discovered pending>pending',
+      'device.status_changed pending>active',
+    ]);
+  });
+
   it('refuses another user\'s device (403), another tenant\'s user (404), an undiscovered device (404) and a deactivated one (403)', async () => {
     const deviceId = await annDevice();
     const deactivated = await annDevice('deactivated');

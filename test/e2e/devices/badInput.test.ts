@@ -22,6 +22,8 @@ beforeAll(async () => {
   deviceId = randomUUID();
   await seedDevice(h.tables, h.contoso, { deviceId, userId: id('ann') });
   deviceToken = String((await post(h.host, 'v1/device/activate', userToken, activation(deviceId))).body.deviceToken);
+  // The activation's device events are relayed in the background: let that finish before the snapshots.
+  await h.eventsSettled();
 });
 
 afterAll(async () => {

@@ -110,6 +110,14 @@ describe.each(routes)('$method $path', (route) => {
     expect(await snapshot(contoso.tenantId)).toEqual(before);
   });
 
+  it('answers 403 to an app-only token with the Events.Read app role (the event feed only), and changes nothing', async () => {
+    const before = await snapshot(contoso.tenantId);
+    const siem = await h.sim.state.mintApiAppToken({ tenantId: contoso.tenantId, roles: ['Events.Read'] });
+    const reply = await send(route, siem);
+    expectProblem(reply, 403);
+    expect(await snapshot(contoso.tenantId)).toEqual(before);
+  });
+
   it('answers 403 to a user token issued for another scope, and changes nothing', async () => {
     const before = await snapshot(contoso.tenantId);
     expectProblem(await send(route, await h.token({ ...adele, claims: { scp: 'User.Read' } })), 403);

@@ -157,3 +157,95 @@ describe('connector health', () => {
     expect(check(other, 'webhooks')?.detail).toBe('No webhook endpoints.');
   });
 });
+
+describe('connector health changes as events', () => {
+  /** The tenant's `connector.health_changed` events in the feed, oldest first. */
+  async function feedChanges(): Promise<{ id: string; status: string; previous: string }[]> {
+    const answer = await call(h.host, 'GET', 'v1/events?types=connector.health_changed&limit=1000', h.tokens.admin);
+    expect(answer.status).toBe(200);
+    const items = answer.body.items as { id: string; tenantId: string; data: { status: string; previous: string } }[];
+    expect(items.every((item) => item.tenantId === h.contoso)).toBe(true);
+    return items.map((item) => ({ id: item.id, status: item.data.status, previous: item.data.previous }));
+  }
+
+  /** How many health changes the tenant's error report has counted. */
+  async function healthReportCount(): Promise<number> {
+    let count = 0;
+    const rows = h.tables.table('errorReports').listEntities({ queryOptions: { filter: `PartitionKey eq '${h.contoso}'` } });
+    for await (const row of rows) if (row.kind === 'connector-health') count += Number(row.count);
+    return count;
+  }
+
+  function webhookIds(): string[] {
+    return receiver.received
+      .filter((d) => (JSON.parse(d.body) as { type: string }).type === 'connector.health_changed')
+      .map((d) => d.headers['webhook-id'] ?? '');
+  }
+
+  it('turns degraded and back: each change once in the feed and at the webhook (same id), and in the error report', async () => {
+    // Whatever the earlier tests left: start healthy.
+    await h.tables.table('enrollmentGroups').deleteEntity(h.contoso, 'MTD-Gone').catch(() => undefined);
+    await h.tables.table('deadLetters').deleteEntity(h.contoso, 'd1|3').catch(() => undefined);
+    const nudgedRows = h.tables.table('devices').listEntities({ queryOptions: { filter: `PartitionKey eq '${h.contoso}|de'` } });
+    for await (const row of nudgedRows) await h.tables.table('devices').deleteEntity(String(row.partitionKey), String(row.rowKey));
+    const listed = await call(h.host, 'GET', 'v1/console/webhooks', h.tokens.admin);
+    const endpointId = (listed.body.items as { id: string }[])[0]?.id ?? '';
+    const endpoint = await h.tables.table('webhooks').getEntity(h.contoso, endpointId);
+    const { failingSince: _since, lastFailure: _failure, ...rest } = endpoint;
+    await h.tables.table('webhooks').updateEntity({ ...rest, partitionKey: h.contoso, rowKey: endpointId }, 'Replace');
+    expect((await health()).status).toBe('healthy');
+    await h.services.events.idle();
+    const before = await feedChanges();
+    const mailedBefore = h.sim.state.sentMail().length;
+    const reportedBefore = await healthReportCount();
+
+    // A dead-lettered device update: degraded.
+    await h.tables.table('deadLetters').upsertEntity({ partitionKey: h.contoso, rowKey: 'd2|7', deviceId: 'd2', version: 7, reason: 'x', at: new Date().toISOString(), deliveryCount: 10 });
+    expect((await health()).status).toBe('degraded');
+    expect((await health()).status).toBe('degraded'); // looking again records nothing more
+    await h.tables.table('deadLetters').deleteEntity(h.contoso, 'd2|7');
+    expect((await health()).status).toBe('healthy');
+    await h.services.events.idle();
+
+    const changes = (await feedChanges()).slice(before.length);
+    expect(changes.map(({ status, previous }) => ({ status, previous }))).toEqual([
+      { status: 'degraded', previous: 'healthy' },
+      { status: 'healthy', previous: 'degraded' },
+    ]);
+    await receiver.waitFor(() => changes.every((change) => webhookIds().includes(change.id)));
+    for (const change of changes) expect(webhookIds().filter((id) => id === change.id)).toHaveLength(1);
+
+    // Both changes are in the error report the mail job sends (one mail per kind and hour: the earlier test's mail
+    // of this hour went out already, so these wait for the next one).
+    expect((await healthReportCount()) - reportedBefore).toBe(2);
+    await h.host.fireTimer('mail');
+    await h.host.queues.get('tenant-jobs')?.drain({ timeoutMs: 20_000 });
+    expect(h.sim.state.sentMail().length).toBe(mailedBefore);
+  });
+
+  it('reports a change whose process stopped before reporting it, once, with the id it was given', async () => {
+    const before = await feedChanges();
+    // As a process leaves it when it stops right after writing the row: the change's event is still on the row.
+    const row = await h.tables.table('tenantHealth').getEntity<{ status: string }>(h.contoso, 'status');
+    expect(row.status).toBe('healthy');
+    const changedAt = new Date(Date.now() - 5 * 60_000).toISOString();
+    const stranded = {
+      id: `evt_${String(Date.parse(changedAt)).padStart(13, '0')}00000000aabbccddeeff`,
+      type: 'connector.health_changed',
+      occurredAt: changedAt,
+      tenantId: h.contoso,
+      data: { status: 'healthy', previous: 'unhealthy', checks: [] },
+    };
+    await h.tables.table('tenantHealth').updateEntity(
+      { partitionKey: h.contoso, rowKey: 'status', status: 'healthy', changedAt, checkedAt: changedAt, pendingEvent: JSON.stringify(stranded) },
+      'Replace',
+    );
+    expect((await health()).status).toBe('healthy');
+    expect((await health()).status).toBe('healthy');
+    await h.services.events.idle();
+    const after = (await feedChanges()).slice(before.length);
+    expect(after).toEqual([{ id: stranded.id, status: 'healthy', previous: 'unhealthy' }]);
+    const cleared = await h.tables.table('tenantHealth').getEntity<{ pendingEvent?: string }>(h.contoso, 'status');
+    expect(cleared.pendingEvent).toBeUndefined();
+  });
+});

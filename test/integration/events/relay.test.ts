@@ -90,6 +90,30 @@ describe('recording and relaying events', () => {
     expect((await readAll(events)).map((e) => e.id)).toEqual([event.id]);
   });
 
+  it('relays a burst of nudged partitions in a few runs, in event order, each event once', async () => {
+    const events = runtime();
+    const handOvers: number[] = [];
+    events.subscribe({ name: 'count', deliver: (_tenant, batch) => Promise.resolve(void handOvers.push(batch.length)) });
+    const written: ServiceEvent[] = [];
+    const partitions: string[] = [];
+    for (let n = 0; n < 40; n += 1) {
+      const partitionKey = `${tenantId}|${n.toString(16).padStart(2, '0')}`;
+      const event = toEvent(tenantId, audit(n));
+      written.push(event);
+      partitions.push(partitionKey);
+      await tables.table('threats').createEntity(outboxEntity('threats', partitionKey, event));
+    }
+    // A first report's relay is under way when 39 more reports nudge theirs.
+    events.nudge(tenantId, 'threats', partitions[0] ?? '');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const partitionKey of partitions.slice(1)) events.nudge(tenantId, 'threats', partitionKey);
+    await events.idle();
+    expect((await readAll(events, tenantId, 1000)).map((e) => e.id)).toEqual(written.map((e) => e.id));
+    expect(handOvers.reduce((sum, count) => sum + count, 0)).toBe(40);
+    // One run per nudge would be 40 hand-overs; the 39 nudged during the first run wait for one next run.
+    expect(handOvers.length).toBeLessThanOrEqual(2);
+  });
+
   it('keeps order and loses or repeats nothing with concurrent writers on two instances and a reader polling meanwhile', async () => {
     const instances = [runtime(), runtime()];
     const seen: ServiceEvent[] = [];
@@ -147,13 +171,15 @@ describe('recording and relaying events', () => {
     expect(rows.filter((key) => key.startsWith('f|') || key.startsWith('i|'))).toHaveLength(2);
   });
 
-  it('has the sweep delete the events of a tenant whose events stopped, when its retention row comes due', async () => {
+  it('deletes the events of a tenant whose events stopped once its retention row comes due, on any instance', async () => {
     const events = runtime(1);
     await events.record(tenantId, [audit(1)]);
     await events.idle();
+    expect(await runtime(1).retentionDue(tenantId)).toMatchObject({ due: false, deleted: 0, nextDueMs: Date.parse('2026-03-03T00:00:00.000Z') });
     clock.advance(3 * 86_400_000);
-    await runtime(1).sweep();
+    expect(await runtime(1).retentionDue(tenantId)).toEqual({ due: true, deleted: 1 });
     expect(await readAll(runtime(1))).toEqual([]);
+    expect(await runtime(1).retentionDue(tenantId)).toEqual({ due: false, deleted: 0 });
   });
 
   it('hands published events to subscribers in order, again after a failed delivery, and keeps their ids', async () => {
