@@ -5,6 +5,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from '@azure/functions';
 import type { RouteSpec } from '../shared/http/route.js';
 import type { Services } from '../shared/services.js';
+import type { Config } from '../shared/config.js';
 export { complianceQueueName } from '../shared/compliance/nudges.js';
 import { health, healthRoute } from './health.js';
 import { openApi, openApiRoute } from './openApi.js';
@@ -117,8 +118,18 @@ const http = (
   name: string,
   route: RouteSpec,
   handler: (services: Services) => HttpFunctionHandler,
-  authLevel: 'anonymous' | 'function' = route.security === 'functionKey' ? 'function' : 'anonymous',
+  authLevel: 'anonymous' | 'function' = route.security === 'functionKey' || route.security === 'provider' ? 'function' : 'anonymous',
 ): HttpFunction => ({ kind: 'http', name, route, authLevel, handler });
+
+/**
+ * The level an HTTP function is registered with at the Functions host. Provider routes are `function` level (the host
+ * checks its keys) unless the service checks the provider key itself (`PROVIDER_FUNCTION_KEY`, set with
+ * `PROVIDER_TENANT_ID`): then they are anonymous at the host, so a provider support token can reach them, and
+ * shared/auth/provider.ts accepts the key or the token.
+ */
+export function registeredAuthLevel(entry: HttpFunction, config: Pick<Config, 'PROVIDER_FUNCTION_KEY'>): 'anonymous' | 'function' {
+  return entry.route.security === 'provider' && config.PROVIDER_FUNCTION_KEY !== undefined ? 'anonymous' : entry.authLevel;
+}
 
 export const catalog: readonly CatalogEntry[] = [
   http('health', healthRoute, health),

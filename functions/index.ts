@@ -6,7 +6,7 @@ import functions from '@azure/functions';
 import { loadConfig } from '../shared/config.js';
 import { createServices, type Services } from '../shared/services.js';
 import { enableAzureMonitor } from '../shared/telemetry/index.js';
-import { catalog } from './catalog.js';
+import { catalog, registeredAuthLevel } from './catalog.js';
 
 const { app } = functions;
 
@@ -33,7 +33,7 @@ for (const entry of catalog) {
       app.http(entry.name, {
         methods: [entry.route.method],
         route: entry.route.route,
-        authLevel: entry.authLevel,
+        authLevel: registeredAuthLevel(entry, config),
         handler: (request, context) => handler()(request, context),
       });
       break;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import { json } from '../shared/http/problem.js';
 import type { Services } from '../shared/services.js';
+import { authenticateProvider } from '../shared/auth/provider.js';
 import { tenantDetails, tenantDetailsSchema } from '../shared/tenants/onboarding.js';
 import { guidSchema } from '../shared/tenants/tenantRepository.js';
 
@@ -9,8 +10,12 @@ export const providerTenantRoute = defineRoute({
   method: 'GET',
   route: 'v1/provider/tenants/{tenantId}',
   summary: 'A provisioned tenant with its connection health: consent, last enrollment sync, connector heartbeat, last error, counts.',
+  description:
+    'Provider support: the function key (`x-functions-key`), or an Entra ID token from the provider\'s own tenant ' +
+    '(`PROVIDER_TENANT_ID`) carrying the app role `PROVIDER_SUPPORT_ROLE` (`Provider.Support`); a token from another ' +
+    'tenant gets 401, one without the role 403, and neither changes anything.',
   tags: ['provider'],
-  security: 'functionKey',
+  security: 'provider',
   params: z.object({ tenantId: guidSchema.describe('The tenant id (GUID).') }),
   responses: {
     200: { description: 'The tenant and its connection health.', schema: tenantDetailsSchema },
@@ -20,5 +25,6 @@ export const providerTenantRoute = defineRoute({
 
 export const providerTenant = (services: Services) =>
   endpoint(providerTenantRoute, {
+    authenticate: authenticateProvider(services),
     handle: async ({ params }) => json(200, await tenantDetails(services, params.tenantId)),
   });

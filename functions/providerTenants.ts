@@ -1,14 +1,20 @@
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import { json } from '../shared/http/problem.js';
 import type { Services } from '../shared/services.js';
+import { authenticateProvider } from '../shared/auth/provider.js';
 import { provisionTenant, provisionTenantBodySchema, provisionTenantResponseSchema } from '../shared/tenants/onboarding.js';
 
 export const provisionTenantRoute = defineRoute({
   method: 'POST',
   route: 'v1/provider/tenants',
   summary: 'Provisions a customer tenant (once) and returns the admin-consent link for its administrator.',
+  description:
+    'Provider support: the function key (`x-functions-key`), or an Entra ID token from the provider\'s own tenant ' +
+    '(`PROVIDER_TENANT_ID`) carrying the app role `PROVIDER_SUPPORT_ROLE` (`Provider.Support`); a token from another ' +
+    'tenant gets 401, one without the role 403, and neither changes anything.' +
+    ' The audit entry names the actor: the signed-in user or application, or the function key.',
   tags: ['provider'],
-  security: 'functionKey',
+  security: 'provider',
   body: provisionTenantBodySchema,
   responses: {
     201: { description: 'Provisioned; send `consentUrl` to the customer administrator.', schema: provisionTenantResponseSchema },
@@ -18,8 +24,9 @@ export const provisionTenantRoute = defineRoute({
 
 export const providerTenants = (services: Services) =>
   endpoint(provisionTenantRoute, {
-    handle: async ({ body }) => {
-      const created = await provisionTenant(services, body);
+    authenticate: authenticateProvider(services),
+    handle: async ({ body, principal }) => {
+      const created = await provisionTenant(services, body, principal);
       return json(201, created, { location: `/api/v1/provider/tenants/${created.tenantId}` });
     },
   });

@@ -70,6 +70,12 @@ param checkInWriteIntervalMinutes int = 15
 @maxValue(3650)
 param deviceCredentialDays int = 90
 
+@description('The provider\'s own Entra tenant id: its users and applications with the app role below may call the provider routes. Empty: the function key only.')
+param providerTenantId string = ''
+
+@description('The app role (in the provider\'s tenant) that lets provider support call the provider routes.')
+param providerSupportRole string = 'Provider.Support'
+
 
 @description('Webhook hosts exempt from the private-address rule (comma-separated). Leave empty in Azure: customers\' endpoints must be public.')
 param webhookAllowedPrivateHosts string = ''
@@ -145,6 +151,8 @@ var sliceQueueName = 'device-slices'
 var tenantJobsQueueName = 'tenant-jobs'
 var webhookQueueName = 'webhook-deliveries'
 var sendGridSecretName = 'sendgrid-api-key'
+// The provider key checked by the service when provider support may sign in with Entra ID (docs/DEPLOY.md).
+var providerKeySecretName = 'provider-function-key'
 var effectivePublicBaseUrl = empty(publicBaseUrl) ? 'https://${functionAppName}.azurewebsites.net' : publicBaseUrl
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -401,6 +409,9 @@ module functionApp 'modules/functionApp.bicep' = {
     agentClientIds: agentClientIds
     checkInWriteIntervalMinutes: checkInWriteIntervalMinutes
     deviceCredentialDays: deviceCredentialDays
+    providerTenantId: providerTenantId
+    providerSupportRole: providerSupportRole
+    providerKeySecretUri: '${keyVault.outputs.uri}secrets/${providerKeySecretName}'
     virtualNetworkSubnetId: privateNetworking ? network.outputs.appSubnetId : ''
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
@@ -425,6 +436,7 @@ output CONNECTOR_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.princip
 output FEDERATED_CREDENTIAL_ISSUER string = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output SENDGRID_SECRET_NAME string = sendGridSecretName
+output PROVIDER_KEY_SECRET_NAME string = providerKeySecretName
 output SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
 output COMPLIANCE_QUEUE_NAME string = complianceQueueName
 output TENANT_JOBS_QUEUE_NAME string = tenantJobsQueueName

@@ -107,6 +107,18 @@ export const configSchema = z
     PROVIDER_TENANT_ID: z.uuid().optional().or(z.literal('').transform(() => undefined)),
     /** The app role (in the provider's tenant) that lets a signed-in user call provider routes. */
     PROVIDER_SUPPORT_ROLE: z.string().trim().min(1).default('Provider.Support'),
+    /**
+     * The provider key (`x-functions-key`) checked by the service itself. Set together with PROVIDER_TENANT_ID: the
+     * provider routes are then registered anonymous at the Functions host (which cannot accept a token instead of its
+     * key) and the service accepts this key or a provider support token. Unset: the host checks its function keys.
+     */
+    PROVIDER_FUNCTION_KEY: z
+      .string()
+      .optional()
+      // A Key Vault reference App Service could not resolve (no secret yet) arrives as its own text: treated as unset,
+      // so the routes stay behind the host's function keys instead of accepting a guessable value.
+      .transform((value) => (value?.startsWith('@Microsoft.KeyVault(') ? undefined : value))
+      .pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     /** Application Insights (Azure): when set, OpenTelemetry traces each operation across the queue hops. */
     APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
   })

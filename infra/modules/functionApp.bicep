@@ -48,6 +48,10 @@ param consoleClientIds string = ''
 param agentClientIds string = ''
 param checkInWriteIntervalMinutes int = 15
 param deviceCredentialDays int = 90
+param providerTenantId string = ''
+param providerSupportRole string = 'Provider.Support'
+@description('Key Vault secret URI of the provider key (the secret may be created later).')
+param providerKeySecretUri string
 @description('Subnet the app integrates with (private networking); empty: none.')
 param virtualNetworkSubnetId string = ''
 param maximumInstanceCount int = 40
@@ -99,6 +103,11 @@ var appSettings = {
   CHECKIN_WRITE_INTERVAL_MINUTES: string(checkInWriteIntervalMinutes)
   // Lifetime of a device credential, in days.
   DEVICE_CREDENTIAL_DAYS: string(deviceCredentialDays)
+  // Provider support signing in with Entra ID (docs/DEPLOY.md): the provider's tenant, the app role, and the provider
+  // key the service checks itself (a Key Vault reference; until the secret exists the host's function keys apply).
+  PROVIDER_TENANT_ID: providerTenantId
+  PROVIDER_SUPPORT_ROLE: providerSupportRole
+  PROVIDER_FUNCTION_KEY: '@Microsoft.KeyVault(SecretUri=${providerKeySecretUri})'
 }
 
 module site 'br/public:avm/res/web/site:0.15.1' = {

@@ -27,6 +27,16 @@ const problemSchema: JsonObject = {
 
 const securitySchemes: JsonObject = {
   functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key', description: 'Provider support: the function key.' },
+  providerToken: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'Provider support signed in with Entra ID: an access token for this API from the provider\'s own tenant ' +
+      '(`PROVIDER_TENANT_ID`) whose `roles` contains `PROVIDER_SUPPORT_ROLE` (`Provider.Support`), for a user or an ' +
+      'application. A token from another tenant gets 401, one without the role 403. The audit log records the user or ' +
+      'application; a request with the function key is recorded as the function key.',
+  },
   consoleToken: {
     type: 'http',
     scheme: 'bearer',
@@ -110,7 +120,12 @@ export function buildOpenApiDocument(
         ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }
         : {}),
       responses,
-      security: route.security === 'anonymous' ? [] : [{ [route.security]: [] }],
+      security:
+        route.security === 'anonymous'
+          ? []
+          : route.security === 'provider'
+            ? [{ functionKey: [] }, { providerToken: [] }]
+            : [{ [route.security]: [] }],
     };
     (paths[path] ??= {})[route.method.toLowerCase()] = operation;
   }

@@ -9,8 +9,11 @@ import { toError } from '../errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** Who may call a route: anyone, provider support (function key), a console user, the agent's user, the agent's device. */
-export type RouteSecurity = 'anonymous' | 'functionKey' | 'consoleToken' | 'userToken' | 'deviceCredential';
+/**
+ * Who may call a route: anyone, provider support (function key; `provider`: the function key or an Entra ID token of
+ * provider support), a console user, the agent's user, the agent's device.
+ */
+export type RouteSecurity = 'anonymous' | 'functionKey' | 'provider' | 'consoleToken' | 'userToken' | 'deviceCredential';
 
 export interface ResponseSpec {
   readonly description: string;

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { audited } from '../audit/auditLog.js';
-import type { AuditActor } from '../audit/auditLog.js';
+import { providerActor, type ProviderPrincipal } from '../auth/provider.js';
 import { tenantDevicesFilter } from '../devices/device.js';
 import { HttpError } from '../http/problem.js';
 import type { Services } from '../services.js';
@@ -66,10 +66,6 @@ export const tenantDetailsSchema = z.object({
 });
 export type TenantDetails = z.output<typeof tenantDetailsSchema>;
 
-/** The provider's support staff, as an audit actor in the tenant's log. */
-function providerActor(tenantId: string): AuditActor {
-  return { tenantId, userId: 'provider-support', name: 'Provider support' };
-}
 
 /** The tenant's consent link: it carries the signature that lets `/api/consent/start` begin consent for that tenant. */
 export async function consentUrl(services: Pick<Services, 'config' | 'tables'>, tenantId: string): Promise<string> {
@@ -78,7 +74,11 @@ export async function consentUrl(services: Pick<Services, 'config' | 'tables'>, 
 }
 
 /** Provisions a tenant once: 409 when its id is already provisioned (whether or not consent is done). */
-export async function provisionTenant(services: Services, body: ProvisionTenantBody): Promise<z.output<typeof provisionTenantResponseSchema>> {
+export async function provisionTenant(
+  services: Services,
+  body: ProvisionTenantBody,
+  principal: ProviderPrincipal = { kind: 'functionKey' },
+): Promise<z.output<typeof provisionTenantResponseSchema>> {
   const tenantId = body.tenantId;
   const conflict = () => new HttpError(409, `Tenant ${tenantId} is already provisioned; a tenant is provisioned once.`);
   // Refused before anything is written (the create below still refuses a concurrent duplicate).
@@ -86,7 +86,7 @@ export async function provisionTenant(services: Services, body: ProvisionTenantB
   try {
     await audited(
       services,
-      providerActor(tenantId),
+      providerActor(tenantId, principal),
       { action: 'tenant.provision', target: tenantId, request: body },
       async () => {
         const tenant = await createTenant(services.tables, tenantId, {

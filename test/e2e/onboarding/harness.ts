@@ -67,11 +67,13 @@ async function reply(response: Response): Promise<Reply> {
   return { status: response.status, headers: response.headers, text, json };
 }
 
-export async function startOnboarding(options: { clock?: Clock; withNorthwind?: boolean } = {}): Promise<OnboardingHarness> {
+export async function startOnboarding(
+  options: { clock?: Clock; withNorthwind?: boolean; settings?: Record<string, string> } = {},
+): Promise<OnboardingHarness> {
   const sim = await startSim({ withNorthwind: options.withNorthwind ?? false });
   const tables = await createTestTableStore();
   const port = await freePort();
-  const config = simConfig(sim.url, { PUBLIC_BASE_URL: `http://localhost:${port}` });
+  const config = simConfig(sim.url, { PUBLIC_BASE_URL: `http://localhost:${port}`, ...options.settings });
   const services = createServices(config, { tables, log: quietLog, ...(options.clock ? { clock: options.clock } : {}) });
   const host = await startHost({ port, catalog, services, functionKey, settings: {}, timers: false, log: () => undefined });
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../../../functions/catalog.js';
+import { catalog, registeredAuthLevel } from '../../../functions/catalog.js';
 import { settingDefault } from '../../../shared/config.js';
 import { serviceVersion } from '../../../shared/version.js';
 import { isValidNcrontab } from '../../../dev/host/timerSchedule.js';
@@ -29,8 +29,18 @@ describe('function catalog', () => {
   it('protects provider routes with the function key and leaves the others to their own authentication', () => {
     for (const entry of catalog) {
       if (entry.kind !== 'http') continue;
-      expect(entry.authLevel).toBe(entry.route.security === 'functionKey' ? 'function' : 'anonymous');
+      expect(entry.authLevel).toBe(entry.route.security === 'functionKey' || entry.route.security === 'provider' ? 'function' : 'anonymous');
       if (entry.route.route.startsWith('v1/provider/')) expect(entry.authLevel).toBe('function');
+    }
+  });
+
+  it('registers provider routes anonymous only where the service checks the provider key itself', () => {
+    const key = { PROVIDER_FUNCTION_KEY: 'k'.repeat(32) };
+    for (const entry of catalog) {
+      if (entry.kind !== 'http') continue;
+      expect(registeredAuthLevel(entry, { PROVIDER_FUNCTION_KEY: undefined })).toBe(entry.authLevel);
+      const provider = entry.route.route.startsWith('v1/provider/');
+      expect(registeredAuthLevel(entry, key)).toBe(provider ? 'anonymous' : entry.authLevel);
     }
   });
 
