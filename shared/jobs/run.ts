@@ -19,6 +19,7 @@ import { reconcileTenant } from '../compliance/reconcile.js';
 import { runTenantMail } from '../mail/run.js';
 import type { Services } from '../services.js';
 import { getTenant, type Tenant } from '../tenants/tenantRepository.js';
+import { tenantHealth } from '../health/health.js';
 import { graphMembershipCheck } from '../auth/membership.js';
 import { operationLabel, withOperation } from '../telemetry/index.js';
 import { idleDueMs, markDue, moveDue, removeDue, type JobKind } from './dueIndex.js';
@@ -62,6 +63,16 @@ async function dueAgain(services: Services, tenantId: string, job: JobKind, next
   return `, due again by ${new Date(at).toISOString()}`;
 }
 
+/** The tenant's health now; a check that fails is logged and leaves the job to its own work. */
+async function checkHealth(services: Services, tenantId: string): Promise<string> {
+  try {
+    return `health ${(await tenantHealth(services, tenantId)).status}`;
+  } catch (caught) {
+    services.log.warn(`${operationLabel()} health check failed: ${redact(toError(caught).message)}`);
+    return 'health not checked';
+  }
+}
+
 /** The job's own work for an active tenant; returns a short description. Throws to be retried. */
 async function work(services: Services, job: JobKind, tenant: Tenant): Promise<string> {
   const { tenantId } = tenant;
@@ -84,12 +95,15 @@ async function work(services: Services, job: JobKind, tenant: Tenant): Promise<s
       );
     }
     case 'connector-heartbeat': {
+      // The tenant's health is checked on this hourly job too, so a change reaches the feed, webhooks and the error
+      // report even when no console looks (a look within the health cache's life reuses its answer).
+      const health = await checkHealth(services, tenantId);
       const settings = await loadConnectorSettings(services.tables, tenantId);
-      if (!settings.enforcement.intunePartner) return 'not enforced through Intune';
+      if (!settings.enforcement.intunePartner) return `${health}; not enforced through Intune`;
       const tenantRow = await getTenant(services.tables, tenantId);
       if (!tenantRow) return 'tenant gone';
       const outcome = await connectorHeartbeat(services, tenantRow, now, { connectorId: services.config.INTUNE_MTD_CONNECTOR_ID });
-      return `connector heartbeat ${outcome}`;
+      return `${health}; connector heartbeat ${outcome}`;
     }
     case 'reconcile': {
       const summary = await reconcileTenant(services, tenantId);

@@ -9,6 +9,7 @@ import type { WebhookReceiver } from '../../../dev/webhookReceiver.js';
 import { createHealthRuntime, tenantHealth } from '../../../shared/health/health.js';
 import { createServices } from '../../../shared/services.js';
 import { updateTenantHealth } from '../../../shared/tenants/tenantRepository.js';
+import { markDue } from '../../../shared/jobs/dueIndex.js';
 import { quietLog } from '../../support/simClient.js';
 import { verifiesWith } from '../../support/standardWebhooks.js';
 import { call, startWebhookHarness, type WebhookHarness } from './harness.js';
@@ -247,5 +248,26 @@ describe('connector health changes as events', () => {
     expect(after).toEqual([{ id: stranded.id, status: 'healthy', previous: 'unhealthy' }]);
     const cleared = await h.tables.table('tenantHealth').getEntity<{ pendingEvent?: string }>(h.contoso, 'status');
     expect(cleared.pendingEvent).toBeUndefined();
+  });
+
+  it('is checked on each hourly connector-heartbeat job too, so a change is reported with no console looking', async () => {
+    const before = healthEvents().length;
+    const runHeartbeatJob = async (): Promise<void> => {
+      await markDue(h.tables, h.contoso, 'connector-heartbeat', Date.now());
+      await h.host.fireTimer('heartbeatCheck');
+      await h.host.queues.get('tenant-jobs')?.drain({ timeoutMs: 20_000 });
+      await h.services.events.idle();
+    };
+    h.sim.state.revokeConsent(h.contoso);
+    await runHeartbeatJob();
+    await receiver.waitFor(() => healthEvents().length === before + 1);
+    expect(healthEvents().slice(before)).toEqual([{ status: 'unhealthy', previous: 'healthy' }]);
+    h.sim.state.grantConsent(h.contoso);
+    await runHeartbeatJob();
+    await receiver.waitFor(() => healthEvents().length === before + 2);
+    expect(healthEvents().slice(before)).toEqual([
+      { status: 'unhealthy', previous: 'healthy' },
+      { status: 'healthy', previous: 'unhealthy' },
+    ]);
   });
 });
