@@ -21,7 +21,6 @@
  * sent to the compliance queue (first nudges, the push path's deferrals, reconcile's re-sends), over devices whose
  * write reached Intune. Target: ≤ 2.5 messages per device pushed.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -44,6 +43,7 @@ import { createServices, type Logger, type Services } from '../shared/services.j
 import { createTableStore, listAll, type TableStore } from '../shared/storage/index.js';
 import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
 import { startAzurite } from '../dev/azurite.js';
+import { ensureBenchTrust } from './trust.js';
 
 const clientId = '33333333-3333-4333-8333-333333333333';
 const clientSecret = 'bench-client-secret';
@@ -273,18 +273,6 @@ export async function runBacklogBench(options: BacklogOptions = {}): Promise<Bac
     backlogOverDedupeWindow: Number((backlogMs / dedupeMs).toFixed(2)),
     throttled: stats.throttled,
   };
-}
-
-/** Node reads NODE_EXTRA_CA_CERTS at start-up only: unless it names the simulator's CA, run this script again with it. */
-export async function ensureBenchTrust(tlsDir = resolve(process.env.BENCH_TLS_DIR ?? '.local/tls')): Promise<boolean> {
-  const tls = await ensureLocalCa(tlsDir);
-  if (process.env.NODE_EXTRA_CA_CERTS === tls.caCertFile) return true;
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.caCertFile },
-  });
-  process.exitCode = await new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));
-  return false;
 }
 
 function describe(label: string, figures: BacklogFigures): void {

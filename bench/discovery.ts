@@ -24,6 +24,7 @@ import { systemClock } from '../shared/clock.js';
 import { createTableStore, encodeKey } from '../shared/storage/index.js';
 import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
 import { startAzurite } from '../dev/azurite.js';
+import { ensureBenchTrust } from './trust.js';
 
 /** Sizes run in full (default 1000, 10000 and 100000 users); `--dry=N` reads and plans only. */
 function parseArgs(args: readonly string[]): { size: number; dry: boolean }[] {
@@ -48,19 +49,6 @@ const devicesPerUser = 1.5;
 const groupName = 'MTD-All';
 const clientId = '33333333-3333-4333-8333-333333333333';
 const clientSecret = 'bench-client-secret';
-
-/** Node reads NODE_EXTRA_CA_CERTS at start-up only: unless it names our CA, run this script again with it set. */
-async function ensureTrust(tlsDir: string): Promise<boolean> {
-  const tls = await ensureLocalCa(tlsDir);
-  if (process.env.NODE_EXTRA_CA_CERTS === tls.caCertFile) return true;
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.caCertFile },
-  });
-  const code = await new Promise<number>((done) => child.on('exit', (exitCode) => done(exitCode ?? 1)));
-  process.exitCode = code;
-  return false;
-}
 
 interface Peak {
   rss: number;
@@ -153,7 +141,7 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 
 async function main(): Promise<void> {
   const tlsDir = resolve(process.env.BENCH_TLS_DIR ?? '.local/tls');
-  if (!(await ensureTrust(tlsDir))) return;
+  if (!(await ensureBenchTrust(tlsDir))) return;
   const tls = await ensureLocalCa(tlsDir);
   const azurite = await startAzurite({ inMemory: true });
   const queues: QueueSenders = () => ({ send: () => Promise.resolve() });

@@ -23,7 +23,6 @@
  * Seeding writes full transactions of 100 rows (a tenant's rows are spread over 256 partitions); 100,000 devices
  * and their threat rows take well under a minute. DEVICES and AFFECTED scale the run down.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -47,6 +46,7 @@ import { createServices, type Logger } from '../shared/services.js';
 import { createTableStore, submitInBatches, type TableStore } from '../shared/storage/index.js';
 import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
 import { startAzurite } from '../dev/azurite.js';
+import { ensureBenchTrust } from './trust.js';
 
 const env = process.env;
 const full = process.argv.includes('--full');
@@ -61,18 +61,6 @@ const clientSecret = 'bench-client-secret';
 const putAnswerSchema = z.object({ regrade: z.object({ id: z.string() }) });
 
 const quiet: Logger = { info: () => undefined, warn: (line) => console.warn(line), error: (line) => console.error(line) };
-
-/** Node reads NODE_EXTRA_CA_CERTS at start-up only: unless it names our CA, run this script again with it set. */
-async function ensureTrust(tlsDir: string): Promise<boolean> {
-  const tls = await ensureLocalCa(tlsDir);
-  if (env.NODE_EXTRA_CA_CERTS === tls.caCertFile) return true;
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...env, NODE_EXTRA_CA_CERTS: tls.caCertFile },
-  });
-  process.exitCode = await new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));
-  return false;
-}
 
 /**
  * Writes the rows in transactions of 100, printing progress. A tenant's rows are spread over 256 partitions and a
@@ -101,7 +89,7 @@ function seconds(ms: number): string {
 
 async function main(): Promise<void> {
   const tlsDir = resolve(env.BENCH_TLS_DIR ?? '.local/tls');
-  if (!(await ensureTrust(tlsDir))) return;
+  if (!(await ensureBenchTrust(tlsDir))) return;
   const tls = await ensureLocalCa(tlsDir);
   const [cert, key] = await Promise.all([readFile(tls.certFile), readFile(tls.keyFile)]);
   const azurite = await startAzurite({ inMemory: true });

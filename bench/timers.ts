@@ -20,12 +20,10 @@
  * heartbeat an agent interval later, alternating between two host instances, counting the storage transactions.
  *
  * Ends with one line of JSON: entitiesExaminedPerDueItem (worst periodic job), dueCostRatio (tick transactions and wall
- * time per due item, largest T ÷ smallest), messagesPerDevicePushed (from bench/backlog.ts when present, else null),
+ * time per due item, largest T ÷ smallest), messagesPerDevicePushed (a push backlog run by bench/backlog.ts; BACKLOG=off skips it),
  * heartbeatTransactions (per heartbeat), and the figures behind them.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TableClient, type TransactionAction } from '@azure/data-tables';
@@ -55,6 +53,8 @@ import type { QueueMessage, QueueSenders } from '../shared/queue.js';
 import { createServices, type Logger, type Services } from '../shared/services.js';
 import { physicalTableName, submitInBatches, tableNames, type TableName, type TableStore } from '../shared/storage/index.js';
 import { startAzurite } from '../dev/azurite.js';
+import { ensureBenchTrust } from './trust.js';
+import { runBacklogBench } from './backlog.js';
 
 const env = process.env;
 const sizes = (env.TENANTS ?? '100,1000,5000').split(',').map(Number).filter((n) => n > 0);
@@ -68,18 +68,6 @@ const clientSecret = 'bench-client-secret';
 const quiet: Logger = { info: () => undefined, warn: () => undefined, error: (line) => console.error(line) };
 const minute = 60_000;
 const dayMs = 24 * 60 * minute;
-
-/** Node reads NODE_EXTRA_CA_CERTS at start-up only: unless it names our CA, run this script again with it set. */
-async function ensureTrust(tlsDir: string): Promise<boolean> {
-  const tls = await ensureLocalCa(tlsDir);
-  if (env.NODE_EXTRA_CA_CERTS === tls.caCertFile) return true;
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...env, NODE_EXTRA_CA_CERTS: tls.caCertFile },
-  });
-  process.exitCode = await new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));
-  return false;
-}
 
 // ---- a TableStore that counts what Table Storage would ---------------------------------------------------------
 
@@ -562,17 +550,17 @@ async function heartbeatBench(config: Config, connectionString: string): Promise
 
 // ---- main ----------------------------------------------------------------------------------------------------------
 
-async function backlogFigure(): Promise<number | null> {
-  const file = resolve('bench/backlog.ts');
-  if (!existsSync(file)) return null;
-  const loaded: unknown = await import(file);
-  const value = z.object({ messagesPerDevicePushed: z.number() }).safeParse(loaded);
-  return value.success ? value.data.messagesPerDevicePushed : null;
+/** Queue messages per device pushed under a backlog longer than duplicate detection (bench/backlog.ts; BACKLOG=off skips it). */
+async function backlogFigure(tlsDir: string): Promise<number | null> {
+  if (env.BACKLOG === 'off') return null;
+  const figures = await runBacklogBench({ tlsDir });
+  console.log(`Push backlog over the duplicate-detection window: ${figures.messagesPerDevicePushed.toFixed(2)} queue messages per device pushed`);
+  return figures.messagesPerDevicePushed;
 }
 
 async function main(): Promise<void> {
   const tlsDir = resolve(env.BENCH_TLS_DIR ?? '.local/tls');
-  if (!(await ensureTrust(tlsDir))) return;
+  if (!(await ensureBenchTrust(tlsDir))) return;
   const tls = await ensureLocalCa(tlsDir);
   const [cert, key] = await Promise.all([readFile(tls.certFile), readFile(tls.keyFile)]);
   const azurite = await startAzurite({ inMemory: true });
@@ -640,7 +628,7 @@ async function main(): Promise<void> {
     console.log(`Point reads per due item: ${JSON.stringify(pointReadsPerDue)}`);
     console.log(`Tick cost per due item, T=${largest?.tenants ?? 0} ÷ T=${smallest?.tenants ?? 0}: transactions ${ratioTx.toFixed(2)}×, wall time ${ratioWall.toFixed(2)}×`);
     console.log(`Every job started within one period of its due time: ${lagWithinPeriod ? 'yes' : 'no'}`);
-    const messagesPerDevicePushed = await backlogFigure();
+    const messagesPerDevicePushed = await backlogFigure(tlsDir);
     console.log(
       JSON.stringify({
         bench: 'timers',

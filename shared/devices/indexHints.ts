@@ -132,8 +132,3 @@ export async function forgetIndexState(tables: TableStore, tenantId: string): Pr
     }),
   );
 }
-
-/** Forgets the hints this instance wrote (tests that reset storage or move the clock back). */
-export function forgetRecentHints(): void {
-  recentHints.clear();
-}

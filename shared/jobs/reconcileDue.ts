@@ -29,13 +29,9 @@ const knownDue = new LRUCache<string, number>({ max: 10_000 });
  * time has come may have been claimed and moved on).
  */
 export async function reconcileDueBy(tables: TableStore, tenantId: string, atMs: number, byMs: number): Promise<void> {
-  const known = knownDue.get(`${tables.physicalName('jobSchedule')}|${tenantId}`);
+  const key = `${tables.physicalName('jobSchedule')}|${tenantId}`;
+  const known = knownDue.get(key);
   if (known !== undefined && known > atMs && known <= byMs) return;
   const due = await markDue(tables, tenantId, 'reconcile', byMs);
-  if (due !== undefined) knownDue.set(`${tables.physicalName('jobSchedule')}|${tenantId}`, due);
-}
-
-/** Forgets what this instance knows (tests that move the clock or reset storage). */
-export function forgetReconcileDue(): void {
-  knownDue.clear();
+  if (due !== undefined) knownDue.set(key, due);
 }
