@@ -17,13 +17,13 @@ export default tseslint.config(
         'error',
         {
           selector: "MemberExpression[object.name='process'][property.name='env']",
-          message: 'Read settings through shared/config.ts only.',
+          message: 'Read settings through shared/base/config.ts only.',
         },
       ],
     },
   },
   {
-    files: ['shared/config.ts', 'dev/**', 'test/**', 'bench/**', 'vitest.config.ts'],
+    files: ['shared/base/config.ts', 'dev/**', 'test/**', 'bench/**', 'vitest.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { toError } from '../shared/errors.js';
+import { toError } from '../shared/base/errors.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

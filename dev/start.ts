@@ -15,7 +15,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { azuriteConnectionString, freePort, startAzurite, type AzuriteHandle } from './azurite.js';
-import { toError } from '../shared/errors.js';
+import { toError } from '../shared/base/errors.js';
 import { devSettings, hostPort, simPort, usesExternalUpstreams } from './devSettings.js';
 import { loadDefaultScenario, loadScenario } from './sim/scenario.js';
 import { startSimulator, type Simulator } from './sim/server.js';

@@ -4,9 +4,9 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from '@azure/functions';
 import type { RouteSpec } from '../shared/http/route.js';
-import type { Services } from '../shared/services.js';
-import type { Config } from '../shared/config.js';
-export { complianceQueueName } from '../shared/compliance/nudges.js';
+import type { Services } from '../shared/app/services.js';
+import type { Config } from '../shared/base/config.js';
+export { complianceQueueName } from '../shared/devices/nudges.js';
 import { health, healthRoute } from './health.js';
 import { openApi, openApiRoute } from './openApi.js';
 import { complianceUpdates } from './complianceUpdates.js';

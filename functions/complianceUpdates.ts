@@ -1,8 +1,8 @@
 import type { InvocationContext } from '@azure/functions';
 import type { QueueFunctionHandler } from './catalog.js';
-import { nudgeSchema } from '../shared/compliance/nudges.js';
+import { nudgeSchema } from '../shared/devices/nudges.js';
 import { createPush, type Delivery } from '../shared/compliance/push.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 
 /** `triggerMetadata.deliveryCountArray` of a batch trigger: how often each message was delivered. */
 export function deliveryCounts(context: InvocationContext, length: number): number[] {

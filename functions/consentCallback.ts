@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { defineRoute, type EdgeLogger } from '../shared/http/route.js';
 import type { ApiRequest } from '../shared/http/request.js';
 import type { HttpResult } from '../shared/http/problem.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 import { consentStatesFor } from '../shared/tenants/consentState.js';
-import { completeConsent } from '../shared/tenants/onboarding.js';
-import { consentResult } from '../shared/tenants/pages.js';
+import { completeConsent } from '../shared/onboarding/onboarding.js';
+import { consentResult } from '../shared/onboarding/pages.js';
 import { consentFailurePage, firstQueryValues } from './consentStart.js';
 
 export const consentCallbackRoute = defineRoute({

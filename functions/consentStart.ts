@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { defineRoute, type EdgeLogger } from '../shared/http/route.js';
 import type { ApiRequest } from '../shared/http/request.js';
 import type { HttpResult } from '../shared/http/problem.js';
-import { toError } from '../shared/errors.js';
-import type { Services } from '../shared/services.js';
+import { toError } from '../shared/base/errors.js';
+import type { Services } from '../shared/app/services.js';
 import { consentStatesFor } from '../shared/tenants/consentState.js';
-import { startConsent } from '../shared/tenants/onboarding.js';
-import { consentResult, htmlPage } from '../shared/tenants/pages.js';
+import { startConsent } from '../shared/onboarding/onboarding.js';
+import { consentResult, htmlPage } from '../shared/onboarding/pages.js';
 
 export const consentStartRoute = defineRoute({
   method: 'GET',

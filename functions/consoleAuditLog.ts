@@ -3,7 +3,7 @@ import { authenticateFullAccess } from '../shared/auth/console.js';
 import { auditEntrySchema, listAuditLog } from '../shared/audit/auditLog.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import { HttpError, json } from '../shared/http/problem.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 import { InvalidCursor } from '../shared/storage/index.js';
 
 export const consoleAuditLogRoute = defineRoute({

@@ -19,7 +19,7 @@ import {
 } from '../shared/console/classifications.js';
 import { HttpError, json } from '../shared/http/problem.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 
 const tags = ['console'];
 

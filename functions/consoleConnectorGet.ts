@@ -1,9 +1,9 @@
 import { authenticateConsole } from '../shared/auth/console.js';
-import { getConnectorSettings } from '../shared/console/connectorSettings.js';
+import { readConnectorSettings } from '../shared/tenants/tenantConfig.js';
 import { connectorSettingsSchema } from '../shared/domain/index.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import { json } from '../shared/http/problem.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 
 export const consoleConnectorGetRoute = defineRoute({
   method: 'GET',
@@ -17,5 +17,5 @@ export const consoleConnectorGetRoute = defineRoute({
 export const consoleConnectorGet = (services: Services) =>
   endpoint(consoleConnectorGetRoute, {
     authenticate: authenticateConsole(services),
-    handle: async ({ principal }) => json(200, await getConnectorSettings(services.tables, principal.tenantId)),
+    handle: async ({ principal }) => json(200, await readConnectorSettings(services.tables, principal.tenantId)),
   });

@@ -2,7 +2,7 @@ import { authenticateConsole } from '../shared/auth/console.js';
 import { deviceDetailSchema, deviceIdParamsSchema, getConsoleDevice } from '../shared/console/devices.js';
 import { json } from '../shared/http/problem.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 
 export const consoleDevicesGetRoute = defineRoute({
   method: 'GET',

@@ -3,7 +3,7 @@ import { authenticateFullAccess } from '../shared/auth/console.js';
 import { addEnrollmentGroup, enrollmentGroupSchema, groupDisplayNameSchema } from '../shared/console/enrollmentGroups.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import { json } from '../shared/http/problem.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 
 export const consoleEnrollmentGroupsAddRoute = defineRoute({
   method: 'POST',

@@ -3,7 +3,7 @@ import { authenticateConsole } from '../shared/auth/console.js';
 import { createResolutionMemo, enrollmentGroupSchema, listEnrollmentGroups } from '../shared/console/enrollmentGroups.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import { json } from '../shared/http/problem.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 
 export const consoleEnrollmentGroupsListRoute = defineRoute({
   method: 'GET',

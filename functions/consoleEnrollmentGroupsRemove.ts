@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { authenticateFullAccess } from '../shared/auth/console.js';
 import { groupDisplayNameSchema, removeEnrollmentGroup } from '../shared/console/enrollmentGroups.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 
 export const consoleEnrollmentGroupsRemoveRoute = defineRoute({
   method: 'DELETE',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { authenticateConsole } from '../shared/auth/console.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import { json } from '../shared/http/problem.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 
 export const consoleMeResponseSchema = z.object({
   tenantId: z.string(),

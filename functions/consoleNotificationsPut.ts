@@ -3,7 +3,7 @@ import { notificationPreferencesPutSchema, putNotificationPreferences } from '..
 import { notificationPreferencesSchema } from '../shared/domain/index.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import { json } from '../shared/http/problem.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 
 export const consoleNotificationsPutRoute = defineRoute({
   method: 'PUT',

@@ -2,7 +2,7 @@ import { authenticateConsole, requireFull } from '../shared/auth/console.js';
 import { syncNow, syncNowResponseSchema } from '../shared/enrollment/syncNow.js';
 import { json } from '../shared/http/problem.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 import { operationLabel, withOperation } from '../shared/telemetry/index.js';
 
 export const consoleSyncNowRoute = defineRoute({

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { authenticateConsole, authenticateFullAccess } from '../shared/auth/console.js';
 import { HttpError, json } from '../shared/http/problem.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 import { InvalidCursor } from '../shared/storage/index.js';
 import { redeliver, sendTestEvent, testDeliverySchema } from '../shared/webhooks/actions.js';
 import { deliveryIdSchema, deliveryViewSchema, listDeliveries } from '../shared/webhooks/deliveries.js';

@@ -3,7 +3,7 @@ import { activateDevice } from '../shared/devices/activation.js';
 import { activateBodySchema, activateResponseSchema, deviceMaxBodyBytes } from '../shared/devices/schemas.js';
 import { json } from '../shared/http/problem.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 
 export const deviceActivateRoute = defineRoute({
   method: 'POST',

@@ -3,7 +3,7 @@ import { recordHeartbeat } from '../shared/devices/heartbeat.js';
 import { deviceMaxBodyBytes, heartbeatBodySchema, heartbeatResponseSchema } from '../shared/devices/schemas.js';
 import { json } from '../shared/http/problem.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 
 export const deviceHeartbeatRoute = defineRoute({
   method: 'POST',

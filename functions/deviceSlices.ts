@@ -1,11 +1,11 @@
 import type { QueueFunctionHandler } from './catalog.js';
 import { bodyValue, deliveryCounts } from './complianceUpdates.js';
-import { toError } from '../shared/errors.js';
-import { mapLimit } from '../shared/mapLimit.js';
-import { runSliceMessage } from '../shared/slices/deviceSlices.js';
+import { toError } from '../shared/base/errors.js';
+import { mapLimit } from '../shared/base/mapLimit.js';
+import { runSliceMessage } from '../shared/app/deviceSlices.js';
 import { SliceBusy, sliceMessageSchema, sliceQueueName, type SliceMessage } from '../shared/slices/sliceJobs.js';
-import { recordError } from '../shared/errorReports.js';
-import type { Services } from '../shared/services.js';
+import { recordError } from '../shared/errorReports/errorReports.js';
+import type { Services } from '../shared/app/services.js';
 
 /** Slices worked on at once by one invocation. */
 const sliceConcurrency = 8;

@@ -3,7 +3,7 @@ import { deviceMaxBodyBytes, threatReportBodySchema, threatReportResponseSchema 
 import { receiveThreatReport } from '../shared/devices/threatReport.js';
 import { json } from '../shared/http/problem.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 
 export const deviceThreatReportRoute = defineRoute({
   method: 'POST',

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { serviceEventSchema } from '../shared/events/event.js';
-import { authenticateFeed } from '../shared/events/feedAuth.js';
+import { authenticateFeed } from '../shared/auth/feedAuth.js';
 import { readEventFeed, typesParameter } from '../shared/events/feed.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import { json } from '../shared/http/problem.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 
 export const eventsRoute = defineRoute({
   method: 'GET',

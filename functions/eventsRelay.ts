@@ -1,5 +1,5 @@
 import type { TimerFunctionHandler } from './catalog.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 
 /**
  * Timer (every minute): the events safety net. Relays the outbox partitions whose relay-due rows are due (a process

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import { json } from '../shared/http/problem.js';
-import { serviceVersion } from '../shared/version.js';
+import { serviceVersion } from '../shared/base/version.js';
 
 export const healthRoute = defineRoute({
   method: 'GET',

@@ -3,8 +3,8 @@
  * start-up, so a bad or missing setting stops the app with a message naming it.
  */
 import functions from '@azure/functions';
-import { loadConfig } from '../shared/config.js';
-import { createServices, type Services } from '../shared/services.js';
+import { loadConfig } from '../shared/base/config.js';
+import { createServices, type Services } from '../shared/app/services.js';
 import { enableAzureMonitor } from '../shared/telemetry/index.js';
 import { catalog, registeredAuthLevel } from './catalog.js';
 

@@ -1,7 +1,7 @@
 import { defineRoute, endpoint, type RouteSpec } from '../shared/http/route.js';
 import { json } from '../shared/http/problem.js';
 import { buildOpenApiDocument } from '../shared/http/openapi.js';
-import { serviceVersion } from '../shared/version.js';
+import { serviceVersion } from '../shared/base/version.js';
 
 export const openApiRoute = defineRoute({
   method: 'GET',

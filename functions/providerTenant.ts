@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import { json } from '../shared/http/problem.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 import { authenticateProvider } from '../shared/auth/provider.js';
-import { tenantDetails, tenantDetailsSchema } from '../shared/tenants/onboarding.js';
+import { tenantDetails, tenantDetailsSchema } from '../shared/onboarding/onboarding.js';
 import { guidSchema } from '../shared/tenants/tenantRepository.js';
 
 export const providerTenantRoute = defineRoute({

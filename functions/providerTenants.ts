@@ -1,8 +1,8 @@
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import { json } from '../shared/http/problem.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 import { authenticateProvider } from '../shared/auth/provider.js';
-import { provisionTenant, provisionTenantBodySchema, provisionTenantResponseSchema } from '../shared/tenants/onboarding.js';
+import { provisionTenant, provisionTenantBodySchema, provisionTenantResponseSchema } from '../shared/onboarding/onboarding.js';
 
 export const provisionTenantRoute = defineRoute({
   method: 'POST',

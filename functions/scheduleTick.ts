@@ -1,12 +1,12 @@
 import type { TimerFunctionHandler } from './catalog.js';
 import type { JobKind } from '../shared/jobs/dueIndex.js';
-import { describeTick, scheduleDueJobs } from '../shared/jobs/tick.js';
-import type { Services } from '../shared/services.js';
+import { describeTick, scheduleDueJobs } from '../shared/app/tick.js';
+import type { Services } from '../shared/app/services.js';
 import { currentOperation, withOperation } from '../shared/telemetry/index.js';
 
 /**
  * A timer that only schedules: reads its jobs' due rows and sends one `tenant-jobs` message per due tenant
- * (shared/jobs/tick.ts). Used by `enrollmentSync`, `heartbeatCheck`, `reconcile` and `mail`.
+ * (shared/app/tick.ts). Used by `enrollmentSync`, `heartbeatCheck`, `reconcile` and `mail`.
  */
 export const scheduleTick =
   (name: string, jobs: readonly JobKind[]) =>

@@ -1,10 +1,10 @@
 import type { InvocationContext } from '@azure/functions';
 import type { QueueFunctionHandler } from './catalog.js';
-import { runTenantJob } from '../shared/jobs/run.js';
+import { runTenantJob } from '../shared/app/tenantJobs.js';
 import { tenantJobSchema, tenantJobsMaxDeliveryCount } from '../shared/jobs/messages.js';
-import type { Services } from '../shared/services.js';
-import { redact } from '../shared/errorReports.js';
-import { toError } from '../shared/errors.js';
+import type { Services } from '../shared/app/services.js';
+import { redact } from '../shared/errorReports/errorReports.js';
+import { toError } from '../shared/base/errors.js';
 import { parseTraceparent } from '../shared/telemetry/index.js';
 
 /** A message's metadata, from a single-message trigger (`deliveryCount`) or a batch one (`deliveryCountArray`). */

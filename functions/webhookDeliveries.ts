@@ -1,5 +1,5 @@
 import type { QueueFunctionHandler } from './catalog.js';
-import type { Services } from '../shared/services.js';
+import type { Services } from '../shared/app/services.js';
 import { handleWebhookMessages } from '../shared/webhooks/delivery.js';
 
 /** Bodies arrive as parsed JSON, or as text or bytes depending on the message's content type. */

@@ -5,10 +5,10 @@
  */
 import { join, resolve } from 'node:path';
 import { catalog } from '../../functions/catalog.js';
-import { ConfigError, parseConfig } from '../../shared/config.js';
-import { createServices } from '../../shared/services.js';
+import { ConfigError, parseConfig } from '../../shared/base/config.js';
+import { createServices } from '../../shared/app/services.js';
 import type { TableStore } from '../../shared/storage/index.js';
-import { toError } from '../../shared/errors.js';
+import { toError } from '../../shared/base/errors.js';
 import { functionKey, hostPort } from '../devSettings.js';
 import { startHost } from './server.js';
 

@@ -18,9 +18,9 @@ import { dirname } from 'node:path';
 import functions from '@azure/functions';
 import type { InvocationContext, LogHandler } from '@azure/functions';
 import { z } from 'zod';
-import { systemClock, type Clock } from '../../shared/clock.js';
-import { toError } from '../../shared/errors.js';
-import type { QueueMessage, QueueSender } from '../../shared/queue.js';
+import { systemClock, type Clock } from '../../shared/base/clock.js';
+import { toError } from '../../shared/base/errors.js';
+import type { QueueMessage, QueueSender } from '../../shared/queues/queue.js';
 
 const { InvocationContext: Context } = functions;
 

@@ -6,7 +6,7 @@
  * default).
  */
 import { Cron } from 'croner';
-import { settingDefault } from '../../shared/config.js';
+import { settingDefault } from '../../shared/base/config.js';
 
 export class NcrontabError extends Error {
   readonly code = 'ERR_NCRONTAB';

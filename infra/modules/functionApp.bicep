@@ -1,5 +1,5 @@
 // The function app on the Flex Consumption plan (Node 22), running as the user-assigned identity, with every
-// app setting the service reads. The setting names are those of shared/config.ts (test/unit/infra checks it).
+// app setting the service reads. The setting names are those of shared/base/config.ts (test/unit/infra checks it).
 @description('Name of the function app.')
 param name string
 

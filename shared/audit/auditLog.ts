@@ -8,10 +8,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { toError } from '../errors.js';
+import { toError } from '../base/errors.js';
 import { listPage, odata } from '../storage/index.js';
 import type { TableStore } from '../storage/index.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 
 /** Who made a change. A `ConsolePrincipal` is one. */
 export interface AuditActor {

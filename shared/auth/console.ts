@@ -8,12 +8,12 @@ import { z } from 'zod';
 import type { ApiRequest } from '../http/request.js';
 import { bearerToken } from '../http/request.js';
 import { HttpError } from '../http/problem.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import { getTenant } from '../tenants/tenantRepository.js';
 import type { Tenant } from '../tenants/tenantRepository.js';
 import { toGraphError } from '../graph/graphError.js';
-import { TokenError } from './entraToken.js';
-import type { VerifiedUser } from './entraToken.js';
+import { TokenError } from '../tokens/entraToken.js';
+import type { VerifiedUser } from '../tokens/entraToken.js';
 
 export type ConsoleAccess = 'full' | 'restricted';
 

@@ -4,7 +4,7 @@
  * two console groups (transitive membership, as sign-in checks it).
  */
 import { z } from 'zod';
-import { sendBatched, type BatchRequest } from '../compliance/graphBatch.js';
+import { sendBatched, type BatchRequest } from '../graph/graphBatch.js';
 import type { GraphAccess } from '../graph/graphAccess.js';
 
 export interface ConsoleGroups {

@@ -12,9 +12,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { HttpError } from '../http/problem.js';
 import { bearerToken, type ApiRequest } from '../http/request.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import type { AuditActor } from '../audit/auditLog.js';
-import { TokenError } from './entraToken.js';
+import { TokenError } from '../tokens/entraToken.js';
 import { tokenRefusal } from './console.js';
 
 export type ProviderPrincipal =

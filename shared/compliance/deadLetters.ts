@@ -4,14 +4,14 @@
  * console shows it out of sync. The reconcile timer leaves a dead-lettered version alone; the device's next change
  * (a new version) is pushed again.
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../base/clock.js';
 import { mutateDevice } from '../devices/deviceRepository.js';
-import { recordError } from '../errorReports.js';
-import { redact } from '../errorReports.js';
-import { toError } from '../errors.js';
-import type { Logger } from '../services.js';
+import { recordError } from '../errorReports/errorReports.js';
+import { redact } from '../errorReports/errorReports.js';
+import { toError } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
 import type { TableStore } from '../storage/index.js';
-import type { Nudge } from './nudges.js';
+import type { Nudge } from '../devices/nudges.js';
 import type { EventRecorder } from '../events/event.js';
 import { eventDevice } from '../events/event.js';
 

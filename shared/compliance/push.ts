@@ -19,25 +19,25 @@
  *   change was answered pushes under the new settings, whichever instance runs it.
  */
 import { z } from 'zod';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../base/clock.js';
 import type { Device } from '../devices/device.js';
 import { nudgeDeferredTo } from '../devices/deviceIndex.js';
 import { mutateDevice, readDevice } from '../devices/deviceRepository.js';
 import { devicePartitionKey } from '../devices/device.js';
-import { toError } from '../errors.js';
+import { toError } from '../base/errors.js';
 import type { GraphAccess } from '../graph/index.js';
-import type { QueueMessage, QueueSenders } from '../queue.js';
-import type { Logger } from '../services.js';
+import type { QueueMessage, QueueSenders } from '../queues/queue.js';
+import type { Logger } from '../base/logger.js';
 import type { TableStore } from '../storage/index.js';
 import { readConnectorSettings } from '../tenants/tenantConfig.js';
 import { recordDeadLetter } from './deadLetters.js';
 import type { EventRecorder } from '../events/event.js';
-import { sendBatched, type BatchOutcome, type BatchRequest, type BatchStats } from './graphBatch.js';
-import { complianceQueueName, nudgeMessage, type Nudge } from './nudges.js';
+import { sendBatched, type BatchOutcome, type BatchRequest, type BatchStats } from '../graph/graphBatch.js';
+import { complianceQueueName, nudgeMessage, type Nudge } from '../devices/nudges.js';
 import { planPush, recordOutcome, type PushOutcome, type PushPlan, type TargetOutcome } from './plan.js';
 import { RoundRobinLimiter } from './roundRobin.js';
 import type { WriteBudget } from './writeBudget.js';
-import { mapLimit } from '../mapLimit.js';
+import { mapLimit } from '../base/mapLimit.js';
 
 /** Deliveries (or attempts) after which a nudge is dead-lettered, as Service Bus's max delivery count. */
 export const maxDeliveries = 10;

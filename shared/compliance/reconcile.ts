@@ -18,17 +18,17 @@
  * (`deferredWorkEnd`, one read): while that is within `renudgeAfterMs` of now, every pending device of the tenant
  * may be waiting in that line, and none is re-sent (a re-sent nudge would only queue behind the line anyway).
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../base/clock.js';
 import { awaitsPush, pendingIndexKey, pendingIndexPrefix } from '../devices/deviceIndex.js';
 import type { Device } from '../devices/device.js';
 import { mutateDevice, readIndexRange, removeStrayIndexRow, type IndexRead } from '../devices/deviceRepository.js';
-import { toError } from '../errors.js';
-import { mapLimit } from '../mapLimit.js';
-import type { QueueSenders } from '../queue.js';
-import type { Logger } from '../services.js';
+import { toError } from '../base/errors.js';
+import { mapLimit } from '../base/mapLimit.js';
+import type { QueueSenders } from '../queues/queue.js';
+import type { Logger } from '../base/logger.js';
 import type { TableStore } from '../storage/index.js';
 import { listActiveTenants } from '../tenants/tenantRepository.js';
-import { sendNudges, type Nudge } from './nudges.js';
+import { sendNudges, type Nudge } from '../devices/nudges.js';
 import { resyncIfBehind } from './resync.js';
 import { deferredWorkEnd } from './writeBudget.js';
 import { defaultRenudgeAfterMs } from '../jobs/reconcileDue.js';

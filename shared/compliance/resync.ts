@@ -11,10 +11,10 @@
  */
 import { z } from 'zod';
 import type { ConnectorSettings } from '../domain/index.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import { listAll, NO_CHANGE, type TableStore } from '../storage/index.js';
 import { readTenantConfig, updateTenantConfig } from '../tenants/tenantConfig.js';
-import { sendNudges, type Nudge } from './nudges.js';
+import { sendNudges, type Nudge } from '../devices/nudges.js';
 import {
   createJob,
   defaultSliceCount,

@@ -3,9 +3,9 @@
  * instance; its limit and window are settings), the delay before a failed device is tried again, and counters of
  * the Graph `$batch` requests sent.
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../base/clock.js';
 import type { TableStore } from '../storage/index.js';
-import type { BatchStats } from './graphBatch.js';
+import type { BatchStats } from '../graph/graphBatch.js';
 import { createWriteBudget, defaultIntuneWriteBudget, type WriteBudget, type WriteBudgetSettings } from './writeBudget.js';
 
 export interface ComplianceRuntime {

@@ -5,7 +5,7 @@
  * memo at most `maxEntries` answers (least recently used dropped first).
  */
 import { LRUCache } from 'lru-cache';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../base/clock.js';
 import { HttpError } from '../http/problem.js';
 
 export interface TenantGate {

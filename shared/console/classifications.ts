@@ -9,7 +9,7 @@ import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import { audited } from '../audit/auditLog.js';
 import type { ConsolePrincipal } from '../auth/console.js';
-import { sendNudges } from '../compliance/nudges.js';
+import { sendNudges } from '../devices/nudges.js';
 import { credentialedDeviceBuckets, withVersionRule, type Device } from '../devices/device.js';
 import { readDevice, replaceDevice } from '../devices/deviceRepository.js';
 import { listDeviceThreats } from '../devices/threatStore.js';
@@ -29,9 +29,9 @@ import {
   type RiskLevel,
   type StoredThreat,
 } from '../domain/index.js';
-import { statusOf, toError } from '../errors.js';
-import { queueAlerts, type PendingAlert } from '../notifications.js';
-import type { Services } from '../services.js';
+import { statusOf, toError } from '../base/errors.js';
+import { queueAlerts, type PendingAlert } from '../alerts/pendingAlerts.js';
+import type { Services } from '../app/services.js';
 import { ConcurrencyExhausted, NO_CHANGE, type TableStore } from '../storage/index.js';
 import { readOverrides, readTenantConfig, updateTenantConfig } from '../tenants/tenantConfig.js';
 import {
@@ -49,7 +49,7 @@ import {
   type SliceMessage,
   type SliceOutcome,
 } from '../slices/sliceJobs.js';
-import { mapLimit } from '../mapLimit.js';
+import { mapLimit } from '../base/mapLimit.js';
 
 export const classificationItemSchema = z.object({
   classification: classificationSchema,

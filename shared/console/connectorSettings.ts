@@ -1,24 +1,19 @@
 /**
- * A tenant's connector settings (on the tenant's row, shared/tenants/tenantConfig.ts): read with defaults filled in,
- * changed by a partial update from a full-access console user, every change audited.
+ * Changing a tenant's connector settings (on the tenant's row, read by shared/tenants/tenantConfig.ts):
+ * a partial update from a full-access console user, every change audited.
  */
 import { audited } from '../audit/auditLog.js';
 import type { ConsolePrincipal } from '../auth/console.js';
 import { applySettingsUpdate } from '../domain/index.js';
 import type { ConnectorSettings, ConnectorSettingsUpdate } from '../domain/index.js';
-import type { Services } from '../services.js';
-import type { TableStore } from '../storage/index.js';
+import type { Services } from '../app/services.js';
 import { NO_CHANGE } from '../storage/index.js';
-import { toError } from '../errors.js';
+import { toError } from '../base/errors.js';
 import { enforcementChanged, resyncTenantDevices } from '../compliance/resync.js';
-import { readConnectorSettings, updateTenantConfig } from '../tenants/tenantConfig.js';
+import { updateTenantConfig } from '../tenants/tenantConfig.js';
 import { applyJobPeriods } from '../jobs/request.js';
 
 /** The tenant's settings; the defaults for anything never set. */
-export async function getConnectorSettings(tables: TableStore, tenantId: string): Promise<ConnectorSettings> {
-  return readConnectorSettings(tables, tenantId);
-}
-
 /**
  * Applies a partial update (already validated), audited with before and after; returns the settings now in force.
  * The settings, the revision of what is enforced and the row's `configVersion` change in one ETag write, so every

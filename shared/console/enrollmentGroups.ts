@@ -12,9 +12,9 @@ import type { GraphAccess } from '../graph/graphAccess.js';
 import { GraphError, toGraphError } from '../graph/graphError.js';
 import { listAllItems } from '../graph/paging.js';
 import { HttpError } from '../http/problem.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import { encodeKey, InvalidKey, listAll, odata, readEntity } from '../storage/index.js';
-import { statusOf } from '../errors.js';
+import { statusOf } from '../base/errors.js';
 
 export type GroupResolution =
   | { readonly status: 'resolved'; readonly groupId: string; readonly memberCount?: number }

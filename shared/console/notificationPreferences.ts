@@ -11,7 +11,7 @@ import { audited } from '../audit/auditLog.js';
 import type { ConsolePrincipal } from '../auth/console.js';
 import { defaultNotificationPreferences } from '../domain/index.js';
 import type { NotificationPreferences } from '../domain/index.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import { readEntity } from '../storage/index.js';
 
 const preferencesRowSchema = z.looseObject({

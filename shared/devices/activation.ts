@@ -4,10 +4,10 @@
  * and any a silent rotation replaced, stop working at once) and starts a new report sequence.
  */
 import type { z } from 'zod';
-import type { VerifiedUser } from '../auth/entraToken.js';
+import type { VerifiedUser } from '../tokens/entraToken.js';
 import { transition } from '../domain/index.js';
 import { HttpError } from '../http/problem.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import { issueCredential } from './credential.js';
 import { credentialLifetime } from './credentialLifetime.js';
 import type { Device } from './device.js';

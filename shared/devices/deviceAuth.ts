@@ -19,7 +19,7 @@
  */
 import { HttpError } from '../http/problem.js';
 import { bearerToken, type ApiRequest } from '../http/request.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import type { Device } from './device.js';
 import { credentialSession, hashSecret, parseCredential } from './credential.js';
 import { credentialLifetime, dueForRotation, matchCredential, sessionHashOf, type CredentialLifetime, type CredentialMatch } from './credentialLifetime.js';

@@ -3,14 +3,14 @@
  * a lost race re-reads and applies the change again. The version rule (`withVersionRule`) is applied on every write.
  */
 import { odata, type TransactionAction } from '@azure/data-tables';
-import { statusOf } from '../errors.js';
+import { statusOf } from '../base/errors.js';
 import { ConcurrencyExhausted } from '../storage/errors.js';
 import type { TableStore } from '../storage/tableStore.js';
 import { credentialedDeviceBuckets, deviceFromEntity, devicePartitionKey, deviceToEntity, tenantDevicesFilter, withVersionRule, type Device } from './device.js';
 import { awaitsPush, deviceIndexLayout, indexRows, indexUpperBound, withIndexFields } from './deviceIndex.js';
 import { defaultRenudgeAfterMs, reconcileDueBy } from '../jobs/reconcileDue.js';
 import { bucketOf, forgetIndexState, hintPending } from './indexHints.js';
-import { mapLimit } from '../mapLimit.js';
+import { mapLimit } from '../base/mapLimit.js';
 import { sidecarActions } from './sidecar.js';
 
 const maxAttempts = 8;

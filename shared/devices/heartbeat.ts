@@ -1,7 +1,7 @@
 /** A heartbeat: the agent is alive. Records the check-in (a disconnected device becomes active again) and versions. */
 import { transition } from '../domain/index.js';
 import { HttpError } from '../http/problem.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import type { DevicePrincipal } from './deviceAuth.js';
 import { deviceCredentialLifetime, isCheckInStatus } from './deviceAuth.js';
 import { deriveRotatedCredential, rotationNonce } from './credential.js';

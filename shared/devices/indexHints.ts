@@ -15,7 +15,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import { statusOf } from '../errors.js';
+import { statusOf } from '../base/errors.js';
 import { odata, readEntity, type TableStore } from '../storage/index.js';
 
 /** A pending hint younger than this is kept even when its partition looks empty: its device write may be in flight. */

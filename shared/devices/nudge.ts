@@ -4,9 +4,9 @@
  * relays those events into the feed in the background, so webhooks and feed readers see them at once (the push
  * relays them too, for a process that stops first).
  */
-import { sendNudges } from '../compliance/nudges.js';
-import { toError } from '../errors.js';
-import type { Services } from '../services.js';
+import { sendNudges } from './nudges.js';
+import { toError } from '../base/errors.js';
+import type { Services } from '../app/services.js';
 import { devicePartitionKey } from './device.js';
 import type { DeviceWrite } from './deviceRepository.js';
 

@@ -2,7 +2,7 @@
  * Per-device token buckets, in memory per instance. With several instances a device may get up to `instances ×`
  * the burst; the limit is a guard against a runaway or abusive agent, not an exact quota.
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../base/clock.js';
 
 export interface BucketLimit {
   /** Requests allowed at once. */

@@ -2,10 +2,10 @@
  * Per-process state of the device API: rate limits, the brief tenant cache, the threat-state cache and the
  * per-device lock. Built once per process with the services (tests build their own to tune the limits).
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../base/clock.js';
 import type { TableStore } from '../storage/tableStore.js';
 import { createParsedDeviceCache, type ParsedDeviceCache } from './deviceRepository.js';
-import { createKeyedMutex, type KeyedMutex } from './keyedMutex.js';
+import { createKeyedMutex, type KeyedMutex } from '../base/keyedMutex.js';
 import { createRateLimiter, type BucketLimit, type RateLimiter } from './rateLimiter.js';
 import { createTenantContextCache, defaultTenantCacheMs, type TenantContextCache } from './tenantContext.js';
 import { createThreatStateCache, type ThreatStateCache } from './threatStore.js';

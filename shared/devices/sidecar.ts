@@ -19,7 +19,7 @@
 import type { TransactionAction } from '@azure/data-tables';
 import type { Device } from './device.js';
 import { deviceIndexActions } from './deviceIndex.js';
-import { deviceEventActions } from '../events/deviceEvents.js';
+import { deviceEventActions } from './deviceEvents.js';
 
 /**
  * The extra transaction actions for one device-row change: `before` is the row as read (undefined on create),

@@ -4,10 +4,10 @@
  * one point read. Kept briefly per instance (a few seconds), so a burst of reports costs one read per tenant, while
  * an admin's change takes effect within the cache's lifetime (a re-grade starts after it has passed everywhere).
  */
-import type { Clock } from '../clock.js';
-import type { ClassificationOverrides, ClassificationPolicy, ConnectorSettings } from '../domain/index.js';
+import type { Clock } from '../base/clock.js';
+import type { ClassificationPolicy, ConnectorSettings } from '../domain/index.js';
 import type { TableStore } from '../storage/tableStore.js';
-import { readConnectorSettings, readOverrides, readTenantConfig } from '../tenants/tenantConfig.js';
+import { readTenantConfig } from '../tenants/tenantConfig.js';
 
 export interface TenantContext {
   readonly tenantId: string;
@@ -19,21 +19,6 @@ export interface TenantContext {
 
 /** How long a tenant's context is reused by one instance by default (ms). */
 export const defaultTenantCacheMs = 5_000;
-
-/** The tenant's override rows (classifications not listed keep their default). */
-export async function loadOverrides(tables: TableStore, tenantId: string): Promise<ClassificationOverrides> {
-  return readOverrides(tables, tenantId);
-}
-
-/** The tenant's classification policy: defaults with the tenant's overrides applied. */
-export async function loadPolicy(tables: TableStore, tenantId: string): Promise<ClassificationPolicy> {
-  return (await readTenantConfig(tables, tenantId)).policy;
-}
-
-/** The tenant's connector settings; defaults when none were saved (or the saved ones no longer parse). */
-export async function loadConnectorSettings(tables: TableStore, tenantId: string): Promise<ConnectorSettings> {
-  return readConnectorSettings(tables, tenantId);
-}
 
 /** Status, settings and policy: one point read of the tenant's row. */
 export async function loadTenantContext(tables: TableStore, tenantId: string): Promise<TenantContext> {

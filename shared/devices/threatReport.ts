@@ -6,13 +6,13 @@
  * from those).
  */
 import { deviceRiskLevel, type RiskLevel } from '../domain/index.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import type { DevicePrincipal } from './deviceAuth.js';
 import { checkInIsFresh, checkInOnly, checkInWriteIntervalMs, credentialRevoked, writeCheckIn } from './heartbeat.js';
 import type { ThreatReportBody } from './schemas.js';
 import { applyThreatReport, threatStateKey } from './threatStore.js';
 import { devicePartitionKey } from './device.js';
-import { threatEvents } from '../events/threatEvents.js';
+import { threatEvents } from './threatEvents.js';
 
 export interface ThreatReportResult {
   readonly deviceId: string;

@@ -32,12 +32,12 @@ import {
   type SnapshotResult,
   type StoredThreat,
 } from '../domain/index.js';
-import { statusOf } from '../errors.js';
+import { statusOf } from '../base/errors.js';
 import { ConcurrencyExhausted } from '../storage/errors.js';
 import { submitInBatches } from '../storage/batch.js';
 import { readEntity } from '../storage/entities.js';
 import { encodeKey } from '../storage/keys.js';
-import { mapLimit } from '../mapLimit.js';
+import { mapLimit } from '../base/mapLimit.js';
 import type { TableStore } from '../storage/tableStore.js';
 import { credentialSession } from './credential.js';
 import { devicePartitionKey } from './device.js';

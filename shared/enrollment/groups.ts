@@ -4,9 +4,9 @@
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { z } from 'zod';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../base/clock.js';
 import { groupRowSchema, resolveEnrollmentGroup } from '../console/enrollmentGroups.js';
-import type { Logger } from '../services.js';
+import type { Logger } from '../base/logger.js';
 import { listAll, NO_CHANGE, odata, updateEntity, type StoredEntity, type TableStore } from '../storage/index.js';
 
 type GroupRow = z.infer<typeof groupRowSchema>;

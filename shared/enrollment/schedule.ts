@@ -2,10 +2,11 @@
  * The enrollment timer's work: every active tenant whose `enrollmentPollMinutes` have passed since its last sync is
  * synced, a few tenants at a time. One tenant's failure never stops the others.
  */
-import { toError } from '../errors.js';
+import { toError } from '../base/errors.js';
 import { listActiveTenants } from '../tenants/tenantRepository.js';
 import { syncTenant, type EnrollmentDeps, type SyncOptions, type SyncOutcome } from './sync.js';
-import { isSyncDue, readConnectorSettings } from './tenantState.js';
+import { isSyncDue } from './tenantState.js';
+import { readConnectorSettings } from '../tenants/tenantConfig.js';
 
 export interface ScheduledRun {
   /** Active tenants looked at. */

@@ -8,16 +8,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import type { Clock } from '../clock.js';
-import { sendNudges, type Nudge } from '../compliance/nudges.js';
+import type { Clock } from '../base/clock.js';
+import { sendNudges, type Nudge } from '../devices/nudges.js';
 import { deviceFromEntity, devicePartitionKey, tenantDevicesFilter, type Device } from '../devices/device.js';
 import { deviceWriteActions, ensureReconcileFor, newNudgeTime, writeDeviceWith } from '../devices/deviceRepository.js';
 import { revokeCredentials } from '../devices/threatStore.js';
-import { recordError } from '../errorReports.js';
-import { statusOf, toError } from '../errors.js';
+import { recordError } from '../errorReports/errorReports.js';
+import { statusOf, toError } from '../base/errors.js';
 import { GraphError, type GraphAccess } from '../graph/index.js';
-import type { QueueSenders } from '../queue.js';
-import type { Logger } from '../services.js';
+import type { QueueSenders } from '../queues/queue.js';
+import type { Logger } from '../base/logger.js';
 import { anyEntity, listAll, maxActionsPerTransaction, submitTogether, type TableStore } from '../storage/index.js';
 import { readGroupUsers, readManagedDevices, type ReadCounters } from './directoryReads.js';
 import { readEnrollmentGroupRows, resolveGroups, writeGroupStatuses, type GroupOutcome } from './groups.js';

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { requestJobNow } from '../jobs/request.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import type { SyncOutcome } from './sync.js';
 
 const figuresSchema = z.object({

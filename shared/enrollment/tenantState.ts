@@ -2,14 +2,11 @@
  * The tenant-level facts discovery reads and reports: the poll interval from the connector settings, and the
  * connection health (`lastEnrollmentSyncAt`, `lastEnrollmentSyncResult`, last error) on the tenant's row.
  */
-import type { Clock } from '../clock.js';
-import { toError } from '../errors.js';
-import type { Logger } from '../services.js';
+import type { Clock } from '../base/clock.js';
+import { toError } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
 import type { TableStore } from '../storage/index.js';
 import { updateTenantHealth, type Tenant } from '../tenants/tenantRepository.js';
-
-/** The tenant's connector settings, from the tenant's row (one module reads them: shared/tenants/tenantConfig.ts). */
-export { readConnectorSettings } from '../tenants/tenantConfig.js';
 
 /**
  * Timer ticks land a little after the minute and a run records its start, so a tenant polled every N minutes is

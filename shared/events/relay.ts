@@ -6,12 +6,12 @@
 import { createHash } from 'node:crypto';
 import type { TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
-import type { Clock } from '../clock.js';
-import { statusOf, toError } from '../errors.js';
+import type { Clock } from '../base/clock.js';
+import { statusOf, toError } from '../base/errors.js';
 import { odata, readEntity, type TableStore } from '../storage/index.js';
 import { LRUCache } from 'lru-cache';
-import { createKeyedMutex } from '../devices/keyedMutex.js';
-import { mapLimit } from '../mapLimit.js';
+import { createKeyedMutex } from '../base/keyedMutex.js';
+import { mapLimit } from '../base/mapLimit.js';
 import { toEvent, type EventDraft, type EventRecorder, type EventSubscriber, type PublishedEvent, type ServiceEvent } from './event.js';
 import { eventFromRow, outboxEntity, outboxRange, type OutboxTable } from './outboxRow.js';
 

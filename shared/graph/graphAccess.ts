@@ -12,8 +12,8 @@ import { AuthenticationHandler, Client } from '@microsoft/microsoft-graph-client
 import type { AuthenticationProvider, Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 import { AuthenticationError, ClientAssertionCredential, ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
-import type { Config } from '../config.js';
-import { toError } from '../errors.js';
+import type { Config } from '../base/config.js';
+import { toError } from '../base/errors.js';
 import { GraphError, codeForStatus, parseGraphErrorBody, parseRetryAfter } from './graphError.js';
 
 export interface GraphStats {

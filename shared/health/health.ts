@@ -8,15 +8,15 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import type { Config } from '../config.js';
-import { getConnectorSettings } from '../console/connectorSettings.js';
+import type { Config } from '../base/config.js';
+import { readConnectorSettings } from '../tenants/tenantConfig.js';
 import { pendingIndexPrefix } from '../devices/deviceIndex.js';
-import { recordError, redact } from '../errorReports.js';
-import { statusOf, toError } from '../errors.js';
+import { recordError, redact } from '../errorReports/errorReports.js';
+import { statusOf, toError } from '../base/errors.js';
 import { healthStatusSchema, serviceEventSchema, toEvent, type EventOf } from '../events/event.js';
 import { defaultCredentialFactory, graphScope } from '../graph/graphAccess.js';
 import { findConnectorId } from '../heartbeat/connectorHeartbeat.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import { listPage, odata, readEntity, type Page, type StoredEntity } from '../storage/index.js';
 import { getTenant } from '../tenants/tenantRepository.js';
 import { listEndpointRows } from '../webhooks/endpoints.js';
@@ -304,7 +304,7 @@ export const healthRowKey = 'status';
 export async function evaluateHealth(services: HealthServices, tenantId: string): Promise<HealthReport> {
   const now = services.clock.now();
   const checkedAt = now.toISOString();
-  const settings = await getConnectorSettings(services.tables, tenantId);
+  const settings = await readConnectorSettings(services.tables, tenantId);
   const checks = await Promise.all([
     guarded('consent', () => consentCheck(services, tenantId)),
     guarded('discovery', () => discoveryCheck(services, tenantId, settings.enrollmentPollMinutes, now)),

@@ -20,14 +20,14 @@
  */
 import { transition } from '../domain/index.js';
 import { checkInWriteIntervalMs } from '../devices/heartbeat.js';
-import type { Services } from '../services.js';
-import { loadConnectorSettings } from '../devices/tenantContext.js';
+import type { Services } from '../app/services.js';
+import { readConnectorSettings } from '../tenants/tenantConfig.js';
 import { checkInIndexPrefix } from '../devices/deviceIndex.js';
 import type { Device } from '../devices/device.js';
 import { mutateDevice, readIndexRange, removeStrayIndexRow, type DeviceWrite, type IndexRead } from '../devices/deviceRepository.js';
 import { readSweepState, writeSweepState } from '../devices/indexHints.js';
 import { nudgeAfter } from '../devices/nudge.js';
-import { mapLimit } from '../mapLimit.js';
+import { mapLimit } from '../base/mapLimit.js';
 
 const dayMs = 24 * 60 * 60 * 1000;
 /** Devices re-checked and written at once. */
@@ -150,7 +150,7 @@ export async function sweepTenant(
   services: Pick<Services, 'tables' | 'queues' | 'log' | 'clock' | 'config'>,
   tenantId: string,
 ): Promise<SweepSummary> {
-  const settings = await loadConnectorSettings(services.tables, tenantId);
+  const settings = await readConnectorSettings(services.tables, tenantId);
   return sweepSilentDevices(services, tenantId, settings.disconnectedAfterDays, services.clock.now(), checkInWriteIntervalMs(services));
 }
 

@@ -3,12 +3,12 @@
  * Intune when it is due (every `heartbeatFrequencyMinutes`, for tenants enforcing through the Intune partner API).
  * One tenant's failure never stops the others.
  */
-import { recordError } from '../errorReports.js';
-import { toError } from '../errors.js';
+import { recordError } from '../errorReports/errorReports.js';
+import { toError } from '../base/errors.js';
 import { toGraphError } from '../graph/graphError.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import { listActiveTenants, updateTenantHealth, type Tenant } from '../tenants/tenantRepository.js';
-import { loadConnectorSettings } from '../devices/tenantContext.js';
+import { readConnectorSettings } from '../tenants/tenantConfig.js';
 import { ConnectorNotIdentified, heartbeatDue, sendConnectorHeartbeat } from './connectorHeartbeat.js';
 import { sweepDisconnected } from './disconnectSweep.js';
 import { checkInWriteIntervalMs } from '../devices/heartbeat.js';
@@ -66,7 +66,7 @@ export async function checkTenant(
   options: HeartbeatCheckOptions = {},
 ): Promise<TenantHeartbeatCheck> {
   const now = services.clock.now();
-  const settings = await loadConnectorSettings(services.tables, tenant.tenantId);
+  const settings = await readConnectorSettings(services.tables, tenant.tenantId);
   const disconnected = await sweepDisconnected(services, tenant.tenantId, settings.disconnectedAfterDays, now, checkInWriteIntervalMs(services));
   let outcome: ConnectorHeartbeatOutcome = 'not-enforced';
   if (settings.enforcement.intunePartner) {

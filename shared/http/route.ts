@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { HttpError, problem, type HttpResult } from './problem.js';
 import { readJsonBody, readParams, readQuery, type ApiRequest } from './request.js';
-import { toError } from '../errors.js';
+import { toError } from '../base/errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -5,11 +5,11 @@
  * and this process remembers it: afterwards a tick pays nothing for it. Creating rows never overwrites rows a tenant
  * already has (provisioning and consent write them for new tenants).
  */
-import type { Clock } from '../clock.js';
-import { toError } from '../errors.js';
-import type { Logger } from '../services.js';
+import type { Clock } from '../base/clock.js';
+import { toError } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
 import { odata, readEntity, type TableStore } from '../storage/index.js';
-import { readConnectorSettings } from '../enrollment/tenantState.js';
+import { readConnectorSettings } from '../tenants/tenantConfig.js';
 import { tenantEntitySchema, tenantRowKey } from '../tenants/tenantRepository.js';
 import { z } from 'zod';
 import { ensureDueRows } from './dueIndex.js';

@@ -15,7 +15,7 @@
  * claiming (or moving) the same row exactly one commits; moves outside a tick also hold the pointer's ETag.
  */
 import { z } from 'zod';
-import { statusOf, toError } from '../errors.js';
+import { statusOf, toError } from '../base/errors.js';
 import { odata, readEntity, type TableClient, type TableStore, type TransactionAction } from '../storage/index.js';
 
 export const jobKinds = ['discovery', 'sweep', 'connector-heartbeat', 'reconcile', 'mail'] as const;

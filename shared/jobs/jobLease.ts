@@ -4,7 +4,7 @@
  * also records how the run went, which is what the console's health check reads (docs/DATA-MODEL.md).
  */
 import { z } from 'zod';
-import { statusOf } from '../errors.js';
+import { statusOf } from '../base/errors.js';
 import { odata, listAll, readEntity, type TableStore } from '../storage/index.js';
 import { jobKindSchema, type JobKind } from './dueIndex.js';
 

@@ -5,7 +5,7 @@
  * claimed).
  */
 import { z } from 'zod';
-import type { QueueMessage } from '../queue.js';
+import type { QueueMessage } from '../queues/queue.js';
 import { jobKindSchema, type JobKind } from './dueIndex.js';
 
 export const tenantJobsQueueName = 'tenant-jobs';

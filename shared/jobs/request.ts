@@ -3,8 +3,8 @@
  * request), consent (every job of the tenant due now), and a settings change that moves a job's period.
  */
 import { defaultConnectorSettings, type ConnectorSettings } from '../domain/index.js';
-import type { Services } from '../services.js';
-import { readConnectorSettings } from '../enrollment/tenantState.js';
+import type { Services } from '../app/services.js';
+import { readConnectorSettings } from '../tenants/tenantConfig.js';
 import { currentTraceparent } from '../telemetry/index.js';
 import { claimDue, duePartitionOf, dueRowKey, ensureDueRows, jobKinds, markDue, moveDue, nextDueMs, type JobKind } from './dueIndex.js';
 import { tenantJobMessage, tenantJobsQueueName } from './messages.js';

@@ -19,13 +19,13 @@
  */
 import { z } from 'zod';
 import type { ConsoleGroups, MembershipCheck } from '../auth/membership.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../base/clock.js';
 import { notificationPreferencesSchema, wantsAlert, type NotificationPreferences } from '../domain/index.js';
-import { toError } from '../errors.js';
-import { pendingAlertSchema, type PendingAlert } from '../notifications.js';
-import type { Logger } from '../services.js';
+import { toError } from '../base/errors.js';
+import { pendingAlertSchema, type PendingAlert } from '../alerts/pendingAlerts.js';
+import type { Logger } from '../base/logger.js';
 import { anyEntity, listAll, odata, submitInBatches, type TableStore, type TransactionAction } from '../storage/index.js';
-import { isTemporary, type MailSender } from './sendgrid.js';
+import { isTemporary, type MailSender } from '../sendgrid/sendgrid.js';
 import { alertMail, summaryMail, type MailContent } from './templates.js';
 
 /** At most one mail per admin per device in this period. */

@@ -6,13 +6,13 @@
  * `mailedCount` (the count the mail reported). No recipients: nothing is sent and nothing is marked.
  */
 import { z } from 'zod';
-import type { Clock } from '../clock.js';
-import { errorKinds, errorReportSchema, hourBucket, maxExamples, type ErrorKind, type ErrorReportRow } from '../errorReports.js';
-import { toError } from '../errors.js';
-import type { Logger } from '../services.js';
+import type { Clock } from '../base/clock.js';
+import { errorKinds, errorReportSchema, hourBucket, maxExamples, type ErrorKind, type ErrorReportRow } from '../errorReports/errorReports.js';
+import { toError } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
 import { listAll, odata, submitInBatches, updateEntity, type StoredEntity, type TableStore, type TransactionAction } from '../storage/index.js';
-import { readConnectorSettings } from '../enrollment/tenantState.js';
-import { isTemporary, type MailSender } from './sendgrid.js';
+import { readConnectorSettings } from '../tenants/tenantConfig.js';
+import { isTemporary, type MailSender } from '../sendgrid/sendgrid.js';
 import { errorReportMail, type ErrorReportGroup } from './templates.js';
 
 /** Hour buckets older than this are not mailed any more. */

@@ -3,15 +3,15 @@
  * alerts and its error report. Only mail jobs send mail, so SendGrid's trouble never reaches the threat pipeline. Once
  * SendGrid is found unavailable in a run, the run stops sending (the rows stay) and asks to run again a minute later.
  */
-import type { Clock } from '../clock.js';
-import { toError } from '../errors.js';
-import type { Logger } from '../services.js';
+import type { Clock } from '../base/clock.js';
+import { toError } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
 import type { MembershipCheck } from '../auth/membership.js';
 import type { TableStore } from '../storage/index.js';
 import { listActiveTenants, type Tenant } from '../tenants/tenantRepository.js';
 import { sendThreatAlerts, type AlertRunResult } from './alerts.js';
 import { sendErrorReport } from './errorReportMail.js';
-import { isTemporary, MailSendError, type MailSender } from './sendgrid.js';
+import { isTemporary, MailSendError, type MailSender } from '../sendgrid/sendgrid.js';
 
 export interface MailRunDeps {
   readonly tables: TableStore;

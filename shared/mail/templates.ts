@@ -4,8 +4,8 @@
  * data: escaped in HTML, never markup, and kept to one line in subjects.
  */
 import { compareRisk, riskLevels, type RiskLevel } from '../domain/index.js';
-import type { ErrorKind } from '../errorReports.js';
-import type { PendingAlert } from '../notifications.js';
+import type { ErrorKind } from '../errorReports/errorReports.js';
+import type { PendingAlert } from '../alerts/pendingAlerts.js';
 
 export interface MailContent {
   readonly subject: string;

@@ -19,10 +19,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../base/clock.js';
 import { classificationSchema } from '../domain/index.js';
-import { statusOf } from '../errors.js';
-import type { QueueMessage, QueueSenders } from '../queue.js';
+import { statusOf } from '../base/errors.js';
+import type { QueueMessage, QueueSenders } from '../queues/queue.js';
 import { odata, readEntity, type TableStore } from '../storage/index.js';
 
 export const sliceQueueName = 'device-slices';

@@ -5,7 +5,7 @@
  * round trip and outcome, without the multipart framing both ends would otherwise build and parse.
  */
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import { toError } from '../errors.js';
+import { toError } from '../base/errors.js';
 
 /** Azure's limit of operations per entity group transaction. */
 export const maxActionsPerTransaction = 100;

@@ -6,7 +6,7 @@
  * instance do not race each other for nothing; ETags settle races between instances.
  */
 import type { TableClient } from '@azure/data-tables';
-import { statusOf } from '../errors.js';
+import { statusOf } from '../base/errors.js';
 import { readEntity, userProperties } from './entities.js';
 import type { EntitySchema, StoredEntity } from './entities.js';
 import { ConcurrencyExhausted } from './errors.js';

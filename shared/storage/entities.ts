@@ -4,7 +4,7 @@
  */
 import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
-import { statusOf } from '../errors.js';
+import { statusOf } from '../base/errors.js';
 import { EntitySchemaMismatch } from './errors.js';
 
 /** The system properties of a stored entity. */

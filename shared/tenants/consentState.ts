@@ -14,7 +14,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { statusOf } from '../errors.js';
+import { statusOf } from '../base/errors.js';
 import { listAll, NO_CHANGE, odata, readEntity, updateEntity } from '../storage/index.js';
 import type { TableStore } from '../storage/index.js';
 

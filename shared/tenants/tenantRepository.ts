@@ -3,7 +3,7 @@
  * provisioning record, consent and connection health.
  */
 import { z } from 'zod';
-import { statusOf } from '../errors.js';
+import { statusOf } from '../base/errors.js';
 import { listAll, odata, readEntity, updateEntity, NO_CHANGE } from '../storage/index.js';
 import type { StoredEntity, TableStore } from '../storage/index.js';
 import { initialConfigFields } from './tenantConfig.js';

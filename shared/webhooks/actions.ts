@@ -5,9 +5,9 @@
 import { z } from 'zod';
 import { audited } from '../audit/auditLog.js';
 import type { ConsolePrincipal } from '../auth/console.js';
-import { statusOf } from '../errors.js';
+import { statusOf } from '../base/errors.js';
 import { HttpError } from '../http/problem.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import { deliveriesTable, deliveryIdFor, deliveryPartition, deliveryView, newDeliveryRow, readDelivery, testEventId, type DeliveryView } from './deliveries.js';
 import { webhookQueueName } from './delivery.js';
 import { readEndpoint, testEventType } from './endpoints.js';

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { listPage, odata, readEntity, type StoredEntity } from '../storage/index.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 
 export const deliveryStatuses = ['pending', 'sending', 'retrying', 'delivered', 'failed'] as const;
 export const deliveryStatusSchema = z.enum(deliveryStatuses);

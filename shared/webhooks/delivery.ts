@@ -15,9 +15,9 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Services } from '../services.js';
-import type { QueueMessage, QueueSenders } from '../queue.js';
-import { statusOf, toError } from '../errors.js';
+import type { Services } from '../app/services.js';
+import type { QueueMessage, QueueSenders } from '../queues/queue.js';
+import { statusOf, toError } from '../base/errors.js';
 import { NO_CHANGE, updateEntity } from '../storage/index.js';
 import { checkHost } from './addressGuard.js';
 import {

@@ -4,7 +4,7 @@
  * queue send. The fan-out (which endpoints, which types) happens in the queue function, so the relay never waits for
  * an endpoint. Registered where the services are built: `events.subscribe(webhookSubscriber(queues))`.
  */
-import type { QueueSenders } from '../queue.js';
+import type { QueueSenders } from '../queues/queue.js';
 import type { WebhookEvent } from './deliveries.js';
 import { publishToWebhooks } from './delivery.js';
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { catalog } from '../../functions/catalog.js';
-import { createServices } from '../../shared/services.js';
+import { createServices } from '../../shared/app/services.js';
 import { startHost, type LocalHost } from '../../dev/host/server.js';
 import { consoleBuildIsCurrent, consoleSettings, defaultConsoleDist, ensureConsoleBuild, startConsoleServer, type ConsoleServer } from '../../dev/host/console.js';
 import { devConsoleClientId } from '../../dev/sim/interactive.js';

@@ -3,8 +3,8 @@
  * (test/support/globalSetup.ts), settings pointing every upstream at one simulator, and a silent logger.
  */
 import { readFileSync } from 'node:fs';
-import { parseConfig, type Config } from '../../shared/config.js';
-import type { Logger } from '../../shared/services.js';
+import { parseConfig, type Config } from '../../shared/base/config.js';
+import type { Logger } from '../../shared/base/logger.js';
 import { azuriteConnectionString } from './tables.js';
 
 export const clientId = '33333333-3333-4333-8333-333333333333';

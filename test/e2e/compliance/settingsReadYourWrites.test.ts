@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../../functions/catalog.js';
 import { startHost, type LocalHost } from '../../../dev/host/server.js';
 import type { LocalQueue } from '../../../dev/host/queue.js';
-import { complianceQueueName, sendNudges } from '../../../shared/compliance/nudges.js';
+import { complianceQueueName, sendNudges } from '../../../shared/devices/nudges.js';
 import { createComplianceRuntime } from '../../../shared/compliance/runtime.js';
 import { createGraphAccess } from '../../../shared/graph/index.js';
-import { createServices } from '../../../shared/services.js';
+import { createServices } from '../../../shared/app/services.js';
 import { quietLog, simConfig } from '../../integration/enrollment/harness.js';
 import { call, startComplianceHarness, type ComplianceHarness } from './harness.js';
 

@@ -7,7 +7,7 @@ import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { sequenceRowKey } from '../../../shared/devices/threatStore.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../../functions/catalog.js';
-import { createServices } from '../../../shared/services.js';
+import { createServices } from '../../../shared/app/services.js';
 import { startHost, type LocalHost } from '../../../dev/host/server.js';
 import { parseScenario } from '../../../dev/sim/scenario.js';
 import { startSimulator, type Simulator } from '../../../dev/sim/server.js';

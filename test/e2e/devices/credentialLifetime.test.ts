@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../shared/clock.js';
+import { ManualClock } from '../../../shared/base/clock.js';
 import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { issueCredential } from '../../../shared/devices/credential.js';
 import { putDevice } from '../../../shared/devices/deviceRepository.js';

@@ -9,12 +9,12 @@ import { startHost, type LocalHost } from '../../../dev/host/server.js';
 import { parseScenario } from '../../../dev/sim/scenario.js';
 import { startSimulator, type Simulator } from '../../../dev/sim/server.js';
 import { createDeviceRuntime, type DeviceLimits } from '../../../shared/devices/runtime.js';
-import type { QueueMessage } from '../../../shared/queue.js';
-import { createServices, type Services } from '../../../shared/services.js';
+import type { QueueMessage } from '../../../shared/queues/queue.js';
+import { createServices, type Services } from '../../../shared/app/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
-import { systemClock, type Clock } from '../../../shared/clock.js';
-import type { Config } from '../../../shared/config.js';
-import { createUserTokenValidator } from '../../../shared/auth/entraToken.js';
+import { systemClock, type Clock } from '../../../shared/base/clock.js';
+import type { Config } from '../../../shared/base/config.js';
+import { createUserTokenValidator } from '../../../shared/tokens/entraToken.js';
 import { createTestTableStore } from '../../support/tables.js';
 import { clientId, id, provisionTenant, quietLog, simConfig, tlsFiles } from '../../integration/enrollment/harness.js';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../../functions/catalog.js';
 import { startHost, type LocalHost } from '../../../dev/host/server.js';
 import type { WebhookReceiver } from '../../../dev/webhookReceiver.js';
-import { createServices, type Services } from '../../../shared/services.js';
+import { createServices, type Services } from '../../../shared/app/services.js';
 import { quietLog } from '../../support/simClient.js';
 import { verifiesWith } from '../../support/standardWebhooks.js';
 import { call, startWebhookHarness, type WebhookHarness } from '../webhooks/harness.js';

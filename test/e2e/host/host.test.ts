@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog, type CatalogEntry } from '../../../functions/catalog.js';
 import { devSettings } from '../../../dev/devSettings.js';
 import { startHost, type LocalHost } from '../../../dev/host/server.js';
-import { parseConfig } from '../../../shared/config.js';
-import { createServices, type Logger, type Services } from '../../../shared/services.js';
+import { parseConfig } from '../../../shared/base/config.js';
+import { createServices, type Services } from '../../../shared/app/services.js';
+import type { Logger } from '../../../shared/base/logger.js';
 import { azuriteConnectionString } from '../../support/tables.js';
 
 const functionKey = randomBytes(12).toString('hex');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../shared/clock.js';
+import { ManualClock } from '../../../shared/base/clock.js';
 import { getTenant } from '../../../shared/tenants/tenantRepository.js';
 import { contoso, fabrikam, startOnboarding, type OnboardingHarness } from './harness.js';
 

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorSettingsUpdateSchema, notificationPreferencesSchema } from '../../../shared/domain/index.js';
-import { provisionTenantBodySchema } from '../../../shared/tenants/onboarding.js';
+import { provisionTenantBodySchema } from '../../../shared/onboarding/onboarding.js';
 import { contoso, fabrikam, onboardBoth, startOnboarding, type OnboardingHarness } from './harness.js';
 import { z } from 'zod';
 import { groupDisplayNameSchema } from '../../../shared/console/enrollmentGroups.js';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookReceiver } from '../../../dev/webhookReceiver.js';
 import { createHealthRuntime, tenantHealth } from '../../../shared/health/health.js';
-import { createServices } from '../../../shared/services.js';
+import { createServices } from '../../../shared/app/services.js';
 import { updateTenantHealth } from '../../../shared/tenants/tenantRepository.js';
 import { markDue } from '../../../shared/jobs/dueIndex.js';
 import { quietLog } from '../../support/simClient.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticateConsole, authenticateDeviceUser, requireFull } from '../../../shared/auth/console.js';
-import { createUserTokenValidator } from '../../../shared/auth/entraToken.js';
+import { createUserTokenValidator } from '../../../shared/tokens/entraToken.js';
 import { HttpError } from '../../../shared/http/problem.js';
 import type { ApiRequest } from '../../../shared/http/request.js';
 import { contoso, fabrikam, provision, simConfig, startSimHarness, type SimHarness } from './harness.js';

@@ -2,8 +2,8 @@
  * The simulated tenant (HTTPS, the run's test CA) with the default scenario, fresh tables on the shared Azurite,
  * and the services wired to both: what the tenant, auth, graph and console integration tests share.
  */
-import type { Config } from '../../../shared/config.js';
-import { createServices, type ServiceOverrides, type Services } from '../../../shared/services.js';
+import type { Config } from '../../../shared/base/config.js';
+import { createServices, type ServiceOverrides, type Services } from '../../../shared/app/services.js';
 import { activateTenant, createTenant } from '../../../shared/tenants/tenantRepository.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { loadDefaultScenario, tenantSchema } from '../../../dev/sim/scenario.js';

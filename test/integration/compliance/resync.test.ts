@@ -6,17 +6,18 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ConsolePrincipal } from '../../../shared/auth/console.js';
-import { ManualClock } from '../../../shared/clock.js';
+import { ManualClock } from '../../../shared/base/clock.js';
 import { reconcile } from '../../../shared/compliance/reconcile.js';
-import { getConnectorSettings, updateConnectorSettings } from '../../../shared/console/connectorSettings.js';
-import type { QueueMessage, QueueSenders } from '../../../shared/queue.js';
-import { createServices } from '../../../shared/services.js';
+import { updateConnectorSettings } from '../../../shared/console/connectorSettings.js';
+import { readConnectorSettings } from '../../../shared/tenants/tenantConfig.js';
+import type { QueueMessage, QueueSenders } from '../../../shared/queues/queue.js';
+import { createServices } from '../../../shared/app/services.js';
 import { provisionTenant, quietLog, simConfig } from '../enrollment/harness.js';
 import { seedDevice } from '../devices/deviceRows.js';
 import { createTestTableStore } from '../../support/tables.js';
-import { runSliceMessage } from '../../../shared/slices/deviceSlices.js';
+import { runSliceMessage } from '../../../shared/app/deviceSlices.js';
 import { sliceMessageSchema, sliceQueueName } from '../../../shared/slices/sliceJobs.js';
-import { complianceQueueName } from '../../../shared/compliance/nudges.js';
+import { complianceQueueName } from '../../../shared/devices/nudges.js';
 
 // Nothing here reaches Graph or SendGrid: the upstream URLs are never called.
 const config = simConfig('https://127.0.0.1:9');
@@ -50,7 +51,7 @@ describe('resync after a change of what is enforced', () => {
 
     const after = await updateConnectorSettings(services, admin, { enforcement: { entraDeviceAttribute: 'extensionAttribute7' } });
     expect(after.enforcement.entraDeviceAttribute).toBe('extensionAttribute7');
-    expect((await getConnectorSettings(tables, tenantId)).enforcement.entraDeviceAttribute).toBe('extensionAttribute7');
+    expect((await readConnectorSettings(tables, tenantId)).enforcement.entraDeviceAttribute).toBe('extensionAttribute7');
     expect(sent).toEqual([]);
 
     queueWorks = true;

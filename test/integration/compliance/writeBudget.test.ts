@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../shared/clock.js';
+import { ManualClock } from '../../../shared/base/clock.js';
 import { createWriteBudget } from '../../../shared/compliance/writeBudget.js';
 import { createTestTableStore } from '../../support/tables.js';
 

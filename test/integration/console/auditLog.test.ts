@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../shared/clock.js';
+import { ManualClock } from '../../../shared/base/clock.js';
 import { audited, listAuditLog } from '../../../shared/audit/auditLog.js';
 import { HttpError } from '../../../shared/http/problem.js';
 import type { TableStore } from '../../../shared/storage/index.js';

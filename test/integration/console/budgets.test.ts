@@ -7,7 +7,7 @@ import functions from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleClassificationsPreview } from '../../../functions/consoleClassifications.js';
 import { consoleEnrollmentGroupsList } from '../../../functions/consoleEnrollmentGroupsList.js';
-import type { Services } from '../../../shared/services.js';
+import type { Services } from '../../../shared/app/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { addEnrollmentGroupRow } from '../enrollment/harness.js';
 import { contoso, fabrikam, provision, startSimHarness, type SimHarness } from '../auth/harness.js';

@@ -4,14 +4,14 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../shared/clock.js';
-import { parseConfig } from '../../../shared/config.js';
+import { systemClock } from '../../../shared/base/clock.js';
+import { parseConfig } from '../../../shared/base/config.js';
 import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
 import { issueCredential } from '../../../shared/devices/credential.js';
 import { createDeviceRuntime } from '../../../shared/devices/runtime.js';
 import { HttpError } from '../../../shared/http/problem.js';
-import { createServices, type Services } from '../../../shared/services.js';
+import { createServices, type Services } from '../../../shared/app/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { provisionTenant, quietLog } from '../enrollment/harness.js';
 import { azuriteConnectionString, createTestTableStore } from '../../support/tables.js';

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../shared/clock.js';
+import { ManualClock } from '../../../shared/base/clock.js';
 import { recordDeadLetter } from '../../../shared/compliance/deadLetters.js';
 import { planPush, recordOutcome, type PushOutcome, type TargetOutcome } from '../../../shared/compliance/plan.js';
 import { defaultRenudgeAfterMs, reconcileLookAheadMs, reconcileTenant } from '../../../shared/compliance/reconcile.js';
@@ -27,7 +27,7 @@ import { defaultConnectorSettings, transition, type RiskLevel } from '../../../s
 import { applyObservation, type IntuneDevice } from '../../../shared/enrollment/reconcile.js';
 import { sweepLookAheadMs, sweepSilentDevices } from '../../../shared/heartbeat/disconnectSweep.js';
 import { readPendingHints } from '../../../shared/devices/indexHints.js';
-import type { QueueMessage } from '../../../shared/queue.js';
+import type { QueueMessage } from '../../../shared/queues/queue.js';
 import { anyEntity, listAll, type TableStore } from '../../../shared/storage/index.js';
 import { quietLog } from '../../support/simClient.js';
 import { createTestTableStore } from '../../support/tables.js';

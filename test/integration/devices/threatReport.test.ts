@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../shared/clock.js';
-import { parseConfig } from '../../../shared/config.js';
+import { systemClock } from '../../../shared/base/clock.js';
+import { parseConfig } from '../../../shared/base/config.js';
 import { activateDevice } from '../../../shared/devices/activation.js';
 import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
@@ -14,7 +14,7 @@ import { issueCredential } from '../../../shared/devices/credential.js';
 import { createDeviceRuntime } from '../../../shared/devices/runtime.js';
 import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
 import { listDeviceThreats, readOpenThreatCounts } from '../../../shared/devices/threatStore.js';
-import { createServices, type Services } from '../../../shared/services.js';
+import { createServices, type Services } from '../../../shared/app/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { provisionTenant, quietLog } from '../enrollment/harness.js';
 import { azuriteConnectionString, createTestTableStore } from '../../support/tables.js';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Classification, ReportedThreat } from '../../../shared/domain/index.js';
-import { createKeyedMutex } from '../../../shared/devices/keyedMutex.js';
+import { createKeyedMutex } from '../../../shared/base/keyedMutex.js';
 import {
   applyThreatReport,
   createThreatStateCache,

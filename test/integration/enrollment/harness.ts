@@ -3,9 +3,9 @@
  * on the shared Azurite, the tenant provisioned and consented, and the enrollment groups configured.
  */
 import { randomUUID } from 'node:crypto';
-import { ManualClock } from '../../../shared/clock.js';
-import type { Config } from '../../../shared/config.js';
-import type { QueueMessage, QueueSenders } from '../../../shared/queue.js';
+import { ManualClock } from '../../../shared/base/clock.js';
+import type { Config } from '../../../shared/base/config.js';
+import type { QueueMessage, QueueSenders } from '../../../shared/queues/queue.js';
 import { createGraphAccess, type GraphAccess } from '../../../shared/graph/index.js';
 import { encodeKey, type TableStore } from '../../../shared/storage/index.js';
 import { activateTenant, createTenant } from '../../../shared/tenants/tenantRepository.js';

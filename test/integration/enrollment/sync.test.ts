@@ -7,7 +7,7 @@ import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
 import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
 import { listDeviceThreats } from '../../../shared/devices/threatStore.js';
 import type { ReportedThreat } from '../../../shared/domain/index.js';
-import { createServices } from '../../../shared/services.js';
+import { createServices } from '../../../shared/app/services.js';
 import { deviceFromEntity, devicePartitionKey, tenantDevicesFilter, type Device } from '../../../shared/devices/device.js';
 import { runDueEnrollmentSyncs } from '../../../shared/enrollment/schedule.js';
 import { syncTenant, type SyncOutcome } from '../../../shared/enrollment/sync.js';

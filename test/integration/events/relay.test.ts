@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../shared/clock.js';
+import { ManualClock } from '../../../shared/base/clock.js';
 import type { EventDraft, PublishedEvent, ServiceEvent } from '../../../shared/events/event.js';
 import { decodeFeedCursor, encodeFeedCursor, readEventFeed } from '../../../shared/events/feed.js';
 import { outboxEntity } from '../../../shared/events/outboxRow.js';

@@ -6,11 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../shared/clock.js';
+import { ManualClock } from '../../../shared/base/clock.js';
 import type { EventDraft, ServiceEvent } from '../../../shared/events/event.js';
 import { readEventFeed } from '../../../shared/events/feed.js';
-import { runTenantJob } from '../../../shared/jobs/run.js';
-import { createServices, type Services } from '../../../shared/services.js';
+import { runTenantJob } from '../../../shared/app/tenantJobs.js';
+import { createServices, type Services } from '../../../shared/app/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { activateTenant, createTenant } from '../../../shared/tenants/tenantRepository.js';
 import { quietLog, simConfig } from '../../support/simClient.js';

@@ -10,7 +10,7 @@ import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
 import { recordHeartbeat } from '../../../shared/devices/heartbeat.js';
 import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
 import { runHeartbeatCheck } from '../../../shared/heartbeat/heartbeatCheck.js';
-import { createServices, type Services } from '../../../shared/services.js';
+import { createServices, type Services } from '../../../shared/app/services.js';
 import { getTenant } from '../../../shared/tenants/tenantRepository.js';
 import { id, quietLog, startHarness, type Harness } from '../enrollment/harness.js';
 import { deviceRequest, seedDevice, storedDevice } from '../devices/deviceRows.js';

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../../dev/sim/server.js';
-import { errorReportRowKey, errorReportSchema, recordError } from '../../../shared/errorReports.js';
+import { errorReportRowKey, errorReportSchema, recordError } from '../../../shared/errorReports/errorReports.js';
 import { readEntity } from '../../../shared/storage/index.js';
 import { control, startTestSimulator } from '../sim/simFixture.js';
 import { quietLog } from '../enrollment/harness.js';

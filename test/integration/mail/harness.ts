@@ -3,12 +3,12 @@
  * tables on the shared Azurite: an active tenant, admins with notification preferences, pending alerts.
  */
 import { randomUUID } from 'node:crypto';
-import { ManualClock } from '../../../shared/clock.js';
+import { ManualClock } from '../../../shared/base/clock.js';
 import type { RiskLevel } from '../../../shared/domain/index.js';
-import { createSendGridSender, type MailSender } from '../../../shared/mail/sendgrid.js';
+import { createSendGridSender, type MailSender } from '../../../shared/sendgrid/sendgrid.js';
 import { runMail, type MailRunResult } from '../../../shared/mail/run.js';
-import { queueAlerts, type PendingAlert } from '../../../shared/notifications.js';
-import type { Logger } from '../../../shared/services.js';
+import { queueAlerts, type PendingAlert } from '../../../shared/alerts/pendingAlerts.js';
+import type { Logger } from '../../../shared/base/logger.js';
 import { anyEntity, listAll, odata, type TableStore } from '../../../shared/storage/index.js';
 import type { SentMail } from '../../../dev/sim/state.js';
 import type { Simulator } from '../../../dev/sim/server.js';

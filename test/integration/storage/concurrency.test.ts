@@ -8,7 +8,7 @@ import {
   readEntity,
   updateEntity,
 } from '../../../shared/storage/index.js';
-import { statusOf } from '../../../shared/errors.js';
+import { statusOf } from '../../../shared/base/errors.js';
 import { azuriteConnectionString, createTestTableStore, randomTablePrefix } from '../../support/tables.js';
 
 const counter = z.object({ count: z.number().int(), lastWriter: z.string().optional() });

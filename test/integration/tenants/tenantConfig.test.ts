@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../shared/clock.js';
+import { systemClock } from '../../../shared/base/clock.js';
 import { createTenantContextCache, loadTenantContext } from '../../../shared/devices/tenantContext.js';
 import { connectorSettingsSchema, defaultPolicy } from '../../../shared/domain/index.js';
 import { NO_CHANGE, type TableStore } from '../../../shared/storage/index.js';

@@ -1,6 +1,6 @@
 /** The provider settings: a Key Vault reference App Service could not resolve never becomes an accepted key. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../shared/config.js';
+import { ConfigError, parseConfig } from '../../../shared/base/config.js';
 
 const base = {
   SENDGRID_API_KEY: 'SG.test',

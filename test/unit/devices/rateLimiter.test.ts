@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../shared/clock.js';
+import { ManualClock } from '../../../shared/base/clock.js';
 import { createRateLimiter } from '../../../shared/devices/rateLimiter.js';
 
 describe('per-device rate limit', () => {

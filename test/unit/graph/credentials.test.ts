@@ -1,6 +1,6 @@
 import { ClientAssertionCredential, ClientSecretCredential } from '@azure/identity';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../shared/config.js';
+import { parseConfig } from '../../../shared/base/config.js';
 import { createGraphAccess, defaultCredentialFactory } from '../../../shared/graph/graphAccess.js';
 
 const base = {

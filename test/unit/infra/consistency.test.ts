@@ -1,6 +1,6 @@
 /**
  * infra/ (Bicep), local.settings.sample.json, host.json and the function catalog agree with the app settings schema
- * in shared/config.ts. The schema is read at test time: a setting added to it shows up here at once.
+ * in shared/base/config.ts. The schema is read at test time: a setting added to it shows up here at once.
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { configSchema } from '../../../shared/config.js';
+import { configSchema } from '../../../shared/base/config.js';
 import { entry, readLiteral, stringLiteral } from './bicepText.js';
 import {
   builtInRoles,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { planForAdmin, quietPeriodMs, summaryThreshold, type Admin, type StoredAlert } from '../../../shared/mail/alerts.js';
 import { dueGroups } from '../../../shared/mail/errorReportMail.js';
-import { retryAfterMs } from '../../../shared/mail/sendgrid.js';
-import type { ErrorReportRow } from '../../../shared/errorReports.js';
+import { retryAfterMs } from '../../../shared/sendgrid/sendgrid.js';
+import type { ErrorReportRow } from '../../../shared/errorReports/errorReports.js';
 import type { StoredEntity } from '../../../shared/storage/index.js';
 
 const now = new Date('2026-03-01T10:00:00.000Z');

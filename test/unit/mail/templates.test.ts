@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertMail, errorReportMail, escapeHtml, oneLine, summaryMail } from '../../../shared/mail/templates.js';
-import type { PendingAlert } from '../../../shared/notifications.js';
+import type { PendingAlert } from '../../../shared/alerts/pendingAlerts.js';
 
 const base: PendingAlert = {
   reason: 'threat',

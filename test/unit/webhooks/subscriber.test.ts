@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { QueueMessage } from '../../../shared/queue.js';
+import type { QueueMessage } from '../../../shared/queues/queue.js';
 import { webhookQueueName } from '../../../shared/webhooks/delivery.js';
 import { webhookSubscriber } from '../../../shared/webhooks/subscriber.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { createUserTokenValidator, TokenError, type UserTokenValidator, type UserVerifyOptions } from '../../../shared/auth/entraToken.js';
-import { contoso, fabrikam, simConfig, startSim } from './harness.js';
+import { createUserTokenValidator, TokenError, type UserTokenValidator, type UserVerifyOptions } from '../../../shared/tokens/entraToken.js';
+import { contoso, fabrikam, simConfig, startSim } from '../auth/harness.js';
 import type { Simulator } from '../../../dev/sim/server.js';
 
 let sim: Simulator;

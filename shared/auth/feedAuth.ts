@@ -5,11 +5,11 @@
  */
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
-import { authenticateConsole } from '../auth/console.js';
-import { TokenError } from '../auth/entraToken.js';
+import { authenticateConsole } from './console.js';
+import { TokenError } from '../tokens/entraToken.js';
 import { HttpError } from '../http/problem.js';
 import { bearerToken, type ApiRequest } from '../http/request.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import { getTenant } from '../tenants/tenantRepository.js';
 
 export const eventsReadRole = 'Events.Read';

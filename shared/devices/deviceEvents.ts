@@ -4,9 +4,9 @@
  * the device row"). Pure: the device-write seam (shared/devices/sidecar.ts) calls it with the row before and after.
  */
 import type { TransactionAction } from '@azure/data-tables';
-import { devicePartitionKey, type Device } from '../devices/device.js';
-import { eventDevice, toEvent, type EventDraft, type ServiceEvent } from './event.js';
-import { outboxEntity } from './outboxRow.js';
+import { devicePartitionKey, type Device } from './device.js';
+import { eventDevice, toEvent, type EventDraft, type ServiceEvent } from '../events/event.js';
+import { outboxEntity } from '../events/outboxRow.js';
 
 /** The event drafts for a (before, after) change of one device row: none when neither status nor risk changed. */
 export function deviceEventDrafts(before: Device | undefined, after: Device, at: Date): EventDraft[] {

@@ -14,10 +14,10 @@ import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import type { Clock } from '../clock.js';
-import { systemClock } from '../clock.js';
-import type { Config } from '../config.js';
-import { toError } from '../errors.js';
+import type { Clock } from '../base/clock.js';
+import { systemClock } from '../base/clock.js';
+import type { Config } from '../base/config.js';
+import { toError } from '../base/errors.js';
 
 /** A user signed in to our API, from a verified token. */
 export interface VerifiedUser {

@@ -8,15 +8,15 @@
  * claim lost to another instance costs nothing more. A tick serves at most `maxPerJob` rows of each job; the rest
  * stay due and, being older, are served first by the next tick.
  */
-import type { Clock } from '../clock.js';
-import { mapLimit } from '../mapLimit.js';
-import type { QueueSenders } from '../queue.js';
-import type { Logger } from '../services.js';
+import type { Clock } from '../base/clock.js';
+import { mapLimit } from '../base/mapLimit.js';
+import type { QueueSenders } from '../queues/queue.js';
+import type { Logger } from '../base/logger.js';
 import type { TableStore } from '../storage/index.js';
 import { currentTraceparent } from '../telemetry/index.js';
-import { backfillDueRows, type BackfillResult } from './backfill.js';
-import { claimDue, dueRows, nextDueMs, type DueRow, type JobKind } from './dueIndex.js';
-import { tenantJobMessage, tenantJobsQueueName } from './messages.js';
+import { backfillDueRows, type BackfillResult } from '../jobs/backfill.js';
+import { claimDue, dueRows, nextDueMs, type DueRow, type JobKind } from '../jobs/dueIndex.js';
+import { tenantJobMessage, tenantJobsQueueName } from '../jobs/messages.js';
 
 export interface TickDeps {
   readonly tables: TableStore;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createKeyedMutex } from '../../../shared/devices/keyedMutex.js';
+import { createKeyedMutex } from '../../../shared/base/keyedMutex.js';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 

@@ -9,22 +9,22 @@
  *   dead-letter queue, so nothing is lost.
  */
 import { randomUUID } from 'node:crypto';
-import { redact, recordError } from '../errorReports.js';
-import { toError } from '../errors.js';
-import { loadConnectorSettings } from '../devices/tenantContext.js';
+import { redact, recordError } from '../errorReports/errorReports.js';
+import { toError } from '../base/errors.js';
+import { readConnectorSettings } from '../tenants/tenantConfig.js';
 import { syncTenant } from '../enrollment/sync.js';
 import { connectorHeartbeat } from '../heartbeat/heartbeatCheck.js';
 import { sweepTenant } from '../heartbeat/disconnectSweep.js';
 import { reconcileTenant } from '../compliance/reconcile.js';
 import { runTenantMail } from '../mail/run.js';
-import type { Services } from '../services.js';
+import type { Services } from './services.js';
 import { getTenant, type Tenant } from '../tenants/tenantRepository.js';
 import { tenantHealth } from '../health/health.js';
 import { graphMembershipCheck } from '../auth/membership.js';
 import { operationLabel, withOperation } from '../telemetry/index.js';
-import { idleDueMs, markDue, moveDue, removeDue, type JobKind } from './dueIndex.js';
-import { acquireJobLease, releaseJobLease } from './jobLease.js';
-import { tenantJobMessage, tenantJobsMaxDeliveryCount, tenantJobsQueueName, type TenantJob } from './messages.js';
+import { idleDueMs, markDue, moveDue, removeDue, type JobKind } from '../jobs/dueIndex.js';
+import { acquireJobLease, releaseJobLease } from '../jobs/jobLease.js';
+import { tenantJobMessage, tenantJobsMaxDeliveryCount, tenantJobsQueueName, type TenantJob } from '../jobs/messages.js';
 
 /** A run may take up to the function timeout (10 minutes); the lease outlives it a little. */
 export const jobLeaseTtlMs = 11 * 60_000;
@@ -98,7 +98,7 @@ async function work(services: Services, job: JobKind, tenant: Tenant): Promise<s
       // The tenant's health is checked on this hourly job too, so a change reaches the feed, webhooks and the error
       // report even when no console looks (a look within the health cache's life reuses its answer).
       const health = await checkHealth(services, tenantId);
-      const settings = await loadConnectorSettings(services.tables, tenantId);
+      const settings = await readConnectorSettings(services.tables, tenantId);
       if (!settings.enforcement.intunePartner) return `${health}; not enforced through Intune`;
       const tenantRow = await getTenant(services.tables, tenantId);
       if (!tenantRow) return 'tenant gone';

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock, systemClock } from '../../../shared/clock.js';
-import { parseConfig } from '../../../shared/config.js';
+import { ManualClock, systemClock } from '../../../shared/base/clock.js';
+import { parseConfig } from '../../../shared/base/config.js';
 import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
 import { issueCredential } from '../../../shared/devices/credential.js';
@@ -14,11 +14,11 @@ import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
 import type { ServiceEvent } from '../../../shared/events/event.js';
 import { readEventFeed } from '../../../shared/events/feed.js';
 import { createEventRuntime, type EventRuntime } from '../../../shared/events/relay.js';
-import { createServices, type Services } from '../../../shared/services.js';
+import { createServices, type Services } from '../../../shared/app/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { provisionTenant, quietLog } from '../enrollment/harness.js';
 import { azuriteConnectionString, createTestTableStore } from '../../support/tables.js';
-import { deviceRequest, seedDevice } from '../devices/deviceRows.js';
+import { deviceRequest, seedDevice } from './deviceRows.js';
 
 let tables: TableStore;
 let tenantId: string;

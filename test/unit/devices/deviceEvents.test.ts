@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deviceSchema, type Device } from '../../../shared/devices/device.js';
-import { deviceEventActions, deviceEvents } from '../../../shared/events/deviceEvents.js';
+import { deviceEventActions, deviceEvents } from '../../../shared/devices/deviceEvents.js';
 import { eventIdTime, serviceEventSchema } from '../../../shared/events/event.js';
 import { eventFromRow } from '../../../shared/events/outboxRow.js';
 

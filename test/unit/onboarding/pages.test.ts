@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consentResult, escapeHtml, htmlPage } from '../../../shared/tenants/pages.js';
+import { consentResult, escapeHtml, htmlPage } from '../../../shared/onboarding/pages.js';
 
 describe('consent pages', () => {
   it('escapes every value put in a page', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceBusMessage } from '@azure/service-bus';
-import { batchingQueueSenders, MessageTooLarge, type BatchingSenderLike, type MessageBatchLike } from '../../../shared/compliance/serviceBusSender.js';
+import { batchingQueueSenders, MessageTooLarge, type BatchingSenderLike, type MessageBatchLike } from '../../../shared/queues/serviceBusSender.js';
 
 /** A fake of the SDK's narrow surface: batches hold `capacity` bytes of JSON bodies. */
 class FakeBatch implements MessageBatchLike {

@@ -7,12 +7,12 @@ import { audited } from '../audit/auditLog.js';
 import { providerActor, type ProviderPrincipal } from '../auth/provider.js';
 import { tenantDevicesFilter } from '../devices/device.js';
 import { HttpError } from '../http/problem.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import { anyEntity, listAll, odata } from '../storage/index.js';
-import { ConsentStateError, consentStatesFor } from './consentState.js';
-import type { ConsentStates } from './consentState.js';
-import { activateTenant, createTenant, getTenant, guidSchema, TenantExists, tenantStatusSchema } from './tenantRepository.js';
-import type { Tenant } from './tenantRepository.js';
+import { ConsentStateError, consentStatesFor } from '../tenants/consentState.js';
+import type { ConsentStates } from '../tenants/consentState.js';
+import { activateTenant, createTenant, getTenant, guidSchema, TenantExists, tenantStatusSchema } from '../tenants/tenantRepository.js';
+import type { Tenant } from '../tenants/tenantRepository.js';
 import { createTenantDueRows, makeTenantJobsDue } from '../jobs/request.js';
 
 export const provisionTenantBodySchema = z.strictObject({

@@ -7,10 +7,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { riskLevelSchema } from './domain/index.js';
-import { submitInBatches, type TableStore } from './storage/index.js';
-import { eventIdTime, type EventSubscriber, type ServiceEvent } from './events/event.js';
-import { markDue } from './jobs/dueIndex.js';
+import { riskLevelSchema } from '../domain/index.js';
+import { submitInBatches, type TableStore } from '../storage/index.js';
+import { eventIdTime, type EventSubscriber, type ServiceEvent } from '../events/event.js';
+import { markDue } from '../jobs/dueIndex.js';
 
 export const pendingAlertSchema = z.object({
   /** `threat`: a new threat on one device; `regrade`: a device whose risk rose after a classification change. */

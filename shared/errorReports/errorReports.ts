@@ -5,10 +5,10 @@
  * (deleted by the mail job); recording an error makes the tenant's mail job due.
  */
 import { z } from 'zod';
-import type { Clock } from './clock.js';
-import type { Logger } from './services.js';
-import { updateEntity, type TableStore } from './storage/index.js';
-import { markDue } from './jobs/dueIndex.js';
+import type { Clock } from '../base/clock.js';
+import type { Logger } from '../base/logger.js';
+import { updateEntity, type TableStore } from '../storage/index.js';
+import { markDue } from '../jobs/dueIndex.js';
 
 export const errorKinds = [
   'dead-letter',

@@ -4,8 +4,8 @@
  */
 import { finishResync, runResyncSlice } from '../compliance/resync.js';
 import { runRegradeSlice } from '../console/classifications.js';
-import type { Services } from '../services.js';
-import { markJobCompleted, readJob, type SliceMessage, type SliceOutcome } from './sliceJobs.js';
+import type { Services } from './services.js';
+import { markJobCompleted, readJob, type SliceMessage, type SliceOutcome } from '../slices/sliceJobs.js';
 
 export async function runSliceMessage(services: Services, message: SliceMessage): Promise<SliceOutcome> {
   const outcome = message.kind === 'regrade' ? await runRegradeSlice(services, message) : await runResyncSlice(services, message);

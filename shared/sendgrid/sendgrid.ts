@@ -7,8 +7,8 @@
  */
 import { Client } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
-import type { Config } from '../config.js';
-import type { Logger } from '../services.js';
+import type { Config } from '../base/config.js';
+import type { Logger } from '../base/logger.js';
 
 
 export interface MailMessage {

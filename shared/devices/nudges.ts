@@ -3,7 +3,7 @@
  * device's current row, so duplicates and reordering are harmless.
  */
 import { z } from 'zod';
-import type { QueueMessage, QueueSenders } from '../queue.js';
+import type { QueueMessage, QueueSenders } from '../queues/queue.js';
 
 export const complianceQueueName = 'compliance-updates';
 

@@ -9,7 +9,7 @@ import { ServiceBusClient } from '@azure/service-bus';
 import type { ServiceBusMessage, ServiceBusMessageBatch } from '@azure/service-bus';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
-import type { QueueMessage, QueueSender, QueueSenders } from '../queue.js';
+import type { QueueMessage, QueueSender, QueueSenders } from './queue.js';
 
 /** The part of a `ServiceBusMessageBatch` the adapter uses. */
 export interface MessageBatchLike {

@@ -3,43 +3,25 @@
  * Tests and the local host pass overrides for the seams they replace (clock, queue sender).
  */
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
-import type { Config } from './config.js';
-import { systemClock, type Clock } from './clock.js';
-import { createTableStore, type TableStore } from './storage/index.js';
-import type { QueueSenders } from './queue.js';
-import { createGraphAccess, type GraphAccess } from './graph/graphAccess.js';
-import { createUserTokenValidator, type UserTokenValidator } from './auth/entraToken.js';
-import { createDeviceRuntime, type DeviceRuntime } from './devices/runtime.js';
-import { createSendGridSender, type MailSender } from './mail/sendgrid.js';
-import { createComplianceRuntime, type ComplianceRuntime } from './compliance/runtime.js';
-import { createServiceBusQueueSenders } from './compliance/serviceBusSender.js';
-import { createEventRuntime, type EventRuntime } from './events/relay.js';
-import { alertMailSubscriber } from './notifications.js';
-import { createWebhookRuntime, type WebhookRuntime } from './webhooks/runtime.js';
-import { webhookSubscriber } from './webhooks/subscriber.js';
-import { createHealthRuntime, type HealthRuntime } from './health/health.js';
+import type { Config } from '../base/config.js';
+import { systemClock, type Clock } from '../base/clock.js';
+import { consoleLogger, type Logger } from '../base/logger.js';
+import type { CorePorts } from '../ports.js';
+import { createTableStore, type TableStore } from '../storage/index.js';
+import type { QueueSenders } from '../queues/queue.js';
+import { createGraphAccess, type GraphAccess } from '../graph/graphAccess.js';
+import { createUserTokenValidator, type UserTokenValidator } from '../tokens/entraToken.js';
+import { createDeviceRuntime, type DeviceRuntime } from '../devices/runtime.js';
+import { createSendGridSender, type MailSender } from '../sendgrid/sendgrid.js';
+import { createComplianceRuntime, type ComplianceRuntime } from '../compliance/runtime.js';
+import { createServiceBusQueueSenders } from '../queues/serviceBusSender.js';
+import { createEventRuntime, type EventRuntime } from '../events/relay.js';
+import { alertMailSubscriber } from '../alerts/pendingAlerts.js';
+import { createWebhookRuntime, type WebhookRuntime } from '../webhooks/runtime.js';
+import { webhookSubscriber } from '../webhooks/subscriber.js';
+import { createHealthRuntime, type HealthRuntime } from '../health/health.js';
 
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-export const consoleLogger: Logger = {
-  info: (message) => console.info(message),
-  warn: (message) => console.warn(message),
-  error: (message) => console.error(message),
-};
-
-export interface Services {
-  readonly config: Config;
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly tables: TableStore;
-  /** Senders of our queues (Service Bus in Azure, the local host's stand-in on one machine). */
-  readonly queues: QueueSenders;
-  /** Microsoft Graph and the Intune partner API with the app's token for each customer tenant. */
-  readonly graph: GraphAccess;
+export interface Services extends CorePorts {
   /** Validation of Entra ID user tokens for our API (console and agent activation). */
   readonly userTokens: UserTokenValidator;
   /** Per-process state of the device API (rate limits, brief caches, per-device lock). */
@@ -83,7 +65,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   const compliance = overrides.compliance ?? createComplianceRuntime(tables, clock);
   const mail = overrides.mail ?? createSendGridSender(config, { log });
   const events = overrides.events ?? createEventRuntime(tables, clock, { retentionDays: config.EVENT_RETENTION_DAYS, log });
-  // Threat alert mail is built from the published events (shared/notifications.ts).
+  // Threat alert mail is built from the published events (shared/alerts/pendingAlerts.ts).
   if (!overrides.events) events.subscribe(alertMailSubscriber(tables, () => clock.now()));
   // Published events go on to webhook delivery (shared/webhooks/subscriber.ts).
   if (!overrides.events) events.subscribe(webhookSubscriber(queues));

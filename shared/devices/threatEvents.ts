@@ -3,9 +3,9 @@
  * resolved) and `threat.resolved` for each it resolves. A re-grade changes no threat and records no threat event.
  * Written as `e|` outbox rows in the report's threat batch (shared/devices/threatStore.ts).
  */
-import type { Device } from '../devices/device.js';
+import type { Device } from './device.js';
 import { classificationCatalog, deviceRiskLevel, type ClassificationPolicy, type StoredThreat } from '../domain/index.js';
-import { eventDevice, toEvent, type EventThreat, type ServiceEvent } from './event.js';
+import { eventDevice, toEvent, type EventThreat, type ServiceEvent } from '../events/event.js';
 
 const categoryOf = new Map(classificationCatalog.map((entry) => [entry.classification, entry.category]));
 

@@ -5,7 +5,7 @@
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
-import { NoThrottleRetry, parseRetryAfter, toGraphError } from '../graph/index.js';
+import { NoThrottleRetry, parseRetryAfter, toGraphError } from './index.js';
 
 /** Graph's limit of requests per `$batch`. */
 export const maxBatchRequests = 20;
