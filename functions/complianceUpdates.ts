@@ -1,34 +1,9 @@
-import type { InvocationContext } from '@azure/functions';
-import type { QueueFunctionHandler } from './catalog.js';
-import { nudgeSchema } from '../shared/devices/nudges.js';
-import { createPush, type Delivery } from '../shared/compliance/push.js';
+import type { QueueFunctionHandler } from './handlers.js';
+import { bodyValue, deliveryCounts } from './queueMessages.js';
+import { nudgeSchema } from '../shared/devices/complianceNudges.js';
+import { createPush } from '../shared/compliance/push.js';
+import type { Delivery } from '../shared/compliance/pushWork.js';
 import type { Services } from '../shared/app/services.js';
-
-/** `triggerMetadata.deliveryCountArray` of a batch trigger: how often each message was delivered. */
-export function deliveryCounts(context: InvocationContext, length: number): number[] {
-  const raw = context.triggerMetadata?.deliveryCountArray;
-  const counts = Array.isArray(raw) ? raw : [];
-  return Array.from({ length }, (_unused, index) => {
-    const value: unknown = counts[index];
-    return typeof value === 'number' && Number.isFinite(value) ? value : 1;
-  });
-}
-
-/** Bodies arrive as parsed JSON, or as text or bytes depending on the message's content type. */
-export function bodyValue(message: unknown): unknown {
-  const text =
-    typeof message === 'string'
-      ? message
-      : message instanceof Uint8Array
-        ? Buffer.from(message).toString('utf8')
-        : undefined;
-  if (text === undefined) return message;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Service Bus queue `compliance-updates` (batch): pushes each nudged device's current state to Intune and Entra ID.

@@ -1,5 +1,6 @@
 import { authenticateConsole } from '../shared/auth/console.js';
-import { healthReportSchema, tenantHealth } from '../shared/health/health.js';
+import { tenantHealth } from '../shared/health/health.js';
+import { healthReportSchema } from '../shared/health/report.js';
 import { json } from '../shared/http/problem.js';
 import { defineRoute, endpoint } from '../shared/http/route.js';
 import type { Services } from '../shared/app/services.js';

@@ -1,5 +1,5 @@
-import type { QueueFunctionHandler } from './catalog.js';
-import { bodyValue, deliveryCounts } from './complianceUpdates.js';
+import type { QueueFunctionHandler } from './handlers.js';
+import { bodyValue, deliveryCounts } from './queueMessages.js';
 import { toError } from '../shared/base/errors.js';
 import { mapLimit } from '../shared/base/mapLimit.js';
 import { runSliceMessage } from '../shared/app/deviceSlices.js';

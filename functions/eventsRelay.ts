@@ -1,4 +1,4 @@
-import type { TimerFunctionHandler } from './catalog.js';
+import type { TimerFunctionHandler } from './handlers.js';
 import type { Services } from '../shared/app/services.js';
 
 /**

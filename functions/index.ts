@@ -6,7 +6,8 @@ import functions from '@azure/functions';
 import { loadConfig } from '../shared/base/config.js';
 import { createServices, type Services } from '../shared/app/services.js';
 import { enableAzureMonitor } from '../shared/telemetry/index.js';
-import { catalog, registeredAuthLevel } from './catalog.js';
+import { catalog } from './catalog.js';
+import { registeredAuthLevel } from './handlers.js';
 
 const { app } = functions;
 

@@ -1,35 +1,11 @@
-import type { InvocationContext } from '@azure/functions';
-import type { QueueFunctionHandler } from './catalog.js';
+import type { QueueFunctionHandler } from './handlers.js';
+import { bodyValue, messageMetadata } from './queueMessages.js';
 import { runTenantJob } from '../shared/app/tenantJobs.js';
 import { tenantJobSchema, tenantJobsMaxDeliveryCount } from '../shared/jobs/messages.js';
 import type { Services } from '../shared/app/services.js';
 import { redact } from '../shared/errorReports/errorReports.js';
 import { toError } from '../shared/base/errors.js';
 import { parseTraceparent } from '../shared/telemetry/index.js';
-
-/** A message's metadata, from a single-message trigger (`deliveryCount`) or a batch one (`deliveryCountArray`). */
-function metadata(context: InvocationContext): { messageId: string; deliveryCount: number } {
-  const meta = context.triggerMetadata ?? {};
-  const first = (value: unknown): unknown => (Array.isArray(value) ? (value[0] as unknown) : value);
-  const count = first(meta.deliveryCount ?? meta.deliveryCountArray);
-  const id = first(meta.messageId ?? meta.messageIdArray);
-  return {
-    messageId: typeof id === 'string' ? id : context.invocationId,
-    deliveryCount: typeof count === 'number' && Number.isFinite(count) ? count : 1,
-  };
-}
-
-/** Bodies arrive as parsed JSON, or as text or bytes depending on the message's content type. */
-function bodyValue(message: unknown): unknown {
-  const text =
-    typeof message === 'string' ? message : message instanceof Uint8Array ? Buffer.from(message).toString('utf8') : undefined;
-  if (text === undefined) return message;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Service Bus queue `tenant-jobs` (one message per invocation): runs one tenant's job (discovery, disconnect sweep,
@@ -39,7 +15,7 @@ function bodyValue(message: unknown): unknown {
 export const tenantJobs =
   (services: Services): QueueFunctionHandler =>
   async (messages, context) => {
-    const { messageId, deliveryCount } = metadata(context);
+    const { messageId, deliveryCount } = messageMetadata(context);
     for (const message of messages) {
       const parsed = tenantJobSchema.safeParse(bodyValue(message));
       if (!parsed.success) {

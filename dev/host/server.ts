@@ -18,7 +18,7 @@ import { format } from 'node:util';
 import functions from '@azure/functions';
 import type { Cookie, HttpRequestInit, HttpResponseInit, InvocationContext, LogHandler, Timer } from '@azure/functions';
 import { z } from 'zod';
-import { registeredAuthLevel, type CatalogEntry, type HttpFunction, type HttpFunctionHandler, type TimerFunction } from '../../functions/catalog.js';
+import { registeredAuthLevel, type CatalogEntry, type HttpFunction, type HttpFunctionHandler, type TimerFunction } from '../../functions/handlers.js';
 import { toError } from '../../shared/base/errors.js';
 import { problem, type HttpResult } from '../../shared/http/problem.js';
 import type { QueueSenders } from '../../shared/queues/queue.js';
@@ -475,7 +475,7 @@ export async function startHost(options: StartHostOptions): Promise<LocalHost> {
       return writeProblem(response, problem(405, `${method} is not supported here; use ${allow}.`, { headers: { allow } }));
     }
     const entry = matched.value;
-    // The level Azure registers the function with (provider routes may be anonymous there: catalog.ts).
+    // The level Azure registers the function with (provider routes may be anonymous there: functions/handlers.ts).
     const authLevel = registeredAuthLevel(entry, getServices().config);
     if (authLevel === 'function') {
       const presented = request.headers['x-functions-key']?.toString() ?? url.searchParams.get('code');

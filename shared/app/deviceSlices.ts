@@ -3,7 +3,7 @@
  * ends the job (a resync records its revision as reached by every device).
  */
 import { finishResync, runResyncSlice } from '../compliance/resync.js';
-import { runRegradeSlice } from '../console/classifications.js';
+import { runRegradeSlice } from '../compliance/regrade.js';
 import type { Services } from './services.js';
 import { markJobCompleted, readJob, type SliceMessage, type SliceOutcome } from '../slices/sliceJobs.js';
 

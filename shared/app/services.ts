@@ -15,11 +15,11 @@ import { createDeviceRuntime, type DeviceRuntime } from '../devices/runtime.js';
 import { createSendGridSender, type MailSender } from '../sendgrid/sendgrid.js';
 import { createComplianceRuntime, type ComplianceRuntime } from '../compliance/runtime.js';
 import { createServiceBusQueueSenders } from '../queues/serviceBusSender.js';
-import { createEventRuntime, type EventRuntime } from '../events/relay.js';
+import { createEventRuntime, type EventRuntime } from '../events/runtime.js';
 import { alertMailSubscriber } from '../alerts/pendingAlerts.js';
 import { createWebhookRuntime, type WebhookRuntime } from '../webhooks/runtime.js';
 import { webhookSubscriber } from '../webhooks/subscriber.js';
-import { createHealthRuntime, type HealthRuntime } from '../health/health.js';
+import { createHealthRuntime, type HealthRuntime } from '../health/runtime.js';
 
 export interface Services extends CorePorts {
   /** Validation of Entra ID user tokens for our API (console and agent activation). */

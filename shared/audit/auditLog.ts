@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { toError } from '../base/errors.js';
 import { listPage, odata } from '../storage/index.js';
 import type { TableStore } from '../storage/index.js';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
+import type { EventRecorder } from '../events/event.js';
 
 /** Who made a change. A `ConsolePrincipal` is one. */
 export interface AuditActor {
@@ -89,12 +90,15 @@ function parsed(text: string | undefined): unknown {
   }
 }
 
+/** Without `events` the change is audited but records no `audit.recorded` event. */
+export type AuditDeps = Pick<CorePorts, 'tables' | 'clock' | 'log'> & { readonly events?: EventRecorder };
+
 /**
  * Runs `change` with a write-ahead audit entry. The entry is written before the change (if that write fails, the
  * change does not run), and completed after it with before/after (`applied`) or the failure (`failed`, rethrown).
  */
 export async function audited<T extends AuditChange>(
-  services: Pick<Services, 'tables' | 'clock' | 'log'> & Partial<Pick<Services, 'events'>>,
+  services: AuditDeps,
   actor: AuditActor,
   subject: AuditSubject,
   change: () => Promise<T>,

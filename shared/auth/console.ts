@@ -8,12 +8,12 @@ import { z } from 'zod';
 import type { ApiRequest } from '../http/request.js';
 import { bearerToken } from '../http/request.js';
 import { HttpError } from '../http/problem.js';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
 import { getTenant } from '../tenants/tenantRepository.js';
 import type { Tenant } from '../tenants/tenantRepository.js';
 import { toGraphError } from '../graph/graphError.js';
 import { TokenError } from '../tokens/entraToken.js';
-import type { VerifiedUser } from '../tokens/entraToken.js';
+import type { UserTokenValidator, VerifiedUser } from '../tokens/entraToken.js';
 
 export type ConsoleAccess = 'full' | 'restricted';
 
@@ -36,13 +36,16 @@ function unauthorized(detail: string, error?: TokenError): HttpError {
   return new HttpError(401, detail, { headers: { 'www-authenticate': challenge } });
 }
 
+/** What checking a user's token needs: the validator, the tenants table (admission) and the log (refusals). */
+type UserTokenDeps = Pick<CorePorts, 'tables' | 'log'> & { readonly userTokens: UserTokenValidator };
+
 /**
  * Verifies the request's bearer token as a delegated user token for our API, after `activeTenant` admitted its tenant:
  * 401 (with a Bearer challenge) for a missing or bad token, 403 (`insufficient_scope`) for an app-only token, one
  * without our scope or from an application that may not call these routes, 503 if keys are unreachable.
  */
 async function verifiedUser(
-  services: Services,
+  services: UserTokenDeps,
   request: ApiRequest,
   client: 'console' | 'agent',
 ): Promise<{ user: VerifiedUser; tenant: Tenant }> {
@@ -65,7 +68,7 @@ async function verifiedUser(
 }
 
 /** The HTTP answer to a refused token: 401, 403 (valid but not allowed here) or 503 (keys unreachable). */
-export function tokenRefusal(services: Pick<Services, 'log'>, error: TokenError): HttpError {
+export function tokenRefusal(services: Pick<CorePorts, 'log'>, error: TokenError): HttpError {
   if (error.isInsufficient) {
     const description = error.message.replace(/["\\]/g, '');
     return new HttpError(403, `The bearer token was refused: ${error.message}`, {
@@ -78,7 +81,7 @@ export function tokenRefusal(services: Pick<Services, 'log'>, error: TokenError)
 }
 
 /** The caller's tenant, which must be provisioned and consented: 403 otherwise. */
-async function activeTenant(services: Services, tenantId: string): Promise<Tenant> {
+async function activeTenant(services: Pick<CorePorts, 'tables'>, tenantId: string): Promise<Tenant> {
   const tenant = await getTenant(services.tables, tenantId);
   if (!tenant) throw new HttpError(403, 'Your organization is not connected to this service.');
   if (tenant.status !== 'active') {
@@ -90,7 +93,7 @@ async function activeTenant(services: Services, tenantId: string): Promise<Tenan
 const checkMemberGroupsResponse = z.object({ value: z.array(z.string()) });
 
 /** The subset of `groupIds` the user is a member of (transitively), through Graph with the app's token. */
-async function memberOf(services: Services, tenantId: string, userId: string, groupIds: string[]): Promise<string[]> {
+async function memberOf(services: Pick<CorePorts, 'graph' | 'log'>, tenantId: string, userId: string, groupIds: string[]): Promise<string[]> {
   try {
     const raw: unknown = await services.graph
       .graph(tenantId)
@@ -115,8 +118,11 @@ function looksLikeEmail(value: string | undefined): string | undefined {
   return value && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) ? value : undefined;
 }
 
+/** Console sign-in also asks Graph for the user's groups when the token has too many to carry them. */
+export type ConsoleAuthDeps = UserTokenDeps & Pick<CorePorts, 'clock' | 'graph'>;
+
 /** Authenticates console requests: 401 for a bad or missing token, 403 without access or consent. */
-export function authenticateConsole(services: Services): (request: ApiRequest) => Promise<ConsolePrincipal> {
+export function authenticateConsole(services: ConsoleAuthDeps): (request: ApiRequest) => Promise<ConsolePrincipal> {
   const overage = new LRUCache<string, { at: number; groups: string[] }>({ max: 10_000 });
 
   async function groupsOf(user: VerifiedUser, candidates: string[]): Promise<readonly string[]> {
@@ -164,7 +170,7 @@ export function requireFull(principal: ConsolePrincipal): void {
 }
 
 /** Authenticates the agent's user at activation: the same token rules, a consented tenant, no group requirement. */
-export function authenticateDeviceUser(services: Services): (request: ApiRequest) => Promise<VerifiedUser> {
+export function authenticateDeviceUser(services: UserTokenDeps): (request: ApiRequest) => Promise<VerifiedUser> {
   return async (request) => {
     const { user } = await verifiedUser(services, request, 'agent');
     return user;
@@ -172,7 +178,7 @@ export function authenticateDeviceUser(services: Services): (request: ApiRequest
 }
 
 /** `authenticateConsole` followed by `requireFull`: for routes that change the tenant's configuration. */
-export function authenticateFullAccess(services: Services): (request: ApiRequest) => Promise<ConsolePrincipal> {
+export function authenticateFullAccess(services: ConsoleAuthDeps): (request: ApiRequest) => Promise<ConsolePrincipal> {
   const authenticate = authenticateConsole(services);
   return async (request) => {
     const principal = await authenticate(request);

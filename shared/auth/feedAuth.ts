@@ -5,11 +5,10 @@
  */
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
-import { authenticateConsole } from './console.js';
+import { authenticateConsole, type ConsoleAuthDeps } from './console.js';
 import { TokenError } from '../tokens/entraToken.js';
 import { HttpError } from '../http/problem.js';
 import { bearerToken, type ApiRequest } from '../http/request.js';
-import type { Services } from '../app/services.js';
 import { getTenant } from '../tenants/tenantRepository.js';
 
 export const eventsReadRole = 'Events.Read';
@@ -36,7 +35,7 @@ function claimsOf(token: string): z.output<typeof delegationSchema> | undefined 
   }
 }
 
-export function authenticateFeed(services: Services): (request: ApiRequest) => Promise<FeedPrincipal> {
+export function authenticateFeed(services: ConsoleAuthDeps): (request: ApiRequest) => Promise<FeedPrincipal> {
   const consoleUser = authenticateConsole(services);
   return async (request) => {
     const token = bearerToken(request);

@@ -6,15 +6,15 @@
  * - A request with `Authorization: Bearer` is judged by its token alone: a token from another tenant is refused (401)
  *   before anything is fetched for that tenant; a valid token without the role gets 403 (`insufficient_scope`).
  * - Otherwise the function key. Where `PROVIDER_FUNCTION_KEY` is set the routes are registered anonymous at the
- *   Functions host (`registeredAuthLevel` in functions/catalog.ts), so the key is compared here (constant time);
+ *   Functions host (`registeredAuthLevel` in functions/handlers.ts), so the key is compared here (constant time);
  *   where it is not, the routes are registered at `function` level and the host has checked the key already.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { HttpError } from '../http/problem.js';
 import { bearerToken, type ApiRequest } from '../http/request.js';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
 import type { AuditActor } from '../audit/auditLog.js';
-import { TokenError } from '../tokens/entraToken.js';
+import { TokenError, type UserTokenValidator } from '../tokens/entraToken.js';
 import { tokenRefusal } from './console.js';
 
 export type ProviderPrincipal =
@@ -43,7 +43,9 @@ function keyMatches(presented: string | null | undefined, expected: string): boo
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function authenticateProvider(services: Services): (request: ApiRequest) => Promise<ProviderPrincipal> {
+type ProviderAuthDeps = Pick<CorePorts, 'config' | 'log'> & { readonly userTokens: UserTokenValidator };
+
+export function authenticateProvider(services: ProviderAuthDeps): (request: ApiRequest) => Promise<ProviderPrincipal> {
   return async (request) => {
     const token = bearerToken(request);
     if (token === undefined && request.headers.get('authorization') === null) {

@@ -11,7 +11,7 @@ import { redact } from '../errorReports/errorReports.js';
 import { toError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import type { TableStore } from '../storage/index.js';
-import type { Nudge } from '../devices/nudges.js';
+import type { Nudge } from '../devices/complianceNudges.js';
 import type { EventRecorder } from '../events/event.js';
 import { eventDevice } from '../events/event.js';
 

@@ -17,12 +17,11 @@
  * - Tenants take turns for Graph requests, so one big tenant cannot starve the others.
  * - The tenant's settings are read from its row for every batch (no cache), so a push that starts after a settings
  *   change was answered pushes under the new settings, whichever instance runs it.
+ *
+ * The rows, the plans and the requests are in pushWork.ts; sending through `$batch` and reading the answers (429,
+ * 404) in pushSend.ts. This file decides per tenant what goes now, and what comes back later or is dead-lettered.
  */
-import { z } from 'zod';
 import type { Clock } from '../base/clock.js';
-import type { Device } from '../devices/device.js';
-import { nudgeDeferredTo } from '../devices/deviceIndex.js';
-import { mutateDevice, readDevice } from '../devices/deviceRepository.js';
 import { devicePartitionKey } from '../devices/device.js';
 import { toError } from '../base/errors.js';
 import type { GraphAccess } from '../graph/index.js';
@@ -32,12 +31,13 @@ import type { TableStore } from '../storage/index.js';
 import { readConnectorSettings } from '../tenants/tenantConfig.js';
 import { recordDeadLetter } from './deadLetters.js';
 import type { EventRecorder } from '../events/event.js';
-import { sendBatched, type BatchOutcome, type BatchRequest, type BatchStats } from '../graph/graphBatch.js';
-import { complianceQueueName, nudgeMessage, type Nudge } from '../devices/nudges.js';
-import { planPush, recordOutcome, type PushOutcome, type PushPlan, type TargetOutcome } from './plan.js';
+import type { BatchStats } from '../graph/graphBatch.js';
+import { complianceQueueName, nudgeMessage, type Nudge } from '../devices/complianceNudges.js';
 import { RoundRobinLimiter } from './roundRobin.js';
-import type { WriteBudget } from './writeBudget.js';
 import { mapLimit } from '../base/mapLimit.js';
+import type { WriteBudget } from './writeBudget.js';
+import { coalesce, readWork, recordWork, type Delivery, type DeviceWork } from './pushWork.js';
+import { lookupEntraIds, readEntraOutcomes, readIntuneOutcomes, sendWrites } from './pushSend.js';
 
 /** Deliveries (or attempts) after which a nudge is dead-lettered, as Service Bus's max delivery count. */
 export const maxDeliveries = 10;
@@ -63,12 +63,6 @@ export interface PushDeps {
    * left by a process that stopped before relaying reaches the feed.
    */
   readonly relayDeviceEvents?: (tenantId: string, partitionKeys: readonly string[]) => Promise<void>;
-}
-
-export interface Delivery {
-  readonly nudge: Nudge;
-  /** How many times the queue delivered this message (1 on the first delivery). */
-  readonly deliveryCount: number;
 }
 
 export interface PushSummary {
@@ -103,20 +97,6 @@ export class PushFailed extends Error {
 
 const defaultRetryDelayMs = (attempt: number): number => Math.min(300_000, 1_000 * 2 ** attempt);
 
-interface DeviceWork {
-  readonly nudge: Nudge;
-  readonly deliveryCount: number;
-  readonly device: Device;
-  readonly plan: PushPlan;
-  intune: TargetOutcome;
-  entra: TargetOutcome;
-  entraObjectId?: string;
-  /** When the device must be tried again without a failure (budget or Retry-After). */
-  laterAt?: Date;
-  throttled?: boolean;
-  errors: string[];
-}
-
 /** A device that failed in this batch (or a nudge whose tenant could not be worked on at all). */
 interface Failure {
   readonly nudge: Nudge;
@@ -150,59 +130,6 @@ function add(total: PushSummary, part: PushSummary): void {
   for (const key of Object.keys(total) as (keyof PushSummary)[]) total[key] += part[key];
 }
 
-/** One nudge per device: the newest version, the highest attempt and delivery count seen. */
-export function coalesce(deliveries: readonly Delivery[]): Map<string, Map<string, Delivery>> {
-  const byTenant = new Map<string, Map<string, Delivery>>();
-  for (const delivery of deliveries) {
-    const tenantId = delivery.nudge.tenantId.toLowerCase();
-    const deviceId = delivery.nudge.deviceId.toLowerCase();
-    let devices = byTenant.get(tenantId);
-    if (!devices) {
-      devices = new Map();
-      byTenant.set(tenantId, devices);
-    }
-    const seen = devices.get(deviceId);
-    const nudge: Nudge = { ...delivery.nudge, tenantId, deviceId };
-    if (!seen) {
-      devices.set(deviceId, { nudge, deliveryCount: delivery.deliveryCount });
-      continue;
-    }
-    const attempt = Math.max(seen.nudge.attempt ?? 0, nudge.attempt ?? 0);
-    const deferral = Math.max(seen.nudge.deferral ?? 0, nudge.deferral ?? 0);
-    devices.set(deviceId, {
-      nudge: {
-        tenantId,
-        deviceId,
-        version: Math.max(seen.nudge.version, nudge.version),
-        ...(attempt ? { attempt } : {}),
-        ...(deferral ? { deferral } : {}),
-      },
-      deliveryCount: Math.max(seen.deliveryCount, delivery.deliveryCount),
-    });
-  }
-  return byTenant;
-}
-
-const entraLookupSchema = z.object({ value: z.array(z.object({ id: z.string() })) });
-
-function isOk(outcome: BatchOutcome): boolean {
-  return outcome.status >= 200 && outcome.status < 300;
-}
-
-/** Failure of a target from a sub-response; 429 is not a failure but a wait. */
-function classify(work: DeviceWork, outcome: BatchOutcome, target: 'intune' | 'entra', now: number): TargetOutcome {
-  if (isOk(outcome)) return { kind: 'none' };
-  if (outcome.status === 404) return { kind: 'gone' };
-  if (outcome.status === 429) {
-    const at = new Date(now + (outcome.retryAfterSeconds ?? 1) * 1000);
-    if (!work.laterAt || work.laterAt < at) work.laterAt = at;
-    work.throttled = true;
-    return { kind: 'later' };
-  }
-  work.errors.push(`${target}: ${outcome.error ?? `answered ${outcome.status}`}`);
-  return { kind: 'error' };
-}
-
 export function createPush(deps: PushDeps) {
   const retryDelayMs = deps.retryDelayMs ?? defaultRetryDelayMs;
 
@@ -229,19 +156,10 @@ export function createPush(deps: PushDeps) {
         return { summary: { ...summary, deferred: deliveries.length }, followUps, failed: [], progressed: deliveries.length };
       }
     }
-    const rows = await mapLimit(deliveries, 16, async (delivery) => ({
-      delivery,
-      device: await readDevice(deps.tables, tenantId, delivery.nudge.deviceId),
-    }));
-    const work: DeviceWork[] = [];
-    for (const { delivery, device } of rows) {
-      if (!device) {
-        summary.missing += 1;
-        deps.log.info(`Compliance: device ${delivery.nudge.deviceId} of tenant ${tenantId} no longer exists; nudge dropped`);
-        continue;
-      }
-      const plan = planPush(device, settings);
-      work.push({ ...delivery, device, plan, intune: { kind: 'none' }, entra: { kind: 'none' }, errors: [] });
+    const { work, missing } = await readWork(deps.tables, tenantId, deliveries, settings);
+    for (const delivery of missing) {
+      summary.missing += 1;
+      deps.log.info(`Compliance: device ${delivery.nudge.deviceId} of tenant ${tenantId} no longer exists; nudge dropped`);
     }
     summary.devices = work.length;
     const now = (): number => deps.clock.now().getTime();
@@ -254,26 +172,7 @@ export function createPush(deps: PushDeps) {
       if (!item.device.azureAdDeviceId) item.entra = { kind: 'gone' };
       else lookups.push(item);
     }
-    if (lookups.length > 0) {
-      const requests: BatchRequest[] = lookups.map((item) => ({
-        method: 'GET',
-        url: `/devices?$filter=${encodeURIComponent(`deviceId eq '${(item.device.azureAdDeviceId ?? '').replace(/'/g, "''")}'`)}&$select=id`,
-      }));
-      const outcomes = await limiter.run(tenantId, () =>
-        sendBatched(deps.graph.graph(tenantId), requests, { concurrency: 4, ...(deps.batchStats ? { stats: deps.batchStats } : {}) }),
-      );
-      lookups.forEach((item, index) => {
-        const outcome = outcomes[index] ?? { status: 0, error: 'no answer' };
-        if (isOk(outcome)) {
-          const parsed = entraLookupSchema.safeParse(outcome.body);
-          const id = parsed.success ? parsed.data.value[0]?.id : undefined;
-          if (id) item.entraObjectId = id.toLowerCase();
-          else item.entra = { kind: 'gone' };
-        } else {
-          item.entra = classify(item, outcome, 'entra', now());
-        }
-      });
-    }
+    if (lookups.length > 0) await lookupEntraIds(deps, limiter, tenantId, lookups);
 
     // Intune: within the tenant's write budget; the rest come back in a later window.
     // Work coming back from a deferral goes first; new work queues behind deferred work still waiting.
@@ -292,64 +191,15 @@ export function createPush(deps: PushDeps) {
     }
 
     const entraNow = entraWork.filter((item) => item.entra.kind === 'none' && (item.device.entraObjectId ?? item.entraObjectId));
-    const intuneRequests: BatchRequest[] = intuneNow.map((item) => ({
-      method: 'PATCH',
-      url: `/deviceManagement/managedDevices/${encodeURIComponent(item.device.intuneDeviceId)}`,
-      body: { partnerReportedThreatState: item.plan.intune.kind === 'send' ? item.plan.intune.value : undefined },
-    }));
-    const entraRequests: BatchRequest[] = entraNow.map((item) => {
-      const step = item.plan.entra;
-      const attributes: Record<string, string | null> = {};
-      if (step.kind === 'send') {
-        if (step.clear) attributes[step.clear] = null;
-        attributes[step.attribute] = step.value;
-      }
-      return {
-        method: 'PATCH',
-        url: `/devices/${encodeURIComponent(item.device.entraObjectId ?? item.entraObjectId ?? '')}`,
-        body: { extensionAttributes: attributes },
-      };
-    });
-    const stats = deps.batchStats ? { stats: deps.batchStats } : {};
-    const [intuneOutcomes, entraOutcomes] = await Promise.all([
-      intuneRequests.length > 0
-        ? sendChunks(limiter, tenantId, intuneRequests, (chunk) => sendBatched(deps.graph.intune(tenantId), chunk, { concurrency: 1, ...stats }))
-        : Promise.resolve([]),
-      entraRequests.length > 0
-        ? sendChunks(limiter, tenantId, entraRequests, (chunk) => sendBatched(deps.graph.graph(tenantId), chunk, { concurrency: 1, ...stats }))
-        : Promise.resolve([]),
-    ]);
-
-    let throttledUntil: number | undefined;
-    intuneNow.forEach((item, index) => {
-      const outcome = intuneOutcomes[index] ?? { status: 0, error: 'no answer' };
-      const step = item.plan.intune;
-      if (isOk(outcome) && step.kind === 'send') {
-        item.intune = { kind: 'sent', value: step.value };
-        summary.intuneSent += 1;
-        return;
-      }
-      item.intune = classify(item, outcome, 'intune', now());
-      if (outcome.status === 429) {
-        const until = now() + (outcome.retryAfterSeconds ?? 1) * 1000;
-        throttledUntil = Math.max(throttledUntil ?? 0, until);
-      }
-    });
-    if (throttledUntil !== undefined) {
-      await deps.budget.block(tenantId, new Date(throttledUntil)).catch((caught: unknown) => {
+    const outcomes = await sendWrites(deps, limiter, tenantId, intuneNow, entraNow);
+    const intune = readIntuneOutcomes(deps.clock, intuneNow, outcomes.intune);
+    summary.intuneSent += intune.sent;
+    if (intune.throttledUntil !== undefined) {
+      await deps.budget.block(tenantId, new Date(intune.throttledUntil)).catch((caught: unknown) => {
         deps.log.warn(`Compliance: could not record throttling for tenant ${tenantId}: ${toError(caught).message}`);
       });
     }
-    entraNow.forEach((item, index) => {
-      const outcome = entraOutcomes[index] ?? { status: 0, error: 'no answer' };
-      const step = item.plan.entra;
-      if (isOk(outcome) && step.kind === 'send') {
-        item.entra = { kind: 'sent', value: step.value, attribute: step.attribute };
-        summary.entraSent += 1;
-        return;
-      }
-      item.entra = classify(item, outcome, 'entra', now());
-    });
+    summary.entraSent += readEntraOutcomes(deps.clock, entraNow, outcomes.entra);
 
     // Record, then decide what comes back later.
     const at = deps.clock.now().toISOString();
@@ -357,31 +207,7 @@ export function createPush(deps: PushDeps) {
     const failed: Failure[] = [];
     let progressed = 0;
     await mapLimit(work, 16, async (item) => {
-      const outcome: PushOutcome = {
-        version: item.plan.version,
-        intune: item.intune,
-        entra: item.entra,
-        ...(item.entraObjectId ? { entraObjectId: item.entraObjectId } : {}),
-      };
-      let uncertain = false;
-      try {
-        await mutateDevice(
-          deps.tables,
-          tenantId,
-          item.device.deviceId,
-          (current) => {
-            const result = recordOutcome(current, outcome, settings, at);
-            uncertain = result.uncertain;
-            // A device coming back later moves its pending index row to that time in the write made anyway, so
-            // reconcile does not re-send it meanwhile (deferrals that write nothing: see reconcile.ts).
-            return result.device && item.laterAt ? nudgeDeferredTo(result.device, item.laterAt) : result.device;
-          },
-          item.device,
-          new Date(at),
-        );
-      } catch (caught) {
-        item.errors.push(`record: ${toError(caught).message}`);
-      }
+      const uncertain = await recordWork(deps.tables, tenantId, item, settings, at);
       const failedNow = item.errors.length > 0;
       if (item.intune.kind === 'gone' || item.entra.kind === 'gone') summary.gone += 1;
       if (item.plan.intune.kind === 'none' && item.plan.entra.kind === 'none') summary.unchanged += 1;
@@ -399,18 +225,6 @@ export function createPush(deps: PushDeps) {
       }
     });
     return { summary, followUps, failed, progressed };
-  }
-
-  async function sendChunks(
-    limiter: RoundRobinLimiter,
-    tenantId: string,
-    requests: readonly BatchRequest[],
-    send: (chunk: readonly BatchRequest[]) => Promise<BatchOutcome[]>,
-  ): Promise<BatchOutcome[]> {
-    const chunks: BatchRequest[][] = [];
-    for (let start = 0; start < requests.length; start += 20) chunks.push(requests.slice(start, start + 20));
-    const results = await Promise.all(chunks.map((chunk) => limiter.run(tenantId, () => send(chunk))));
-    return results.flat();
   }
 
   /** Pushes a batch of deliveries. Throws `PushFailed` when every device failed (the queue then redelivers). */

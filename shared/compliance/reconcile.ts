@@ -28,7 +28,7 @@ import type { QueueSenders } from '../queues/queue.js';
 import type { Logger } from '../base/logger.js';
 import type { TableStore } from '../storage/index.js';
 import { listActiveTenants } from '../tenants/tenantRepository.js';
-import { sendNudges, type Nudge } from '../devices/nudges.js';
+import { sendNudges, type Nudge } from '../devices/complianceNudges.js';
 import { resyncIfBehind } from './resync.js';
 import { deferredWorkEnd } from './writeBudget.js';
 import { defaultRenudgeAfterMs } from '../jobs/reconcileDue.js';

@@ -11,10 +11,10 @@
  */
 import { z } from 'zod';
 import type { ConnectorSettings } from '../domain/index.js';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
 import { listAll, NO_CHANGE, type TableStore } from '../storage/index.js';
 import { readTenantConfig, updateTenantConfig } from '../tenants/tenantConfig.js';
-import { sendNudges, type Nudge } from '../devices/nudges.js';
+import { sendNudges, type Nudge } from '../devices/complianceNudges.js';
 import {
   createJob,
   defaultSliceCount,
@@ -27,6 +27,9 @@ import {
   type SliceMessage,
   type SliceOutcome,
 } from '../slices/sliceJobs.js';
+
+/** What a resync uses: the tenant's rows, the queues its nudges and slices go on, and the time. */
+type ResyncDeps = Pick<CorePorts, 'tables' | 'queues' | 'clock'>;
 
 const deviceVersionSchema = z.object({ version: z.number().int().default(1) });
 
@@ -42,7 +45,7 @@ async function markResynced(tables: TableStore, tenantId: string, revision: numb
 }
 
 /** Resyncs the tenant if a change of what is enforced has not yet reached every device; returns the slices sent. */
-export async function resyncIfBehind(services: Pick<Services, 'tables' | 'queues' | 'clock'>, tenantId: string): Promise<number> {
+export async function resyncIfBehind(services: ResyncDeps, tenantId: string): Promise<number> {
   const { enforcementRevision, resyncedRevision } = await readRevisions(services.tables, tenantId);
   return enforcementRevision > resyncedRevision ? startResync(services, tenantId, enforcementRevision) : 0;
 }
@@ -58,12 +61,12 @@ export function enforcementChanged(before: ConnectorSettings, after: ConnectorSe
  * which nudges the devices of its partitions; returns how many slices were sent. The job of a revision is one job:
  * starting it again sends only the slices that never started, and one already completed is recorded as done.
  */
-export async function resyncTenantDevices(services: Pick<Services, 'tables' | 'queues' | 'clock'>, tenantId: string): Promise<number> {
+export async function resyncTenantDevices(services: ResyncDeps, tenantId: string): Promise<number> {
   const { enforcementRevision } = await readRevisions(services.tables, tenantId);
   return startResync(services, tenantId, enforcementRevision);
 }
 
-async function startResync(services: Pick<Services, 'tables' | 'queues' | 'clock'>, tenantId: string, revision: number): Promise<number> {
+async function startResync(services: ResyncDeps, tenantId: string, revision: number): Promise<number> {
   const id = resyncJobId(revision);
   const existing = await readJob(services.tables, tenantId, id);
   if (existing?.status === 'completed') {
@@ -87,7 +90,7 @@ async function startResync(services: Pick<Services, 'tables' | 'queues' | 'clock
 }
 
 /** One slice of a resync: nudges every device of the slice's partitions, chunk by chunk. */
-export async function runResyncSlice(services: Pick<Services, 'tables' | 'queues' | 'clock'>, message: SliceMessage): Promise<SliceOutcome> {
+export async function runResyncSlice(services: ResyncDeps, message: SliceMessage): Promise<SliceOutcome> {
   const { tenantId } = message;
   return runSlice(services, message, {
     items: async () => {

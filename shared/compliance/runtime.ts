@@ -6,7 +6,8 @@
 import type { Clock } from '../base/clock.js';
 import type { TableStore } from '../storage/index.js';
 import type { BatchStats } from '../graph/graphBatch.js';
-import { createWriteBudget, defaultIntuneWriteBudget, type WriteBudget, type WriteBudgetSettings } from './writeBudget.js';
+import { createWriteBudget, type WriteBudget } from './writeBudget.js';
+import { defaultIntuneWriteBudget, type WriteBudgetSettings } from './writeBudgetDecision.js';
 
 export interface ComplianceRuntime {
   readonly intuneBudget: WriteBudget;

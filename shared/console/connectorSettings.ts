@@ -6,21 +6,31 @@ import { audited } from '../audit/auditLog.js';
 import type { ConsolePrincipal } from '../auth/console.js';
 import { applySettingsUpdate } from '../domain/index.js';
 import type { ConnectorSettings, ConnectorSettingsUpdate } from '../domain/index.js';
-import type { Services } from '../app/services.js';
+import type { DeviceRuntime } from '../devices/runtime.js';
+import type { EventRecorder } from '../events/event.js';
+import type { CorePorts } from '../ports.js';
 import { NO_CHANGE } from '../storage/index.js';
 import { toError } from '../base/errors.js';
 import { enforcementChanged, resyncTenantDevices } from '../compliance/resync.js';
 import { updateTenantConfig } from '../tenants/tenantConfig.js';
 import { applyJobPeriods } from '../jobs/request.js';
 
-/** The tenant's settings; the defaults for anything never set. */
+/**
+ * Changing settings: the audited write (`events` records the audit entry's event), the tenant's cached context
+ * dropped in this process, and the resync and job periods that follow.
+ */
+export type SettingsUpdateDeps = Pick<CorePorts, 'tables' | 'clock' | 'log' | 'queues'> & {
+  readonly events: EventRecorder;
+  readonly devices: Pick<DeviceRuntime, 'tenants'>;
+};
+
 /**
  * Applies a partial update (already validated), audited with before and after; returns the settings now in force.
  * The settings, the revision of what is enforced and the row's `configVersion` change in one ETag write, so every
  * push that starts once this has answered reads the new settings.
  */
 export async function updateConnectorSettings(
-  services: Services,
+  services: SettingsUpdateDeps,
   principal: ConsolePrincipal,
   update: ConnectorSettingsUpdate,
 ): Promise<ConnectorSettings> {

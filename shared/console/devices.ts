@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { deviceStatusSchema, riskLevelSchema } from '../domain/index.js';
 import { deviceFromEntity, devicePartitionKey, platformSchema, tenantDevicesFilter, type Device } from '../devices/device.js';
-import { readOpenThreatCounts } from '../devices/threatStore.js';
+import { readOpenThreatCounts } from '../devices/threatRows.js';
 import { HttpError } from '../http/problem.js';
 import { anyEntity, InvalidCursor, listAll, listPage, odata, readEntity, type TableStore } from '../storage/index.js';
 

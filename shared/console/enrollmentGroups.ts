@@ -1,28 +1,27 @@
 /**
- * Enrollment groups as the console manages them: named by display name exactly (case included, as the group's
- * Properties page shows it), each with its resolution through Graph. Graph's `$filter` on `displayName` ignores
- * case, so an exact comparison of the candidates tells `resolved`, `case-mismatch`, `ambiguous` and `not-found` apart.
+ * Enrollment groups as the console manages them: added and removed by display name exactly (case included, as the
+ * group's Properties page shows it), each listed with its resolution through Graph (shared/enrollment/groupResolution.ts).
  */
 import { createMemo, type Memo } from './budgets.js';
-import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import { audited } from '../audit/auditLog.js';
 import type { ConsolePrincipal } from '../auth/console.js';
-import type { GraphAccess } from '../graph/graphAccess.js';
-import { GraphError, toGraphError } from '../graph/graphError.js';
-import { listAllItems } from '../graph/paging.js';
+import {
+  enrollmentGroupRowKey,
+  groupRowSchema,
+  groupStatuses,
+  resolveEnrollmentGroup,
+  type GroupResolution,
+  type GroupRow,
+} from '../enrollment/groupResolution.js';
+import type { EventRecorder } from '../events/event.js';
+import { toGraphError } from '../graph/graphError.js';
 import { HttpError } from '../http/problem.js';
-import type { Services } from '../app/services.js';
-import { encodeKey, InvalidKey, listAll, odata, readEntity } from '../storage/index.js';
+import type { CorePorts } from '../ports.js';
+import { InvalidKey, listAll, odata, readEntity } from '../storage/index.js';
 import { statusOf } from '../base/errors.js';
 
-export type GroupResolution =
-  | { readonly status: 'resolved'; readonly groupId: string; readonly memberCount?: number }
-  | { readonly status: 'case-mismatch'; readonly candidates: readonly string[] }
-  | { readonly status: 'not-found' }
-  | { readonly status: 'ambiguous'; readonly groupIds: readonly string[] };
-
-export const enrollmentGroupStatusSchema = z.enum(['unchecked', 'resolved', 'case-mismatch', 'not-found', 'ambiguous', 'unavailable']);
+export const enrollmentGroupStatusSchema = z.enum(['unchecked', ...groupStatuses, 'unavailable']);
 
 /** Most enrollment groups per tenant. */
 export const maxEnrollmentGroups = 50;
@@ -35,76 +34,22 @@ export const groupDisplayNameSchema = z
   .max(256, 'must be at most 256 characters')
   .refine((value) => !/\p{Cc}/u.test(value), { message: 'must not contain control characters' });
 
-const graphGroup = z.object({ id: z.string(), displayName: z.string().nullable() });
-
-/** An OData string literal: single quotes doubled. */
-function odataString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
-/** Users among the group's transitive members (nested groups followed), through `$count` with eventual consistency. */
-export async function countTransitiveUsers(client: Client, groupId: string): Promise<number> {
-  const raw: unknown = await client
-    .api(`/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user/$count`)
-    .header('ConsistencyLevel', 'eventual')
-    .get();
-  const count = z.coerce.number().int().nonnegative().safeParse(typeof raw === 'string' ? raw.trim() : raw);
-  if (!count.success) throw new GraphError('ERR_GRAPH_REQUEST', 200, 'The member $count answer was not a number');
-  return count.data;
-}
-
-function isGraphAccess(value: Client | GraphAccess): value is GraphAccess {
-  return 'intune' in value && 'stats' in value;
-}
-
 /** The row key of a display name; 400 when the name is too long to be a key once encoded. */
 export function groupRowKey(displayName: string): string {
   try {
-    return encodeKey(displayName);
+    return enrollmentGroupRowKey(displayName);
   } catch (caught) {
     if (caught instanceof InvalidKey) throw new HttpError(400, 'The display name is too long.', { errors: [{ path: 'displayName', message: 'is too long' }] });
     throw caught;
   }
 }
 
-/**
- * Resolves a display name to one group. `graph` is the tenant's client, or the `GraphAccess` to take it from.
- * With `countMembers`, a resolved group also carries its transitive user count. Graph failures throw `GraphError`.
- */
-export async function resolveEnrollmentGroup(
-  graph: Client | GraphAccess,
-  tenantId: string,
-  displayName: string,
-  options: { countMembers?: boolean } = {},
-): Promise<GroupResolution> {
-  const client = isGraphAccess(graph) ? graph.graph(tenantId) : graph;
-  const filter = encodeURIComponent(`displayName eq ${odataString(displayName)}`);
-  const candidates = await listAllItems(client, `/groups?$filter=${filter}&$select=id,displayName&$top=999`, graphGroup);
-  const exact = candidates.filter((group) => group.displayName === displayName);
-  if (exact.length > 1) return { status: 'ambiguous', groupIds: exact.map((group) => group.id.toLowerCase()) };
-  const match = exact[0];
-  if (match) {
-    const groupId = match.id.toLowerCase();
-    if (!options.countMembers) return { status: 'resolved', groupId };
-    return { status: 'resolved', groupId, memberCount: await countTransitiveUsers(client, groupId) };
-  }
-  if (candidates.length > 0) {
-    return { status: 'case-mismatch', candidates: candidates.map((group) => group.displayName ?? '').filter((name) => name !== '') };
-  }
-  return { status: 'not-found' };
-}
-
-/** An `enrollmentGroups` row (docs/DATA-MODEL.md). */
-export const groupRowSchema = z.looseObject({
-  displayName: z.string(),
-  status: z.string().optional(),
-  groupId: z.string().optional(),
-  memberCount: z.number().int().optional(),
-  checkedAt: z.string().optional(),
-  addedAt: z.string().optional(),
-  addedBy: z.string().optional(),
-});
-type GroupRow = z.output<typeof groupRowSchema>;
+/** Listing the tenant's groups, each resolved. */
+export type GroupListDeps = Pick<CorePorts, 'tables' | 'log' | 'graph'>;
+/** Removing a group, audited (`events` records the audit entry's event). */
+export type GroupRemoveDeps = Pick<CorePorts, 'tables' | 'clock' | 'log'> & { readonly events: EventRecorder };
+/** Adding a group, audited, with its resolution. */
+export type GroupAddDeps = GroupRemoveDeps & Pick<CorePorts, 'graph'>;
 
 export const enrollmentGroupSchema = z.object({
   displayName: z.string(),
@@ -161,7 +106,7 @@ function view(row: GroupRow, fresh?: GroupResolution | 'unavailable'): Enrollmen
   };
 }
 
-async function resolveOrUnavailable(services: Services, tenantId: string, displayName: string): Promise<GroupResolution | 'unavailable'> {
+async function resolveOrUnavailable(services: Pick<CorePorts, 'log' | 'graph'>, tenantId: string, displayName: string): Promise<GroupResolution | 'unavailable'> {
   try {
     return await resolveEnrollmentGroup(services.graph, tenantId, displayName, { countMembers: true });
   } catch (caught) {
@@ -171,7 +116,7 @@ async function resolveOrUnavailable(services: Services, tenantId: string, displa
   }
 }
 
-async function rows(services: Services, tenantId: string): Promise<GroupRow[]> {
+async function rows(services: Pick<CorePorts, 'tables'>, tenantId: string): Promise<GroupRow[]> {
   const found: GroupRow[] = [];
   const filter = odata`PartitionKey eq ${tenantId}`;
   for await (const row of listAll(services.tables.table('enrollmentGroups'), { schema: groupRowSchema, filter })) found.push(row);
@@ -184,7 +129,7 @@ export const resolutionReuseMs = 60_000;
 export type ResolutionMemo = Memo<GroupResolution | 'unavailable'>;
 
 /** A per-process memo of resolutions for the list (an unavailable answer is not kept). */
-export function createResolutionMemo(services: Pick<Services, 'clock'>): ResolutionMemo {
+export function createResolutionMemo(services: Pick<CorePorts, 'clock'>): ResolutionMemo {
   return createMemo(services.clock, resolutionReuseMs);
 }
 
@@ -192,7 +137,7 @@ export function createResolutionMemo(services: Pick<Services, 'clock'>): Resolut
  * The tenant's enrollment groups, each resolved through Graph, or (with `memo`) reused from a resolution made within
  * the last minute, so reloading the list does not cost Graph calls for every group each time.
  */
-export async function listEnrollmentGroups(services: Services, tenantId: string, memo?: ResolutionMemo): Promise<EnrollmentGroupView[]> {
+export async function listEnrollmentGroups(services: GroupListDeps, tenantId: string, memo?: ResolutionMemo): Promise<EnrollmentGroupView[]> {
   const all = await rows(services, tenantId);
   const resolve = (displayName: string): Promise<GroupResolution | 'unavailable'> =>
     memo
@@ -212,7 +157,7 @@ function storedFields(resolution: GroupResolution | 'unavailable', now: string):
 }
 
 /** Adds a group by display name (409 if already added), audited, and returns it with its resolution. */
-export async function addEnrollmentGroup(services: Services, principal: ConsolePrincipal, displayName: string): Promise<EnrollmentGroupView> {
+export async function addEnrollmentGroup(services: GroupAddDeps, principal: ConsolePrincipal, displayName: string): Promise<EnrollmentGroupView> {
   const table = services.tables.table('enrollmentGroups');
   const rowKey = groupRowKey(displayName);
   if (await readEntity(table, groupRowSchema, principal.tenantId, rowKey)) {
@@ -248,7 +193,7 @@ export async function addEnrollmentGroup(services: Services, principal: ConsoleP
 }
 
 /** Removes a group by display name (exact), audited; 404 when it is not configured. */
-export async function removeEnrollmentGroup(services: Services, principal: ConsolePrincipal, displayName: string): Promise<void> {
+export async function removeEnrollmentGroup(services: GroupRemoveDeps, principal: ConsolePrincipal, displayName: string): Promise<void> {
   const table = services.tables.table('enrollmentGroups');
   const rowKey = groupRowKey(displayName);
   const current = await readEntity(table, groupRowSchema, principal.tenantId, rowKey);

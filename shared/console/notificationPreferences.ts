@@ -11,8 +11,14 @@ import { audited } from '../audit/auditLog.js';
 import type { ConsolePrincipal } from '../auth/console.js';
 import { defaultNotificationPreferences } from '../domain/index.js';
 import type { NotificationPreferences } from '../domain/index.js';
-import type { Services } from '../app/services.js';
+import type { EventRecorder } from '../events/event.js';
+import type { CorePorts } from '../ports.js';
 import { readEntity } from '../storage/index.js';
+
+/** Reading a user's preferences (and their own address, from Graph when the token has none). */
+export type PreferencesReadDeps = Pick<CorePorts, 'tables' | 'log' | 'graph'>;
+/** Saving them, audited (`events` records the audit entry's event). */
+export type PreferencesWriteDeps = PreferencesReadDeps & Pick<CorePorts, 'clock'> & { readonly events: EventRecorder };
 
 const preferencesRowSchema = z.looseObject({
   email: z.string(),
@@ -32,7 +38,7 @@ const userMailSchema = z.object({ mail: z.string().nullable().optional() });
 const address = z.email();
 
 /** The caller's own address: the token's `email` or `preferred_username`, else Graph's `mail` for the user. */
-export async function ownAddress(services: Services, principal: ConsolePrincipal): Promise<string> {
+export async function ownAddress(services: Pick<CorePorts, 'log' | 'graph'>, principal: ConsolePrincipal): Promise<string> {
   if (principal.email) return principal.email;
   let raw: unknown;
   try {
@@ -52,7 +58,7 @@ export async function ownAddress(services: Services, principal: ConsolePrincipal
   return mail;
 }
 
-export async function getNotificationPreferences(services: Services, principal: ConsolePrincipal): Promise<NotificationPreferences> {
+export async function getNotificationPreferences(services: PreferencesReadDeps, principal: ConsolePrincipal): Promise<NotificationPreferences> {
   const [row, email] = await Promise.all([
     readEntity(services.tables.table('notificationPreferences'), preferencesRowSchema, principal.tenantId, principal.userId),
     ownAddress(services, principal),
@@ -63,7 +69,7 @@ export async function getNotificationPreferences(services: Services, principal: 
 
 /** Replaces the caller's preferences (already validated), audited; returns them. 400 for another address. */
 export async function putNotificationPreferences(
-  services: Services,
+  services: PreferencesWriteDeps,
   principal: ConsolePrincipal,
   body: NotificationPreferencesPut,
 ): Promise<NotificationPreferences> {

@@ -7,20 +7,28 @@ import type { z } from 'zod';
 import type { VerifiedUser } from '../tokens/entraToken.js';
 import { transition } from '../domain/index.js';
 import { HttpError } from '../http/problem.js';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
+import type { EventRuntime } from '../events/runtime.js';
 import { issueCredential } from './credential.js';
 import { credentialLifetime } from './credentialLifetime.js';
 import type { Device } from './device.js';
 import { mutateDevice, readDevice } from './deviceRepository.js';
-import { nudgeAfter } from './nudge.js';
+import { nudgeAfter } from './afterDeviceWrite.js';
+import type { DeviceRuntime } from './runtime.js';
 import type { activateBodySchema, activateResponseSchema } from './schemas.js';
-import { startCredentialSession, threatStateKey } from './threatStore.js';
+import { startCredentialSession } from './credentialSession.js';
+import { threatStateKey } from './threatCache.js';
 
 export type ActivateBody = z.output<typeof activateBodySchema>;
 export type ActivateResult = z.output<typeof activateResponseSchema>;
 
+type ActivationDeps = Pick<CorePorts, 'config' | 'tables' | 'clock' | 'queues' | 'log'> & {
+  readonly devices: DeviceRuntime;
+  readonly events: EventRuntime;
+};
+
 export async function activateDevice(
-  services: Services,
+  services: ActivationDeps,
   user: Pick<VerifiedUser, 'tenantId' | 'userId'>,
   body: ActivateBody,
 ): Promise<ActivateResult> {

@@ -8,7 +8,7 @@
  * A threat report needs no read when this instance holds the device's state: the credential must be the one it
  * last saw on the device row and on the `s|` row of its threats. That is enough because the report then commits
  * only through a write conditioned on the `s|` row's ETag, and every end of a credential (re-activation,
- * deactivation) writes that row first (threatStore.ts): a credential ended elsewhere fails the write, the state
+ * deactivation) writes that row first (credentialSession.ts): a credential ended elsewhere fails the write, the state
  * is read again, and the report is refused. Heartbeats read the device row every time.
  *
  * Lifetime (credentialLifetime.ts): a credential is accepted until its expiry, and one a silent rotation replaced
@@ -19,12 +19,14 @@
  */
 import { HttpError } from '../http/problem.js';
 import { bearerToken, type ApiRequest } from '../http/request.js';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
 import type { Device } from './device.js';
 import { credentialSession, hashSecret, parseCredential } from './credential.js';
 import { credentialLifetime, dueForRotation, matchCredential, sessionHashOf, type CredentialLifetime, type CredentialMatch } from './credentialLifetime.js';
 import { readDevice } from './deviceRepository.js';
-import { cachedCredentialIs, threatStateKey } from './threatStore.js';
+import type { DeviceRuntime } from './runtime.js';
+import { cachedCredentialIs } from './credentialSession.js';
+import { threatStateKey } from './threatCache.js';
 import type { TenantContext } from './tenantContext.js';
 
 export interface DevicePrincipal {
@@ -58,16 +60,18 @@ export function isCheckInStatus(status: Device['status']): boolean {
 }
 
 /** The lifetime rules under the app's settings. */
-export function deviceCredentialLifetime(services: Pick<Services, 'config'>): CredentialLifetime {
+export function deviceCredentialLifetime(services: Pick<CorePorts, 'config'>): CredentialLifetime {
   return credentialLifetime(services.config.DEVICE_CREDENTIAL_DAYS);
 }
+
+type DeviceAuthDeps = Pick<CorePorts, 'config' | 'clock' | 'tables'> & { readonly devices: DeviceRuntime };
 
 /**
  * The device as this instance last knew it, when the credential is accepted by that row and the row's session is
  * the one its `s|` row records.
  */
 function knownDevice(
-  services: Services,
+  services: DeviceAuthDeps,
   tenantId: string,
   deviceId: string,
   secret: Buffer,
@@ -84,7 +88,7 @@ function knownDevice(
   return matched ? { device, matched } : undefined;
 }
 
-export function authenticateDevice(services: Services, route: DeviceRoute): (request: ApiRequest) => Promise<DevicePrincipal> {
+export function authenticateDevice(services: DeviceAuthDeps, route: DeviceRoute): (request: ApiRequest) => Promise<DevicePrincipal> {
   return async (request) => {
     const token = bearerToken(request);
     if (!token) throw unauthorized('A device credential is required (Authorization: Bearer <device token>).');

@@ -1,22 +1,24 @@
 /** A heartbeat: the agent is alive. Records the check-in (a disconnected device becomes active again) and versions. */
 import { transition } from '../domain/index.js';
 import { HttpError } from '../http/problem.js';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
+import type { EventRuntime } from '../events/runtime.js';
 import type { DevicePrincipal } from './deviceAuth.js';
 import { deviceCredentialLifetime, isCheckInStatus } from './deviceAuth.js';
 import { deriveRotatedCredential, rotationNonce } from './credential.js';
 import { acceptsCredentialHash, dueForRotation, previousCredentialGraceMs, sessionHashOf, type CredentialLifetime } from './credentialLifetime.js';
 import type { Device } from './device.js';
 import { mutateDevice, type DeviceWrite } from './deviceRepository.js';
-import { nudgeAfter } from './nudge.js';
-import { threatStateKey } from './threatStore.js';
+import { nudgeAfter } from './afterDeviceWrite.js';
+import type { DeviceRuntime } from './runtime.js';
+import { threatStateKey } from './threatCache.js';
 
 /**
  * Check-ins are coalesced: when nothing else about the device changes, `lastCheckInAt` is rewritten at most once per
  * `CHECKIN_WRITE_INTERVAL_MINUTES` (15 by default; the disconnect rule counts in days and allows for this interval),
  * so a chatty agent costs no device write per call.
  */
-export function checkInWriteIntervalMs(services: Pick<Services, 'config'>): number {
+export function checkInWriteIntervalMs(services: Pick<CorePorts, 'config'>): number {
   return services.config.CHECKIN_WRITE_INTERVAL_MINUTES * 60_000;
 }
 
@@ -54,13 +56,19 @@ export function checkInOnly(current: Device, next: Device, now: string, interval
   return next.status === current.status && checkInIsFresh(current, now, intervalMs) ? undefined : next;
 }
 
+/** What an agent call's check-in writes with: the device row, the parsed-row cache, the nudge and the event relay. */
+export type CheckInDeps = Pick<CorePorts, 'config' | 'tables' | 'queues' | 'log'> & {
+  readonly devices: DeviceRuntime;
+  readonly events: EventRuntime;
+};
+
 /**
  * Writes an agent call's check-in and whatever `change` adds to it (given the current row and the checked-in one;
  * undefined writes nothing) with the row's ETag, then nudges. Throws 401 when the row no longer takes this
  * credential. The row written is what this instance starts the device's next report from (deviceAuth.ts).
  */
 export async function writeCheckIn(
-  services: Services,
+  services: CheckInDeps,
   principal: DevicePrincipal,
   now: string,
   change: (current: Device, next: Device) => Device | undefined = (current, next) =>
@@ -104,7 +112,7 @@ export interface HeartbeatAnswer {
  * - otherwise nothing.
  */
 function rotation(
-  services: Services,
+  services: Pick<CorePorts, 'config'>,
   principal: DevicePrincipal,
   current: Device,
   next: Device,
@@ -135,8 +143,10 @@ function rotation(
   return {};
 }
 
+type HeartbeatDeps = CheckInDeps & Pick<CorePorts, 'clock'>;
+
 export async function recordHeartbeat(
-  services: Services,
+  services: HeartbeatDeps,
   principal: DevicePrincipal,
   body: { osVersion?: string | undefined; appVersion?: string | undefined },
 ): Promise<HeartbeatAnswer> {

@@ -8,7 +8,7 @@ import { createParsedDeviceCache, type ParsedDeviceCache } from './deviceReposit
 import { createKeyedMutex, type KeyedMutex } from '../base/keyedMutex.js';
 import { createRateLimiter, type BucketLimit, type RateLimiter } from './rateLimiter.js';
 import { createTenantContextCache, defaultTenantCacheMs, type TenantContextCache } from './tenantContext.js';
-import { createThreatStateCache, type ThreatStateCache } from './threatStore.js';
+import { createThreatStateCache, type ThreatStateCache } from './threatCache.js';
 
 export interface DeviceLimits {
   /** Threat reports per device: a burst, then a steady rate. */

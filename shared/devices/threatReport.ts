@@ -6,11 +6,12 @@
  * from those).
  */
 import { deviceRiskLevel, type RiskLevel } from '../domain/index.js';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
 import type { DevicePrincipal } from './deviceAuth.js';
-import { checkInIsFresh, checkInOnly, checkInWriteIntervalMs, credentialRevoked, writeCheckIn } from './heartbeat.js';
+import { checkInIsFresh, checkInOnly, checkInWriteIntervalMs, credentialRevoked, writeCheckIn, type CheckInDeps } from './heartbeat.js';
 import type { ThreatReportBody } from './schemas.js';
-import { applyThreatReport, threatStateKey } from './threatStore.js';
+import { applyThreatReport } from './threatStore.js';
+import { threatStateKey } from './threatCache.js';
 import { devicePartitionKey } from './device.js';
 import { threatEvents } from './threatEvents.js';
 
@@ -26,8 +27,10 @@ function observedAt(report: ThreatReportBody, now: Date): string {
   return (observed.getTime() < now.getTime() ? observed : now).toISOString();
 }
 
+type ThreatReportDeps = CheckInDeps & Pick<CorePorts, 'clock'>;
+
 export async function receiveThreatReport(
-  services: Services,
+  services: ThreatReportDeps,
   principal: DevicePrincipal,
   report: ThreatReportBody,
 ): Promise<ThreatReportResult> {

@@ -3,15 +3,9 @@
  * exact display name, and each row's status kept current, written only when its resolution changed.
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { z } from 'zod';
-import type { Clock } from '../base/clock.js';
-import { groupRowSchema, resolveEnrollmentGroup } from '../console/enrollmentGroups.js';
-import type { Logger } from '../base/logger.js';
+import type { CorePorts } from '../ports.js';
 import { listAll, NO_CHANGE, odata, updateEntity, type StoredEntity, type TableStore } from '../storage/index.js';
-
-type GroupRow = z.infer<typeof groupRowSchema>;
-
-export type GroupStatus = 'resolved' | 'case-mismatch' | 'not-found' | 'ambiguous';
+import { groupRowSchema, resolveEnrollmentGroup, type GroupResolution, type GroupRow, type GroupStatus } from './groupResolution.js';
 
 export type Resolution =
   | { readonly status: 'resolved'; readonly groupId: string }
@@ -48,9 +42,7 @@ export async function resolveGroups(client: Client, tenantId: string, rows: read
   );
 }
 
-type Resolved = Awaited<ReturnType<typeof resolveEnrollmentGroup>>;
-
-function toResolution(resolved: Resolved): Resolution {
+function toResolution(resolved: GroupResolution): Resolution {
   switch (resolved.status) {
     case 'resolved':
       return { status: 'resolved', groupId: resolved.groupId.toLowerCase() };
@@ -70,7 +62,7 @@ function toResolution(resolved: Resolved): Resolution {
 
 /** Writes each group's status where it changed (its `checkedAt` is when the current status was first seen). */
 export async function writeGroupStatuses(
-  deps: { tables: TableStore; clock: Clock; log: Logger },
+  deps: Pick<CorePorts, 'tables'>,
   tenantId: string,
   resolutions: readonly ResolvedRow[],
   memberCounts: ReadonlyMap<string, number>,

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { requestJobNow } from '../jobs/request.js';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
 import type { SyncOutcome } from './sync.js';
 
 const figuresSchema = z.object({
@@ -89,7 +89,7 @@ export function describeOutcome(outcome: SyncOutcome): SyncNowResponse {
  * discovery itself, so it answers in milliseconds whatever the tenant's size). A run already in progress covers it
  * when it started after the request; otherwise this run follows it.
  */
-export async function syncNow(services: Pick<Services, 'tables' | 'queues' | 'clock'>, tenantId: string): Promise<SyncNowResponse> {
+export async function syncNow(services: Pick<CorePorts, 'tables' | 'queues' | 'clock'>, tenantId: string): Promise<SyncNowResponse> {
   const queuedAt = await requestJobNow(services, tenantId, 'discovery');
   return { tenantId, status: 'queued', queuedAt: queuedAt.toISOString() };
 }

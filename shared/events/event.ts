@@ -4,7 +4,7 @@
  * (`GET /api/v1/events`), webhooks and the alert mail are built from, so they never disagree.
  *
  * The schemas here are the single source of the event types and of the OpenAPI document. How events are stored and
- * published is in shared/events/store.ts and docs/DATA-MODEL.md ("Events").
+ * published is in shared/events/runtime.ts and docs/DATA-MODEL.md ("Events").
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { HttpError } from '../http/problem.js';
 import { eventTypes, type EventType, type ServiceEvent } from './event.js';
-import { positionPattern, type EventRuntime } from './relay.js';
+import { positionPattern } from './positions.js';
+import type { EventRuntime } from './runtime.js';
 
 const cursorSchema = z.object({ v: z.literal(1), t: z.string().min(1), p: z.string().regex(positionPattern) }).strict();
 

@@ -20,13 +20,13 @@
  */
 import { transition } from '../domain/index.js';
 import { checkInWriteIntervalMs } from '../devices/heartbeat.js';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
 import { readConnectorSettings } from '../tenants/tenantConfig.js';
 import { checkInIndexPrefix } from '../devices/deviceIndex.js';
 import type { Device } from '../devices/device.js';
 import { mutateDevice, readIndexRange, removeStrayIndexRow, type DeviceWrite, type IndexRead } from '../devices/deviceRepository.js';
 import { readSweepState, writeSweepState } from '../devices/indexHints.js';
-import { nudgeAfter } from '../devices/nudge.js';
+import { nudgeAfter } from '../devices/afterDeviceWrite.js';
 import { mapLimit } from '../base/mapLimit.js';
 
 const dayMs = 24 * 60 * 60 * 1000;
@@ -57,6 +57,9 @@ export interface SweepSummary {
   readonly nextDueMs: number;
 }
 
+/** What a sweep uses: the device rows, the compliance queue its nudges go on, and the log. */
+export type SweepDeps = Pick<CorePorts, 'tables' | 'queues' | 'log'>;
+
 /**
  * How far past its cutoff a sweep looks for the next device to fall silent. The sweep job's period
  * (shared/jobs/plan.ts) must not be longer, and neither may be shorter than the shortest `disconnectedAfterDays`
@@ -69,7 +72,7 @@ export const sweepLookAheadMs = 12 * 60 * 60 * 1000;
  * `now - disconnectedAfterDays` becomes disconnected and is nudged.
  */
 export async function sweepSilentDevices(
-  services: Pick<Services, 'tables' | 'queues' | 'log'>,
+  services: SweepDeps,
   tenantId: string,
   disconnectedAfterDays: number,
   now: Date,
@@ -147,7 +150,7 @@ export async function sweepSilentDevices(
 
 /** The sweep of one tenant with its own settings (`disconnectedAfterDays`), at the services' clock: for a queued job. */
 export async function sweepTenant(
-  services: Pick<Services, 'tables' | 'queues' | 'log' | 'clock' | 'config'>,
+  services: Pick<CorePorts, 'tables' | 'queues' | 'log' | 'clock' | 'config'>,
   tenantId: string,
 ): Promise<SweepSummary> {
   const settings = await readConnectorSettings(services.tables, tenantId);
@@ -156,7 +159,7 @@ export async function sweepTenant(
 
 /** The sweep of one tenant; returns how many devices became disconnected. */
 export async function sweepDisconnected(
-  services: Pick<Services, 'tables' | 'queues' | 'log'>,
+  services: SweepDeps,
   tenantId: string,
   disconnectedAfterDays: number,
   now: Date,

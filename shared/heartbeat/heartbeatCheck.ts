@@ -6,7 +6,7 @@
 import { recordError } from '../errorReports/errorReports.js';
 import { toError } from '../base/errors.js';
 import { toGraphError } from '../graph/graphError.js';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
 import { listActiveTenants, updateTenantHealth, type Tenant } from '../tenants/tenantRepository.js';
 import { readConnectorSettings } from '../tenants/tenantConfig.js';
 import { ConnectorNotIdentified, heartbeatDue, sendConnectorHeartbeat } from './connectorHeartbeat.js';
@@ -23,6 +23,9 @@ export interface TenantHeartbeatCheck {
   readonly error?: string;
 }
 
+/** What the heartbeat check uses: Intune (the heartbeat), the tenants' rows and devices, the queues and the log. */
+export type HeartbeatCheckDeps = Pick<CorePorts, 'config' | 'clock' | 'log' | 'tables' | 'queues' | 'graph'>;
+
 export interface HeartbeatCheckOptions {
   /** The partner's connector id in Intune, when known (otherwise the tenant's only connector is used). */
   readonly connectorId?: string;
@@ -35,7 +38,7 @@ function heartbeatFailure(caught: unknown): string {
 }
 
 export async function connectorHeartbeat(
-  services: Services,
+  services: Pick<CorePorts, 'graph' | 'log' | 'tables' | 'clock'>,
   tenant: Tenant,
   now: Date,
   options: HeartbeatCheckOptions,
@@ -61,7 +64,7 @@ export async function connectorHeartbeat(
 }
 
 export async function checkTenant(
-  services: Services,
+  services: HeartbeatCheckDeps,
   tenant: Tenant,
   options: HeartbeatCheckOptions = {},
 ): Promise<TenantHeartbeatCheck> {
@@ -80,7 +83,7 @@ export async function checkTenant(
   return { tenantId: tenant.tenantId, disconnected, connectorHeartbeat: outcome };
 }
 
-export async function runHeartbeatCheck(services: Services, options: HeartbeatCheckOptions = {}): Promise<TenantHeartbeatCheck[]> {
+export async function runHeartbeatCheck(services: HeartbeatCheckDeps, options: HeartbeatCheckOptions = {}): Promise<TenantHeartbeatCheck[]> {
   const tenants = await listActiveTenants(services.tables);
   const results: TenantHeartbeatCheck[] = [];
   const queue = [...tenants];

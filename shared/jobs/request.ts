@@ -3,14 +3,14 @@
  * request), consent (every job of the tenant due now), and a settings change that moves a job's period.
  */
 import { defaultConnectorSettings, type ConnectorSettings } from '../domain/index.js';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
 import { readConnectorSettings } from '../tenants/tenantConfig.js';
 import { currentTraceparent } from '../telemetry/index.js';
 import { claimDue, duePartitionOf, dueRowKey, ensureDueRows, jobKinds, markDue, moveDue, nextDueMs, type JobKind } from './dueIndex.js';
 import { tenantJobMessage, tenantJobsQueueName } from './messages.js';
 import { initialDueRows, jobPeriodMinutes } from './plan.js';
 
-type Deps = Pick<Services, 'tables' | 'queues' | 'clock'>;
+type Deps = Pick<CorePorts, 'tables' | 'queues' | 'clock'>;
 
 /**
  * Runs a job for a tenant as soon as a worker takes it: its due row moves to now and the message is sent and the

@@ -3,11 +3,11 @@
  * and from then on the tenant is `active`.
  */
 import { z } from 'zod';
-import { audited } from '../audit/auditLog.js';
+import { audited, type AuditDeps } from '../audit/auditLog.js';
 import { providerActor, type ProviderPrincipal } from '../auth/provider.js';
 import { tenantDevicesFilter } from '../devices/device.js';
 import { HttpError } from '../http/problem.js';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
 import { anyEntity, listAll, odata } from '../storage/index.js';
 import { ConsentStateError, consentStatesFor } from '../tenants/consentState.js';
 import type { ConsentStates } from '../tenants/consentState.js';
@@ -68,14 +68,16 @@ export type TenantDetails = z.output<typeof tenantDetailsSchema>;
 
 
 /** The tenant's consent link: it carries the signature that lets `/api/consent/start` begin consent for that tenant. */
-export async function consentUrl(services: Pick<Services, 'config' | 'tables'>, tenantId: string): Promise<string> {
+export async function consentUrl(services: Pick<CorePorts, 'config' | 'tables'>, tenantId: string): Promise<string> {
   const sig = await consentStatesFor(services.tables).linkSignature(tenantId);
   return `${services.config.PUBLIC_BASE_URL}/api/consent/start?tenantId=${encodeURIComponent(tenantId)}&sig=${sig}`;
 }
 
+type ProvisionDeps = AuditDeps & Pick<CorePorts, 'config' | 'queues'>;
+
 /** Provisions a tenant once: 409 when its id is already provisioned (whether or not consent is done). */
 export async function provisionTenant(
-  services: Services,
+  services: ProvisionDeps,
   body: ProvisionTenantBody,
   principal: ProviderPrincipal = { kind: 'functionKey' },
 ): Promise<z.output<typeof provisionTenantResponseSchema>> {
@@ -112,7 +114,7 @@ export async function provisionTenant(
 const deviceStatusRow = z.object({ status: z.string().optional() });
 
 /** The tenant's record with its connection health and counts; 404 when never provisioned. */
-export async function tenantDetails(services: Services, tenantId: string): Promise<TenantDetails> {
+export async function tenantDetails(services: Pick<CorePorts, 'config' | 'tables'>, tenantId: string): Promise<TenantDetails> {
   const tenant = await getTenant(services.tables, tenantId);
   if (!tenant) throw new HttpError(404, `Tenant ${tenantId} is not provisioned.`);
   const devices = { total: 0, pending: 0, active: 0, disconnected: 0, deactivated: 0 };
@@ -168,7 +170,7 @@ const noSuchLink = (): ConsentOutcome =>
  * `GET /api/consent/start?tenantId=&sig=`: only through the link provisioning handed out (its `sig` is checked before
  * any tenant is read), redirect to the tenant's adminconsent endpoint with a fresh state.
  */
-export async function startConsent(services: Services, states: ConsentStates, query: unknown): Promise<ConsentOutcome> {
+export async function startConsent(services: Pick<CorePorts, 'config' | 'tables' | 'clock'>, states: ConsentStates, query: unknown): Promise<ConsentOutcome> {
   const parsed = consentStartQuerySchema.safeParse(query);
   const raw = parsed.success ? parsed.data : {};
   const tenantId = guidSchema.safeParse(raw.tenantId ?? '');
@@ -202,8 +204,11 @@ const stateMessages: Record<ConsentStateError['reason'], string> = {
   replayed: 'This consent response was already used. Start again from the link your provider sent if needed.',
 };
 
+/** Completing consent asks Entra ID for an app token of the tenant, audits the change and makes the tenant's jobs due. */
+type ConsentDeps = AuditDeps & Pick<CorePorts, 'graph' | 'queues'>;
+
 /** `GET /api/consent/callback`: checks error, then state, then the consent itself; marks the tenant active. */
-export async function completeConsent(services: Services, states: ConsentStates, query: unknown): Promise<ConsentOutcome> {
+export async function completeConsent(services: ConsentDeps, states: ConsentStates, query: unknown): Promise<ConsentOutcome> {
   const parsed = callbackQuerySchema.safeParse(query);
   if (!parsed.success) return page(400, 'Consent was not completed', 'The consent response is not valid.');
   const q = parsed.data;

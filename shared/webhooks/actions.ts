@@ -7,10 +7,14 @@ import { audited } from '../audit/auditLog.js';
 import type { ConsolePrincipal } from '../auth/console.js';
 import { statusOf } from '../base/errors.js';
 import { HttpError } from '../http/problem.js';
-import type { Services } from '../app/services.js';
+import type { EventRecorder } from '../events/event.js';
+import type { CorePorts } from '../ports.js';
 import { deliveriesTable, deliveryIdFor, deliveryPartition, deliveryView, newDeliveryRow, readDelivery, testEventId, type DeliveryView } from './deliveries.js';
 import { webhookQueueName } from './delivery.js';
 import { readEndpoint, testEventType } from './endpoints.js';
+
+/** The actions are audited (`events` records the audit entry's event) and queue the delivery's attempt. */
+export type WebhookActionDeps = Pick<CorePorts, 'tables' | 'clock' | 'log' | 'queues'> & { readonly events: EventRecorder };
 
 export const testDeliverySchema = z.object({
   deliveryId: z.string(),
@@ -25,7 +29,7 @@ function attemptMessage(tenantId: string, endpointId: string, deliveryId: string
   };
 }
 
-async function enabledEndpoint(services: Services, tenantId: string, endpointId: string) {
+async function enabledEndpoint(services: Pick<CorePorts, 'tables'>, tenantId: string, endpointId: string) {
   const endpoint = await readEndpoint(services, tenantId, endpointId);
   if (!endpoint) throw new HttpError(404, `No webhook endpoint ${endpointId} exists in this tenant.`);
   if (!endpoint.enabled) throw new HttpError(409, 'The endpoint is disabled; enable it first (PATCH with `enabled: true`).');
@@ -33,7 +37,7 @@ async function enabledEndpoint(services: Services, tenantId: string, endpointId:
 }
 
 /** Queues a `webhook.test` event to this endpoint only (whatever its types); 202 with the delivery to follow. */
-export async function sendTestEvent(services: Services, principal: ConsolePrincipal, endpointId: string): Promise<z.output<typeof testDeliverySchema>> {
+export async function sendTestEvent(services: WebhookActionDeps, principal: ConsolePrincipal, endpointId: string): Promise<z.output<typeof testDeliverySchema>> {
   await enabledEndpoint(services, principal.tenantId, endpointId);
   const now = services.clock.now();
   const event = {
@@ -54,7 +58,7 @@ export async function sendTestEvent(services: Services, principal: ConsolePrinci
 }
 
 /** Starts a new round of attempts for a finished delivery (409 while one is under way). */
-export async function redeliver(services: Services, principal: ConsolePrincipal, endpointId: string, deliveryId: string): Promise<DeliveryView> {
+export async function redeliver(services: WebhookActionDeps, principal: ConsolePrincipal, endpointId: string, deliveryId: string): Promise<DeliveryView> {
   await enabledEndpoint(services, principal.tenantId, endpointId);
   const row = await readDelivery(services, principal.tenantId, endpointId, deliveryId);
   if (!row) throw new HttpError(404, `No delivery ${deliveryId} exists for this endpoint.`);

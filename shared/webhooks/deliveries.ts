@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { listPage, odata, readEntity, type StoredEntity } from '../storage/index.js';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
 
 export const deliveryStatuses = ['pending', 'sending', 'retrying', 'delivered', 'failed'] as const;
 export const deliveryStatusSchema = z.enum(deliveryStatuses);
@@ -56,8 +56,8 @@ export type StoredDelivery = StoredEntity<DeliveryRow>;
 
 export const maxAttemptRecords = 30;
 
-export function deliveriesTable(services: Pick<Services, 'tables'>) {
-  return services.tables.table('webhookDeliveries');
+export function deliveriesTable(deps: Pick<CorePorts, 'tables'>) {
+  return deps.tables.table('webhookDeliveries');
 }
 
 export function deliveryPartition(tenantId: string, endpointId: string): string {
@@ -161,22 +161,22 @@ export function deliveryView(row: StoredDelivery): DeliveryView {
 }
 
 export async function readDelivery(
-  services: Pick<Services, 'tables'>,
+  deps: Pick<CorePorts, 'tables'>,
   tenantId: string,
   endpointId: string,
   deliveryId: string,
 ): Promise<StoredDelivery | undefined> {
-  return readEntity(deliveriesTable(services), deliveryRowSchema, deliveryPartition(tenantId, endpointId), deliveryId);
+  return readEntity(deliveriesTable(deps), deliveryRowSchema, deliveryPartition(tenantId, endpointId), deliveryId);
 }
 
 /** A page of an endpoint's delivery log, newest first. Throws `InvalidCursor` for a cursor of another list. */
 export async function listDeliveries(
-  services: Pick<Services, 'tables'>,
+  deps: Pick<CorePorts, 'tables'>,
   tenantId: string,
   endpointId: string,
   options: { cursor?: string | null; limit: number },
 ): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
-  const page = await listPage(deliveriesTable(services), {
+  const page = await listPage(deliveriesTable(deps), {
     schema: deliveryRowSchema,
     filter: odata`PartitionKey eq ${deliveryPartition(tenantId, endpointId)}`,
     cursor: options.cursor ?? null,

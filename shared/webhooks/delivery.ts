@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
 import type { QueueMessage, QueueSenders } from '../queues/queue.js';
 import { statusOf, toError } from '../base/errors.js';
 import { NO_CHANGE, updateEntity } from '../storage/index.js';
@@ -35,6 +35,7 @@ import {
 } from './deliveries.js';
 import { endpointRowSchema, endpointTypes, endpointsTable, listEndpointRows, readEndpoint, signingSecrets, type StoredEndpoint } from './endpoints.js';
 import { signDelivery } from './signing.js';
+import type { WebhookRuntime } from './runtime.js';
 
 export const webhookQueueName = 'webhook-deliveries';
 
@@ -50,7 +51,7 @@ const attemptMessageSchema = z.object({
 export const webhookMessageSchema = z.discriminatedUnion('kind', [eventsMessageSchema, attemptMessageSchema]);
 export type AttemptMessage = z.output<typeof attemptMessageSchema>;
 
-type DeliveryServices = Pick<Services, 'tables' | 'clock' | 'log' | 'queues' | 'webhooks' | 'config'>;
+export type DeliveryDeps = Pick<CorePorts, 'tables' | 'clock' | 'log' | 'queues' | 'config'> & { readonly webhooks: WebhookRuntime };
 
 /** How long an attempt put back for lack of a free slot waits. */
 const deferMs = 1_000;
@@ -112,7 +113,7 @@ export async function publishToWebhooks(queues: QueueSenders, events: readonly W
  * scheduled; the posts themselves run in the background (`services.webhooks.idle()` waits for them). A message
  * that is not one of ours is logged and dropped.
  */
-export async function handleWebhookMessages(services: DeliveryServices, messages: readonly unknown[]): Promise<void> {
+export async function handleWebhookMessages(services: DeliveryDeps, messages: readonly unknown[]): Promise<void> {
   const eventsByTenant = new Map<string, WebhookEvent[]>();
   const attempts: AttemptMessage[] = [];
   for (const raw of messages) {
@@ -146,7 +147,7 @@ export async function handleWebhookMessages(services: DeliveryServices, messages
 }
 
 /** Creates the delivery rows of a tenant's events and starts each first attempt. */
-async function fanOut(services: DeliveryServices, tenantId: string, events: readonly WebhookEvent[]): Promise<void> {
+async function fanOut(services: DeliveryDeps, tenantId: string, events: readonly WebhookEvent[]): Promise<void> {
   const endpoints = (await listEndpointRows(services, tenantId)).filter((endpoint) => endpoint.enabled);
   if (endpoints.length === 0) return;
   const work: Promise<string>[] = [];
@@ -164,7 +165,7 @@ async function fanOut(services: DeliveryServices, tenantId: string, events: read
 
 /** Creates the delivery row (or finds the one an earlier run made) and runs its first attempt if still due. */
 export async function startDelivery(
-  services: DeliveryServices,
+  services: DeliveryDeps,
   tenantId: string,
   endpoint: StoredEndpoint,
   event: WebhookEvent,
@@ -187,16 +188,16 @@ export async function startDelivery(
   return deliveryId;
 }
 
-function delayAfter(services: DeliveryServices, attempt: number): number | undefined {
+function delayAfter(services: DeliveryDeps, attempt: number): number | undefined {
   return services.webhooks.retrySchedule[attempt - 1];
 }
 
-function maxAttempts(services: DeliveryServices): number {
+function maxAttempts(services: DeliveryDeps): number {
   return services.webhooks.retrySchedule.length + 1;
 }
 
 /** Ends a delivery without another attempt (endpoint gone or disabled, or the last attempt's outcome never came). */
-async function endDelivery(services: DeliveryServices, message: AttemptMessage, failure: string): Promise<void> {
+async function endDelivery(services: DeliveryDeps, message: AttemptMessage, failure: string): Promise<void> {
   const now = services.clock.now().toISOString();
   await updateEntity(
     deliveriesTable(services),
@@ -217,7 +218,7 @@ async function endDelivery(services: DeliveryServices, message: AttemptMessage, 
  * caller has just written or read the rows.
  */
 export async function runAttempt(
-  services: DeliveryServices,
+  services: DeliveryDeps,
   message: AttemptMessage,
   preloaded: { row?: StoredDelivery; endpoint?: StoredEndpoint } = {},
 ): Promise<void> {
@@ -283,7 +284,7 @@ type Outcome =
 
 /** Resolves, checks, signs and posts; then records the outcome. */
 async function post(
-  services: DeliveryServices,
+  services: DeliveryDeps,
   message: AttemptMessage,
   payload: { eventId: string; body: string },
   endpoint: StoredEndpoint,
@@ -316,7 +317,7 @@ async function post(
   await recordOutcome(services, message, endpoint, outcome, safetyAt);
 }
 
-async function recordOutcome(services: DeliveryServices, message: AttemptMessage, endpoint: StoredEndpoint, outcome: Outcome, safetyAt: Date): Promise<void> {
+async function recordOutcome(services: DeliveryDeps, message: AttemptMessage, endpoint: StoredEndpoint, outcome: Outcome, safetyAt: Date): Promise<void> {
   const now = services.clock.now();
   const at = now.toISOString();
   const isLast = message.attempt >= maxAttempts(services);
@@ -355,7 +356,7 @@ async function recordOutcome(services: DeliveryServices, message: AttemptMessage
 }
 
 /** Keeps the endpoint's failing state (for health and the console) and disables it on 410; writes only on a change. */
-async function noteEndpointOutcome(services: DeliveryServices, message: AttemptMessage, endpoint: StoredEndpoint, outcome: Outcome, at: string): Promise<void> {
+async function noteEndpointOutcome(services: DeliveryDeps, message: AttemptMessage, endpoint: StoredEndpoint, outcome: Outcome, at: string): Promise<void> {
   const failing = outcome.kind !== 'delivered';
   if (outcome.kind !== 'gone' && failing === (endpoint.failingSince !== undefined)) return;
   const lastFailure = outcome.kind === 'failed' ? (outcome.statusCode !== undefined ? `${outcome.statusCode}: ${outcome.error}` : outcome.error) : outcome.kind === 'gone' ? '410: Gone' : undefined;

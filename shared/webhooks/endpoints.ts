@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { audited } from '../audit/auditLog.js';
 import type { ConsolePrincipal } from '../auth/console.js';
-import { eventTypes } from '../events/event.js';
+import { eventTypes, type EventRecorder } from '../events/event.js';
 import { statusOf } from '../base/errors.js';
 import { HttpError } from '../http/problem.js';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
 import { listAll, odata, readEntity, updateEntity, NO_CHANGE, type StoredEntity } from '../storage/index.js';
 import { checkHost, urlProblem } from './addressGuard.js';
 import { newWebhookSecret } from './signing.js';
@@ -176,39 +176,46 @@ export async function assertDeliverableUrl(runtime: WebhookRuntime, allowedPriva
   }
 }
 
-export function endpointsTable(services: Pick<Services, 'tables'>) {
-  return services.tables.table('webhooks');
+/** Reading endpoints. */
+export type EndpointReadDeps = Pick<CorePorts, 'tables' | 'clock'>;
+/** An audited change of an endpoint (`events` records the audit entry's event). */
+export type EndpointChangeDeps = Pick<CorePorts, 'tables' | 'clock' | 'log'> & { readonly events: EventRecorder };
+/** A change that may name a new URL, checked as a delivery checks it. */
+export type EndpointUrlDeps = EndpointChangeDeps & Pick<CorePorts, 'config'> & { readonly webhooks: WebhookRuntime };
+
+export function endpointsTable(deps: Pick<CorePorts, 'tables'>) {
+  return deps.tables.table('webhooks');
 }
 
 /** Every endpoint of a tenant (at most 10 rows: one query of one partition). */
-export async function listEndpointRows(services: Pick<Services, 'tables'>, tenantId: string): Promise<StoredEndpoint[]> {
+export async function listEndpointRows(deps: Pick<CorePorts, 'tables'>, tenantId: string): Promise<StoredEndpoint[]> {
   const found: StoredEndpoint[] = [];
   const filter = odata`PartitionKey eq ${tenantId}`;
-  for await (const row of listAll(endpointsTable(services), { schema: endpointRowSchema, filter })) found.push(row);
+  for await (const row of listAll(endpointsTable(deps), { schema: endpointRowSchema, filter })) found.push(row);
   return found.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.rowKey.localeCompare(b.rowKey));
 }
 
-export async function readEndpoint(services: Pick<Services, 'tables'>, tenantId: string, endpointId: string): Promise<StoredEndpoint | undefined> {
-  return readEntity(endpointsTable(services), endpointRowSchema, tenantId, endpointId);
+export async function readEndpoint(deps: Pick<CorePorts, 'tables'>, tenantId: string, endpointId: string): Promise<StoredEndpoint | undefined> {
+  return readEntity(endpointsTable(deps), endpointRowSchema, tenantId, endpointId);
 }
 
 function notFound(endpointId: string): HttpError {
   return new HttpError(404, `No webhook endpoint ${endpointId} exists in this tenant.`);
 }
 
-export async function listWebhooks(services: Services, tenantId: string): Promise<WebhookEndpointView[]> {
+export async function listWebhooks(services: EndpointReadDeps, tenantId: string): Promise<WebhookEndpointView[]> {
   const now = services.clock.now();
   return (await listEndpointRows(services, tenantId)).map((row) => endpointView(row, now));
 }
 
-export async function getWebhook(services: Services, tenantId: string, endpointId: string): Promise<WebhookEndpointView> {
+export async function getWebhook(services: EndpointReadDeps, tenantId: string, endpointId: string): Promise<WebhookEndpointView> {
   const row = await readEndpoint(services, tenantId, endpointId);
   if (!row) throw notFound(endpointId);
   return endpointView(row, services.clock.now());
 }
 
 /** Creates an endpoint (400 for a refused URL, 409 beyond 10), audited; the answer carries its secret, once. */
-export async function createWebhook(services: Services, principal: ConsolePrincipal, body: CreateWebhookBody): Promise<z.output<typeof createdWebhookSchema>> {
+export async function createWebhook(services: EndpointUrlDeps, principal: ConsolePrincipal, body: CreateWebhookBody): Promise<z.output<typeof createdWebhookSchema>> {
   await assertDeliverableUrl(services.webhooks, services.config.WEBHOOK_ALLOWED_PRIVATE_HOSTS, body.url);
   const existing = await listEndpointRows(services, principal.tenantId);
   if (existing.length >= maxWebhookEndpoints) {
@@ -236,7 +243,7 @@ export async function createWebhook(services: Services, principal: ConsolePrinci
 }
 
 /** Changes an endpoint, audited. A new URL is checked as at creation; `enabled: true` clears a disabled reason. */
-export async function updateWebhook(services: Services, principal: ConsolePrincipal, endpointId: string, body: UpdateWebhookBody): Promise<WebhookEndpointView> {
+export async function updateWebhook(services: EndpointUrlDeps, principal: ConsolePrincipal, endpointId: string, body: UpdateWebhookBody): Promise<WebhookEndpointView> {
   const current = await readEndpoint(services, principal.tenantId, endpointId);
   if (!current) throw notFound(endpointId);
   if (body.url !== undefined && body.url !== current.url) {
@@ -278,7 +285,7 @@ export async function updateWebhook(services: Services, principal: ConsolePrinci
 }
 
 /** Deletes an endpoint, audited. Deliveries still scheduled for it find it gone and stop. */
-export async function deleteWebhook(services: Services, principal: ConsolePrincipal, endpointId: string): Promise<void> {
+export async function deleteWebhook(services: EndpointChangeDeps, principal: ConsolePrincipal, endpointId: string): Promise<void> {
   const current = await readEndpoint(services, principal.tenantId, endpointId);
   if (!current) throw notFound(endpointId);
   await audited(services, principal, { action: 'webhook.delete', target: endpointId }, async () => {
@@ -294,7 +301,7 @@ export async function deleteWebhook(services: Services, principal: ConsolePrinci
 
 /** A new secret, shown once; the previous one keeps signing for 24 h (a second signature). Audited without secrets. */
 export async function rotateWebhookSecret(
-  services: Services,
+  services: EndpointChangeDeps,
   principal: ConsolePrincipal,
   endpointId: string,
 ): Promise<z.output<typeof rotatedSecretSchema>> {

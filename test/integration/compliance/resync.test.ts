@@ -17,7 +17,7 @@ import { seedDevice } from '../devices/deviceRows.js';
 import { createTestTableStore } from '../../support/tables.js';
 import { runSliceMessage } from '../../../shared/app/deviceSlices.js';
 import { sliceMessageSchema, sliceQueueName } from '../../../shared/slices/sliceJobs.js';
-import { complianceQueueName } from '../../../shared/devices/nudges.js';
+import { complianceQueueName } from '../../../shared/devices/complianceNudges.js';
 
 // Nothing here reaches Graph or SendGrid: the upstream URLs are never called.
 const config = simConfig('https://127.0.0.1:9');

@@ -5,7 +5,7 @@
  */
 import functions from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consoleClassificationsPreview } from '../../../functions/consoleClassifications.js';
+import { consoleClassificationsPreview } from '../../../functions/consoleClassificationsPreview.js';
 import { consoleEnrollmentGroupsList } from '../../../functions/consoleEnrollmentGroupsList.js';
 import type { Services } from '../../../shared/app/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
@@ -34,17 +34,24 @@ function request(method: string, path: string, token: string, body?: unknown) {
   });
 }
 
-/** The tables, with reads of classification overrides held until `release` is called. */
-function heldOverrides(tables: TableStore): { tables: TableStore; release: () => void } {
+/**
+ * The tables, with the preview's reads of threat index rows held until `release` is called; `reached` settles when the
+ * first such read has started, so the test knows the first preview is running without guessing how long that takes.
+ */
+function heldThreatReads(tables: TableStore): { tables: TableStore; reached: Promise<void>; release: () => void } {
   let release = (): void => undefined;
+  let arrived = (): void => undefined;
   const held = new Promise<void>((resolve) => {
     release = resolve;
+  });
+  const reached = new Promise<void>((resolve) => {
+    arrived = resolve;
   });
   const wrapped: TableStore = {
     ...tables,
     table: (name) => {
       const table = tables.table(name);
-      if (name !== 'classificationOverrides') return table;
+      if (name !== 'threats') return table;
       return new Proxy(table, {
         get(target, property, receiver) {
           if (property !== 'listEntities') return Reflect.get(target, property, receiver) as unknown;
@@ -52,6 +59,7 @@ function heldOverrides(tables: TableStore): { tables: TableStore; release: () =>
             const inner = target.listEntities(...args);
             return {
               async *[Symbol.asyncIterator]() {
+                arrived();
                 await held;
                 yield* inner;
               },
@@ -61,20 +69,20 @@ function heldOverrides(tables: TableStore): { tables: TableStore; release: () =>
       });
     },
   };
-  return { tables: wrapped, release };
+  return { tables: wrapped, reached, release };
 }
 
 describe('console budgets', () => {
   it('runs one threat-classification preview at a time per tenant: 429 with Retry-After beyond', async () => {
-    const { tables, release } = heldOverrides(h.tables);
+    const { tables, reached, release } = heldThreatReads(h.tables);
     const services: Services = { ...h.services, tables };
     const preview = consoleClassificationsPreview(services);
     const body = { changes: { ADWARE: 'high' } };
     const adele = await h.userToken({ tenantId: contoso.tenantId, userId: contoso.fullAdmin });
     const alex = await h.userToken({ tenantId: contoso.tenantId, userId: contoso.restrictedAdmin });
     const first = preview(request('POST', 'v1/console/threat-classifications/preview', adele, body), context());
-    // Let the first one reach its held read.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The first one is running once it reads the threat index.
+    await reached;
     const second = await preview(request('POST', 'v1/console/threat-classifications/preview', alex, body), context());
     expect(second.status).toBe(429);
     expect(second.headers).toMatchObject({ 'retry-after': '5' });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveEnrollmentGroup } from '../../../shared/console/enrollmentGroups.js';
+import { resolveEnrollmentGroup } from '../../../shared/enrollment/groupResolution.js';
 import { GraphError } from '../../../shared/graph/graphError.js';
 import { loadDefaultScenario, type Scenario } from '../../../dev/sim/scenario.js';
 import { contoso, startSimHarness, type SimHarness } from '../auth/harness.js';

@@ -13,7 +13,7 @@ import { createDeviceRuntime } from '../../../shared/devices/runtime.js';
 import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
 import type { ServiceEvent } from '../../../shared/events/event.js';
 import { readEventFeed } from '../../../shared/events/feed.js';
-import { createEventRuntime, type EventRuntime } from '../../../shared/events/relay.js';
+import { createEventRuntime, type EventRuntime } from '../../../shared/events/runtime.js';
 import { createServices, type Services } from '../../../shared/app/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { provisionTenant, quietLog } from '../enrollment/harness.js';

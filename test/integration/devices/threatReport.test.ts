@@ -13,7 +13,7 @@ import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
 import { issueCredential } from '../../../shared/devices/credential.js';
 import { createDeviceRuntime } from '../../../shared/devices/runtime.js';
 import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
-import { listDeviceThreats, readOpenThreatCounts } from '../../../shared/devices/threatStore.js';
+import { listDeviceThreats, readOpenThreatCounts } from '../../../shared/devices/threatRows.js';
 import { createServices, type Services } from '../../../shared/app/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { provisionTenant, quietLog } from '../enrollment/harness.js';

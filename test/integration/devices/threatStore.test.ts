@@ -7,13 +7,9 @@ import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Classification, ReportedThreat } from '../../../shared/domain/index.js';
 import { createKeyedMutex } from '../../../shared/base/keyedMutex.js';
-import {
-  applyThreatReport,
-  createThreatStateCache,
-  listDeviceThreats,
-  threatStateKey,
-  type ReportInput,
-} from '../../../shared/devices/threatStore.js';
+import { applyThreatReport, type ReportInput } from '../../../shared/devices/threatStore.js';
+import { listDeviceThreats } from '../../../shared/devices/threatRows.js';
+import { createThreatStateCache, threatStateKey } from '../../../shared/devices/threatCache.js';
 import { odata, type TableStore } from '../../../shared/storage/index.js';
 import { createTestTableStore } from '../../support/tables.js';
 

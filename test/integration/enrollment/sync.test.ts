@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { activateDevice } from '../../../shared/devices/activation.js';
 import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
 import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
-import { listDeviceThreats } from '../../../shared/devices/threatStore.js';
+import { listDeviceThreats } from '../../../shared/devices/threatRows.js';
 import type { ReportedThreat } from '../../../shared/domain/index.js';
 import { createServices } from '../../../shared/app/services.js';
 import { deviceFromEntity, devicePartitionKey, tenantDevicesFilter, type Device } from '../../../shared/devices/device.js';

@@ -8,7 +8,7 @@ import { ManualClock } from '../../../shared/base/clock.js';
 import type { EventDraft, PublishedEvent, ServiceEvent } from '../../../shared/events/event.js';
 import { decodeFeedCursor, encodeFeedCursor, readEventFeed } from '../../../shared/events/feed.js';
 import { outboxEntity } from '../../../shared/events/outboxRow.js';
-import { createEventRuntime, type EventRuntime } from '../../../shared/events/relay.js';
+import { createEventRuntime, type EventRuntime } from '../../../shared/events/runtime.js';
 import { toEvent } from '../../../shared/events/event.js';
 import { HttpError } from '../../../shared/http/problem.js';
 import type { TableStore } from '../../../shared/storage/index.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RoundRobinLimiter } from '../../../shared/compliance/roundRobin.js';
-import { coalesce } from '../../../shared/compliance/push.js';
+import { coalesce } from '../../../shared/compliance/pushWork.js';
 
 describe('tenants take turns', () => {
   it('interleaves a big tenant\'s work with a small one\'s instead of running it first', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, deferralSpacingMs, roomAt, roomOf, type BudgetState } from '../../../shared/compliance/writeBudget.js';
+import { decide, deferralSpacingMs, roomAt, roomOf, type BudgetState } from '../../../shared/compliance/writeBudgetDecision.js';
 
 const settings = { limit: 200, windowMs: 20_000 };
 const empty: BudgetState = { buckets: [], blockedUntil: 0, deferredUntil: 0 };

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { catalog, registeredAuthLevel } from '../../../functions/catalog.js';
+import { catalog } from '../../../functions/catalog.js';
+import { registeredAuthLevel } from '../../../functions/handlers.js';
 import { settingDefault } from '../../../shared/base/config.js';
 import { serviceVersion } from '../../../shared/base/version.js';
 import { isValidNcrontab } from '../../../dev/host/timerSchedule.js';

@@ -44,7 +44,7 @@ async function readInfra(): Promise<{ text: string; files: Map<string, string> }
 
 const facts = deriveSettingsFacts({ shape: configSchema.in.shape, safeParse: (input) => configSchema.safeParse(input) });
 
-/** A catalog entry as far as these checks need it (functions/catalog.ts owns the real types). */
+/** A catalog entry as far as these checks need it (functions/handlers.ts owns the real types). */
 const catalogModule = z.object({
   catalog: z.array(
     z.union([
@@ -53,8 +53,6 @@ const catalogModule = z.object({
       z.object({ kind: z.literal('http'), name: z.string() }),
     ]),
   ),
-  complianceQueueName: z.string().optional(),
-  tenantJobsQueueName: z.string().optional(),
 });
 
 describe('app settings in infra/', () => {
@@ -229,11 +227,7 @@ describe('the queues', () => {
     const settings = new Set(readAppSettings(text).map((setting) => setting.name));
 
     const catalogQueues = loaded.catalog.flatMap((item) => (item.kind === 'serviceBusQueue' ? [item] : []));
-    const usedQueues = new Set([
-      ...catalogQueues.map((item) => item.queueName),
-      ...(loaded.complianceQueueName ? [loaded.complianceQueueName] : []),
-      ...(loaded.tenantJobsQueueName ? [loaded.tenantJobsQueueName] : []),
-    ]);
+    const usedQueues = new Set(catalogQueues.map((item) => item.queueName));
     expect(usedQueues.size).toBeGreaterThan(0);
     expect([...usedQueues].sort()).toEqual([...bicepQueues].sort());
     for (const item of catalogQueues) {

@@ -4,31 +4,34 @@
  * relays those events into the feed in the background, so webhooks and feed readers see them at once (the push
  * relays them too, for a process that stops first).
  */
-import { sendNudges } from './nudges.js';
+import { sendNudges } from './complianceNudges.js';
 import { toError } from '../base/errors.js';
-import type { Services } from '../app/services.js';
+import type { CorePorts } from '../ports.js';
+import type { EventRuntime } from '../events/runtime.js';
 import { devicePartitionKey } from './device.js';
 import type { DeviceWrite } from './deviceRepository.js';
 
-export async function nudgeAfter(
-  services: Pick<Services, 'queues' | 'log'> & Partial<Pick<Services, 'events'>>,
-  writes: readonly (DeviceWrite | undefined)[],
-): Promise<void> {
-  relayDeviceEvents(services, writes);
+/** Without `events` (a process that relays nothing itself) the push relays the events later. */
+type RelayDeps = { readonly events?: Pick<EventRuntime, 'nudge'> };
+
+export type NudgeAfterDeps = Pick<CorePorts, 'queues' | 'log'> & RelayDeps;
+
+export async function nudgeAfter(deps: NudgeAfterDeps, writes: readonly (DeviceWrite | undefined)[]): Promise<void> {
+  relayDeviceEvents(deps, writes);
   const nudges = writes
     .filter((write): write is DeviceWrite => write !== undefined && write.nudge)
     .map(({ after }) => ({ tenantId: after.tenantId, deviceId: after.deviceId, version: after.version }));
   if (nudges.length === 0) return;
   try {
-    await sendNudges(services.queues, nudges);
+    await sendNudges(deps.queues, nudges);
   } catch (caught) {
-    services.log.warn(`Compliance nudge not sent (reconcile will catch up): ${toError(caught).message}`);
+    deps.log.warn(`Compliance nudge not sent (reconcile will catch up): ${toError(caught).message}`);
   }
 }
 
 /** Relays, in the background, the device events the writes recorded (those that changed status or risk level). */
-export function relayDeviceEvents(services: Partial<Pick<Services, 'events'>>, writes: readonly (Pick<DeviceWrite, 'before' | 'after'> | undefined)[]): void {
-  const { events } = services;
+export function relayDeviceEvents(deps: RelayDeps, writes: readonly (Pick<DeviceWrite, 'before' | 'after'> | undefined)[]): void {
+  const { events } = deps;
   if (!events) return;
   const partitions = new Map<string, string>();
   for (const write of writes) {
