@@ -25,25 +25,20 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { catalog } from '../functions/catalog.js';
-import { startHost } from '../dev/host/server.js';
 import { generateScenario } from '../dev/sim/generate.js';
-import { startSimulator } from '../dev/sim/server.js';
 import { ensureLocalCa } from '../dev/sim/tls.js';
-import { complianceQueueName, sendNudges, type Nudge } from '../shared/devices/nudges.js';
+import { complianceQueueName, sendNudges, type Nudge } from '../shared/devices/complianceNudges.js';
 import { reconcileTenant } from '../shared/compliance/reconcile.js';
 import { createComplianceRuntime } from '../shared/compliance/runtime.js';
-import { parseConfig } from '../shared/base/config.js';
 import { deviceSchema, tenantDevicesFilter } from '../shared/devices/device.js';
 import { mutateDevice, putDevice } from '../shared/devices/deviceRepository.js';
 import { defaultConnectorSettings } from '../shared/domain/index.js';
 import { mapLimit } from '../shared/base/mapLimit.js';
 import type { QueueMessage, QueueSenders } from '../shared/queues/queue.js';
-import { createServices, type Services } from '../shared/app/services.js';
+import type { Services } from '../shared/app/services.js';
 import type { Logger } from '../shared/base/logger.js';
-import { createTableStore, listAll, type TableStore } from '../shared/storage/index.js';
-import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
-import { startAzurite } from '../dev/azurite.js';
+import { listAll } from '../shared/storage/index.js';
+import { startStack } from '../test/support/stack.js';
 import { ensureBenchTrust } from './trust.js';
 
 const clientId = '33333333-3333-4333-8333-333333333333';
@@ -113,26 +108,41 @@ export async function runBacklogBench(options: BacklogOptions = {}): Promise<Bac
   const mode = options.reconcile ?? 'current';
   const tls = await ensureLocalCa(resolve(options.tlsDir ?? '.local/tls'));
   const [cert, key] = await Promise.all([readFile(tls.certFile), readFile(tls.keyFile)]);
-  const azurite = await startAzurite({ inMemory: true });
 
   const tenantId = randomUUID();
   const scenario = generateScenario({ tenantId, users: deviceCount, devicesPerUser: 1, clientId, clientSecret });
   const tenant = scenario.tenants[0];
   if (!tenant) throw new Error('the generated scenario has no tenant');
-  const sim = await startSimulator({ cert, key, scenario });
-  sim.state.setThrottle({ limit, windowSeconds: windowMs / 1000 });
-
-  const tables: TableStore = createTableStore({ connectionString: azurite.connectionString }, { prefix: `B${randomUUID().slice(0, 6)}` });
-  await tables.ensureTables();
-  const at = new Date();
-  await createTenant(tables, tenantId, {
-    displayName: 'Backlog',
-    fullAccessGroupId: randomUUID(),
-    primaryContactEmail: 'bench@connector.test',
-    status: 'provisioned',
-    createdAt: at.toISOString(),
+  let messagesSent = 0;
+  let reconcileMessages = 0;
+  let inReconcile = false;
+  const stack = await startStack({
+    tls: { cert, key },
+    scenario,
+    storage: 'memory',
+    tablePrefix: `B${randomUUID().slice(0, 6)}`,
+    tenants: [{ tenantId, fullAccessGroupId: randomUUID(), displayName: 'Backlog', primaryContactEmail: 'bench@connector.test' }],
+    settings: { SENDGRID_API_KEY: 'SG.bench', MAIL_FROM: 'bench@connector.test', CONNECTOR_CLIENT_SECRET: clientSecret },
+    overrides: ({ tables, queues }) => {
+      const counting: QueueSenders = (name) => ({
+        send: async (messages: readonly QueueMessage[]) => {
+          if (name === complianceQueueName) {
+            messagesSent += messages.length;
+            if (inReconcile) reconcileMessages += messages.length;
+          }
+          await queues(name).send(messages);
+        },
+      });
+      const compliance = createComplianceRuntime(tables, { now: () => new Date() }, {
+        intuneBudget: { limit, windowMs, marginMs: windowMs / 40, waitMs: windowMs / 40 },
+      });
+      return { log: quiet, queues: counting, compliance };
+    },
+    host: { functionKey: 'bench', queue: { duplicateDetectionWindowMs: dedupeMs } },
   });
-  await activateTenant(tables, tenantId, { at: at.toISOString() });
+  const { sim, tables, host, services: built } = stack;
+  sim.state.setThrottle({ limit, windowSeconds: windowMs / 1000 });
+  const at = new Date();
   const settings = { ...defaultConnectorSettings, enforcement: { intunePartner: true, entraDeviceAttribute: null } };
   await tables.table('connectorSettings').upsertEntity(
     { partitionKey: tenantId, rowKey: 'settings', settings: JSON.stringify(settings), updatedAt: at.toISOString(), updatedBy: 'bench' },
@@ -170,47 +180,6 @@ export async function runBacklogBench(options: BacklogOptions = {}): Promise<Bac
     );
   });
 
-  const config = parseConfig({
-    ENTRA_AUTHORITY_HOST: sim.url,
-    GRAPH_BASE_URL: sim.url,
-    SENDGRID_API_BASE_URL: sim.url,
-    SENDGRID_API_KEY: 'SG.bench',
-    MAIL_FROM: 'bench@connector.test',
-    CONNECTOR_CLIENT_ID: clientId,
-    CONNECTOR_CLIENT_SECRET: clientSecret,
-    AzureWebJobsStorage: azurite.connectionString,
-  });
-  const compliance = createComplianceRuntime(tables, { now: () => new Date() }, {
-    intuneBudget: { limit, windowMs, marginMs: windowMs / 40, waitMs: windowMs / 40 },
-  });
-  let messagesSent = 0;
-  let reconcileMessages = 0;
-  let inReconcile = false;
-  let services: Services | undefined;
-  const host = await startHost({
-    port: 0,
-    catalog,
-    services: (queues) => {
-      const counting: QueueSenders = (name) => ({
-        send: async (messages: readonly QueueMessage[]) => {
-          if (name === complianceQueueName) {
-            messagesSent += messages.length;
-            if (inReconcile) reconcileMessages += messages.length;
-          }
-          await queues(name).send(messages);
-        },
-      });
-      services = createServices(config, { tables, log: quiet, queues: counting, compliance });
-      return services;
-    },
-    functionKey: 'bench',
-    settings: {},
-    timers: false,
-    queue: { duplicateDetectionWindowMs: dedupeMs },
-    log: () => undefined,
-  });
-  if (!services) throw new Error('the host built no services');
-  const built = services;
   sim.state.resetStats();
   const writesBefore = sim.state.writes.length;
 
@@ -256,9 +225,7 @@ export async function runBacklogBench(options: BacklogOptions = {}): Promise<Bac
   const backlogMs = lastWriteAt - started;
   // What is still in the queue is delivered (and counted) before the figures are taken.
   await host.queues.get(complianceQueueName)?.drain({ timeoutMs: 60_000 }).catch(() => undefined);
-  await host.close();
-  await sim.close();
-  await azurite.stop();
+  await stack.stop();
 
   const intuneWrites = sim.state.writes.slice(writesBefore).filter((write) => write.kind === 'managedDevice').length;
   const stats = sim.state.stats();

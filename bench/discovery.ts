@@ -14,7 +14,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { generateScenario } from '../dev/sim/generate.js';
-import { startSimulator } from '../dev/sim/server.js';
 import { ensureLocalCa } from '../dev/sim/tls.js';
 import { parseConfig } from '../shared/base/config.js';
 import { syncTenant, type SyncOutcome } from '../shared/enrollment/sync.js';
@@ -110,11 +109,13 @@ async function serveSimulator(args: readonly string[]): Promise<void> {
   const [users = '0', tenantId = '', certFile = '', keyFile = ''] = args;
   const [cert, key] = await Promise.all([readFile(certFile), readFile(keyFile)]);
   const scenario = generateScenario({ tenantId, users: Number(users), devicesPerUser, clientId, clientSecret });
-  const sim = await startSimulator({ cert, key, scenario });
-  process.stdout.write(`${sim.url}\n`);
+  // Loaded in the simulator's process only, so the measured process keeps to the code it measures.
+  const { startStack } = await import('../test/support/stack.js');
+  const stack = await startStack({ tls: { cert, key }, scenario, storage: false });
+  process.stdout.write(`${stack.sim.url}\n`);
   process.stdin.resume();
   await once(process.stdin, 'close');
-  await sim.close();
+  await stack.stop();
 }
 
 async function startSimulatorProcess(users: number, tenantId: string, certFile: string, keyFile: string): Promise<{ url: string; child: ChildProcess }> {

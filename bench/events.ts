@@ -25,22 +25,15 @@ import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { catalog } from '../functions/catalog.js';
-import { startHost } from '../dev/host/server.js';
 import { parseScenario } from '../dev/sim/scenario.js';
-import { startSimulator } from '../dev/sim/server.js';
 import { ensureLocalCa } from '../dev/sim/tls.js';
 import { startWebhookReceiver, type ReceivedDelivery } from '../dev/webhookReceiver.js';
 import { systemClock } from '../shared/base/clock.js';
-import { parseConfig } from '../shared/base/config.js';
 import { issueCredential } from '../shared/devices/credential.js';
 import { deviceSchema, deviceToEntity } from '../shared/devices/device.js';
 import { createDeviceRuntime } from '../shared/devices/runtime.js';
-import { createServices, type Services } from '../shared/app/services.js';
 import type { Logger } from '../shared/base/logger.js';
-import { createTableStore } from '../shared/storage/index.js';
-import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
-import { startAzurite, type AzuriteHandle } from '../dev/azurite.js';
+import { startStack } from '../test/support/stack.js';
 
 const env = process.env;
 const reportsPerTenant = Number(env.REPORTS ?? 1_000);
@@ -147,12 +140,6 @@ if (resolve(env.NODE_EXTRA_CA_CERTS ?? '') !== resolve(tls.caCertFile)) {
 }
 
 async function main(): Promise<void> {
-  let azurite: AzuriteHandle | undefined;
-  let connectionString = env.AZURITE_CONNECTION_STRING;
-  if (!connectionString) {
-    azurite = await startAzurite({ inMemory: true });
-    connectionString = azurite.connectionString;
-  }
   const cert = await readFile(tls.certFile);
   const key = await readFile(tls.keyFile);
 
@@ -168,25 +155,34 @@ async function main(): Promise<void> {
     const admin = adminOf(tenantId);
     return { id: tenantId, displayName: name, users: [{ id: admin.id, userPrincipalName: admin.upn, displayName: 'Admin' }], groups: [{ id: groupId, displayName: 'MTD Admins', members: [admin.id] }] };
   };
-  const sim = await startSimulator({
-    cert,
-    key,
-    clientSecret,
+  const unlimited = { burst: 1e9, perSecond: 1e9 };
+  const stack = await startStack({
+    tls: { cert, key },
+    simulator: { clientSecret },
     scenario: parseScenario({
       app: { clientId },
       consentedTenants: [tenants.with, tenants.without],
       tenants: [scenarioTenant(tenants.with, admins.with, 'With webhooks'), scenarioTenant(tenants.without, admins.without, 'Without webhooks')],
     }),
+    storage: env.AZURITE_CONNECTION_STRING ? { connectionString: env.AZURITE_CONNECTION_STRING } : 'memory',
+    tablePrefix: `E${randomUUID().replace(/-/g, '').slice(0, 8)}`,
+    tenants: (['with', 'without'] as const).map((side) => ({
+      tenantId: tenants[side],
+      fullAccessGroupId: admins[side],
+      displayName: side,
+      primaryContactEmail: 'bench@example.test',
+    })),
+    settings: { MAIL_FROM: 'bench@example.test', CONNECTOR_CLIENT_SECRET: clientSecret, WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost,127.0.0.1' },
+    // Compliance pushes are not what this measures: their nudges go nowhere. Webhook work uses the host's queue.
+    overrides: ({ tables, queues }) => ({
+      log: quiet,
+      queues: (name) => (name === 'compliance-updates' ? { send: () => Promise.resolve() } : queues(name)),
+      devices: createDeviceRuntime(tables, systemClock, { limits: { reports: unlimited, heartbeats: unlimited } }),
+    }),
+    host: { functionKey: 'bench' },
   });
-
-  const prefix = `E${randomUUID().replace(/-/g, '').slice(0, 8)}`;
-  const tables = createTableStore({ connectionString }, { prefix });
-  await tables.ensureTables();
+  const { sim, tables, host, services } = stack;
   const now = new Date().toISOString();
-  for (const side of ['with', 'without'] as const) {
-    await createTenant(tables, tenants[side], { displayName: side, fullAccessGroupId: admins[side], primaryContactEmail: 'bench@example.test', status: 'provisioned', createdAt: now });
-    await activateTenant(tables, tenants[side], { at: now });
-  }
 
   interface BenchDevice {
     tenantId: string;
@@ -223,26 +219,6 @@ async function main(): Promise<void> {
       const unlucky = Number.parseInt(createHash('sha256').update(id).digest('hex').slice(0, 2), 16) % 2 === 0;
       return { status: first && unlucky ? 500 : 204 };
     },
-  });
-
-  const config = parseConfig({
-    ENTRA_AUTHORITY_HOST: sim.url, GRAPH_BASE_URL: sim.url, SENDGRID_API_BASE_URL: sim.url, SENDGRID_API_KEY: 'SG.sim-api-key',
-    MAIL_FROM: 'bench@example.test', CONNECTOR_CLIENT_ID: clientId, CONNECTOR_CLIENT_SECRET: clientSecret, AzureWebJobsStorage: connectionString,
-    WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost,127.0.0.1',
-  });
-  const unlimited = { burst: 1e9, perSecond: 1e9 };
-  let services: Services | undefined;
-  const host = await startHost({
-    port: 0,
-    catalog,
-    // Compliance pushes are not what this measures: their nudges go nowhere. Webhook work uses the host's queue.
-    services: (queues) =>
-      (services = createServices(config, {
-        tables, log: quiet,
-        queues: (name) => (name === 'compliance-updates' ? { send: () => Promise.resolve() } : queues(name)),
-        devices: createDeviceRuntime(tables, systemClock, { limits: { reports: unlimited, heartbeats: unlimited } }),
-      })),
-    functionKey: 'bench', settings: {}, timers: false, log: () => undefined,
   });
 
   const tokens = {
@@ -438,9 +414,9 @@ async function main(): Promise<void> {
 
   stopping = true;
   await host.close();
-  await services?.webhooks.idle();
-  await Promise.all([healthy.close(), flaky.close(), sim.close()]);
-  await azurite?.stop();
+  await services.webhooks.idle();
+  await Promise.all([healthy.close(), flaky.close()]);
+  await stack.stop();
   agent.destroy();
 
   console.log(`reports: ${totalReports} (${reportsSent.with} to tenant W with 2 webhooks and ${reportsSent.without} to tenant N without, at full rate; and first ${pacedCount} to W at ${pacedRate}/s), ${devices} devices each, concurrency ${concurrency}, ${rounds} rounds`);

@@ -28,25 +28,19 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
-import { catalog } from '../functions/catalog.js';
 import { regradeSchema } from '../shared/console/classifications.js';
-import { startHost } from '../dev/host/server.js';
 import { generateScenario } from '../dev/sim/generate.js';
-import { startSimulator } from '../dev/sim/server.js';
 import { ensureLocalCa } from '../dev/sim/tls.js';
 import { systemClock } from '../shared/base/clock.js';
-import { complianceQueueName } from '../shared/devices/nudges.js';
+import { complianceQueueName } from '../shared/devices/complianceNudges.js';
 import { createComplianceRuntime } from '../shared/compliance/runtime.js';
-import { parseConfig } from '../shared/base/config.js';
 import { devicePartitionKey, deviceSchema, deviceToEntity } from '../shared/devices/device.js';
-import { threatIndexRowKey, threatRowKey } from '../shared/devices/threatStore.js';
+import { threatIndexRowKey, threatRowKey } from '../shared/devices/threatRows.js';
 import type { Classification } from '../shared/domain/index.js';
 import type { QueueSenders } from '../shared/queues/queue.js';
-import { createServices } from '../shared/app/services.js';
 import type { Logger } from '../shared/base/logger.js';
-import { createTableStore, submitInBatches, type TableStore } from '../shared/storage/index.js';
-import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
-import { startAzurite } from '../dev/azurite.js';
+import { submitInBatches, type TableStore } from '../shared/storage/index.js';
+import { startStack } from '../test/support/stack.js';
 import { ensureBenchTrust } from './trust.js';
 
 const env = process.env;
@@ -93,7 +87,6 @@ async function main(): Promise<void> {
   if (!(await ensureBenchTrust(tlsDir))) return;
   const tls = await ensureLocalCa(tlsDir);
   const [cert, key] = await Promise.all([readFile(tls.certFile), readFile(tls.keyFile)]);
-  const azurite = await startAzurite({ inMemory: true });
   const windowMs = windowSeconds * 1000;
 
   const tenantId = randomUUID();
@@ -103,14 +96,37 @@ async function main(): Promise<void> {
   const admin = tenant?.users[0];
   if (!tenant || !admin) throw new Error('the generated scenario has no tenant');
   tenant.groups.push({ id: adminGroupId, displayName: 'MTD Admins', description: null, securityEnabled: true, mailEnabled: false, members: [admin.id] });
-  const sim = await startSimulator({ cert, key, scenario });
+  const affected = new Set<string>();
+  const nudgedAt = new Map<string, number>();
+  // The margin and the wait scale with the window like everything else, so the fast run keeps the real run's ratios
+  // (for 20 s both are the defaults, 500 ms).
+  const intuneBudget = { limit, windowMs, marginMs: windowMs / 40, waitMs: windowMs / 40 };
+  const stack = await startStack({
+    tls: { cert, key },
+    scenario,
+    storage: 'memory',
+    tablePrefix: `F${randomUUID().slice(0, 6)}`,
+    tenants: [{ tenantId, fullAccessGroupId: adminGroupId, displayName: 'Bench', primaryContactEmail: 'bench@connector.test' }],
+    settings: { SENDGRID_API_KEY: 'SG.bench', MAIL_FROM: 'bench@connector.test', CONNECTOR_CLIENT_SECRET: clientSecret },
+    overrides: ({ tables, queues }) => {
+      // Note when each device's first nudge went out: from then on its write is work waiting for the budget.
+      const noting: QueueSenders = (name) => ({
+        send: async (messages) => {
+          const now = Date.now();
+          for (const message of messages) {
+            const deviceId = message.messageId.split(':')[0] ?? '';
+            if (affected.has(deviceId) && !nudgedAt.has(deviceId)) nudgedAt.set(deviceId, now);
+          }
+          await queues(name).send(messages);
+        },
+      });
+      return { log: quiet, queues: noting, compliance: createComplianceRuntime(tables, systemClock, { intuneBudget }) };
+    },
+    host: { functionKey: 'bench' },
+  });
+  const { sim, tables, host, services } = stack;
   sim.state.setThrottle({ limit, windowSeconds });
-
-  const tables = createTableStore({ connectionString: azurite.connectionString }, { prefix: `F${randomUUID().slice(0, 6)}` });
-  await tables.ensureTables();
   const at = new Date().toISOString();
-  await createTenant(tables, tenantId, { displayName: 'Bench', fullAccessGroupId: adminGroupId, primaryContactEmail: 'bench@connector.test', status: 'provisioned', createdAt: at });
-  await activateTenant(tables, tenantId, { at });
 
   console.log(`Fan-out bench: ${deviceCount} devices, ${affectedCount} re-graded (ADWARE low → high), Azurite in memory`);
   console.log(
@@ -123,8 +139,6 @@ async function main(): Promise<void> {
   const seedStarted = performance.now();
   const deviceActions: TransactionAction[] = [];
   const threatRows: TransactionAction[] = [];
-  const affected = new Set<string>();
-  const nudgedAt = new Map<string, number>();
   tenant.managedDevices.forEach((managed, index) => {
     const deviceId = managed.id.toLowerCase();
     const adware = index < affectedCount;
@@ -165,42 +179,7 @@ async function main(): Promise<void> {
   await writeAll(tables, 'threats', threatRows);
   console.log(`seeded ${deviceActions.length} devices and ${threatRows.length} threat rows in ${seconds(performance.now() - seedStarted)}`);
 
-  const config = parseConfig({
-    ENTRA_AUTHORITY_HOST: sim.url,
-    GRAPH_BASE_URL: sim.url,
-    SENDGRID_API_BASE_URL: sim.url,
-    SENDGRID_API_KEY: 'SG.bench',
-    MAIL_FROM: 'bench@connector.test',
-    CONNECTOR_CLIENT_ID: clientId,
-    CONNECTOR_CLIENT_SECRET: clientSecret,
-    AzureWebJobsStorage: azurite.connectionString,
-  });
-  // The margin and the wait scale with the window like everything else, so the fast run keeps the real run's ratios
-  // (for 20 s both are the defaults, 500 ms).
-  const intuneBudget = { limit, windowMs, marginMs: windowMs / 40, waitMs: windowMs / 40 };
-  const compliance = createComplianceRuntime(tables, systemClock, { intuneBudget });
-  const host = await startHost({
-    port: 0,
-    catalog,
-    services: (queues) => {
-      // Note when each device's first nudge went out: from then on its write is work waiting for the budget.
-      const noting: QueueSenders = (name) => ({
-        send: async (messages) => {
-          const now = Date.now();
-          for (const message of messages) {
-            const deviceId = message.messageId.split(':')[0] ?? '';
-            if (affected.has(deviceId) && !nudgedAt.has(deviceId)) nudgedAt.set(deviceId, now);
-          }
-          await queues(name).send(messages);
-        },
-      });
-      return createServices(config, { tables, log: quiet, queues: noting, compliance });
-    },
-    functionKey: 'bench',
-    settings: {},
-    timers: false,
-    log: () => undefined,
-  });
+  const { compliance } = services;
   const token = await sim.state.mintUserToken({ tenantId, userId: admin.id });
   sim.state.resetStats();
   const writesBefore = sim.state.writes.length;
@@ -268,9 +247,7 @@ async function main(): Promise<void> {
   await new Promise((done) => setTimeout(done, Math.max(2_000, windowMs)));
   const queue = host.queues.get(complianceQueueName);
   const counts = queue?.counts();
-  await host.close();
-  await sim.close();
-  await azurite.stop();
+  await stack.stop();
 
   const writes = sim.state.writes.slice(writesBefore).filter((write) => write.kind === 'managedDevice');
   const distinct = new Set(writes.map((write) => write.targetId)).size;

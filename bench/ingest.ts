@@ -14,20 +14,14 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { TableClient } from '@azure/data-tables';
-import { catalog } from '../functions/catalog.js';
-import { startHost } from '../dev/host/server.js';
 import { systemClock } from '../shared/base/clock.js';
-import { parseConfig } from '../shared/base/config.js';
 import { issueCredential } from '../shared/devices/credential.js';
 import { deviceSchema, deviceToEntity } from '../shared/devices/device.js';
 import { authenticateDevice } from '../shared/devices/deviceAuth.js';
 import { createDeviceRuntime } from '../shared/devices/runtime.js';
 import { receiveThreatReport } from '../shared/devices/threatReport.js';
-import { createServices } from '../shared/app/services.js';
 import type { Logger } from '../shared/base/logger.js';
-import { createTableStore } from '../shared/storage/index.js';
-import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
-import { startAzurite, type AzuriteHandle } from '../dev/azurite.js';
+import { startStack } from '../test/support/stack.js';
 
 const env = process.env;
 const reports = Number(env.REPORTS ?? 10_000);
@@ -99,21 +93,25 @@ async function runPool(total: number, workers: number, task: (index: number, wor
 }
 
 async function main(): Promise<void> {
-  let azurite: AzuriteHandle | undefined;
-  let connectionString = env.AZURITE_CONNECTION_STRING;
-  if (!connectionString) {
-    azurite = await startAzurite({ inMemory: true });
-    connectionString = azurite.connectionString;
-  }
-  const azuriteCpuMs = (): number | undefined => (azurite ? childrenCpuMs() : undefined);
-  const prefix = `B${randomUUID().replace(/-/g, '').slice(0, 8)}`;
-  const tables = createTableStore({ connectionString }, { prefix });
-  await tables.ensureTables();
-
   const tenantId = randomUUID();
+  const unlimited = { burst: 1e9, perSecond: 1e9 };
+  const stack = await startStack({
+    scenario: false,
+    storage: env.AZURITE_CONNECTION_STRING ? { connectionString: env.AZURITE_CONNECTION_STRING } : 'memory',
+    tablePrefix: `B${randomUUID().replace(/-/g, '').slice(0, 8)}`,
+    tenants: [{ tenantId, fullAccessGroupId: randomUUID(), displayName: 'Bench', primaryContactEmail: 'bench@example.test' }],
+    settings: { SENDGRID_API_KEY: 'SG.bench', MAIL_FROM: 'bench@example.test', CONNECTOR_CLIENT_SECRET: 'bench' },
+    // Compliance pushes are not what this measures: their nudges go nowhere.
+    overrides: ({ tables }) => ({
+      log: quiet,
+      queues: () => ({ send: () => Promise.resolve() }),
+      devices: createDeviceRuntime(tables, systemClock, { limits: { reports: unlimited, heartbeats: unlimited } }),
+    }),
+    host: { functionKey: 'bench' },
+  });
+  const { tables, host, services, azurite, connectionString, tablePrefix: prefix } = stack;
+  const azuriteCpuMs = (): number | undefined => (azurite ? childrenCpuMs() : undefined);
   const now = new Date().toISOString();
-  await createTenant(tables, tenantId, { displayName: 'Bench', fullAccessGroupId: randomUUID(), primaryContactEmail: 'bench@example.test', status: 'provisioned', createdAt: now });
-  await activateTenant(tables, tenantId, { at: now });
 
   // Devices activated directly in storage (activation is not what this measures).
   const fleet: { deviceId: string; token: string; sequence: number }[] = [];
@@ -128,18 +126,6 @@ async function main(): Promise<void> {
     await tables.table('devices').upsertEntity(deviceToEntity(device), 'Replace');
     fleet.push({ deviceId, token: credential.token, sequence: 0 });
   }
-
-  const config = parseConfig({
-    SENDGRID_API_KEY: 'SG.bench', MAIL_FROM: 'bench@example.test', CONNECTOR_CLIENT_ID: '33333333-3333-4333-8333-333333333333',
-    CONNECTOR_CLIENT_SECRET: 'bench', AzureWebJobsStorage: connectionString,
-  });
-  const unlimited = { burst: 1e9, perSecond: 1e9 };
-  const services = createServices(config, {
-    tables, log: quiet,
-    queues: () => ({ send: () => Promise.resolve() }),
-    devices: createDeviceRuntime(tables, systemClock, { limits: { reports: unlimited, heartbeats: unlimited } }),
-  });
-  const host = await startHost({ port: 0, catalog, services, functionKey: 'bench', settings: {}, timers: false, log: () => undefined });
 
   const sendTo = async (device: (typeof fleet)[number] | undefined): Promise<number> => {
     if (!device) throw new Error('no device');
@@ -224,7 +210,7 @@ async function main(): Promise<void> {
   const directCpu = process.cpuUsage();
   const directSeconds = await runPool(reports, concurrency, direct);
   const directCpuMs = cpuMs(process.cpuUsage(directCpu)) / reports;
-  await azurite?.stop();
+  await stack.stop();
   agent.destroy();
 
   latencies.sort((a, b) => a - b);

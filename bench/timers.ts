@@ -28,15 +28,15 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TableClient, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
-import { catalog, type CatalogEntry, type QueueFunctionHandler } from '../functions/catalog.js';
-import { startHost, type LocalHost } from '../dev/host/server.js';
+import { catalog } from '../functions/catalog.js';
+import type { CatalogEntry, QueueFunctionHandler } from '../functions/handlers.js';
+import type { LocalHost } from '../dev/host/server.js';
 import { generateScenario } from '../dev/sim/generate.js';
 import type { Scenario } from '../dev/sim/scenario.js';
-import { startSimulator, type Simulator } from '../dev/sim/server.js';
+import type { Simulator } from '../dev/sim/server.js';
 import { ensureLocalCa } from '../dev/sim/tls.js';
 import { ManualClock } from '../shared/base/clock.js';
 import { reconcile as reconcileAllTenants } from '../shared/compliance/reconcile.js';
-import { parseConfig, type Config } from '../shared/base/config.js';
 import { activateDevice } from '../shared/devices/activation.js';
 import { deviceSchema, deviceToEntity } from '../shared/devices/device.js';
 import { deviceIndexActions, withIndexFields } from '../shared/devices/deviceIndex.js';
@@ -50,10 +50,10 @@ import { jobPeriodMinutes } from '../shared/jobs/plan.js';
 import { defaultConnectorSettings } from '../shared/domain/index.js';
 import { runMail } from '../shared/mail/run.js';
 import type { QueueMessage, QueueSenders } from '../shared/queues/queue.js';
-import { createServices, type Services } from '../shared/app/services.js';
+import type { Services } from '../shared/app/services.js';
 import type { Logger } from '../shared/base/logger.js';
 import { physicalTableName, submitInBatches, tableNames, type TableName, type TableStore } from '../shared/storage/index.js';
-import { startAzurite } from '../dev/azurite.js';
+import { startStack, type Stack } from '../test/support/stack.js';
 import { ensureBenchTrust } from './trust.js';
 import { runBacklogBench } from './backlog.js';
 
@@ -384,7 +384,11 @@ interface TimerResult {
 const fmt = (n: number): string => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2));
 const per = (value: number, count: number): number => (count > 0 ? value / count : 0);
 
-async function runScenario(config: Config, connectionString: string, sim: Simulator, scenario: Scenario1, big: boolean): Promise<TimerResult[]> {
+/** Azurite and the simulated tenant, shared by every scenario; each scenario starts a host of its own on tables of its own. */
+type BenchStack = Stack<{ host: false }>;
+
+async function runScenario(stack: BenchStack, scenario: Scenario1, big: boolean): Promise<TimerResult[]> {
+  const { config, connectionString, sim } = stack;
   const prefix = `B${randomUUID().replace(/-/g, '').slice(0, 8)}`;
   const tables = countingStore(connectionString, prefix);
   await tables.ensureTables();
@@ -404,7 +408,6 @@ async function runScenario(config: Config, connectionString: string, sim: Simula
     return queue;
   };
   const queues = countingQueues(sent, hostQueues);
-  const services = createServices(config, { tables, log: quiet, queues });
   // The catalog as Azure runs it, with the tenant-jobs function noting when each job starts.
   const measured: CatalogEntry[] = catalog.map((entry) =>
     entry.kind === 'serviceBusQueue' && entry.queueName === tenantJobsQueueName
@@ -424,7 +427,12 @@ async function runScenario(config: Config, connectionString: string, sim: Simula
         }
       : entry,
   );
-  const host = await startHost({ port: 0, catalog: measured, services, functionKey: 'bench', settings: {}, timers: false, log: () => undefined, queue: { retryDelayMs: () => 50 } });
+  const { host, services } = await stack.addHost({
+    catalog: measured,
+    functionKey: 'bench',
+    queue: { retryDelayMs: () => 50 },
+    overrides: { tables, log: quiet, queues },
+  });
   hostRef.current = host;
   const meter: Meter = { tables, sent, sim, connectionString };
   const jobsQueue = host.queues.get(tenantJobsQueueName);
@@ -488,9 +496,9 @@ async function runScenario(config: Config, connectionString: string, sim: Simula
 
 // ---- the agent heartbeat ---------------------------------------------------------------------------------------------
 
-async function heartbeatBench(config: Config, connectionString: string): Promise<{ perHeartbeat: number; heartbeats: number }> {
+async function heartbeatBench(stack: BenchStack): Promise<{ perHeartbeat: number; heartbeats: number }> {
   const prefix = `H${randomUUID().replace(/-/g, '').slice(0, 8)}`;
-  const tables = countingStore(connectionString, prefix);
+  const tables = countingStore(stack.connectionString, prefix);
   await tables.ensureTables();
   const clock = new ManualClock(new Date());
   const tenants = Array.from({ length: heartbeatTenants }, (_unused, index) => tenantIdFor('hb', index));
@@ -500,13 +508,12 @@ async function heartbeatBench(config: Config, connectionString: string): Promise
       tables.table('tenants').createEntity({ partitionKey: tenantId, rowKey: 'tenant', displayName: 'T', fullAccessGroupId: randomUUID(), primaryContactEmail: 'a@b.test', status: 'active', createdAt: at, consentedAt: at }),
     ),
   );
+  const noQueues: QueueSenders = () => ({ send: () => Promise.resolve() });
+  const overrides = { tables, clock, log: quiet, queues: noQueues };
   const hosts: LocalHost[] = [];
-  for (let index = 0; index < 2; index += 1) {
-    const services = createServices(config, { tables, clock, log: quiet, queues: () => ({ send: () => Promise.resolve() }) });
-    hosts.push(await startHost({ port: 0, catalog, services, functionKey: 'bench', settings: {}, timers: false, log: () => undefined }));
-  }
+  for (let index = 0; index < 2; index += 1) hosts.push((await stack.addHost({ functionKey: 'bench', overrides })).host);
   try {
-    const services = createServices(config, { tables, clock, log: quiet, queues: () => ({ send: () => Promise.resolve() }) });
+    const services = stack.buildServices(overrides);
     const tokens: string[] = [];
     const devices: TransactionAction[] = [];
     const owners: { tenantId: string; deviceId: string; userId: string }[] = [];
@@ -564,7 +571,6 @@ async function main(): Promise<void> {
   if (!(await ensureBenchTrust(tlsDir))) return;
   const tls = await ensureLocalCa(tlsDir);
   const [cert, key] = await Promise.all([readFile(tls.certFile), readFile(tls.keyFile)]);
-  const azurite = await startAzurite({ inMemory: true });
 
   const scenarios: { scenario: Scenario1; big: boolean }[] = sizes.map((size) => {
     const tenants = Array.from({ length: size }, (_unused, index) => tenantIdFor(`s${size}`, index));
@@ -579,25 +585,21 @@ async function main(): Promise<void> {
   const first = generated[0];
   if (!first) throw new Error('no tenants');
   const simScenario: Scenario = { ...first, consentedTenants: generated.flatMap((g) => g.consentedTenants), tenants: generated.flatMap((g) => g.tenants) };
-  const sim = await startSimulator({ cert, key, scenario: simScenario });
-  const config = parseConfig({
-    ENTRA_AUTHORITY_HOST: sim.url,
-    GRAPH_BASE_URL: sim.url,
-    SENDGRID_API_BASE_URL: sim.url,
-    SENDGRID_API_KEY: 'SG.bench',
-    MAIL_FROM: 'bench@connector.test',
-    CONNECTOR_CLIENT_ID: clientId,
-    CONNECTOR_CLIENT_SECRET: clientSecret,
-    AzureWebJobsStorage: azurite.connectionString,
+  const stack = await startStack({
+    tls: { cert, key },
+    scenario: simScenario,
+    storage: 'memory',
+    settings: { SENDGRID_API_KEY: 'SG.bench', MAIL_FROM: 'bench@connector.test', CONNECTOR_CLIENT_SECRET: clientSecret },
+    host: false,
   });
 
   console.log('Timers bench: Azurite in memory, the simulated tenant, the local host with 16 tenant-jobs calls at once');
   const all: { label: string; tenants: number; big: boolean; results: TimerResult[] }[] = [];
   try {
     for (const { scenario, big } of scenarios) {
-      all.push({ label: scenario.label, tenants: scenario.tenants.length, big, results: await runScenario(config, azurite.connectionString, sim, scenario, big) });
+      all.push({ label: scenario.label, tenants: scenario.tenants.length, big, results: await runScenario(stack, scenario, big) });
     }
-    const heartbeat = heartbeatTenants > 0 ? await heartbeatBench(config, azurite.connectionString) : { perHeartbeat: 0, heartbeats: 0 };
+    const heartbeat = heartbeatTenants > 0 ? await heartbeatBench(stack) : { perHeartbeat: 0, heartbeats: 0 };
 
     // Entities examined by queries per due item, tick and job together, per timer; the worst periodic job. The due
     // items are the due jobs and the devices they acted on (each nudge a job sent); point reads (one entity each)
@@ -656,8 +658,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await sim.close();
-    await azurite.stop();
+    await stack.stop();
   }
 }
 

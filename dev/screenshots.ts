@@ -9,7 +9,6 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startAzurite } from './azurite.js';
 import { ensureLocalCa } from './sim/tls.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -34,10 +33,8 @@ async function main(): Promise<void> {
     process.exit(child.status ?? 1);
   }
 
-  const azurite = await startAzurite({ inMemory: true });
-  process.env.AZURITE_CONNECTION_STRING = azurite.connectionString;
   const { contoso, reportThreats, signIn, startConsoleStack } = await import('../test/browser/stack.js');
-  const stack = await startConsoleStack();
+  const stack = await startConsoleStack({ storage: 'memory' });
   try {
     await stack.api('POST', 'v1/console/enrollment-groups', contoso.admin, { displayName: 'MTD-Pilot' });
     await stack.api('POST', 'v1/console/enrollment-groups', contoso.admin, { displayName: 'MTD-All' });
@@ -65,7 +62,6 @@ async function main(): Promise<void> {
     console.log(`screenshots: ${join(out, 'overview.png')}, ${join(out, 'device.png')}`);
   } finally {
     await stack.close();
-    await azurite.stop();
   }
 }
 

@@ -12,17 +12,14 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { catalog } from '../../functions/catalog.js';
-import { createServices } from '../../shared/app/services.js';
-import { startHost, type LocalHost } from '../../dev/host/server.js';
+import type { LocalHost } from '../../dev/host/server.js';
 import { consoleBuildIsCurrent, consoleSettings, defaultConsoleDist, ensureConsoleBuild, startConsoleServer, type ConsoleServer } from '../../dev/host/console.js';
 import { devConsoleClientId } from '../../dev/sim/interactive.js';
 import { loadDefaultScenario } from '../../dev/sim/scenario.js';
-import { startSimulator, type Simulator } from '../../dev/sim/server.js';
+import type { Simulator } from '../../dev/sim/server.js';
 import type { TableStore } from '../../shared/storage/index.js';
-import { createTestTableStore } from '../support/tables.js';
-import { clientId, quietLog, simConfig, tlsFiles } from '../support/simClient.js';
-import { provisionTenant } from '../integration/enrollment/harness.js';
+import { clientId } from '../support/simClient.js';
+import { startStack, type StackOptions } from '../support/stack.js';
 
 /** Contoso of the default scenario, and the users the console tests sign in as. */
 export const contoso = {
@@ -72,34 +69,28 @@ async function consoleDist(): Promise<string> {
   return dist;
 }
 
-export async function startConsoleStack(): Promise<ConsoleStack> {
+/** `storage`: the test run's Azurite unless given (`memory` for one of the stack's own). */
+export async function startConsoleStack(options: { storage?: Exclude<StackOptions['storage'], false> } = {}): Promise<ConsoleStack> {
   const [dist, scenario] = await Promise.all([consoleDist(), loadDefaultScenario()]);
-  const sim = await startSimulator({ ...tlsFiles(), scenario: { ...scenario, app: { ...scenario.app, clientId } } });
-  const tables = await createTestTableStore();
-  await provisionTenant(tables, contoso.tenantId, contoso.fullAccessGroupId, new Date().toISOString());
-  await tables
-    .table('tenants')
-    .updateEntity({ partitionKey: contoso.tenantId, rowKey: 'tenant', restrictedAccessGroupId: contoso.restrictedAccessGroupId }, 'Merge');
-  sim.state.grantConsent(contoso.tenantId);
-  // Webhooks may point at this machine (the tests' receivers), as WEBHOOK_ALLOWED_PRIVATE_HOSTS allows.
-  const config = simConfig(sim.url, { WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost' });
-
-  let apiUrl = '';
+  // The console is served first, as the host's CORS allows its origin only; its settings name the simulator and the
+  // host, read when a browser asks for them.
   const web = await startConsoleServer({
     dist,
-    settings: () => consoleSettings({ authorityHost: sim.url, clientId: devConsoleClientId, apiClientId: clientId, apiBaseUrl: apiUrl }),
+    settings: () => consoleSettings({ authorityHost: stack.sim.url, clientId: devConsoleClientId, apiClientId: clientId, apiBaseUrl: stack.host.url }),
   });
-  const host = await startHost({
-    port: 0,
-    catalog,
-    services: (queues) => createServices(config, { tables, queues, log: quietLog }),
-    functionKey: 'test-key',
-    settings: {},
-    timers: false,
-    log: () => undefined,
-    corsOrigins: [web.url],
+  const stack = await startStack({
+    scenario: { ...scenario, app: { ...scenario.app, clientId } },
+    tenants: [{ tenantId: contoso.tenantId, fullAccessGroupId: contoso.fullAccessGroupId, restrictedAccessGroupId: contoso.restrictedAccessGroupId }],
+    // Webhooks may point at this machine (the tests' receivers), as WEBHOOK_ALLOWED_PRIVATE_HOSTS allows.
+    settings: { WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost' },
+    host: { corsOrigins: [web.url] },
+    storage: options.storage,
+  }).catch(async (error: unknown) => {
+    await web.close();
+    throw error;
   });
-  apiUrl = host.url;
+  const { sim, host, tables, stop } = stack;
+  sim.state.grantConsent(contoso.tenantId);
   const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: chromiumFlags });
 
   return {
@@ -134,7 +125,7 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
       await browser.close().catch(() => undefined);
       await host.close();
       await web.close();
-      await sim.close();
+      await stop();
     },
   };
 }

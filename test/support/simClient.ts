@@ -19,16 +19,25 @@ export function tlsFiles(): { cert: Buffer; key: Buffer } {
   return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
 }
 
-export function simConfig(simUrl: string, extra: Record<string, string> = {}): Config {
-  return parseConfig({
-    ENTRA_AUTHORITY_HOST: simUrl,
-    GRAPH_BASE_URL: simUrl,
-    SENDGRID_API_BASE_URL: simUrl,
+/**
+ * The app settings of a service talking to the simulator at `simUrl` (Entra ID, Graph and SendGrid on one origin),
+ * with the app registration and SendGrid key the simulator knows; without a URL, the upstreams keep their defaults.
+ */
+export function simSettings(simUrl: string | undefined): Record<string, string> {
+  return {
+    ...(simUrl !== undefined ? { ENTRA_AUTHORITY_HOST: simUrl, GRAPH_BASE_URL: simUrl, SENDGRID_API_BASE_URL: simUrl } : {}),
     SENDGRID_API_KEY: 'SG.sim-api-key',
     MAIL_FROM: 'mtd@connector.test',
     CONNECTOR_CLIENT_ID: clientId,
     CONNECTOR_CLIENT_SECRET: clientSecret,
-    AzureWebJobsStorage: azuriteConnectionString(),
+  };
+}
+
+/** The settings of `simSettings` on the run's Azurite (unless `extra` names other storage), parsed. */
+export function simConfig(simUrl: string, extra: Record<string, string> = {}): Config {
+  return parseConfig({
+    ...simSettings(simUrl),
+    AzureWebJobsStorage: extra.AzureWebJobsStorage ?? azuriteConnectionString(),
     ...extra,
   });
 }

@@ -4,23 +4,23 @@
  * the host's own `compliance-updates` queue feeding the real queue function, and Graph retries kept short.
  */
 import { randomUUID } from 'node:crypto';
-import { catalog } from '../../../functions/catalog.js';
-import { startHost, type LocalHost } from '../../../dev/host/server.js';
+import type { LocalHost } from '../../../dev/host/server.js';
 import type { LocalQueue } from '../../../dev/host/queue.js';
 import { parseScenario } from '../../../dev/sim/scenario.js';
-import { startSimulator, type Simulator } from '../../../dev/sim/server.js';
+import type { Simulator } from '../../../dev/sim/server.js';
 import { systemClock } from '../../../shared/base/clock.js';
-import { complianceQueueName, sendNudges, type Nudge } from '../../../shared/devices/nudges.js';
+import { complianceQueueName, sendNudges, type Nudge } from '../../../shared/devices/complianceNudges.js';
 import { createComplianceRuntime, type ComplianceRuntimeOptions } from '../../../shared/compliance/runtime.js';
 import { deviceSchema, type Device } from '../../../shared/devices/device.js';
 import { mutateDevice, putDevice, readDevice } from '../../../shared/devices/deviceRepository.js';
 import { createDeviceRuntime } from '../../../shared/devices/runtime.js';
 import { defaultConnectorSettings, type ConnectorSettings } from '../../../shared/domain/index.js';
 import { createGraphAccess } from '../../../shared/graph/index.js';
-import { createServices, type Services } from '../../../shared/app/services.js';
+import type { Services } from '../../../shared/app/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
-import { createTestTableStore } from '../../support/tables.js';
-import { clientId, id, provisionTenant, quietLog, simConfig, tlsFiles } from '../../integration/enrollment/harness.js';
+import { clientId } from '../../support/simClient.js';
+import { startStack, type Stack } from '../../support/stack.js';
+import { id } from '../../integration/enrollment/harness.js';
 import { relaxedLimits } from '../devices/harness.js';
 import { updateTenantConfig } from '../../../shared/tenants/tenantConfig.js';
 
@@ -45,6 +45,8 @@ export interface ComplianceHarness {
   readonly services: Services;
   readonly queue: LocalQueue;
   readonly phones: PhoneSpec[];
+  /** What the harness started: another host on the same tables and simulator comes from `stack.addHost`. */
+  readonly stack: Stack;
   /** A user token for `user` (Ann and Ben own phones; Admin is in the full-access group). */
   token(user: string): Promise<string>;
   /** Writes the tenant's connector settings row. */
@@ -80,8 +82,7 @@ export async function startComplianceHarness(
     user: index % 2 === 0 ? 'ann' : 'ben',
   }));
   const user = (name: string) => ({ id: id(name), userPrincipalName: `${name}@contoso.test`, displayName: name });
-  const sim = await startSimulator({
-    ...tlsFiles(),
+  const stack = await startStack({
     scenario: parseScenario({
       app: { clientId },
       consentedTenants: [tenantId],
@@ -103,34 +104,17 @@ export async function startComplianceHarness(
         },
       ],
     }),
+    tenants: [{ tenantId, fullAccessGroupId: adminGroupId }],
+    overrides: ({ config, tables }) => ({
+      graph: createGraphAccess(config, { retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 2 } }),
+      devices: createDeviceRuntime(tables, systemClock, { limits: relaxedLimits, tenantCacheMs: 0 }),
+      compliance: createComplianceRuntime(tables, systemClock, { retryDelayMs: () => 50, ...options.compliance }),
+    }),
+    host: { queue: { retryDelayMs: () => 20 } },
   });
-  const tables = await createTestTableStore();
-  await provisionTenant(tables, tenantId, adminGroupId, new Date().toISOString());
-  const config = simConfig(sim.url);
-  let services: Services | undefined;
-  const host = await startHost({
-    port: 0,
-    catalog,
-    services: (queues) => {
-      services = createServices(config, {
-        tables,
-        log: quietLog,
-        queues,
-        graph: createGraphAccess(config, { retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 2 } }),
-        devices: createDeviceRuntime(tables, systemClock, { limits: relaxedLimits, tenantCacheMs: 0 }),
-        compliance: createComplianceRuntime(tables, systemClock, { retryDelayMs: () => 50, ...options.compliance }),
-      });
-      return services;
-    },
-    functionKey: 'test-key',
-    settings: {},
-    timers: false,
-    queue: { retryDelayMs: () => 20 },
-    log: () => undefined,
-  });
+  const { sim, host, tables, services: built } = stack;
   const queue = host.queues.get(complianceQueueName);
-  if (!queue || !services) throw new Error('the host has no compliance queue');
-  const built = services;
+  if (!queue) throw new Error('the host has no compliance queue');
 
   const writeSettings = async (settings: ConnectorSettings): Promise<void> => {
     await updateTenantConfig(tables, tenantId, () => ({ settings, at: new Date().toISOString(), by: 'test' }));
@@ -157,6 +141,7 @@ export async function startComplianceHarness(
     services: built,
     queue,
     phones,
+    stack,
     token: (name) => sim.state.mintUserToken({ tenantId, userId: id(name) }),
     setSettings: async (change) => {
       settings = change(structuredClone(settings));
@@ -214,10 +199,7 @@ export async function startComplianceHarness(
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     },
-    close: async () => {
-      await host.close();
-      await sim.close();
-    },
+    close: () => stack.stop(),
   };
   return harness;
 }

@@ -4,14 +4,11 @@
  * instance pushed for the tenant a moment before (and so would hold the old settings in a per-instance cache).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalog } from '../../../functions/catalog.js';
-import { startHost, type LocalHost } from '../../../dev/host/server.js';
+import type { LocalHost } from '../../../dev/host/server.js';
 import type { LocalQueue } from '../../../dev/host/queue.js';
-import { complianceQueueName, sendNudges } from '../../../shared/devices/nudges.js';
+import { complianceQueueName, sendNudges } from '../../../shared/devices/complianceNudges.js';
 import { createComplianceRuntime } from '../../../shared/compliance/runtime.js';
 import { createGraphAccess } from '../../../shared/graph/index.js';
-import { createServices } from '../../../shared/app/services.js';
-import { quietLog, simConfig } from '../../integration/enrollment/harness.js';
 import { call, startComplianceHarness, type ComplianceHarness } from './harness.js';
 
 let h: ComplianceHarness;
@@ -21,24 +18,15 @@ let otherQueue: LocalQueue;
 
 beforeAll(async () => {
   h = await startComplianceHarness({ phones: 2, settings: { enforcement: { intunePartner: true, entraDeviceAttribute: null } } });
-  const config = simConfig(h.sim.url);
-  other = await startHost({
-    port: 0,
-    catalog,
-    services: (queues) =>
-      createServices(config, {
-        tables: h.tables,
-        log: quietLog,
-        queues,
-        graph: createGraphAccess(config, { retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 2 } }),
-        compliance: createComplianceRuntime(h.tables, h.services.clock, { retryDelayMs: () => 50 }),
-      }),
+  const second = await h.stack.addHost({
     functionKey: 'other-key',
-    settings: {},
-    timers: false,
     queue: { retryDelayMs: () => 20 },
-    log: () => undefined,
+    overrides: ({ config, tables }) => ({
+      graph: createGraphAccess(config, { retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 2 } }),
+      compliance: createComplianceRuntime(tables, h.services.clock, { retryDelayMs: () => 50 }),
+    }),
   });
+  other = second.host;
   const queue = other.queues.get(complianceQueueName);
   if (!queue) throw new Error('the second instance has no compliance queue');
   otherQueue = queue;

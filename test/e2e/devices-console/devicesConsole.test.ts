@@ -4,16 +4,15 @@
  */
 import { getTenant } from '../../../shared/tenants/tenantRepository.js';
 import { devicePartitionKey } from '../../../shared/devices/device.js';
-import { sequenceRowKey } from '../../../shared/devices/threatStore.js';
+import { sequenceRowKey } from '../../../shared/devices/threatRows.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalog } from '../../../functions/catalog.js';
-import { createServices } from '../../../shared/app/services.js';
-import { startHost, type LocalHost } from '../../../dev/host/server.js';
+import type { LocalHost } from '../../../dev/host/server.js';
 import { parseScenario } from '../../../dev/sim/scenario.js';
-import { startSimulator, type Simulator } from '../../../dev/sim/server.js';
+import type { Simulator } from '../../../dev/sim/server.js';
 import type { TableStore } from '../../../shared/storage/index.js';
-import { createTestTableStore } from '../../support/tables.js';
-import { addEnrollmentGroupRow, clientId, id, provisionTenant, quietLog, simConfig, tlsFiles } from '../../integration/enrollment/harness.js';
+import { clientId } from '../../support/simClient.js';
+import { startStack, type Stack } from '../../support/stack.js';
+import { addEnrollmentGroupRow, id } from '../../integration/enrollment/harness.js';
 
 const tenantId = id('tenant-e2e');
 const otherTenantId = id('tenant-other');
@@ -35,6 +34,7 @@ const device = (name: string, owner: string, operatingSystem: 'iOS' | 'Android' 
   entraObjectId: id(`obj-${name}`),
 });
 
+let stack: Stack | undefined;
 let sim: Simulator;
 let host: LocalHost;
 let tables: TableStore;
@@ -66,29 +66,15 @@ beforeAll(async () => {
       { id: otherTenantId, displayName: 'Fabrikam', users: [{ id: id('zed'), userPrincipalName: 'zed@fabrikam.test', displayName: 'zed' }] },
     ],
   });
-  sim = await startSimulator({ ...tlsFiles(), scenario });
-  tables = await createTestTableStore();
-  const config = simConfig(sim.url);
-  const now = new Date().toISOString();
-  await provisionTenant(tables, tenantId, adminsGroup, now);
-  await tables.table('tenants').updateEntity({ partitionKey: tenantId, rowKey: 'tenant', restrictedAccessGroupId: viewersGroup }, 'Merge');
+  stack = await startStack({ scenario, tenants: [{ tenantId, fullAccessGroupId: adminsGroup, restrictedAccessGroupId: viewersGroup }] });
+  ({ sim, host, tables } = stack);
   await addEnrollmentGroupRow(tables, tenantId, 'Mobile Users');
-  host = await startHost({
-    port: 0,
-    catalog,
-    services: (queues) => createServices(config, { tables, queues, log: quietLog }),
-    functionKey: 'test-key',
-    settings: {},
-    timers: false,
-    log: () => undefined,
-  });
   adminToken = await sim.state.mintUserToken({ tenantId, userId: id('admin') });
   viewerToken = await sim.state.mintUserToken({ tenantId, userId: id('viewer') });
 });
 
 afterAll(async () => {
-  await host?.close();
-  await sim?.close();
+  await stack?.stop();
 });
 
 async function call(method: string, path: string, token: string): Promise<{ status: number; body: Record<string, unknown>; contentType: string }> {

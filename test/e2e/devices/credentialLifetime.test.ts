@@ -10,7 +10,7 @@ import { ManualClock } from '../../../shared/base/clock.js';
 import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { issueCredential } from '../../../shared/devices/credential.js';
 import { putDevice } from '../../../shared/devices/deviceRepository.js';
-import { listDeviceThreats } from '../../../shared/devices/threatStore.js';
+import { listDeviceThreats } from '../../../shared/devices/threatRows.js';
 import { seedDevice, storedDevice } from '../../integration/devices/deviceRows.js';
 import { activation, id, post, startDeviceHarness, type DeviceHarness } from './harness.js';
 

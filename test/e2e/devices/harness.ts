@@ -4,19 +4,18 @@
  * directly (discovery is not what these tests exercise), and every compliance nudge recorded.
  */
 import { randomUUID } from 'node:crypto';
-import { catalog, tenantJobsQueueName } from '../../../functions/catalog.js';
-import { startHost, type LocalHost } from '../../../dev/host/server.js';
+import type { LocalHost } from '../../../dev/host/server.js';
 import { parseScenario } from '../../../dev/sim/scenario.js';
-import { startSimulator, type Simulator } from '../../../dev/sim/server.js';
+import type { Simulator } from '../../../dev/sim/server.js';
 import { createDeviceRuntime, type DeviceLimits } from '../../../shared/devices/runtime.js';
+import { tenantJobsQueueName } from '../../../shared/jobs/messages.js';
 import type { QueueMessage } from '../../../shared/queues/queue.js';
-import { createServices, type Services } from '../../../shared/app/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { systemClock, type Clock } from '../../../shared/base/clock.js';
-import type { Config } from '../../../shared/base/config.js';
 import { createUserTokenValidator } from '../../../shared/tokens/entraToken.js';
-import { createTestTableStore } from '../../support/tables.js';
-import { clientId, id, provisionTenant, quietLog, simConfig, tlsFiles } from '../../integration/enrollment/harness.js';
+import { clientId } from '../../support/simClient.js';
+import { startStack } from '../../support/stack.js';
+import { id } from '../../integration/enrollment/harness.js';
 
 export { id };
 
@@ -44,62 +43,49 @@ export interface DeviceHarness {
 export const tenantCacheMs = 1_000;
 
 export async function startDeviceHarness(
-  options: { limits?: DeviceLimits; clock?: Clock; settings?: Partial<Config> } = {},
+  options: { limits?: DeviceLimits; clock?: Clock; settings?: Record<string, string> } = {},
 ): Promise<DeviceHarness> {
   const contoso = randomUUID();
   const consoleGroupId = randomUUID();
   const fabrikam = randomUUID();
   const user = (name: string, domain: string) => ({ id: id(name), userPrincipalName: `${name}@${domain}`, displayName: name });
-  const sim = await startSimulator({
-      ...tlsFiles(),
-      scenario: parseScenario({
-        app: { clientId },
-        consentedTenants: [contoso, fabrikam],
-        tenants: [
-          {
-            id: contoso,
-            displayName: 'Contoso',
-            users: [user('ann', 'contoso.test'), user('ben', 'contoso.test')],
-            groups: [{ id: consoleGroupId, displayName: 'Console Admins', members: [id('ann'), id('ben')] }],
-          },
-          { id: fabrikam, displayName: 'Fabrikam', users: [user('zed', 'fabrikam.test')] },
-        ],
-      }),
-  });
-  const tables = await createTestTableStore();
-  const now = new Date().toISOString();
-  await provisionTenant(tables, contoso, consoleGroupId, now);
-  await provisionTenant(tables, fabrikam, randomUUID(), now);
-  const config = { ...simConfig(sim.url), ...options.settings };
   // The service's clock (a test may move it by days); user tokens from the simulator are checked on the real one.
   const clock = options.clock ?? systemClock;
   const nudges: QueueMessage[] = [];
-  let services: Services | undefined;
-  const host = await startHost({
-    port: 0,
-    catalog,
+  const { sim, host, tables, services, stop } = await startStack({
+    scenario: parseScenario({
+      app: { clientId },
+      consentedTenants: [contoso, fabrikam],
+      tenants: [
+        {
+          id: contoso,
+          displayName: 'Contoso',
+          users: [user('ann', 'contoso.test'), user('ben', 'contoso.test')],
+          groups: [{ id: consoleGroupId, displayName: 'Console Admins', members: [id('ann'), id('ben')] }],
+        },
+        { id: fabrikam, displayName: 'Fabrikam', users: [user('zed', 'fabrikam.test')] },
+      ],
+    }),
+    tenants: [
+      { tenantId: contoso, fullAccessGroupId: consoleGroupId },
+      { tenantId: fabrikam, fullAccessGroupId: randomUUID() },
+    ],
+    settings: options.settings,
     // Nudges are recorded (no compliance function runs here); tenant jobs go to the host's own queue.
-    services: (hostQueues) =>
-      (services = createServices(config, {
-        clock,
-        userTokens: createUserTokenValidator(config),
-        tables,
-        log: quietLog,
-        queues: (name) =>
-          name === tenantJobsQueueName
-            ? hostQueues(name)
-            : {
-                send: (messages) => {
-                  nudges.push(...messages);
-                  return Promise.resolve();
-                },
+    overrides: ({ config, tables: store, queues: hostQueues }) => ({
+      clock,
+      userTokens: createUserTokenValidator(config),
+      queues: (name) =>
+        name === tenantJobsQueueName
+          ? hostQueues(name)
+          : {
+              send: (messages) => {
+                nudges.push(...messages);
+                return Promise.resolve();
               },
-        devices: createDeviceRuntime(tables, clock, { limits: options.limits ?? relaxedLimits, tenantCacheMs }),
-      })),
-    functionKey: 'test-key',
-    settings: {},
-    timers: false,
-    log: () => undefined,
+            },
+      devices: createDeviceRuntime(store, clock, { limits: options.limits ?? relaxedLimits, tenantCacheMs }),
+    }),
   });
   return {
     contoso,
@@ -109,12 +95,9 @@ export async function startDeviceHarness(
     host,
     tables,
     nudges,
-    eventsSettled: () => services?.events.idle() ?? Promise.resolve(),
+    eventsSettled: () => services.events.idle(),
     token: (tenantId, name) => sim.state.mintUserToken({ tenantId, userId: id(name) }),
-    close: async () => {
-      await host.close();
-      await sim.close();
-    },
+    close: stop,
   };
 }
 

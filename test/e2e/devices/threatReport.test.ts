@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listDeviceThreats, readOpenThreatCounts } from '../../../shared/devices/threatStore.js';
+import { listDeviceThreats, readOpenThreatCounts } from '../../../shared/devices/threatRows.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { seedDevice, storedDevice } from '../../integration/devices/deviceRows.js';
 import { activation, id, post, startDeviceHarness, tenantCacheMs, type DeviceHarness } from './harness.js';

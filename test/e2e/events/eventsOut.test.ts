@@ -4,11 +4,8 @@
  * across a restart of the host, missing and repeating nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalog } from '../../../functions/catalog.js';
-import { startHost, type LocalHost } from '../../../dev/host/server.js';
+import type { LocalHost } from '../../../dev/host/server.js';
 import type { WebhookReceiver } from '../../../dev/webhookReceiver.js';
-import { createServices, type Services } from '../../../shared/app/services.js';
-import { quietLog } from '../../support/simClient.js';
 import { verifiesWith } from '../../support/standardWebhooks.js';
 import { call, startWebhookHarness, type WebhookHarness } from '../webhooks/harness.js';
 
@@ -128,19 +125,10 @@ describe('the feed across a restart of the host', () => {
 
     // The host stops; a new one starts on the same storage (a new process: nothing kept in memory).
     await h.host.close();
-    let services: Services | undefined;
-    const restarted = await startHost({
-      port: 0,
-      catalog,
-      services: (queues) => (services = createServices(h.services.config, { tables: h.tables, queues, log: quietLog, webhooks: h.runtime })),
-      functionKey: 'test-key',
-      settings: {},
-      timers: false,
-      log: () => undefined,
-    });
+    const { host: restarted, services } = await h.stack.addHost({ overrides: { webhooks: h.runtime } });
     try {
       await changeSettings(restarted, h.tokens.admin, 80);
-      await services?.events.idle();
+      await services.events.idle();
       const rest = await feed(restarted, siem, `&after=${encodeURIComponent(firstPage.nextCursor ?? '')}`);
       const all = [...firstPage.items, ...rest.items].filter((event) => event.type === 'audit.recorded');
       const minutes = all.map((event) => JSON.stringify(event.data.after ?? {}).match(/heartbeatFrequencyMinutes":(\d+)/)?.[1]);

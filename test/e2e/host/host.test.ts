@@ -5,12 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import type { HttpRequest, InvocationContext, Timer } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalog, type CatalogEntry } from '../../../functions/catalog.js';
+import { catalog } from '../../../functions/catalog.js';
+import type { CatalogEntry } from '../../../functions/handlers.js';
 import { devSettings } from '../../../dev/devSettings.js';
-import { startHost, type LocalHost } from '../../../dev/host/server.js';
-import { parseConfig } from '../../../shared/base/config.js';
-import { createServices, type Services } from '../../../shared/app/services.js';
-import type { Logger } from '../../../shared/base/logger.js';
+import type { LocalHost } from '../../../dev/host/server.js';
+import type { Services } from '../../../shared/app/services.js';
+import { startStack, type Stack } from '../../support/stack.js';
 import { azuriteConnectionString } from '../../support/tables.js';
 
 const functionKey = randomBytes(12).toString('hex');
@@ -30,9 +30,8 @@ const timerCalls: TimerCall[] = [];
 const queueCalls: QueueCall[] = [];
 const lines: string[] = [];
 const seen = new Map<string, number>();
+let stack: Stack<{ scenario: false }>;
 let host: LocalHost;
-
-const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 const testEntries: CatalogEntry[] = [
   {
@@ -104,20 +103,16 @@ const testEntries: CatalogEntry[] = [
 
 beforeAll(async () => {
   const settings = devSettings({ env: {}, simUrl: 'https://localhost:9', storage: azuriteConnectionString(), port: 0 });
-  host = await startHost({
-    port: 0,
-    catalog: [...catalog, ...testEntries],
-    services: (queues) => createServices(parseConfig(settings), { queues, log: quiet }),
-    functionKey,
+  stack = await startStack({
+    scenario: false,
     settings,
-    timers: false,
-    queue: { retryDelayMs: () => 5 },
-    log: (line) => lines.push(line),
+    host: { catalog: [...catalog, ...testEntries], functionKey, settings, queue: { retryDelayMs: () => 5 }, log: (line) => lines.push(line) },
   });
+  host = stack.host;
 });
 
 afterAll(async () => {
-  await host.close();
+  await stack.stop();
 });
 
 const get = (path: string, init: RequestInit = {}) => fetch(`${host.url}${path}`, init);
@@ -279,8 +274,7 @@ describe('local host: timers on their schedules', () => {
     let active = 0;
     let mostAtOnce = 0;
     const starts: number[] = [];
-    const scheduled = await startHost({
-      port: 0,
+    const { host: scheduled } = await stack.addHost({
       catalog: [
         {
           kind: 'timer',
@@ -295,14 +289,8 @@ describe('local host: timers on their schedules', () => {
           },
         },
       ],
-      services: (queues) =>
-        createServices(parseConfig(devSettings({ env: {}, simUrl: 'https://localhost:9', storage: azuriteConnectionString() })), {
-          queues,
-          log: quiet,
-        }),
       functionKey,
-      settings: {},
-      log: () => undefined,
+      timers: true,
     });
     try {
       await new Promise((resolve) => setTimeout(resolve, 4_000));

@@ -2,17 +2,17 @@
  * Onboarding and the console through the local host: the simulator (default scenario: Contoso and Fabrikam, nobody
  * consented yet) as Entra ID and Graph, fresh tables on the run's Azurite, the whole catalog served over HTTP.
  */
-import { catalog } from '../../../functions/catalog.js';
-import { startHost, type LocalHost } from '../../../dev/host/server.js';
+import type { LocalHost } from '../../../dev/host/server.js';
+import { loadDefaultScenario, tenantSchema } from '../../../dev/sim/scenario.js';
 import type { Simulator } from '../../../dev/sim/server.js';
 import type { UserTokenOptions } from '../../../dev/sim/state.js';
 import type { Clock } from '../../../shared/base/clock.js';
-import { createServices, type Services } from '../../../shared/app/services.js';
+import type { Services } from '../../../shared/app/services.js';
 import { consentUrl } from '../../../shared/onboarding/onboarding.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { freePort } from '../../../dev/azurite.js';
-import { createTestTableStore } from '../../support/tables.js';
-import { contoso, fabrikam, northwind, quietLog, simConfig, startSim } from '../../integration/auth/harness.js';
+import { startStack } from '../../support/stack.js';
+import { contoso, fabrikam, northwind } from '../../integration/auth/harness.js';
 
 export { contoso, fabrikam, northwind };
 
@@ -70,12 +70,26 @@ async function reply(response: Response): Promise<Reply> {
 export async function startOnboarding(
   options: { clock?: Clock; withNorthwind?: boolean; settings?: Record<string, string> } = {},
 ): Promise<OnboardingHarness> {
-  const sim = await startSim({ withNorthwind: options.withNorthwind ?? false });
-  const tables = await createTestTableStore();
+  const scenario = await loadDefaultScenario();
+  if (options.withNorthwind) {
+    scenario.tenants.push(
+      tenantSchema.parse({
+        id: northwind.tenantId,
+        displayName: 'Northwind',
+        users: [{ id: northwind.fullAdmin, userPrincipalName: 'nina@northwind.test', displayName: 'Nina' }],
+        groups: [{ id: northwind.fullGroupId, displayName: 'Console Admins', members: [northwind.fullAdmin] }],
+      }),
+    );
+  }
+  // The links the service hands out (consent) name the host, so its port is chosen first.
   const port = await freePort();
-  const config = simConfig(sim.url, { PUBLIC_BASE_URL: `http://localhost:${port}`, ...options.settings });
-  const services = createServices(config, { tables, log: quietLog, ...(options.clock ? { clock: options.clock } : {}) });
-  const host = await startHost({ port, catalog, services, functionKey, settings: {}, timers: false, log: () => undefined });
+  const stack = await startStack({
+    scenario,
+    settings: { PUBLIC_BASE_URL: `http://localhost:${port}`, ...options.settings },
+    overrides: options.clock ? { clock: options.clock } : {},
+    host: { port, functionKey },
+  });
+  const { sim, host, tables, services } = stack;
 
   const call = async (method: string, path: string, callOptions: CallOptions = {}): Promise<Reply> => {
     const headers: Record<string, string> = { ...callOptions.headers };
@@ -130,10 +144,7 @@ export async function startOnboarding(
       if (atEntra.status !== 302) throw new Error(`adminconsent answered ${atEntra.status}: ${atEntra.text.slice(0, 200)}`);
       return browse(atEntra.headers.get('location') ?? '');
     },
-    close: async () => {
-      await host.close();
-      await sim.close();
-    },
+    close: stack.stop,
   };
 }
 

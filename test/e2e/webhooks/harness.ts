@@ -4,21 +4,20 @@
  * resolver port that tests can point names at, and short time-outs and retry waits.
  */
 import { randomUUID } from 'node:crypto';
-import { catalog } from '../../../functions/catalog.js';
-import { startHost, type LocalHost } from '../../../dev/host/server.js';
+import type { LocalHost } from '../../../dev/host/server.js';
 import { parseScenario } from '../../../dev/sim/scenario.js';
-import { startSimulator, type Simulator } from '../../../dev/sim/server.js';
+import type { Simulator } from '../../../dev/sim/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../dev/webhookReceiver.js';
-import { createServices, type Services } from '../../../shared/app/services.js';
-import { createHealthRuntime } from '../../../shared/health/health.js';
-import type { QueueSenders } from '../../../shared/queues/queue.js';
+import type { Services } from '../../../shared/app/services.js';
+import { createHealthRuntime } from '../../../shared/health/runtime.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { systemResolver, type HostResolver } from '../../../shared/webhooks/addressGuard.js';
 import { publishToWebhooks } from '../../../shared/webhooks/delivery.js';
 import type { WebhookEvent } from '../../../shared/webhooks/deliveries.js';
 import { createWebhookRuntime, type WebhookPoster, type WebhookRuntime } from '../../../shared/webhooks/runtime.js';
-import { createTestTableStore } from '../../support/tables.js';
-import { clientId, id, provisionTenant, quietLog, simConfig, tlsFiles } from '../../integration/enrollment/harness.js';
+import { clientId, tlsFiles } from '../../support/simClient.js';
+import { startStack, type Stack } from '../../support/stack.js';
+import { id } from '../../integration/enrollment/harness.js';
 
 export { id };
 
@@ -30,6 +29,8 @@ export interface WebhookHarness {
   readonly tables: TableStore;
   readonly services: Services;
   readonly runtime: WebhookRuntime;
+  /** What the harness started: a host started again on the same storage comes from `stack.addHost`. */
+  readonly stack: Stack;
   /** Names the resolver answers itself; any other name goes to the system resolver. */
   readonly names: Map<string, string[]>;
   readonly tokens: { admin: string; reader: string; fabrikamAdmin: string };
@@ -68,8 +69,19 @@ export async function startWebhookHarness(
   const admins = randomUUID();
   const readers = randomUUID();
   const fabrikamAdmins = randomUUID();
-  const sim = await startSimulator({
-    ...tlsFiles(),
+  const names = new Map<string, string[]>();
+  const resolver: HostResolver = (host) => {
+    const known = names.get(host);
+    return known ? Promise.resolve(known) : systemResolver(host);
+  };
+  const runtime = createWebhookRuntime({
+    resolver,
+    timeoutMs: options.timeoutMs ?? 1_000,
+    safetyMarginMs: 500,
+    retrySchedule: options.retrySchedule ?? [100, 100, 100],
+    ...(options.post ? { post: options.post } : {}),
+  });
+  const stack = await startStack({
     scenario: parseScenario({
       app: { clientId },
       consentedTenants: [contoso, fabrikam],
@@ -91,48 +103,17 @@ export async function startWebhookHarness(
         },
       ],
     }),
+    tenants: [
+      { tenantId: contoso, fullAccessGroupId: admins, restrictedAccessGroupId: readers },
+      { tenantId: fabrikam, fullAccessGroupId: fabrikamAdmins },
+    ],
+    settings: { WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost,127.0.0.1' },
+    overrides: ({ config }) => ({
+      webhooks: runtime,
+      ...(options.healthTtlMs !== undefined ? { health: createHealthRuntime(config, { ttlMs: options.healthTtlMs }) } : {}),
+    }),
   });
-  const tables = await createTestTableStore();
-  const now = new Date().toISOString();
-  await provisionTenant(tables, contoso, admins, now);
-  await tables.table('tenants').updateEntity({ partitionKey: contoso, rowKey: 'tenant', restrictedAccessGroupId: readers }, 'Merge');
-  await provisionTenant(tables, fabrikam, fabrikamAdmins, now);
-  const names = new Map<string, string[]>();
-  const resolver: HostResolver = (host) => {
-    const known = names.get(host);
-    return known ? Promise.resolve(known) : systemResolver(host);
-  };
-  const runtime = createWebhookRuntime({
-    resolver,
-    timeoutMs: options.timeoutMs ?? 1_000,
-    safetyMarginMs: 500,
-    retrySchedule: options.retrySchedule ?? [100, 100, 100],
-    ...(options.post ? { post: options.post } : {}),
-  });
-  const config = simConfig(sim.url, { WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost,127.0.0.1' });
-  let services: Services | undefined;
-  let senders: QueueSenders | undefined;
-  const host = await startHost({
-    port: 0,
-    catalog,
-    services: (queues) => {
-      senders = queues;
-      services = createServices(config, {
-        tables,
-        queues,
-        log: quietLog,
-        webhooks: runtime,
-        ...(options.healthTtlMs !== undefined ? { health: createHealthRuntime(config, { ttlMs: options.healthTtlMs }) } : {}),
-      });
-      return services;
-    },
-    functionKey: 'test-key',
-    settings: {},
-    timers: false,
-    log: () => undefined,
-  });
-  if (!services || !senders) throw new Error('the host did not build its services');
-  const queues = senders;
+  const { sim, host, tables, services } = stack;
   const receivers: WebhookReceiver[] = [];
   return {
     contoso,
@@ -142,6 +123,7 @@ export async function startWebhookHarness(
     tables,
     services,
     runtime,
+    stack,
     names,
     tokens: {
       admin: await sim.state.mintUserToken({ tenantId: contoso, userId: id('adele') }),
@@ -153,12 +135,12 @@ export async function startWebhookHarness(
       receivers.push(receiver);
       return receiver;
     },
-    publish: (events) => publishToWebhooks(queues, events),
+    publish: (events) => publishToWebhooks(services.queues, events),
     close: async () => {
       await host.close();
       await runtime.idle();
       await Promise.all(receivers.map((receiver) => receiver.close()));
-      await sim.close();
+      await stack.stop();
     },
   };
 }

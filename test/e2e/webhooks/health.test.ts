@@ -6,11 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookReceiver } from '../../../dev/webhookReceiver.js';
-import { createHealthRuntime, tenantHealth } from '../../../shared/health/health.js';
-import { createServices } from '../../../shared/app/services.js';
+import { tenantHealth } from '../../../shared/health/health.js';
+import { createHealthRuntime } from '../../../shared/health/runtime.js';
 import { updateTenantHealth } from '../../../shared/tenants/tenantRepository.js';
 import { markDue } from '../../../shared/jobs/dueIndex.js';
-import { quietLog } from '../../support/simClient.js';
 import { verifiesWith } from '../../support/standardWebhooks.js';
 import { call, startWebhookHarness, type WebhookHarness } from './harness.js';
 
@@ -64,7 +63,7 @@ afterAll(async () => {
 
 describe('connector health', () => {
   it('answers a console polling it from a brief cache, without asking Entra ID or Graph again', async () => {
-    const services = createServices(h.services.config, { tables: h.tables, queues: h.services.queues, log: quietLog, health: createHealthRuntime(h.services.config, { ttlMs: 60_000 }) });
+    const services = h.stack.buildServices({ health: createHealthRuntime(h.stack.config, { ttlMs: 60_000 }) });
     const first = await tenantHealth(services, h.contoso);
     const before = h.sim.state.stats().total;
     const second = await tenantHealth(services, h.contoso);
