@@ -3,12 +3,11 @@
  * navigation, and the pages.
  */
 import { useMemo } from 'react';
-import { useQuery } from '@tanstack/react-query';
 import { NavLink, Navigate, Route, Routes } from 'react-router-dom';
 import { Badge, Body1, Button, Caption1, Card, Title1, Title3, makeStyles, tokens } from '@fluentui/react-components';
 import type { Auth } from './auth.js';
 import { createApiClient, ApiError } from './api/client.js';
-import type { Me } from './api/types.js';
+import { useMe } from './api/me.js';
 import { SessionContext, type Session } from './context.js';
 import { ErrorMessage, Loading } from './components/common.js';
 import { OverviewPage } from './pages/Overview.js';
@@ -127,13 +126,7 @@ function Shell({ session }: { session: Session }) {
 
 export function App({ auth, apiBaseUrl }: { auth: Auth; apiBaseUrl: string }) {
   const api = useMemo(() => createApiClient(apiBaseUrl, () => auth.token()), [apiBaseUrl, auth]);
-  const me = useQuery({
-    queryKey: ['me'],
-    queryFn: () => api.get<Me>('v1/console/me'),
-    enabled: auth.account !== null,
-    retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
-    staleTime: 5 * 60_000,
-  });
+  const me = useMe(api, auth.account !== null);
   const styles = useStyles();
   if (!auth.account) return <SignInPage auth={auth} />;
   if (me.isPending) {

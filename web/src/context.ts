@@ -1,7 +1,7 @@
 /** What every page needs: the API client, the signed-in user (with their access level) and sign-out. */
 import { createContext, useContext } from 'react';
 import type { ApiClient } from './api/client.js';
-import type { Me } from './api/types.js';
+import type { Me } from './api/me.js';
 
 export interface Session {
   readonly api: ApiClient;

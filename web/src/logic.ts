@@ -1,6 +1,6 @@
 /** The console's logic that is not layout: counting for charts, search, why a device has its risk level. */
-import type { ClassificationItem, ConsoleDevice, DeviceDetail, RiskLevel } from './api/types.js';
-import type { Regrade } from './api/pending.js';
+import type { ClassificationItem, RegradeProgress } from './api/classifications.js';
+import type { ConsoleDevice, DeviceDetail, RiskLevel } from './api/devices.js';
 
 export const riskOrder: readonly RiskLevel[] = ['none', 'low', 'medium', 'high'];
 
@@ -37,7 +37,7 @@ export interface RiskExplanation {
  * policy. Only active devices are graded; others say why they are not.
  */
 export function explainRisk(detail: DeviceDetail, policy: readonly ClassificationItem[]): RiskExplanation {
-  const levels = new Map(policy.map((item) => [item.classification as string, item.riskLevel]));
+  const levels = new Map<string, RiskLevel>(policy.map((item) => [item.classification, item.riskLevel]));
   const risk = detail.device.riskLevel;
   const reasons = detail.activeThreats.map((threat) => {
     const level = levels.get(threat.classification) ?? null;
@@ -83,17 +83,6 @@ export function pageNumber(trail: CursorTrail): number {
   return trail.stack.length;
 }
 
-/** Query string of the device list: only the filters that are set. */
-export function deviceListQuery(filters: { status?: string; riskLevel?: string; platform?: string; cursor?: string | null; limit?: number }): string {
-  const params = new URLSearchParams();
-  if (filters.status) params.set('status', filters.status);
-  if (filters.riskLevel) params.set('riskLevel', filters.riskLevel);
-  if (filters.platform) params.set('platform', filters.platform);
-  if (filters.cursor) params.set('cursor', filters.cursor);
-  params.set('limit', String(filters.limit ?? 50));
-  return params.toString();
-}
-
 /** The classifications whose level differs from the default, with the default: what a reset would change. */
 export function policyChangesToDefaults(items: readonly ClassificationItem[]): Record<string, RiskLevel> {
   const changes: Record<string, RiskLevel> = {};
@@ -102,21 +91,22 @@ export function policyChangesToDefaults(items: readonly ClassificationItem[]): R
 }
 
 /** The queued re-grade job a policy change answered with, if it did (older servers re-grade before answering). */
-export function regradeFrom(answer: unknown): Regrade | null {
+export function regradeFrom(answer: unknown): RegradeProgress | null {
   if (typeof answer !== 'object' || answer === null || !('regrade' in answer)) return null;
   const regrade: unknown = answer.regrade;
   if (typeof regrade !== 'object' || regrade === null) return null;
-  const r = regrade as Record<string, unknown>;
-  if (typeof r.id !== 'string' || typeof r.status !== 'string') return null;
+  if (!('id' in regrade) || !('status' in regrade)) return null;
+  const { id, status } = regrade;
+  if (typeof id !== 'string' || typeof status !== 'string') return null;
   return {
-    id: r.id,
-    status: r.status,
-    devicesChanged: typeof r.devicesChanged === 'number' ? r.devicesChanged : 0,
-    devicesTotal: typeof r.devicesTotal === 'number' ? r.devicesTotal : 0,
+    id,
+    status,
+    devicesChanged: 'devicesChanged' in regrade && typeof regrade.devicesChanged === 'number' ? regrade.devicesChanged : 0,
+    devicesTotal: 'devicesTotal' in regrade && typeof regrade.devicesTotal === 'number' ? regrade.devicesTotal : 0,
   };
 }
 
-export function describeRegrade(regrade: Regrade): string {
+export function describeRegrade(regrade: RegradeProgress): string {
   const checked = regrade.devicesTotal > 0 ? ` of ${regrade.devicesTotal} device${regrade.devicesTotal === 1 ? '' : 's'} with open threats` : '';
   return regrade.status === 'completed'
     ? `Re-grading done: ${regrade.devicesChanged} device${regrade.devicesChanged === 1 ? '' : 's'} changed risk level${checked}.`

@@ -3,7 +3,6 @@ import {
   countBy,
   currentCursor,
   describeRegrade,
-  deviceListQuery,
   explainRisk,
   firstPage,
   matchesSearch,
@@ -16,7 +15,8 @@ import {
 } from '../src/logic.js';
 import { checkDraft } from '../src/pages/Settings.js';
 import { ApiError, describeError, toApiError } from '../src/api/client.js';
-import type { ClassificationItem, DeviceDetail } from '../src/api/types.js';
+import { deviceListParams, type DeviceDetail } from '../src/api/devices.js';
+import type { ClassificationItem } from '../src/api/classifications.js';
 
 const policy: ClassificationItem[] = [
   { classification: 'TROJAN', category: 'application', riskLevel: 'high', defaultRiskLevel: 'high' },
@@ -97,7 +97,8 @@ describe('paging and the list query', () => {
   });
 
   it('sends only the filters that are set', () => {
-    expect(deviceListQuery({ status: 'active', riskLevel: '', platform: 'ios', cursor: 'a b', limit: 20 })).toBe('status=active&platform=ios&cursor=a+b&limit=20');
+    expect(deviceListParams({ status: 'active', riskLevel: '', platform: 'ios', cursor: 'a b', limit: 20 })).toEqual({ status: 'active', platform: 'ios', cursor: 'a b', limit: 20 });
+    expect(deviceListParams({ status: 'sideways', cursor: null })).toEqual({ limit: 50 });
   });
 });
 

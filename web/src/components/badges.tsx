@@ -1,6 +1,6 @@
 /** Status and risk shown as badges with words (colour is never the only signal). */
 import { Badge } from '@fluentui/react-components';
-import type { DeviceStatus, RiskLevel } from '../api/types.js';
+import type { DeviceStatus, RiskLevel } from '../api/devices.js';
 
 export const riskColors: Record<RiskLevel, string> = { none: '#107c10', low: '#8a8886', medium: '#ca5010', high: '#c50f1f' };
 export const statusColors: Record<DeviceStatus, string> = { pending: '#8a8886', active: '#0078d4', disconnected: '#ca5010', deactivated: '#605e5c' };

@@ -2,6 +2,7 @@
 import { useState, type ReactNode } from 'react';
 import { MessageBar, MessageBarBody, MessageBarTitle, Spinner, Title2, Body1, makeStyles, tokens } from '@fluentui/react-components';
 import { ApiError, describeError } from '../api/client.js';
+import { useSession } from '../context.js';
 
 const useStyles = makeStyles({
   header: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS, marginBottom: tokens.spacingVerticalL },
@@ -49,7 +50,10 @@ export function Notice({ intent = 'info', title, children }: { intent?: 'info' |
   );
 }
 
+/** Says the page is read-only, to users with restricted access only. */
 export function ReadOnlyNotice() {
+  const { canWrite } = useSession();
+  if (canWrite) return null;
   return (
     <Notice title="Read-only">
       Your access to this console is restricted: you can see everything, but changes need full access.
@@ -66,10 +70,6 @@ export function NotAvailable({ feature }: { feature: string }) {
   );
 }
 
-export function isNotAvailable(error: unknown): boolean {
-  return error instanceof ApiError && error.notAvailable;
-}
-
 /** A date and time in the reader's locale, or a dash. */
 export function When({ at }: { at: string | null | undefined }) {
   if (!at) return <span>—</span>;
@@ -77,10 +77,6 @@ export function When({ at }: { at: string | null | undefined }) {
   return <time dateTime={at}>{Number.isNaN(date.getTime()) ? at : date.toLocaleString()}</time>;
 }
 
-/**
- * A dialog shown while its component is mounted: it closes through Fluent's own close (so the page behind it is
- * given back to screen readers and the keyboard) and only then lets the parent unmount it.
- */
 /**
  * When the focused control inside a dialog was replaced (Save becoming Close), Fluent's focus manager can leave the
  * app hidden from assistive technology after the dialog closes: give it back once the dialog has left the page (its
@@ -94,6 +90,10 @@ function giveBackTheApp(triesLeft = 50): void {
   if (triesLeft > 0) window.setTimeout(() => giveBackTheApp(triesLeft - 1), 100);
 }
 
+/**
+ * A dialog shown while its component is mounted: it closes through Fluent's own close (so the page behind it is
+ * given back to screen readers and the keyboard) and only then lets the parent unmount it.
+ */
 export function useClosable(onClosed: () => void): { open: boolean; close: () => void } {
   const [open, setOpen] = useState(true);
   return {

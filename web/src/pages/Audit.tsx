@@ -1,19 +1,20 @@
 /** The audit log: who changed what and when, newest first, with before and after. Full access only (the API's rule). */
-import { useState } from 'react';
-import { useQuery, keepPreviousData } from '@tanstack/react-query';
-import { Badge, Button, Caption1, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens } from '@fluentui/react-components';
+import { Badge, Caption1, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens } from '@fluentui/react-components';
 import { ApiError } from '../api/client.js';
-import { keys } from '../api/hooks.js';
-import type { AuditEntry, AuditPage } from '../api/types.js';
-import { useSession } from '../context.js';
-import { currentCursor, firstPage, nextPage, pageNumber, previousPage, type CursorTrail } from '../logic.js';
-import { ErrorMessage, Loading, Notice, PageHeader, When } from '../components/common.js';
+import { useAuditPage, type AuditEntry } from '../api/audit.js';
+import { Notice, PageHeader, When } from '../components/common.js';
+import { QueryState } from '../components/QueryState.js';
+import { CursorPager, useCursorPages } from '../components/CursorPager.js';
 
 const useStyles = makeStyles({
   pre: { margin: 0, whiteSpace: 'pre-wrap', overflowWrap: 'anywhere', fontSize: tokens.fontSizeBase200, maxHeight: '16rem', overflowY: 'auto' },
-  pager: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center', marginTop: tokens.spacingVerticalM },
   wrap: { overflowWrap: 'anywhere' },
 });
+
+/** The API refuses the log to restricted users (403): say why instead of showing the refusal. */
+function fullAccessNeeded(error: unknown) {
+  return error instanceof ApiError && error.status === 403 ? <Notice title="Full access needed">The audit log is shown to full-access users only.</Notice> : undefined;
+}
 
 function show(value: unknown): string {
   return value === undefined ? '—' : JSON.stringify(value, null, 2);
@@ -39,25 +40,13 @@ function Change({ entry }: { entry: AuditEntry }) {
 }
 
 export function AuditPage() {
-  const { api } = useSession();
   const styles = useStyles();
-  const [trail, setTrail] = useState<CursorTrail>(firstPage);
-  const cursor = currentCursor(trail);
-  const page = useQuery({
-    queryKey: [...keys.audit, cursor],
-    queryFn: () => api.get<AuditPage>(`v1/console/audit-log?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
-    placeholderData: keepPreviousData,
-  });
-  const forbidden = page.error instanceof ApiError && page.error.status === 403;
+  const pages = useCursorPages();
+  const page = useAuditPage(pages.cursor);
   return (
     <>
       <PageHeader title="Audit log" description="Who changed what and when, newest first." />
-      {page.isFetching ? <Loading label="Loading the audit log…" /> : null}
-      {forbidden ? (
-        <Notice title="Full access needed">The audit log is shown to full-access users only.</Notice>
-      ) : page.isError ? (
-        <ErrorMessage error={page.error} />
-      ) : null}
+      <QueryState query={page} loading="Loading the audit log…" refetching failure={fullAccessNeeded} />
       {page.data ? (
         <>
           <Table aria-label="Audit log" size="small">
@@ -94,15 +83,7 @@ export function AuditPage() {
             </TableBody>
           </Table>
           {page.data.items.length === 0 ? <Caption1>Nothing has been changed yet.</Caption1> : null}
-          <nav className={styles.pager} aria-label="Pages">
-            <Button disabled={pageNumber(trail) === 1} onClick={() => setTrail(previousPage)}>
-              Newer
-            </Button>
-            <Caption1>Page {pageNumber(trail)}</Caption1>
-            <Button disabled={!page.data.nextCursor} onClick={() => page.data.nextCursor && setTrail((t) => nextPage(t, page.data.nextCursor ?? ''))}>
-              Older
-            </Button>
-          </nav>
+          <CursorPager pages={pages} nextCursor={page.data.nextCursor} previousLabel="Newer" nextLabel="Older" />
         </>
       ) : null}
     </>

@@ -1,5 +1,4 @@
 /** One device: its state, its open threats, why it has its risk level, and what Intune and Entra were last told. */
-import { useQuery } from '@tanstack/react-query';
 import { Link as RouterLink, useParams } from 'react-router-dom';
 import {
   Card,
@@ -15,12 +14,12 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { keys, useClassifications } from '../api/hooks.js';
-import type { DeviceDetail } from '../api/types.js';
-import { useSession } from '../context.js';
+import { useClassifications } from '../api/classifications.js';
+import { useDevice } from '../api/devices.js';
 import { explainRisk } from '../logic.js';
 import { RiskBadge, StatusBadge } from '../components/badges.js';
 import { ErrorMessage, Loading, PageHeader, When } from '../components/common.js';
+import { QueryState } from '../components/QueryState.js';
 
 const useStyles = makeStyles({
   grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(20rem, 1fr))', gap: tokens.spacingHorizontalL, marginBottom: tokens.spacingVerticalL },
@@ -46,20 +45,20 @@ function Facts({ items }: { items: [string, React.ReactNode][] }) {
 
 export function DeviceDetailPage() {
   const { deviceId = '' } = useParams();
-  const { api } = useSession();
   const styles = useStyles();
-  const detail = useQuery({ queryKey: keys.device(deviceId), queryFn: () => api.get<DeviceDetail>(`v1/console/devices/${encodeURIComponent(deviceId)}`) });
+  const detail = useDevice(deviceId);
   const policy = useClassifications();
 
-  if (detail.isPending) return <Loading label="Loading the device…" />;
-  if (detail.isError) {
+  if (detail.isPending || detail.isError) {
     return (
       <>
-        <PageHeader title="Device" />
-        <ErrorMessage error={detail.error} />
-        <p>
-          <RouterLink to="/devices">Back to devices</RouterLink>
-        </p>
+        {detail.isError ? <PageHeader title="Device" /> : null}
+        <QueryState query={detail} loading="Loading the device…" />
+        {detail.isError ? (
+          <p>
+            <RouterLink to="/devices">Back to devices</RouterLink>
+          </p>
+        ) : null}
       </>
     );
   }

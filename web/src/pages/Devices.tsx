@@ -1,9 +1,7 @@
 /** The device list: the API's filters and paging, and a search by device or user name over the pages. */
 import { useState } from 'react';
-import { useQuery, keepPreviousData } from '@tanstack/react-query';
 import { Link as RouterLink } from 'react-router-dom';
 import {
-  Button,
   Field,
   Input,
   Select,
@@ -17,17 +15,15 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { keys } from '../api/hooks.js';
-import type { ApiClient } from '../api/client.js';
-import type { ConsoleDevice, DeviceList } from '../api/types.js';
-import { useSession } from '../context.js';
-import { currentCursor, deviceListQuery, firstPage, matchesSearch, nextPage, pageNumber, previousPage, type CursorTrail } from '../logic.js';
+import { useDevicePage, useDeviceSearch } from '../api/devices.js';
+import { matchesSearch } from '../logic.js';
 import { RiskBadge, StatusBadge } from '../components/badges.js';
-import { ErrorMessage, Loading, PageHeader, When } from '../components/common.js';
+import { PageHeader, When } from '../components/common.js';
+import { QueryState } from '../components/QueryState.js';
+import { CursorPager, useCursorPages } from '../components/CursorPager.js';
 
 const useStyles = makeStyles({
   filters: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalM, alignItems: 'flex-end', marginBottom: tokens.spacingVerticalM },
-  pager: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center', marginTop: tokens.spacingVerticalM },
   table: { tableLayout: 'auto', width: '100%' },
   wrap: { overflowWrap: 'anywhere' },
 });
@@ -38,47 +34,19 @@ interface Filters {
   platform: string;
 }
 
-const pageSize = 50;
-/** A search reads up to this many pages of 200 devices. */
-const searchMaxPages = 25;
-
-async function searchDevices(api: ApiClient, filters: Filters, term: string): Promise<{ items: ConsoleDevice[]; complete: boolean }> {
-  const items: ConsoleDevice[] = [];
-  let cursor: string | null = null;
-  let pages = 0;
-  do {
-    const page: DeviceList = await api.get<DeviceList>(`v1/console/devices?${deviceListQuery({ ...filters, cursor, limit: 200 })}`);
-    items.push(...page.items.filter((d) => matchesSearch(d, term)));
-    cursor = page.nextCursor;
-    pages += 1;
-  } while (cursor && pages < searchMaxPages && items.length < 200);
-  return { items, complete: cursor === null };
-}
-
 export function DevicesPage() {
-  const { api } = useSession();
   const styles = useStyles();
   const [filters, setFilters] = useState<Filters>({ status: '', riskLevel: '', platform: '' });
-  const [trail, setTrail] = useState<CursorTrail>(firstPage);
+  const pages = useCursorPages();
   const [search, setSearch] = useState('');
   const term = search.trim();
-  const cursor = currentCursor(trail);
 
-  const list = useQuery({
-    queryKey: [...keys.devices, 'page', filters, cursor],
-    queryFn: () => api.get<DeviceList>(`v1/console/devices?${deviceListQuery({ ...filters, cursor, limit: pageSize })}`),
-    placeholderData: keepPreviousData,
-    enabled: term === '',
-  });
-  const found = useQuery({
-    queryKey: [...keys.devices, 'search', filters, term],
-    queryFn: () => searchDevices(api, filters, term),
-    enabled: term !== '',
-  });
+  const list = useDevicePage(filters, pages.cursor, term === '');
+  const found = useDeviceSearch(filters, term, (device) => matchesSearch(device, term));
 
   const setFilter = (name: keyof Filters, value: string) => {
     setFilters((f) => ({ ...f, [name]: value }));
-    setTrail(firstPage);
+    pages.restart();
   };
   const active = term === '' ? list : found;
   const rows = term === '' ? (list.data?.items ?? []) : (found.data?.items ?? []);
@@ -116,8 +84,7 @@ export function DevicesPage() {
           </Select>
         </Field>
       </div>
-      {active.isFetching ? <Loading label={term === '' ? 'Loading devices…' : 'Searching…'} /> : null}
-      {active.isError ? <ErrorMessage error={active.error} /> : null}
+      <QueryState query={active} loading={term === '' ? 'Loading devices…' : 'Searching…'} refetching />
       <Table aria-label="Devices" className={styles.table} size="small">
         <TableHeader>
           <TableRow>
@@ -154,15 +121,7 @@ export function DevicesPage() {
       </Table>
       {!active.isPending && rows.length === 0 ? <Caption1>No devices match.</Caption1> : null}
       {term === '' ? (
-        <nav className={styles.pager} aria-label="Pages">
-          <Button disabled={pageNumber(trail) === 1} onClick={() => setTrail(previousPage)}>
-            Previous page
-          </Button>
-          <Caption1>Page {pageNumber(trail)}</Caption1>
-          <Button disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setTrail((t) => nextPage(t, list.data.nextCursor ?? ''))}>
-            Next page
-          </Button>
-        </nav>
+        <CursorPager pages={pages} nextCursor={list.data?.nextCursor} />
       ) : found.data && !found.data.complete ? (
         <Caption1>Showing the first matches; narrow the search or the filters to see others.</Caption1>
       ) : null}

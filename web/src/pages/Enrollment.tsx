@@ -3,7 +3,6 @@
  * ambiguous); add, remove, and sync now with its outcome.
  */
 import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Badge,
   Body1,
@@ -19,10 +18,17 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { keys } from '../api/hooks.js';
-import type { EnrollmentGroup, SyncNowResponse } from '../api/types.js';
+import {
+  useAddEnrollmentGroup,
+  useEnrollmentGroups,
+  useRemoveEnrollmentGroup,
+  useSyncNow,
+  type EnrollmentGroup,
+  type SyncNowResponse,
+} from '../api/enrollmentGroups.js';
 import { useSession } from '../context.js';
 import { ErrorMessage, Loading, Notice, PageHeader, ReadOnlyNotice, When } from '../components/common.js';
+import { QueryState } from '../components/QueryState.js';
 
 const useStyles = makeStyles({
   add: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'flex-end', flexWrap: 'wrap', margin: `${tokens.spacingVerticalM} 0` },
@@ -62,28 +68,13 @@ export function SyncOutcome({ outcome }: { outcome: SyncNowResponse }) {
 }
 
 export function EnrollmentPage() {
-  const { api, canWrite } = useSession();
+  const { canWrite } = useSession();
   const styles = useStyles();
-  const client = useQueryClient();
   const [name, setName] = useState('');
-  const groups = useQuery({ queryKey: keys.groups, queryFn: () => api.get<{ items: EnrollmentGroup[] }>('v1/console/enrollment-groups') });
-  const refresh = () => {
-    void client.invalidateQueries({ queryKey: keys.groups });
-    void client.invalidateQueries({ queryKey: keys.devices });
-    void client.invalidateQueries({ queryKey: keys.overview });
-  };
-  const add = useMutation({
-    mutationFn: (displayName: string) => api.send<EnrollmentGroup>('POST', 'v1/console/enrollment-groups', { displayName }),
-    onSuccess: () => {
-      setName('');
-      refresh();
-    },
-  });
-  const remove = useMutation({
-    mutationFn: (displayName: string) => api.send<undefined>('DELETE', `v1/console/enrollment-groups/${encodeURIComponent(displayName)}`),
-    onSuccess: refresh,
-  });
-  const sync = useMutation({ mutationFn: () => api.send<SyncNowResponse>('POST', 'v1/console/enrollment/sync'), onSuccess: refresh });
+  const groups = useEnrollmentGroups();
+  const add = useAddEnrollmentGroup();
+  const remove = useRemoveEnrollmentGroup();
+  const sync = useSyncNow();
 
   return (
     <>
@@ -96,7 +87,7 @@ export function EnrollmentPage() {
           </Button>
         }
       />
-      {canWrite ? null : <ReadOnlyNotice />}
+      <ReadOnlyNotice />
       {sync.isPending ? <Loading label="Reading the groups and their devices from Microsoft Graph…" /> : null}
       {sync.isError ? <ErrorMessage error={sync.error} title="Sync did not start" /> : null}
       {sync.data ? <SyncOutcome outcome={sync.data} /> : null}
@@ -104,7 +95,7 @@ export function EnrollmentPage() {
         className={styles.add}
         onSubmit={(e) => {
           e.preventDefault();
-          if (name.trim() !== '') add.mutate(name.trim());
+          if (name.trim() !== '') add.mutate(name.trim(), { onSuccess: () => setName('') });
         }}
       >
         <Field label="Group display name" hint="Exactly as in Entra ID, e.g. MTD-Pilot">
@@ -116,8 +107,7 @@ export function EnrollmentPage() {
       </form>
       {add.isError ? <ErrorMessage error={add.error} title="The group was not added" /> : null}
       {remove.isError ? <ErrorMessage error={remove.error} title="The group was not removed" /> : null}
-      {groups.isPending ? <Loading label="Resolving the groups…" /> : null}
-      {groups.isError ? <ErrorMessage error={groups.error} /> : null}
+      <QueryState query={groups} loading="Resolving the groups…" />
       {groups.data && groups.data.items.length === 0 ? <Body1>No enrollment groups yet: add one, then sync.</Body1> : null}
       {groups.data && groups.data.items.length > 0 ? (
         <Table aria-label="Enrollment groups" size="small">

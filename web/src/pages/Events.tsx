@@ -1,36 +1,21 @@
 /** The event feed (GET /api/v1/events, CONTRACT.md): the tenant's events oldest first, filtered by type, paged. */
 import { useState } from 'react';
-import { useQuery, keepPreviousData } from '@tanstack/react-query';
-import { Button, Caption1, Field, Select, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens } from '@fluentui/react-components';
-import { keys } from '../api/hooks.js';
-import type { EventPage } from '../api/pending.js';
-import { eventTypes } from '../api/pending.js';
-import { useSession } from '../context.js';
-import { currentCursor, firstPage, nextPage, pageNumber, previousPage, type CursorTrail } from '../logic.js';
-import { ErrorMessage, Loading, NotAvailable, PageHeader, When, isNotAvailable } from '../components/common.js';
+import { Caption1, Field, Select, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens } from '@fluentui/react-components';
+import { isNotAvailable } from '../api/client.js';
+import { eventTypes, useEventPage } from '../api/events.js';
+import { NotAvailable, PageHeader, When } from '../components/common.js';
+import { QueryState } from '../components/QueryState.js';
+import { CursorPager, useCursorPages } from '../components/CursorPager.js';
 
 const useStyles = makeStyles({
   pre: { margin: 0, whiteSpace: 'pre-wrap', overflowWrap: 'anywhere', fontSize: tokens.fontSizeBase200, maxHeight: '12rem', overflowY: 'auto' },
-  pager: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center', marginTop: tokens.spacingVerticalM },
 });
 
 export function EventsPage() {
-  const { api } = useSession();
   const styles = useStyles();
   const [type, setType] = useState('');
-  const [trail, setTrail] = useState<CursorTrail>(firstPage);
-  const cursor = currentCursor(trail);
-  const page = useQuery({
-    queryKey: [...keys.events, type, cursor],
-    queryFn: () => {
-      const params = new URLSearchParams({ limit: '50' });
-      if (type) params.set('types', type);
-      if (cursor) params.set('after', cursor);
-      return api.get<EventPage>(`v1/events?${params.toString()}`);
-    },
-    placeholderData: keepPreviousData,
-    retry: (count, error) => !isNotAvailable(error) && count < 2,
-  });
+  const pages = useCursorPages();
+  const page = useEventPage(type, pages.cursor);
   if (page.isError && isNotAvailable(page.error)) {
     return (
       <>
@@ -47,7 +32,7 @@ export function EventsPage() {
           value={type}
           onChange={(_, d) => {
             setType(d.value);
-            setTrail(firstPage);
+            pages.restart();
           }}
         >
           <option value="">All</option>
@@ -58,8 +43,7 @@ export function EventsPage() {
           ))}
         </Select>
       </Field>
-      {page.isFetching ? <Loading label="Loading events…" /> : null}
-      {page.isError ? <ErrorMessage error={page.error} /> : null}
+      <QueryState query={page} loading="Loading events…" refetching />
       {page.data ? (
         <>
           <Table aria-label="Events" size="small">
@@ -88,15 +72,8 @@ export function EventsPage() {
             </TableBody>
           </Table>
           {page.data.items.length === 0 ? <Caption1>No events yet.</Caption1> : null}
-          <nav className={styles.pager} aria-label="Pages">
-            <Button disabled={pageNumber(trail) === 1} onClick={() => setTrail(previousPage)}>
-              Previous page
-            </Button>
-            <Caption1>Page {pageNumber(trail)}</Caption1>
-            <Button disabled={!page.data.nextCursor || page.data.items.length === 0} onClick={() => page.data.nextCursor && setTrail((t) => nextPage(t, page.data.nextCursor ?? ''))}>
-              Next page
-            </Button>
-          </nav>
+          {/* The feed always answers a cursor; an empty page is its end for now. */}
+          <CursorPager pages={pages} nextCursor={page.data.items.length === 0 ? null : page.data.nextCursor} />
         </>
       ) : null}
     </>

@@ -3,12 +3,10 @@
  * restricted users alike change their own.
  */
 import { useEffect, useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Body1, Button, Checkbox, makeStyles, tokens } from '@fluentui/react-components';
-import { keys } from '../api/hooks.js';
-import type { NotificationPreferences } from '../api/types.js';
-import { useSession } from '../context.js';
-import { ErrorMessage, Loading, Notice, PageHeader } from '../components/common.js';
+import { useNotificationPreferences, useSaveNotificationPreferences, type NotificationPreferences } from '../api/notifications.js';
+import { ErrorMessage, Notice, PageHeader } from '../components/common.js';
+import { QueryState } from '../components/QueryState.js';
 
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS, maxWidth: '36rem', border: 'none', padding: 0, margin: 0 },
@@ -17,21 +15,13 @@ const useStyles = makeStyles({
 type Levels = NotificationPreferences['levels'];
 
 export function NotificationsPage() {
-  const { api } = useSession();
   const styles = useStyles();
-  const client = useQueryClient();
-  const prefs = useQuery({ queryKey: keys.notifications, queryFn: () => api.get<NotificationPreferences>('v1/console/me/notifications') });
+  const prefs = useNotificationPreferences();
   const [levels, setLevels] = useState<Levels | null>(null);
   useEffect(() => {
     if (prefs.data && levels === null) setLevels(prefs.data.levels);
   }, [prefs.data, levels]);
-  const save = useMutation({
-    mutationFn: (next: Levels) => api.send<NotificationPreferences>('PUT', 'v1/console/me/notifications', { email: prefs.data?.email, levels: next }),
-    onSuccess: (saved) => {
-      client.setQueryData(keys.notifications, saved);
-      setLevels(saved.levels);
-    },
-  });
+  const save = useSaveNotificationPreferences();
   const toggle = (level: keyof Levels, on: boolean) => {
     save.reset();
     setLevels((l) => (l ? { ...l, [level]: on } : l));
@@ -39,13 +29,12 @@ export function NotificationsPage() {
   return (
     <>
       <PageHeader title="Notifications" description="Which new threats are mailed to you. These are your own settings; nobody else's change." />
-      {prefs.isPending ? <Loading label="Loading your preferences…" /> : null}
-      {prefs.isError ? <ErrorMessage error={prefs.error} /> : null}
+      <QueryState query={prefs} loading="Loading your preferences…" />
       {prefs.data && levels ? (
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            save.mutate(levels);
+            save.mutate({ email: prefs.data.email, levels }, { onSuccess: (saved) => setLevels(saved.levels) });
           }}
         >
           <fieldset className={styles.form}>

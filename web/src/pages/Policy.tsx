@@ -4,7 +4,6 @@
  * A save that answers with a queued re-grade job is followed until it completes.
  */
 import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Button,
   Dialog,
@@ -27,13 +26,22 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { keys, useClassifications } from '../api/hooks.js';
-import type { ClassificationItem, ClassificationUpdate, RegradePreview, ResetResponse, RiskLevel } from '../api/types.js';
-import type { Regrade } from '../api/pending.js';
+import {
+  useClassifications,
+  useRegrade,
+  useRegradePreview,
+  useResetClassifications,
+  useSetClassificationLevel,
+  type ClassificationItem,
+  type RegradePreview,
+  type RegradeProgress as Progress,
+} from '../api/classifications.js';
+import type { RiskLevel } from '../api/devices.js';
 import { useSession } from '../context.js';
 import { describeChanged, describeRegrade, policyChangesToDefaults, regradeFrom } from '../logic.js';
 import { RiskBadge } from '../components/badges.js';
-import { ErrorMessage, Loading, Notice, PageHeader, ReadOnlyNotice, useClosable } from '../components/common.js';
+import { ErrorMessage, Loading, Notice, PageHeader, useClosable } from '../components/common.js';
+import { QueryState } from '../components/QueryState.js';
 
 const useStyles = makeStyles({
   section: { marginBottom: tokens.spacingVerticalXL },
@@ -72,14 +80,8 @@ function Impact({ preview }: { preview: RegradePreview }) {
 }
 
 /** A queued re-grade followed to its end; nothing to follow for a synchronous answer. */
-function RegradeProgress({ regrade }: { regrade: Regrade }) {
-  const { api } = useSession();
-  const followed = useQuery({
-    queryKey: ['regrade', regrade.id],
-    queryFn: () => api.get<Regrade>(`v1/console/threat-classifications/regrades/${encodeURIComponent(regrade.id)}`),
-    initialData: regrade,
-    refetchInterval: (query) => (query.state.data?.status === 'completed' ? false : 1000),
-  });
+function RegradeProgress({ regrade }: { regrade: Progress }) {
+  const followed = useRegrade(regrade);
   const current = followed.data;
   const done = current.status === 'completed';
   return (
@@ -94,24 +96,11 @@ function RegradeProgress({ regrade }: { regrade: Regrade }) {
 
 function EditDialog({ item, onClose }: { item: ClassificationItem; onClose: () => void }) {
   const { open, close } = useClosable(onClose);
-  const { api } = useSession();
   const styles = useStyles();
-  const client = useQueryClient();
   const [level, setLevel] = useState<RiskLevel>(item.riskLevel);
   const changed = level !== item.riskLevel;
-  const preview = useQuery({
-    queryKey: ['preview', item.classification, level],
-    queryFn: () => api.send<RegradePreview>('POST', 'v1/console/threat-classifications/preview', { changes: { [item.classification]: level } }),
-    enabled: changed,
-  });
-  const save = useMutation({
-    mutationFn: () => api.send<ClassificationUpdate>('PUT', `v1/console/threat-classifications/${encodeURIComponent(item.classification)}`, { riskLevel: level }),
-    onSuccess: () => {
-      void client.invalidateQueries({ queryKey: keys.classifications });
-      void client.invalidateQueries({ queryKey: keys.devices });
-      void client.invalidateQueries({ queryKey: keys.overview });
-    },
-  });
+  const preview = useRegradePreview({ [item.classification]: level }, changed);
+  const save = useSetClassificationLevel(item.classification);
   const regrade = save.data ? regradeFrom(save.data) : null;
   return (
     <Dialog open={open} onOpenChange={(_, d) => (d.open ? undefined : close())}>
@@ -123,7 +112,7 @@ function EditDialog({ item, onClose }: { item: ClassificationItem; onClose: () =
               Default: <RiskBadge level={item.defaultRiskLevel} /> · now: <RiskBadge level={item.riskLevel} />
             </Body1>
             <Field label="New risk level">
-              <Select value={level} onChange={(_, d) => setLevel(d.value as RiskLevel)} disabled={save.isSuccess}>
+              <Select value={level} onChange={(_, d) => setLevel(levels.find((l) => l === d.value) ?? level)} disabled={save.isSuccess}>
                 {levels.map((l) => (
                   <option key={l} value={l}>
                     {l}
@@ -153,7 +142,7 @@ function EditDialog({ item, onClose }: { item: ClassificationItem; onClose: () =
               </Button>
             ) : (
               <>
-                <Button appearance="primary" disabled={!changed || !preview.data || save.isPending} onClick={() => save.mutate()}>
+                <Button appearance="primary" disabled={!changed || !preview.data || save.isPending} onClick={() => save.mutate(level)}>
                   {save.isPending ? 'Saving…' : 'Save'}
                 </Button>
                 <Button onClick={close}>Cancel</Button>
@@ -168,24 +157,11 @@ function EditDialog({ item, onClose }: { item: ClassificationItem; onClose: () =
 
 function ResetDialog({ items, onClose }: { items: ClassificationItem[]; onClose: () => void }) {
   const { open, close } = useClosable(onClose);
-  const { api } = useSession();
   const styles = useStyles();
-  const client = useQueryClient();
   const changes = policyChangesToDefaults(items);
   const count = Object.keys(changes).length;
-  const preview = useQuery({
-    queryKey: ['preview', 'reset', changes],
-    queryFn: () => api.send<RegradePreview>('POST', 'v1/console/threat-classifications/preview', { changes }),
-    enabled: count > 0,
-  });
-  const reset = useMutation({
-    mutationFn: () => api.send<ResetResponse>('POST', 'v1/console/threat-classifications/reset'),
-    onSuccess: () => {
-      void client.invalidateQueries({ queryKey: keys.classifications });
-      void client.invalidateQueries({ queryKey: keys.devices });
-      void client.invalidateQueries({ queryKey: keys.overview });
-    },
-  });
+  const preview = useRegradePreview(changes, count > 0);
+  const reset = useResetClassifications();
   const regrade = reset.data ? regradeFrom(reset.data) : null;
   return (
     <Dialog open={open} onOpenChange={(_, d) => (d.open ? undefined : close())}>
@@ -247,9 +223,7 @@ export function PolicyPage() {
           </Button>
         }
       />
-      {canWrite ? null : <ReadOnlyNotice />}
-      {list.isPending ? <Loading label="Loading the policy…" /> : null}
-      {list.isError ? <ErrorMessage error={list.error} /> : null}
+      <QueryState query={list} loading="Loading the policy…" readOnly />
       {categories.map((category) => {
         const rows = items.filter((i) => i.category === category.key);
         if (rows.length === 0) return null;

@@ -3,14 +3,13 @@
  * The form checks the values with the API's own schema before sending, and shows the API's answer in words.
  */
 import { useEffect, useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Button, Field, Input, Select, Subtitle1, Switch, Textarea, makeStyles, tokens } from '@fluentui/react-components';
 import { connectorSettingsUpdateSchema, entraAttributeNames, maxErrorReportRecipients } from '../../../shared/domain/connectorSettings.js';
-import { keys } from '../api/hooks.js';
-import type { ConnectorSettings } from '../api/types.js';
+import { useConnectorSettings, useSaveConnectorSettings, type ConnectorSettings, type ConnectorSettingsUpdate } from '../api/settings.js';
 import { useSession } from '../context.js';
 import { parseRecipients } from '../logic.js';
-import { ErrorMessage, Loading, Notice, PageHeader, ReadOnlyNotice } from '../components/common.js';
+import { ErrorMessage, Notice, PageHeader } from '../components/common.js';
+import { QueryState } from '../components/QueryState.js';
 
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, maxWidth: '40rem' },
@@ -46,7 +45,7 @@ function toNumber(text: string): number {
 }
 
 /** The PUT body of a draft, checked by the API's schema: field messages by path, or the body. */
-export function checkDraft(draft: Draft): { body?: unknown; errors: Record<string, string> } {
+export function checkDraft(draft: Draft): { body?: ConnectorSettingsUpdate; errors: Record<string, string> } {
   const candidate = {
     heartbeatFrequencyMinutes: toNumber(draft.heartbeatFrequencyMinutes),
     enrollmentPollMinutes: toNumber(draft.enrollmentPollMinutes),
@@ -66,21 +65,14 @@ export function checkDraft(draft: Draft): { body?: unknown; errors: Record<strin
 }
 
 export function SettingsPage() {
-  const { api, canWrite } = useSession();
+  const { canWrite } = useSession();
   const styles = useStyles();
-  const client = useQueryClient();
-  const settings = useQuery({ queryKey: keys.connector, queryFn: () => api.get<ConnectorSettings>('v1/console/connector') });
+  const settings = useConnectorSettings();
   const [draft, setDraft] = useState<Draft | null>(null);
   useEffect(() => {
     if (settings.data && draft === null) setDraft(draftOf(settings.data));
   }, [settings.data, draft]);
-  const save = useMutation({
-    mutationFn: (body: unknown) => api.send<ConnectorSettings>('PUT', 'v1/console/connector', body),
-    onSuccess: (saved) => {
-      client.setQueryData(keys.connector, saved);
-      setDraft(draftOf(saved));
-    },
-  });
+  const save = useSaveConnectorSettings();
   const checked = draft ? checkDraft(draft) : { errors: {} as Record<string, string> };
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
     save.reset();
@@ -91,15 +83,13 @@ export function SettingsPage() {
   return (
     <>
       <PageHeader title="Connector settings" description="How often devices check in, when they count as disconnected, and what Intune and Entra ID are told." />
-      {canWrite ? null : <ReadOnlyNotice />}
-      {settings.isPending ? <Loading label="Loading the settings…" /> : null}
-      {settings.isError ? <ErrorMessage error={settings.error} /> : null}
+      <QueryState query={settings} loading="Loading the settings…" readOnly />
       {draft ? (
         <form
           className={styles.form}
           onSubmit={(e) => {
             e.preventDefault();
-            if (checked.body !== undefined) save.mutate(checked.body);
+            if (checked.body !== undefined) save.mutate(checked.body, { onSuccess: (saved) => setDraft(draftOf(saved)) });
           }}
         >
           <fieldset className={styles.group}>

@@ -4,7 +4,6 @@
  * such routes.
  */
 import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Badge,
   Body1,
@@ -30,11 +29,21 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { keys } from '../api/hooks.js';
-import type { CreatedWebhook, DeliveryPage, RotatedSecret, TestDelivery, Webhook, WebhookList } from '../api/types.js';
-import { eventTypes } from '../api/pending.js';
+import { isNotAvailable } from '../api/client.js';
+import { eventTypes, isEventType, type EventType } from '../api/events.js';
+import {
+  useDeleteWebhook,
+  useRedeliver,
+  useRotateWebhookSecret,
+  useSaveWebhook,
+  useTestWebhook,
+  useWebhookDeliveries,
+  useWebhooks,
+  type Webhook,
+} from '../api/webhooks.js';
 import { useSession } from '../context.js';
-import { ErrorMessage, Loading, NotAvailable, Notice, PageHeader, ReadOnlyNotice, When, isNotAvailable, useClosable } from '../components/common.js';
+import { ErrorMessage, NotAvailable, Notice, PageHeader, When, useClosable } from '../components/common.js';
+import { QueryState } from '../components/QueryState.js';
 
 const useStyles = makeStyles({
   stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
@@ -46,7 +55,7 @@ const useStyles = makeStyles({
 
 interface Draft {
   url: string;
-  types: string[];
+  types: EventType[];
   description: string;
   enabled: boolean;
 }
@@ -65,25 +74,17 @@ function SecretOnce({ secret, what }: { secret: string; what: string }) {
 
 function WebhookDialog({ existing, onClose }: { existing: Webhook | null; onClose: () => void }) {
   const { open, close } = useClosable(onClose);
-  const { api } = useSession();
   const styles = useStyles();
-  const client = useQueryClient();
   const [draft, setDraft] = useState<Draft>({
     url: existing?.url ?? '',
-    types: existing?.types ?? [...eventTypes],
+    types: existing?.types.filter(isEventType) ?? [...eventTypes],
     description: existing?.description ?? '',
     enabled: existing?.enabled ?? true,
   });
-  const save = useMutation<Webhook | CreatedWebhook>({
-    mutationFn: () => {
-      const body = { url: draft.url.trim(), types: draft.types, enabled: draft.enabled, ...(draft.description.trim() ? { description: draft.description.trim() } : {}) };
-      return existing
-        ? api.send<Webhook>('PATCH', `v1/console/webhooks/${encodeURIComponent(existing.id)}`, { ...body, description: body.description ?? null })
-        : api.send<CreatedWebhook>('POST', 'v1/console/webhooks', body);
-    },
-    onSuccess: () => void client.invalidateQueries({ queryKey: keys.webhooks }),
-  });
-  const toggleType = (type: string, on: boolean) => setDraft((d) => ({ ...d, types: on ? [...d.types, type] : d.types.filter((t) => t !== type) }));
+  const save = useSaveWebhook(existing);
+  const submit = () =>
+    save.mutate({ url: draft.url.trim(), types: draft.types, enabled: draft.enabled, ...(draft.description.trim() ? { description: draft.description.trim() } : {}) });
+  const toggleType = (type: EventType, on: boolean) => setDraft((d) => ({ ...d, types: on ? [...d.types, type] : d.types.filter((t) => t !== type) }));
   return (
     <Dialog open={open} onOpenChange={(_, d) => (d.open ? undefined : close())}>
       <DialogSurface aria-describedby={undefined}>
@@ -121,7 +122,7 @@ function WebhookDialog({ existing, onClose }: { existing: Webhook | null; onClos
               </Button>
             ) : (
               <>
-                <Button appearance="primary" disabled={draft.url.trim() === '' || draft.types.length === 0 || save.isPending} onClick={() => save.mutate()}>
+                <Button appearance="primary" disabled={draft.url.trim() === '' || draft.types.length === 0 || save.isPending} onClick={submit}>
                   {save.isPending ? 'Saving…' : existing ? 'Save' : 'Create'}
                 </Button>
                 <Button onClick={close}>Cancel</Button>
@@ -135,22 +136,13 @@ function WebhookDialog({ existing, onClose }: { existing: Webhook | null; onClos
 }
 
 function Deliveries({ webhook }: { webhook: Webhook }) {
-  const { api, canWrite } = useSession();
-  const client = useQueryClient();
-  const deliveries = useQuery({
-    queryKey: [...keys.webhooks, webhook.id, 'deliveries'],
-    queryFn: () => api.get<DeliveryPage>(`v1/console/webhooks/${encodeURIComponent(webhook.id)}/deliveries`),
-  });
-  const redeliver = useMutation({
-    mutationFn: (deliveryId: string) =>
-      api.send<unknown>('POST', `v1/console/webhooks/${encodeURIComponent(webhook.id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`),
-    onSuccess: () => void client.invalidateQueries({ queryKey: [...keys.webhooks, webhook.id, 'deliveries'] }),
-  });
+  const { canWrite } = useSession();
+  const deliveries = useWebhookDeliveries(webhook.id);
+  const redeliver = useRedeliver(webhook.id);
   return (
     <section aria-label={`Deliveries to ${webhook.url}`}>
       <Subtitle1 as="h2">Deliveries to {webhook.url}</Subtitle1>
-      {deliveries.isPending ? <Loading label="Loading deliveries…" /> : null}
-      {deliveries.isError ? <ErrorMessage error={deliveries.error} /> : null}
+      <QueryState query={deliveries} loading="Loading deliveries…" />
       {redeliver.isError ? <ErrorMessage error={redeliver.error} title="Not redelivered" /> : null}
       {deliveries.data ? (
         <Table aria-label="Deliveries" size="small">
@@ -195,24 +187,16 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
 }
 
 export function WebhooksPage() {
-  const { api, canWrite } = useSession();
+  const { canWrite } = useSession();
   const styles = useStyles();
-  const client = useQueryClient();
   const [editing, setEditing] = useState<Webhook | null | 'new'>(null);
   const [showing, setShowing] = useState<Webhook | null>(null);
   const [rotated, setRotated] = useState<string | null>(null);
-  const list = useQuery({
-    queryKey: keys.webhooks,
-    queryFn: () => api.get<WebhookList>('v1/console/webhooks'),
-    retry: (count, error) => !isNotAvailable(error) && count < 2,
-  });
-  const refresh = () => void client.invalidateQueries({ queryKey: keys.webhooks });
-  const remove = useMutation({ mutationFn: (id: string) => api.send<unknown>('DELETE', `v1/console/webhooks/${encodeURIComponent(id)}`), onSuccess: refresh });
-  const test = useMutation({ mutationFn: (id: string) => api.send<TestDelivery>('POST', `v1/console/webhooks/${encodeURIComponent(id)}/test`), onSuccess: refresh });
-  const rotate = useMutation({
-    mutationFn: (id: string) => api.send<RotatedSecret>('POST', `v1/console/webhooks/${encodeURIComponent(id)}/rotate-secret`),
-    onSuccess: (answer) => setRotated(answer.secret),
-  });
+  const list = useWebhooks();
+  const remove = useDeleteWebhook();
+  const test = useTestWebhook();
+  const rotate = useRotateWebhookSecret();
+  const rotateSecret = (id: string) => rotate.mutate(id, { onSuccess: (answer) => setRotated(answer.secret) });
 
   if (list.isError && isNotAvailable(list.error)) {
     return (
@@ -234,9 +218,7 @@ export function WebhooksPage() {
           </Button>
         }
       />
-      {canWrite ? null : <ReadOnlyNotice />}
-      {list.isPending ? <Loading label="Loading webhooks…" /> : null}
-      {list.isError ? <ErrorMessage error={list.error} /> : null}
+      <QueryState query={list} loading="Loading webhooks…" readOnly />
       {[remove, test, rotate].map((m, i) => (m.isError ? <ErrorMessage key={i} error={m.error} /> : null))}
       {test.isSuccess ? <Notice intent="success">Test event sent: see the deliveries.</Notice> : null}
       {rotated ? <SecretOnce secret={rotated} what="New secret (the old one still signs for 24 hours)" /> : null}
@@ -279,7 +261,7 @@ export function WebhooksPage() {
                     <Button size="small" disabled={!canWrite || test.isPending} onClick={() => test.mutate(w.id)}>
                       Send test
                     </Button>
-                    <Button size="small" disabled={!canWrite || rotate.isPending} onClick={() => rotate.mutate(w.id)}>
+                    <Button size="small" disabled={!canWrite || rotate.isPending} onClick={() => rotateSecret(w.id)}>
                       Rotate secret
                     </Button>
                     <Button

@@ -1,0 +1,3038 @@
+/**
+ * The console API's types, generated from the service's OpenAPI document by `npm run gen:api` (dev/openapiClient.ts).
+ * Do not edit: change the routes' schemas on the server and run `npm run gen:api` again.
+ */
+
+export interface paths {
+  "/api/consent/callback": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Where Entra ID returns the administrator after admin consent; marks the tenant active.
+     * @description Checks `error` first (Entra ID sends `admin_consent=True` on errors too), then the signed, single-use, expiring `state` and the tenant it is bound to, then `admin_consent=True` and `tenant`, then proves the consent by obtaining an app-only token for the tenant from Entra ID (issued only once its administrator has consented). Answers an HTML page either way; on any failure nothing is changed (503 when Entra ID could not be asked: reload to retry). A tenant already active is never re-associated.
+     */
+    get: operations["getConsentCallback"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/consent/start": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Starts admin consent: redirects the tenant administrator's browser to Entra ID's adminconsent endpoint.
+     * @description Only through the `consentUrl` that provisioning returned: it carries `sig`, a signature for that tenant, and does not expire. Answers 302 to `{ENTRA_AUTHORITY_HOST}/{tenantId}/v2.0/adminconsent` with a signed, single-use `state` valid for 10 minutes. Without a valid signature the answer is the same 404 page for every tenant id, provisioned or not.
+     */
+    get: operations["getConsentStart"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/health": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Liveness: the service answers and reports its version. */
+    get: operations["getHealth"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/openapi.json": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The OpenAPI 3.1 document of every route, generated from the schemas that validate requests. */
+    get: operations["getOpenapiJson"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/audit-log": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Who changed what and when, with before and after, newest first; full access only. */
+    get: operations["getConsoleAuditLog"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/connector": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's connector settings (defaults for anything never set). */
+    get: operations["getConsoleConnector"];
+    /**
+     * Changes connector settings: a partial update (fields given replace the current ones); full access only.
+     * @description Unknown fields and out-of-range values are refused with 400 and nothing is changed. Every change is audited.
+     */
+    put: operations["putConsoleConnector"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/devices": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Lists the organization's devices, optionally filtered by status, risk level and platform, a page at a time. */
+    get: operations["getConsoleDevices"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/devices/{deviceId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One device: its state, its active threats, and what Intune and Entra ID were last told and when. */
+    get: operations["getConsoleDevicesDeviceId"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/enrollment-groups": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The enrollment groups, each resolved through Microsoft Graph (a resolution is reused for up to a minute). */
+    get: operations["getConsoleEnrollmentGroups"];
+    put?: never;
+    /** Adds an enrollment group by its display name (exactly, case included); full access only. */
+    post: operations["postConsoleEnrollmentGroups"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/enrollment-groups/{displayName}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Removes an enrollment group by display name (exact, URL-encoded); full access only. */
+    delete: operations["deleteConsoleEnrollmentGroupsDisplayName"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/enrollment/sync": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Runs enrollment discovery for your organization now (full access).
+     * @description Queues discovery for your organization: a worker resolves the enrollment groups, reads their users and the Intune iOS/Android devices, and updates the device list, usually within seconds. The answer is 202 `queued` at once, whatever the size of the organization; the run shows in the devices, the enrollment groups and the health when it ends.
+     */
+    post: operations["postConsoleEnrollmentSync"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/health": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The connector's health for this tenant: consent, discovery, the Intune connector, the push backlog, dead letters, webhooks.
+     * @description Each check is `healthy`, `degraded` or `unhealthy`; `status` is the worst of them. Reports are kept for up to 30 seconds, so polling is cheap. A change of `status` is recorded as a `connector.health_changed` event and in the error report mailed to the tenant's recipients.
+     */
+    get: operations["getConsoleHealth"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/me": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The signed-in console user: tenant, user id and access level. */
+    get: operations["getConsoleMe"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/me/notifications": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The caller's own threat alert preferences: their own address as Entra ID knows it, and the levels (default: every level off). */
+    get: operations["getConsoleMeNotifications"];
+    /**
+     * Replaces the caller's own threat alert preferences (full and restricted users alike).
+     * @description Alerts go to the caller's own address as Entra ID knows it (the token's `email` or `preferred_username`, else Graph's `mail`). `email` may be omitted; one naming another address is refused with 400. Alerts go only to users still in the full or restricted group when the mail is sent.
+     */
+    put: operations["putConsoleMeNotifications"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/threat-classifications": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every threat classification with its category, current risk level and default risk level. */
+    get: operations["getConsoleThreatClassifications"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/threat-classifications/{classification}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Changes a classification's risk level and starts the re-grade of every open threat of it as a queued job.
+     * @description The level is saved before the answer, which comes within a second whatever the fleet size, with `regrade`: a job that re-grades the devices with an open threat of this classification through the `device-slices` queue, in slices that run side by side. Devices whose level changes are pushed to Intune and Entra ID, and a rise to an alerting level queues an alert. Follow the job with `GET /api/v1/console/threat-classifications/regrades/{id}` (poll every few seconds until `status` is `completed`; `devicesChanged` and `devicesTotal` grow meanwhile). A PUT of the level already in force changes nothing but still re-grades. Full access only; audited.
+     */
+    put: operations["putConsoleThreatClassificationsClassification"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/threat-classifications/preview": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** How many devices would change risk level under the given levels, by old→new level, with a sample. Changes nothing. */
+    post: operations["postConsoleThreatClassificationsPreview"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/threat-classifications/regrades/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Follows a re-grade job started by a classification PUT or reset.
+     * @description Poll this with the `regrade.id` of a PUT or reset answer (every 2 to 5 seconds is plenty) until `status` is `completed`. While `running`, `devicesTotal` counts the devices with an open threat of the changed classification(s) found so far and `devicesChanged` those whose risk level changed so far; both are final once `completed`. Slices start a few seconds after the change (once every instance uses the new policy). Both access levels.
+     */
+    get: operations["getConsoleThreatClassificationsRegradesId"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/threat-classifications/reset": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Every classification back to its default risk level; answers like the PUT, with the re-grade job of the affected devices. Full access only; audited. */
+    post: operations["postConsoleThreatClassificationsReset"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/webhooks": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's webhook endpoints (never their secrets). */
+    get: operations["getConsoleWebhooks"];
+    put?: never;
+    /**
+     * Adds a webhook endpoint (at most 10 per tenant); full access only. The answer carries its signing secret, shown only now.
+     * @description Deliveries are signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`). The URL must be https, and its host must not be, or resolve to, a private, loopback or link-local address (unless listed in WEBHOOK_ALLOWED_PRIVATE_HOSTS).
+     */
+    post: operations["postConsoleWebhooks"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/webhooks/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One webhook endpoint (never its secret). */
+    get: operations["getConsoleWebhooksId"];
+    put?: never;
+    post?: never;
+    /** Deletes an endpoint; full access only. Deliveries still scheduled for it stop. */
+    delete: operations["deleteConsoleWebhooksId"];
+    options?: never;
+    head?: never;
+    /** Changes an endpoint (url, types, description, enabled); full access only. */
+    patch: operations["patchConsoleWebhooksId"];
+    trace?: never;
+  };
+  "/api/v1/console/webhooks/{id}/deliveries": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An endpoint's delivery log, newest first: event, attempts with status codes, next attempt. */
+    get: operations["getConsoleWebhooksIdDeliveries"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Delivers a logged event again (same event id, a new round of attempts); full access only. */
+    post: operations["postConsoleWebhooksIdDeliveriesDeliveryIdRedeliver"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/webhooks/{id}/rotate-secret": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A new signing secret, shown only now; the previous one keeps signing (a second signature) for 24 hours. Full access only. */
+    post: operations["postConsoleWebhooksIdRotateSecret"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/webhooks/{id}/test": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Sends a `webhook.test` event to this endpoint (whatever its types); full access only. */
+    post: operations["postConsoleWebhooksIdTest"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/device/activate": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Activates the agent on a device discovered for the signed-in user and returns the device's credential.
+     * @description Takes the user's Entra ID access token. Only a device discovered for that user in that tenant can be activated; activating again rotates the credential (the previous one stops working) and restarts the report sequence.
+     */
+    post: operations["postDeviceActivate"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/device/heartbeat": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The agent checks in; a disconnected device becomes active again; a credential near its expiry is rotated.
+     * @description Too many heartbeats from one device answer 429 with Retry-After. A device credential lives `DEVICE_CREDENTIAL_DAYS` (90 by default). Within 7 days of its expiry the answer also carries `deviceToken` and `deviceTokenExpiresAt`: the new credential, to be used from then on; the presented one keeps working for 24 hours after the rotation (a heartbeat with it within those hours receives the same new credential again), then only the new one. An expired credential, or a replaced one after its 24 hours, is refused with 401: the agent activates again with its user's token.
+     */
+    post: operations["postDeviceHeartbeat"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/device/threat-report": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The agent reports the complete set of threats active on the device now.
+     * @description A report whose `sequence` is not above the last applied one, or whose `reportId` was already received, changes nothing and answers 200 with `applied: false`. At most 500 threats and 64 KiB per report; too many reports from one device answer 429 with Retry-After.
+     */
+    post: operations["postDeviceThreatReport"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/events": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The tenant's events, oldest first (threats, device changes, enforcement failures, audit entries, health changes). Console users (full or restricted), or an app-only token of the tenant with the `Events.Read` app role.
+     * @description Page with `after` = `nextCursor` of the previous answer; an empty page keeps the same `nextCursor`. With `wait`, answers as soon as a first event arrives. Events are kept at least `EVENT_RETENTION_DAYS` (30) days. Each event has a stable `id`, the same as in webhook deliveries (`webhook-id`).
+     */
+    get: operations["getEvents"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/provider/tenants": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Provisions a customer tenant (once) and returns the admin-consent link for its administrator.
+     * @description Provider support: the function key (`x-functions-key`), or an Entra ID token from the provider's own tenant (`PROVIDER_TENANT_ID`) carrying the app role `PROVIDER_SUPPORT_ROLE` (`Provider.Support`); a token from another tenant gets 401, one without the role 403, and neither changes anything. The audit entry names the actor: the signed-in user or application, or the function key.
+     */
+    post: operations["postProviderTenants"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/provider/tenants/{tenantId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A provisioned tenant with its connection health: consent, last enrollment sync, connector heartbeat, last error, counts.
+     * @description Provider support: the function key (`x-functions-key`), or an Entra ID token from the provider's own tenant (`PROVIDER_TENANT_ID`) carrying the app role `PROVIDER_SUPPORT_ROLE` (`Provider.Support`); a token from another tenant gets 401, one without the role 403, and neither changes anything.
+     */
+    get: operations["getProviderTenantsTenantId"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+  schemas: {
+    /** @description RFC 9457 problem details. */
+    Problem: {
+      detail: string;
+      errors?: {
+        message: string;
+        path: string;
+      }[];
+      status: number;
+      title: string;
+      /** Format: uri */
+      type: string;
+    };
+  };
+  responses: never;
+  parameters: never;
+  requestBodies: never;
+  headers: never;
+  pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+  getConsentCallback: {
+    parameters: {
+      query?: {
+        admin_consent?: string;
+        error?: string;
+        error_description?: string;
+        scope?: string;
+        state?: string;
+        tenant?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description An HTML page: the tenant is connected. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description An HTML page naming why consent was not completed; nothing changed. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description An HTML page: Entra ID could not be asked to confirm the consent; nothing changed. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsentStart: {
+    parameters: {
+      query: {
+        /** @description The signature from the consent link provisioning returned. */
+        sig: string;
+        /** @description The tenant id (GUID) provisioned by provider support. */
+        tenantId: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Redirect to Entra ID admin consent. */
+      302: {
+        headers: {
+          /** @description The adminconsent URL. */
+          location?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description An HTML page: not a consent link this service handed out (the same for every tenant id). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getHealth: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The service is up. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @constant */
+            status: "ok";
+            version: string;
+          };
+        };
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getOpenapiJson: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The OpenAPI document. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": string;
+        };
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleAuditLog: {
+    parameters: {
+      query?: {
+        /** @description `nextCursor` of the previous page. */
+        cursor?: string;
+        /** @description Entries per page (1..200, default 50). */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of entries. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: {
+              action: string;
+              actor: {
+                id: string;
+                name: string;
+              };
+              after?: unknown;
+              at: string;
+              before?: unknown;
+              failure?: string;
+              id: string;
+              /** @enum {string} */
+              outcome: "pending" | "applied" | "failed";
+              request?: unknown;
+              target: string;
+            }[];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description Restricted (read-only) access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleConnector: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The connector settings. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /**
+             * @description Days without a check-in after which an active device becomes disconnected.
+             * @default 7
+             */
+            disconnectedAfterDays: number;
+            enforcement: {
+              /**
+               * @description The Entra device extension attribute that receives the device state, or null for none.
+               * @default null
+               */
+              entraDeviceAttribute: ("extensionAttribute1" | "extensionAttribute2" | "extensionAttribute3" | "extensionAttribute4" | "extensionAttribute5" | "extensionAttribute6" | "extensionAttribute7" | "extensionAttribute8" | "extensionAttribute9" | "extensionAttribute10" | "extensionAttribute11" | "extensionAttribute12" | "extensionAttribute13" | "extensionAttribute14" | "extensionAttribute15") | null;
+              /**
+               * @description Write Intune's partnerReportedThreatState through the partner API.
+               * @default true
+               */
+              intunePartner: boolean;
+            };
+            /**
+             * @description How often enrollment groups are polled for new or departed users, in minutes.
+             * @default 5
+             */
+            enrollmentPollMinutes: number;
+            /**
+             * @description Who receives connector error reports (at most 10 addresses, no duplicates).
+             * @default []
+             */
+            errorReportRecipients: string[];
+            /**
+             * @description How often the agent checks in, in minutes.
+             * @default 60
+             */
+            heartbeatFrequencyMinutes: number;
+            stateSync: {
+              /**
+               * @description Send device status states (activated, unresponsive, deactivated, pending).
+               * @default true
+               */
+              deviceStatus: boolean;
+              /**
+               * @description Send threat levels (secured, low, medium, high).
+               * @default true
+               */
+              threatStatus: boolean;
+            };
+          };
+        };
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  putConsoleConnector: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description Days without a check-in after which an active device becomes disconnected. */
+          disconnectedAfterDays?: number;
+          enforcement?: {
+            /** @description The Entra device extension attribute that receives the device state, or null for none. */
+            entraDeviceAttribute?: ("extensionAttribute1" | "extensionAttribute2" | "extensionAttribute3" | "extensionAttribute4" | "extensionAttribute5" | "extensionAttribute6" | "extensionAttribute7" | "extensionAttribute8" | "extensionAttribute9" | "extensionAttribute10" | "extensionAttribute11" | "extensionAttribute12" | "extensionAttribute13" | "extensionAttribute14" | "extensionAttribute15") | null;
+            /** @description Write Intune's partnerReportedThreatState through the partner API. */
+            intunePartner?: boolean;
+          };
+          /** @description How often enrollment groups are polled for new or departed users, in minutes. */
+          enrollmentPollMinutes?: number;
+          /** @description Who receives connector error reports (at most 10 addresses, no duplicates). */
+          errorReportRecipients?: string[];
+          /** @description How often the agent checks in, in minutes. */
+          heartbeatFrequencyMinutes?: number;
+          stateSync?: {
+            /** @description Send device status states (activated, unresponsive, deactivated, pending). */
+            deviceStatus?: boolean;
+            /** @description Send threat levels (secured, low, medium, high). */
+            threatStatus?: boolean;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description The settings now in force. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /**
+             * @description Days without a check-in after which an active device becomes disconnected.
+             * @default 7
+             */
+            disconnectedAfterDays: number;
+            enforcement: {
+              /**
+               * @description The Entra device extension attribute that receives the device state, or null for none.
+               * @default null
+               */
+              entraDeviceAttribute: ("extensionAttribute1" | "extensionAttribute2" | "extensionAttribute3" | "extensionAttribute4" | "extensionAttribute5" | "extensionAttribute6" | "extensionAttribute7" | "extensionAttribute8" | "extensionAttribute9" | "extensionAttribute10" | "extensionAttribute11" | "extensionAttribute12" | "extensionAttribute13" | "extensionAttribute14" | "extensionAttribute15") | null;
+              /**
+               * @description Write Intune's partnerReportedThreatState through the partner API.
+               * @default true
+               */
+              intunePartner: boolean;
+            };
+            /**
+             * @description How often enrollment groups are polled for new or departed users, in minutes.
+             * @default 5
+             */
+            enrollmentPollMinutes: number;
+            /**
+             * @description Who receives connector error reports (at most 10 addresses, no duplicates).
+             * @default []
+             */
+            errorReportRecipients: string[];
+            /**
+             * @description How often the agent checks in, in minutes.
+             * @default 60
+             */
+            heartbeatFrequencyMinutes: number;
+            stateSync: {
+              /**
+               * @description Send device status states (activated, unresponsive, deactivated, pending).
+               * @default true
+               */
+              deviceStatus: boolean;
+              /**
+               * @description Send threat levels (secured, low, medium, high).
+               * @default true
+               */
+              threatStatus: boolean;
+            };
+          };
+        };
+      };
+      /** @description Restricted (read-only) access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleDevices: {
+    parameters: {
+      query?: {
+        /** @description `nextCursor` of the previous page. */
+        cursor?: string;
+        /** @description Devices per page, 1..200 (default 50); a page may hold fewer. */
+        limit?: number;
+        /** @description Only devices of this platform. */
+        platform?: "ios" | "android";
+        /** @description Only devices at this risk level. */
+        riskLevel?: "none" | "low" | "medium" | "high";
+        /** @description Only devices in this status. */
+        status?: "pending" | "active" | "disconnected" | "deactivated";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of devices and the cursor of the next page. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: {
+              activatedAt: string | null;
+              /** @description How many threats are open on the device now. */
+              activeThreatCount: number;
+              appVersion: string | null;
+              /** @description The Entra device's deviceId, when Intune knows it. */
+              azureAdDeviceId: string | null;
+              deactivatedAt: string | null;
+              deactivationReason: ("left-groups" | "left-intune" | "admin") | null;
+              /** @description A version whose push was dead-lettered: visibly out of sync. */
+              deadLetteredVersion: number | null;
+              /** @description Our device id: the Intune managed device id, lower case. */
+              deviceId: string;
+              deviceName: string;
+              discoveredAt: string;
+              intuneDeviceId: string;
+              lastCheckInAt: string | null;
+              lastReportAt: string | null;
+              osVersion: string;
+              /** @enum {string} */
+              platform: "ios" | "android";
+              /** @enum {string} */
+              riskLevel: "none" | "low" | "medium" | "high";
+              /** @enum {string} */
+              status: "pending" | "active" | "disconnected" | "deactivated";
+              statusChangedAt: string;
+              /** @description True while the current version is not yet pushed to every enforcement target. */
+              syncPending: boolean;
+              userId: string;
+              userPrincipalName: string;
+              /** @description Bumped on every change of what Intune or Entra should be told. */
+              version: number;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleDevicesDeviceId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The device id (the Intune managed device id). */
+        deviceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The device. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            activeThreats: {
+              classification: string;
+              detectedAt: string;
+              firstSeenAt: string | null;
+              lastSeenAt: string | null;
+              name: string | null;
+              packageName: string | null;
+              threatId: string;
+            }[];
+            device: {
+              activatedAt: string | null;
+              /** @description How many threats are open on the device now. */
+              activeThreatCount: number;
+              appVersion: string | null;
+              /** @description The Entra device's deviceId, when Intune knows it. */
+              azureAdDeviceId: string | null;
+              deactivatedAt: string | null;
+              deactivationReason: ("left-groups" | "left-intune" | "admin") | null;
+              /** @description A version whose push was dead-lettered: visibly out of sync. */
+              deadLetteredVersion: number | null;
+              /** @description Our device id: the Intune managed device id, lower case. */
+              deviceId: string;
+              deviceName: string;
+              discoveredAt: string;
+              intuneDeviceId: string;
+              lastCheckInAt: string | null;
+              lastReportAt: string | null;
+              osVersion: string;
+              /** @enum {string} */
+              platform: "ios" | "android";
+              /** @enum {string} */
+              riskLevel: "none" | "low" | "medium" | "high";
+              /** @enum {string} */
+              status: "pending" | "active" | "disconnected" | "deactivated";
+              statusChangedAt: string;
+              /** @description True while the current version is not yet pushed to every enforcement target. */
+              syncPending: boolean;
+              userId: string;
+              userPrincipalName: string;
+              /** @description Bumped on every change of what Intune or Entra should be told. */
+              version: number;
+            };
+            enforcement: {
+              deadLetteredVersion: number | null;
+              /** @description What the Entra device extension attribute was last told. */
+              entra: {
+                at: string | null;
+                attribute: string | null;
+                objectId: string | null;
+                result: ("sent" | "skipped" | "device-gone" | "error") | null;
+                value: string | null;
+                version: number | null;
+              };
+              /** @description What Intune's partnerReportedThreatState was last told, for which version, when, and how it went. */
+              intune: {
+                at: string | null;
+                result: ("sent" | "skipped" | "device-gone" | "error") | null;
+                state: string | null;
+                version: number | null;
+              };
+              syncPending: boolean;
+              version: number;
+            };
+          };
+        };
+      };
+      /** @description Your organization has no such device. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleEnrollmentGroups: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The groups. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: {
+              addedAt: string | null;
+              addedBy: string | null;
+              checkedAt: string | null;
+              /** @description What the status means for an administrator. */
+              detail: string;
+              displayName: string;
+              groupId: string | null;
+              /** @description Users in the group, nested groups included (resolved groups). */
+              memberCount: number | null;
+              /**
+               * @description `resolved`: exactly one group has this name; `case-mismatch`: only a group whose name differs in upper/lower case exists; `not-found`; `ambiguous`: several groups have exactly this name; `unavailable`: Graph could not be asked just now (the stored status is kept); `unchecked`: not resolved yet.
+               * @enum {string}
+               */
+              status: "unchecked" | "resolved" | "case-mismatch" | "not-found" | "ambiguous" | "unavailable";
+              /** @description For `case-mismatch`: the names that exist. */
+              suggestions?: string[];
+            }[];
+          };
+        };
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  postConsoleEnrollmentGroups: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description The group's display name exactly as its Properties page shows it. */
+          displayName: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Added; with its resolution status. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            addedAt: string | null;
+            addedBy: string | null;
+            checkedAt: string | null;
+            /** @description What the status means for an administrator. */
+            detail: string;
+            displayName: string;
+            groupId: string | null;
+            /** @description Users in the group, nested groups included (resolved groups). */
+            memberCount: number | null;
+            /**
+             * @description `resolved`: exactly one group has this name; `case-mismatch`: only a group whose name differs in upper/lower case exists; `not-found`; `ambiguous`: several groups have exactly this name; `unavailable`: Graph could not be asked just now (the stored status is kept); `unchecked`: not resolved yet.
+             * @enum {string}
+             */
+            status: "unchecked" | "resolved" | "case-mismatch" | "not-found" | "ambiguous" | "unavailable";
+            /** @description For `case-mismatch`: the names that exist. */
+            suggestions?: string[];
+          };
+        };
+      };
+      /** @description Restricted (read-only) access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Already configured, or the tenant has the most groups allowed. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  deleteConsoleEnrollmentGroupsDisplayName: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        displayName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Removed. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Restricted (read-only) access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description No group of that name is configured. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  postConsoleEnrollmentSync: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The run was queued. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: string;
+            figures?: {
+              deactivated: number;
+              devicesWritten: number;
+              discovered: number;
+              graphPages: number;
+              /** @description Devices left as they were because a group did not resolve. */
+              kept: number;
+              managedDevices: number;
+              members: number;
+              nudges: number;
+              rediscovered: number;
+              timings: {
+                planMs: number;
+                readMs: number;
+                writeMs: number;
+              };
+              unchanged: number;
+              updated: number;
+              writeTransactions: number;
+            };
+            finishedAt?: string;
+            groups?: {
+              detail: string;
+              displayName: string;
+              groupId?: string;
+              memberCount?: number;
+              status: string;
+            }[];
+            queuedAt?: string;
+            /**
+             * @description `partial` when an enrollment group did not resolve.
+             * @enum {string}
+             */
+            result?: "ok" | "partial";
+            startedAt?: string;
+            /**
+             * @description `queued`: the run was handed to a worker and starts within seconds (its result shows in the enrollment groups, the devices and the tenant health when it ends). `completed`, `failed`, `already-running` and `running` describe a run that finished, found another one in progress, or is still going.
+             * @enum {string}
+             */
+            status: "queued" | "completed" | "failed" | "already-running" | "running";
+            tenantId: string;
+          };
+        };
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleHealth: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The checks and the overall status. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            checks: {
+              checkedAt: string;
+              detail: string;
+              /** @enum {string} */
+              name: "consent" | "discovery" | "intuneConnector" | "pushBacklog" | "deadLetters" | "webhooks";
+              /** @enum {string} */
+              status: "healthy" | "degraded" | "unhealthy";
+            }[];
+            /**
+             * @description The worst status among the checks.
+             * @enum {string}
+             */
+            status: "healthy" | "degraded" | "unhealthy";
+          };
+        };
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleMe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The caller. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /**
+             * @description `full` may change settings; `restricted` reads only.
+             * @enum {string}
+             */
+            access: "full" | "restricted";
+            name: string;
+            tenantId: string;
+            upn: string;
+            userId: string;
+          };
+        };
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleMeNotifications: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The preferences. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** Format: email */
+            email: string;
+            levels: {
+              high: boolean;
+              low: boolean;
+              medium: boolean;
+            };
+          };
+        };
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  putConsoleMeNotifications: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /**
+           * Format: email
+           * @description Optional; if given, it must be the caller's own address as Entra ID knows it.
+           */
+          email?: string;
+          levels: {
+            high: boolean;
+            low: boolean;
+            medium: boolean;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description The preferences now in force. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** Format: email */
+            email: string;
+            levels: {
+              high: boolean;
+              low: boolean;
+              medium: boolean;
+            };
+          };
+        };
+      };
+      /** @description Another address than the caller's own, or invalid levels; nothing stored. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleThreatClassifications: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The classifications. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: {
+              /** @enum {string} */
+              category: "application" | "device" | "network" | "web";
+              /** @enum {string} */
+              classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
+              /** @enum {string} */
+              defaultRiskLevel: "none" | "low" | "medium" | "high";
+              /** @enum {string} */
+              riskLevel: "none" | "low" | "medium" | "high";
+            }[];
+          };
+        };
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  putConsoleThreatClassificationsClassification: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /**
+           * @description The risk level every threat of this classification counts as.
+           * @enum {string}
+           */
+          riskLevel: "none" | "low" | "medium" | "high";
+        };
+      };
+    };
+    responses: {
+      /** @description The classification as it is now, and its re-grade job (`running`, or `completed` when nothing is to re-grade). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            item: {
+              /** @enum {string} */
+              category: "application" | "device" | "network" | "web";
+              /** @enum {string} */
+              classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
+              /** @enum {string} */
+              defaultRiskLevel: "none" | "low" | "medium" | "high";
+              /** @enum {string} */
+              riskLevel: "none" | "low" | "medium" | "high";
+            };
+            /** @description A re-grade running as a queued job. */
+            regrade: {
+              /** @description The classifications whose devices are re-graded. */
+              classifications: ("TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL")[];
+              /** @description When the last slice finished. */
+              completedAt?: string;
+              /** @description When the change was saved. */
+              createdAt: string;
+              /** @description Devices whose risk level changed so far (final once `completed`). */
+              devicesChanged: number;
+              /** @description Devices with an open threat of the changed classification(s) found so far; final once `completed`. */
+              devicesTotal: number;
+              /** @description The job id: follow it with `GET /api/v1/console/threat-classifications/regrades/{id}`. */
+              id: string;
+              /**
+               * @description `running` until every slice of the tenant's devices is re-graded, then `completed`.
+               * @enum {string}
+               */
+              status: "running" | "completed";
+            };
+          };
+        };
+      };
+      /** @description Restricted access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  postConsoleThreatClassificationsPreview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description The levels to try, by classification. */
+          changes: {
+            [key: string]: "none" | "low" | "medium" | "high";
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description The effect of the change. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @description Counts by `old→new` risk level, e.g. `{ "low→high": 3 }`. */
+            byChange: {
+              [key: string]: number;
+            };
+            /** @description Devices whose risk level would change. */
+            devicesChanged: number;
+            /** @description Up to 20 of the devices that would change. */
+            sample: {
+              deviceId: string;
+              deviceName: string;
+              /** @enum {string} */
+              from: "none" | "low" | "medium" | "high";
+              /** @enum {string} */
+              to: "none" | "low" | "medium" | "high";
+            }[];
+          };
+        };
+      };
+      /** @description A preview for the organization is already running (one at a time per tenant); see `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleThreatClassificationsRegradesId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A re-grade id from a PUT or reset answer. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The job and its progress. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @description The classifications whose devices are re-graded. */
+            classifications: ("TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL")[];
+            /** @description When the last slice finished. */
+            completedAt?: string;
+            /** @description When the change was saved. */
+            createdAt: string;
+            /** @description Devices whose risk level changed so far (final once `completed`). */
+            devicesChanged: number;
+            /** @description Devices with an open threat of the changed classification(s) found so far; final once `completed`. */
+            devicesTotal: number;
+            /** @description The job id: follow it with `GET /api/v1/console/threat-classifications/regrades/{id}`. */
+            id: string;
+            /**
+             * @description `running` until every slice of the tenant's devices is re-graded, then `completed`.
+             * @enum {string}
+             */
+            status: "running" | "completed";
+          };
+        };
+      };
+      /** @description Your organization has no re-grade with this id. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  postConsoleThreatClassificationsReset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The classifications as they are now, and the re-grade job (follow it like the PUT's). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: {
+              /** @enum {string} */
+              category: "application" | "device" | "network" | "web";
+              /** @enum {string} */
+              classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
+              /** @enum {string} */
+              defaultRiskLevel: "none" | "low" | "medium" | "high";
+              /** @enum {string} */
+              riskLevel: "none" | "low" | "medium" | "high";
+            }[];
+            /** @description A re-grade running as a queued job. */
+            regrade: {
+              /** @description The classifications whose devices are re-graded. */
+              classifications: ("TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL")[];
+              /** @description When the last slice finished. */
+              completedAt?: string;
+              /** @description When the change was saved. */
+              createdAt: string;
+              /** @description Devices whose risk level changed so far (final once `completed`). */
+              devicesChanged: number;
+              /** @description Devices with an open threat of the changed classification(s) found so far; final once `completed`. */
+              devicesTotal: number;
+              /** @description The job id: follow it with `GET /api/v1/console/threat-classifications/regrades/{id}`. */
+              id: string;
+              /**
+               * @description `running` until every slice of the tenant's devices is re-graded, then `completed`.
+               * @enum {string}
+               */
+              status: "running" | "completed";
+            };
+          };
+        };
+      };
+      /** @description Restricted access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleWebhooks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every endpoint, oldest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: {
+              createdAt: string;
+              createdBy: string;
+              description: string | null;
+              disabledAt: string | null;
+              /** @description Why the endpoint is disabled: an admin, or its answer of 410 Gone. */
+              disabledReason: string | null;
+              enabled: boolean;
+              /** @description Set while the latest attempt failed: when the failures began. */
+              failingSince: string | null;
+              id: string;
+              /** @description The latest failed attempt: status code or error. */
+              lastFailure: string | null;
+              /** @description Until then the previous secret signs too (a second signature). */
+              previousSecretExpiresAt: string | null;
+              secretRotatedAt: string | null;
+              types: string[];
+              updatedAt: string;
+              url: string;
+            }[];
+          };
+        };
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  postConsoleWebhooks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          description?: string;
+          /** @default true */
+          enabled?: boolean;
+          /** @description The event types delivered to this endpoint. */
+          types: ("threat.detected" | "threat.resolved" | "device.discovered" | "device.status_changed" | "device.risk_changed" | "device.enforcement_failed" | "audit.recorded" | "connector.health_changed")[];
+          /** @description Where deliveries are POSTed: https, a public host (or one in WEBHOOK_ALLOWED_PRIVATE_HOSTS). */
+          url: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Created, with its secret. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            createdAt: string;
+            createdBy: string;
+            description: string | null;
+            disabledAt: string | null;
+            /** @description Why the endpoint is disabled: an admin, or its answer of 410 Gone. */
+            disabledReason: string | null;
+            enabled: boolean;
+            /** @description Set while the latest attempt failed: when the failures began. */
+            failingSince: string | null;
+            id: string;
+            /** @description The latest failed attempt: status code or error. */
+            lastFailure: string | null;
+            /** @description Until then the previous secret signs too (a second signature). */
+            previousSecretExpiresAt: string | null;
+            /** @description The signing secret (`whsec_` + base64). Shown only now: store it. */
+            secret: string;
+            secretRotatedAt: string | null;
+            types: string[];
+            updatedAt: string;
+            url: string;
+          };
+        };
+      };
+      /** @description Invalid fields, or a URL that is not https or whose host is not public. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Restricted (read-only) access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The tenant already has 10 endpoints. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleWebhooksId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoint. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            createdAt: string;
+            createdBy: string;
+            description: string | null;
+            disabledAt: string | null;
+            /** @description Why the endpoint is disabled: an admin, or its answer of 410 Gone. */
+            disabledReason: string | null;
+            enabled: boolean;
+            /** @description Set while the latest attempt failed: when the failures began. */
+            failingSince: string | null;
+            id: string;
+            /** @description The latest failed attempt: status code or error. */
+            lastFailure: string | null;
+            /** @description Until then the previous secret signs too (a second signature). */
+            previousSecretExpiresAt: string | null;
+            secretRotatedAt: string | null;
+            types: string[];
+            updatedAt: string;
+            url: string;
+          };
+        };
+      };
+      /** @description No such endpoint in your organization. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  deleteConsoleWebhooksId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Restricted (read-only) access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description No such endpoint in your organization. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  patchConsoleWebhooksId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description `null` removes it. */
+          description?: string | null;
+          /** @description `true` re-enables an endpoint that was disabled (by an admin or a 410). */
+          enabled?: boolean;
+          /** @description The event types delivered to this endpoint. */
+          types?: ("threat.detected" | "threat.resolved" | "device.discovered" | "device.status_changed" | "device.risk_changed" | "device.enforcement_failed" | "audit.recorded" | "connector.health_changed")[];
+          /** @description Where deliveries are POSTed: https, a public host (or one in WEBHOOK_ALLOWED_PRIVATE_HOSTS). */
+          url?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The endpoint as changed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            createdAt: string;
+            createdBy: string;
+            description: string | null;
+            disabledAt: string | null;
+            /** @description Why the endpoint is disabled: an admin, or its answer of 410 Gone. */
+            disabledReason: string | null;
+            enabled: boolean;
+            /** @description Set while the latest attempt failed: when the failures began. */
+            failingSince: string | null;
+            id: string;
+            /** @description The latest failed attempt: status code or error. */
+            lastFailure: string | null;
+            /** @description Until then the previous secret signs too (a second signature). */
+            previousSecretExpiresAt: string | null;
+            secretRotatedAt: string | null;
+            types: string[];
+            updatedAt: string;
+            url: string;
+          };
+        };
+      };
+      /** @description Invalid fields. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Restricted (read-only) access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description No such endpoint in your organization. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleWebhooksIdDeliveries: {
+    parameters: {
+      query?: {
+        /** @description `nextCursor` of the previous page. */
+        cursor?: string;
+        /** @description Deliveries per page (1..200, default 50). */
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of deliveries. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: {
+              attempts: {
+                at: string;
+                attempt: number;
+                durationMs: number | null;
+                error: string | null;
+                round: number;
+                statusCode: number | null;
+              }[];
+              createdAt: string;
+              deliveredAt: string | null;
+              eventId: string;
+              eventType: string;
+              failure: string | null;
+              id: string;
+              nextAttemptAt: string | null;
+              /** @description 1, plus one per manual redelivery. */
+              round: number;
+              /**
+               * @description `pending` (not tried yet), `sending` (an attempt is under way), `retrying` (the next attempt is at `nextAttemptAt`), `delivered`, `failed` (every attempt failed, the endpoint answered 410, or it was disabled or deleted).
+               * @enum {string}
+               */
+              status: "pending" | "sending" | "retrying" | "delivered" | "failed";
+            }[];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description No such endpoint in your organization. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  postConsoleWebhooksIdDeliveriesDeliveryIdRedeliver: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        deliveryId: string;
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Queued. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            attempts: {
+              at: string;
+              attempt: number;
+              durationMs: number | null;
+              error: string | null;
+              round: number;
+              statusCode: number | null;
+            }[];
+            createdAt: string;
+            deliveredAt: string | null;
+            eventId: string;
+            eventType: string;
+            failure: string | null;
+            id: string;
+            nextAttemptAt: string | null;
+            /** @description 1, plus one per manual redelivery. */
+            round: number;
+            /**
+             * @description `pending` (not tried yet), `sending` (an attempt is under way), `retrying` (the next attempt is at `nextAttemptAt`), `delivered`, `failed` (every attempt failed, the endpoint answered 410, or it was disabled or deleted).
+             * @enum {string}
+             */
+            status: "pending" | "sending" | "retrying" | "delivered" | "failed";
+          };
+        };
+      };
+      /** @description Restricted (read-only) access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description No such endpoint or delivery. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The endpoint is disabled, or the delivery is still under way. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  postConsoleWebhooksIdRotateSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The new secret. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @description The previous secret also signs until then. */
+            previousSecretExpiresAt: string;
+            /** @description The new signing secret. Shown only now. */
+            secret: string;
+          };
+        };
+      };
+      /** @description Restricted (read-only) access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description No such endpoint in your organization. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  postConsoleWebhooksIdTest: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Queued; follow it in the delivery log. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            deliveryId: string;
+            eventId: string;
+            /** @constant */
+            status: "pending";
+          };
+        };
+      };
+      /** @description Restricted (read-only) access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description No such endpoint in your organization. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The endpoint is disabled. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  postDeviceActivate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description Agent app version. */
+          appVersion: string;
+          /**
+           * Format: uuid
+           * @description The Intune managed device id the agent runs on.
+           */
+          intuneDeviceId: string;
+          /** @description Operating system version. */
+          osVersion: string;
+          /** @enum {string} */
+          platform: "ios" | "android";
+        };
+      };
+    };
+    responses: {
+      /** @description Activated: the device credential (returned only now) and the heartbeat interval. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            deviceId: string;
+            /** @description The device credential: send it as `Authorization: Bearer` on the other device routes. Returned once. */
+            deviceToken: string;
+            /**
+             * Format: date-time
+             * @description When the credential stops working (`DEVICE_CREDENTIAL_DAYS` after activation); heartbeats hand out its successor before then.
+             */
+            deviceTokenExpiresAt: string;
+            heartbeatIntervalMinutes: number;
+          };
+        };
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  postDeviceHeartbeat: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          appVersion?: string;
+          osVersion?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Checked in: how often to check in, and the rotated credential when one is due. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @description Present when the presented credential is within 7 days of its expiry: the new device credential (silent rotation). Use it from now on; the presented one keeps working for 24 hours. A heartbeat with that previous credential within the 24 hours (a retry after a lost answer) receives the same new credential again. */
+            deviceToken?: string;
+            /**
+             * Format: date-time
+             * @description When `deviceToken` expires (`DEVICE_CREDENTIAL_DAYS` after the rotation).
+             */
+            deviceTokenExpiresAt?: string;
+            heartbeatIntervalMinutes: number;
+          };
+        };
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  postDeviceThreatReport: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** Format: date-time */
+          observedAt: string;
+          /** @description Unique per report; a repeated id changes nothing. */
+          reportId: string;
+          /** @description Increases with every report of this device. */
+          sequence: number;
+          /** @description The complete set of threats active on the device now; empty when all clear. */
+          threats: {
+            /** @enum {string} */
+            classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
+            /** Format: date-time */
+            detectedAt: string;
+            /** @description The agent's stable id of this threat on this device. */
+            id: string;
+            name?: string;
+            packageName?: string;
+          }[];
+        };
+      };
+    };
+    responses: {
+      /** @description Stale or repeated: nothing changed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @description False when the report was stale (sequence not above the last applied) or a replay. */
+            applied: boolean;
+            deviceId: string;
+            /** @enum {string} */
+            riskLevel: "none" | "low" | "medium" | "high";
+          };
+        };
+      };
+      /** @description Applied: the device's risk level under the tenant's policy. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @description False when the report was stale (sequence not above the last applied) or a replay. */
+            applied: boolean;
+            deviceId: string;
+            /** @enum {string} */
+            riskLevel: "none" | "low" | "medium" | "high";
+          };
+        };
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getEvents: {
+    parameters: {
+      query?: {
+        /** @description `nextCursor` of an earlier answer; omitted: from the oldest kept event. */
+        after?: string;
+        /** @description Events per page (1..1000, default 100). */
+        limit?: number;
+        /** @description Comma-separated event types, e.g. `threat.detected,device.risk_changed`. */
+        types?: string;
+        /** @description Seconds to wait for a first event when none is there (0..30). */
+        wait?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of events. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: ({
+              data: {
+                device: {
+                  deviceId: string;
+                  deviceName: string;
+                  intuneDeviceId: string;
+                  /** @enum {string} */
+                  platform: "ios" | "android";
+                  /** @enum {string} */
+                  riskLevel: "none" | "low" | "medium" | "high";
+                  /** @enum {string} */
+                  status: "pending" | "active" | "disconnected" | "deactivated";
+                  userPrincipalName: string;
+                };
+                threat: {
+                  /** @enum {string} */
+                  category: "application" | "device" | "network" | "web";
+                  /** @enum {string} */
+                  classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
+                  detectedAt: string;
+                  id: string;
+                  name?: string;
+                  packageName?: string;
+                  resolvedAt?: string;
+                  /** @enum {string} */
+                  riskLevel: "none" | "low" | "medium" | "high";
+                };
+              };
+              id: string;
+              occurredAt: string;
+              tenantId: string;
+              /** @constant */
+              type: "threat.detected";
+            } | {
+              data: {
+                device: {
+                  deviceId: string;
+                  deviceName: string;
+                  intuneDeviceId: string;
+                  /** @enum {string} */
+                  platform: "ios" | "android";
+                  /** @enum {string} */
+                  riskLevel: "none" | "low" | "medium" | "high";
+                  /** @enum {string} */
+                  status: "pending" | "active" | "disconnected" | "deactivated";
+                  userPrincipalName: string;
+                };
+                threat: {
+                  /** @enum {string} */
+                  category: "application" | "device" | "network" | "web";
+                  /** @enum {string} */
+                  classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
+                  detectedAt: string;
+                  id: string;
+                  name?: string;
+                  packageName?: string;
+                  resolvedAt?: string;
+                  /** @enum {string} */
+                  riskLevel: "none" | "low" | "medium" | "high";
+                };
+              };
+              id: string;
+              occurredAt: string;
+              tenantId: string;
+              /** @constant */
+              type: "threat.resolved";
+            } | {
+              data: {
+                device: {
+                  deviceId: string;
+                  deviceName: string;
+                  intuneDeviceId: string;
+                  /** @enum {string} */
+                  platform: "ios" | "android";
+                  /** @enum {string} */
+                  riskLevel: "none" | "low" | "medium" | "high";
+                  /** @enum {string} */
+                  status: "pending" | "active" | "disconnected" | "deactivated";
+                  userPrincipalName: string;
+                };
+                previous: {
+                  /** @enum {string} */
+                  riskLevel: "none" | "low" | "medium" | "high";
+                  /** @enum {string} */
+                  status: "pending" | "active" | "disconnected" | "deactivated";
+                };
+              };
+              id: string;
+              occurredAt: string;
+              tenantId: string;
+              /** @constant */
+              type: "device.discovered";
+            } | {
+              data: {
+                device: {
+                  deviceId: string;
+                  deviceName: string;
+                  intuneDeviceId: string;
+                  /** @enum {string} */
+                  platform: "ios" | "android";
+                  /** @enum {string} */
+                  riskLevel: "none" | "low" | "medium" | "high";
+                  /** @enum {string} */
+                  status: "pending" | "active" | "disconnected" | "deactivated";
+                  userPrincipalName: string;
+                };
+                previous: {
+                  /** @enum {string} */
+                  riskLevel: "none" | "low" | "medium" | "high";
+                  /** @enum {string} */
+                  status: "pending" | "active" | "disconnected" | "deactivated";
+                };
+              };
+              id: string;
+              occurredAt: string;
+              tenantId: string;
+              /** @constant */
+              type: "device.status_changed";
+            } | {
+              data: {
+                device: {
+                  deviceId: string;
+                  deviceName: string;
+                  intuneDeviceId: string;
+                  /** @enum {string} */
+                  platform: "ios" | "android";
+                  /** @enum {string} */
+                  riskLevel: "none" | "low" | "medium" | "high";
+                  /** @enum {string} */
+                  status: "pending" | "active" | "disconnected" | "deactivated";
+                  userPrincipalName: string;
+                };
+                previous: {
+                  /** @enum {string} */
+                  riskLevel: "none" | "low" | "medium" | "high";
+                  /** @enum {string} */
+                  status: "pending" | "active" | "disconnected" | "deactivated";
+                };
+              };
+              id: string;
+              occurredAt: string;
+              tenantId: string;
+              /** @constant */
+              type: "device.risk_changed";
+            } | {
+              data: {
+                device: {
+                  deviceId: string;
+                  deviceName: string;
+                  intuneDeviceId: string;
+                  /** @enum {string} */
+                  platform: "ios" | "android";
+                  /** @enum {string} */
+                  riskLevel: "none" | "low" | "medium" | "high";
+                  /** @enum {string} */
+                  status: "pending" | "active" | "disconnected" | "deactivated";
+                  userPrincipalName: string;
+                };
+                reason: string;
+                /** @enum {string} */
+                target: "intune" | "entra";
+              };
+              id: string;
+              occurredAt: string;
+              tenantId: string;
+              /** @constant */
+              type: "device.enforcement_failed";
+            } | {
+              data: {
+                action: string;
+                actor: {
+                  id: string;
+                  name: string;
+                };
+                after: unknown;
+                before: unknown;
+                target: string;
+              };
+              id: string;
+              occurredAt: string;
+              tenantId: string;
+              /** @constant */
+              type: "audit.recorded";
+            } | {
+              data: {
+                checks: ({
+                  checkedAt: string;
+                  detail: string;
+                  name: string;
+                  /** @enum {string} */
+                  status: "healthy" | "degraded" | "unhealthy";
+                } & {
+                  [key: string]: unknown;
+                })[];
+                /** @enum {string} */
+                previous: "healthy" | "degraded" | "unhealthy";
+                /** @enum {string} */
+                status: "healthy" | "degraded" | "unhealthy";
+              };
+              id: string;
+              occurredAt: string;
+              tenantId: string;
+              /** @constant */
+              type: "connector.health_changed";
+            })[];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description A bad cursor, type, limit or wait. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not a console user of a connected tenant, nor an application with `Events.Read`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  postProviderTenants: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description The customer's name as support staff know it. */
+          displayName: string;
+          /** @description Object id of the Entra group whose members get full console access. */
+          fullAccessGroupId: string;
+          /**
+           * Format: email
+           * @description The customer's primary contact.
+           */
+          primaryContactEmail: string;
+          /** @description Object id of the Entra group whose members get read-only (restricted) console access. */
+          restrictedAccessGroupId?: string;
+          /** @description The customer's Entra ID tenant id (GUID). */
+          tenantId: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Provisioned; send `consentUrl` to the customer administrator. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @description Send this link to the customer's administrator to grant admin consent. */
+            consentUrl: string;
+            /** @constant */
+            status: "provisioned";
+            tenantId: string;
+          };
+        };
+      };
+      /** @description The tenant is already provisioned. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getProviderTenantsTenantId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The tenant id (GUID). */
+        tenantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The tenant and its connection health. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            consentUrl: string;
+            counts: {
+              devices: {
+                active: number;
+                deactivated: number;
+                disconnected: number;
+                pending: number;
+                total: number;
+              };
+              enrollmentGroups: number;
+            };
+            createdAt: string;
+            displayName: string;
+            fullAccessGroupId: string;
+            health: {
+              consent: {
+                at: string | null;
+                by: string | null;
+                granted: boolean;
+              };
+              lastConnectorHeartbeat: {
+                at: string;
+                result: string | null;
+              } | null;
+              lastEnrollmentSync: {
+                at: string;
+                result: ("ok" | "partial" | "failed") | null;
+              } | null;
+              lastError: {
+                at: string;
+                kind: string | null;
+                message: string | null;
+              } | null;
+            };
+            primaryContactEmail: string;
+            restrictedAccessGroupId: string | null;
+            /** @enum {string} */
+            status: "provisioned" | "active";
+            tenantId: string;
+          };
+        };
+      };
+      /** @description The tenant is not provisioned. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+}
