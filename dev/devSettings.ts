@@ -60,7 +60,7 @@ export function usesExternalUpstreams(env: Env): boolean {
  * `simUrl` is the simulator's origin (ignored for the endpoints the environment sets); `storage` Azurite's
  * connection string.
  */
-export function devSettings(options: { env: Env; simUrl?: string; storage?: string; port?: number }): Record<string, string> {
+export function devSettings(options: { env: Env; simUrl?: string; storage?: string; port?: number; secretsKey?: string }): Record<string, string> {
   const { env } = options;
   const listenPort = options.port ?? hostPort(env);
   const defaults: Record<string, string | undefined> = {
@@ -78,6 +78,8 @@ export function devSettings(options: { env: Env; simUrl?: string; storage?: stri
     PORT: String(listenPort),
     // Webhook receivers of a local run (the demo's, the bench's) listen on this machine.
     WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost,127.0.0.1',
+    // The local key that encrypts the secrets stored in tables (Key Vault's role in Azure).
+    SECRETS_KEY: options.secretsKey,
   };
   const settings: Record<string, string> = {};
   for (const [name, value] of Object.entries(defaults)) {

@@ -15,7 +15,9 @@ export const consentCallbackRoute = defineRoute({
   description:
     'Checks `error` first (Entra ID sends `admin_consent=True` on errors too), then the signed, single-use, expiring ' +
     '`state` and the tenant it is bound to, then `admin_consent=True` and `tenant`, then proves the consent by obtaining ' +
-    'an app-only token for the tenant from Entra ID (issued only once its administrator has consented). Answers an HTML ' +
+    'an app-only token for the tenant from Entra ID and checking that its `roles` hold every Microsoft Graph application ' +
+    'permission the connector needs (an app present in the tenant without them gets a token all the same; the page ' +
+    'names what is missing). Answers an HTML ' +
     'page either way; on any failure nothing is changed (503 when Entra ID could not be asked: reload to retry). A tenant ' +
     'already active is never re-associated.',
   tags: ['onboarding'],
@@ -30,13 +32,13 @@ export const consentCallbackRoute = defineRoute({
   }),
   responses: {
     200: { description: 'An HTML page: the tenant is connected.', contentType: 'text/html' },
-    400: { description: 'An HTML page naming why consent was not completed; nothing changed.', contentType: 'text/html' },
+    400: { description: 'An HTML page naming why consent was not completed (for missing permissions: which); nothing changed.', contentType: 'text/html' },
     503: { description: 'An HTML page: Entra ID could not be asked to confirm the consent; nothing changed.', contentType: 'text/html' },
   },
 });
 
 export const consentCallback = (services: Services) => {
-  const states = consentStatesFor(services.tables);
+  const states = consentStatesFor(services.tables, services.secrets);
   return async (request: ApiRequest, context: EdgeLogger): Promise<HttpResult> => {
     try {
       return consentResult(await completeConsent(services, states, firstQueryValues(request)));

@@ -13,8 +13,8 @@ export const consentStartRoute = defineRoute({
   route: 'consent/start',
   summary: "Starts admin consent: redirects the tenant administrator's browser to Entra ID's adminconsent endpoint.",
   description:
-    'Only through the `consentUrl` that provisioning returned: it carries `sig`, a signature for that tenant, and does not ' +
-    'expire. Answers 302 to `{ENTRA_AUTHORITY_HOST}/{tenantId}/v2.0/adminconsent` with a signed, single-use `state` valid ' +
+    'Only through the `consentUrl` that provisioning returned: it carries `sig`, a signature for that tenant, and works ' +
+    'until consent completes for the tenant (then it answers a 410 page and starts nothing). Answers 302 to `{ENTRA_AUTHORITY_HOST}/{tenantId}/v2.0/adminconsent` with a signed, single-use `state` valid ' +
     'for 10 minutes. Without a valid signature the answer is the same 404 page for every tenant id, provisioned or not.',
   tags: ['onboarding'],
   security: 'anonymous',
@@ -25,6 +25,7 @@ export const consentStartRoute = defineRoute({
   responses: {
     302: { description: 'Redirect to Entra ID admin consent.', headers: { location: 'The adminconsent URL.' } },
     404: { description: 'An HTML page: not a consent link this service handed out (the same for every tenant id).', contentType: 'text/html' },
+    410: { description: "An HTML page: the link's tenant has completed consent; the link starts nothing more.", contentType: 'text/html' },
   },
 });
 
@@ -42,7 +43,7 @@ export function consentFailurePage(context: EdgeLogger, caught: unknown): HttpRe
 }
 
 export const consentStart = (services: Services) => {
-  const states = consentStatesFor(services.tables);
+  const states = consentStatesFor(services.tables, services.secrets);
   return async (request: ApiRequest, context: EdgeLogger): Promise<HttpResult> => {
     try {
       return consentResult(await startConsent(services, states, firstQueryValues(request)));

@@ -13,6 +13,7 @@ export const consoleConnectorPutRoute = defineRoute({
   tags: ['console'],
   security: 'consoleToken',
   body: connectorSettingsUpdateSchema,
+  requestExample: { heartbeatFrequencyMinutes: 60, disconnectedAfterDays: 7, enforcement: { intunePartner: true, entraDeviceAttribute: 'extensionAttribute10' } },
   responses: {
     200: { description: 'The settings now in force.', schema: connectorSettingsSchema },
     403: { description: 'Restricted (read-only) access.' },

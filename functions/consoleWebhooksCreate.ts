@@ -15,11 +15,12 @@ export const consoleWebhooksCreateRoute = defineRoute({
   tags: webhookTags,
   security: 'consoleToken',
   body: createWebhookBodySchema,
+  requestExample: { url: 'https://siem.contoso.com/hooks/mtd', types: ['threat.detected', 'threat.resolved', 'device.risk_changed'], description: 'SIEM' },
   responses: {
     201: { description: 'Created, with its secret.', schema: createdWebhookSchema },
     400: { description: 'Invalid fields, or a URL that is not https or whose host is not public.' },
     403: restrictedAccess,
-    409: { description: `The tenant already has ${maxWebhookEndpoints} endpoints.` },
+    409: { description: `The tenant already has ${maxWebhookEndpoints} endpoints (the limit holds under concurrent creates).` },
   },
 });
 

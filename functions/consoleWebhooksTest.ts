@@ -8,7 +8,7 @@ import { webhookTags, webhookIdParams, webhookNotFound, restrictedAccess } from 
 export const consoleWebhooksTestRoute = defineRoute({
   method: 'POST',
   route: 'v1/console/webhooks/{id}/test',
-  summary: 'Sends a `webhook.test` event to this endpoint (whatever its types); full access only.',
+  summary: 'Sends a `webhook.test` event to this endpoint (whatever its types), at most 10 a minute per endpoint; full access only.',
   tags: webhookTags,
   security: 'consoleToken',
   params: webhookIdParams,
@@ -17,6 +17,7 @@ export const consoleWebhooksTestRoute = defineRoute({
     403: restrictedAccess,
     404: webhookNotFound,
     409: { description: 'The endpoint is disabled.' },
+    429: { description: 'This endpoint has had 10 test events in the last minute (counted across every instance); see `Retry-After`.' },
   },
 });
 

@@ -13,6 +13,7 @@ export const consoleWebhooksUpdateRoute = defineRoute({
   security: 'consoleToken',
   params: webhookIdParams,
   body: updateWebhookBodySchema,
+  requestExample: { enabled: true },
   responses: { 200: { description: 'The endpoint as changed.', schema: webhookEndpointSchema }, 400: { description: 'Invalid fields.' }, 403: restrictedAccess, 404: webhookNotFound },
 });
 

@@ -25,7 +25,9 @@ function once<T>(build: () => T): () => T {
   return () => (built ??= { value: build() }).value;
 }
 
-app.setup({ enableHttpStream: false });
+// Requests reach the function as streams, so a body is read only up to its route's limit (shared/http/request.ts)
+// instead of being buffered whole by the host first.
+app.setup({ enableHttpStream: true });
 
 for (const entry of catalog) {
   switch (entry.kind) {

@@ -1,6 +1,7 @@
-// The whole MTD connector in one resource group: a Flex Consumption function app (Node 22) running as a
-// user-assigned managed identity, its storage (host, deployment package, tables), the Service Bus queue
-// `compliance-updates`, Key Vault for the SendGrid key, and Application Insights on Log Analytics.
+// The whole MTD connector in one resource group: a Flex Consumption function app (Node 22) with two user-assigned
+// managed identities (one for its own resources, one that is the connector's federated credential into customer
+// tenants), its storage (host, deployment package, tables), the Service Bus queues, Key Vault (the SendGrid key and
+// the key that encrypts secrets stored in tables), and Application Insights on Log Analytics.
 // No shared keys or client secrets: every connection is identity-based. Operator guide: docs/DEPLOY.md.
 targetScope = 'subscription'
 
@@ -151,6 +152,8 @@ var sliceQueueName = 'device-slices'
 var tenantJobsQueueName = 'tenant-jobs'
 var webhookQueueName = 'webhook-deliveries'
 var sendGridSecretName = 'sendgrid-api-key'
+// Wraps the data keys of the secrets stored in tables (webhook secrets, the consent-link key): docs/DEPLOY.md.
+var secretsKeyName = 'table-secrets-kek'
 // The provider key checked by the service when provider support may sign in with Entra ID (docs/DEPLOY.md).
 var providerKeySecretName = 'provider-function-key'
 var effectivePublicBaseUrl = empty(publicBaseUrl) ? 'https://${functionAppName}.azurewebsites.net' : publicBaseUrl
@@ -161,13 +164,26 @@ resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   tags: tags
 }
 
-// The one identity of the app: host storage, tables, Service Bus, Key Vault references, Application Insights,
-// and the federated credential of the app registration (so no client secret exists anywhere).
+// The app's identity for its own resources: host storage, tables, Service Bus, Key Vault (references and the
+// secrets key), Application Insights. It holds every role assignment (modules/roleAssignments.bicep).
 module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
   name: 'identity'
   scope: rg
   params: {
     name: 'id-mtd-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+// The connector's identity in customer tenants: the federated credential of the multi-tenant app registration (so no
+// client secret exists anywhere). It has no role on any resource here, and the identity above is no credential of
+// the app registration: using one gives nothing of the other.
+module connectorIdentity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+  name: 'connectorIdentity'
+  scope: rg
+  params: {
+    name: 'id-mtd-connector-${resourceToken}'
     location: location
     tags: tags
   }
@@ -314,6 +330,18 @@ module keyVault 'br/public:avm/res/key-vault/vault:0.13.3' = {
       defaultAction: privateNetworking ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
     }
+    // RSA 3072, used only to wrap and unwrap data keys; `az keyvault key rotate` makes a new version (docs/DEPLOY.md).
+    keys: [
+      {
+        name: secretsKeyName
+        kty: 'RSA'
+        keySize: 3072
+        keyOps: [
+          'wrapKey'
+          'unwrapKey'
+        ]
+      }
+    ]
     secrets: empty(sendGridApiKey)
       ? []
       : [
@@ -388,6 +416,9 @@ module functionApp 'modules/functionApp.bicep' = {
     serverFarmResourceId: plan.outputs.resourceId
     identityResourceId: identity.outputs.resourceId
     identityClientId: identity.outputs.clientId
+    connectorIdentityResourceId: connectorIdentity.outputs.resourceId
+    connectorIdentityClientId: connectorIdentity.outputs.clientId
+    secretsKeyId: '${keyVault.outputs.uri}keys/${secretsKeyName}'
     storageAccountName: storage.outputs.name
     deploymentContainerName: deploymentContainerName
     applicationInsightsName: appInsights.outputs.name
@@ -431,8 +462,10 @@ output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output SERVICE_API_NAME string = functionApp.outputs.name
 output PUBLIC_BASE_URL string = effectivePublicBaseUrl
 output CONSENT_REDIRECT_URI string = '${effectivePublicBaseUrl}/api/consent/callback'
-output CONNECTOR_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
-output CONNECTOR_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output CONNECTOR_MANAGED_IDENTITY_CLIENT_ID string = connectorIdentity.outputs.clientId
+output CONNECTOR_MANAGED_IDENTITY_PRINCIPAL_ID string = connectorIdentity.outputs.principalId
+output APP_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output SECRETS_KEY_NAME string = secretsKeyName
 output FEDERATED_CREDENTIAL_ISSUER string = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output SENDGRID_SECRET_NAME string = sendGridSecretName

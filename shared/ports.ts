@@ -6,6 +6,7 @@
 import type { Clock } from './base/clock.js';
 import type { Config } from './base/config.js';
 import type { Logger } from './base/logger.js';
+import type { SecretBox } from './base/secretBox.js';
 import type { GraphAccess } from './graph/graphAccess.js';
 import type { QueueSenders } from './queues/queue.js';
 import type { TableStore } from './storage/index.js';
@@ -19,4 +20,6 @@ export interface CorePorts {
   readonly queues: QueueSenders;
   /** Microsoft Graph and the Intune partner API with the app's token for each customer tenant. */
   readonly graph: GraphAccess;
+  /** Seals and opens the secrets kept in table rows, with a key the tables do not hold. */
+  readonly secrets: SecretBox;
 }

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodePath, guarded, requestUrl } from './guard.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const webRoot = join(repoRoot, 'web');
@@ -54,6 +55,36 @@ export function consoleSettings(options: { authorityHost: string; clientId: stri
   };
 }
 
+/**
+ * The headers every console response carries, here and in Azure (dev/consoleConfig.ts writes them into
+ * staticwebapp.config.json): scripts only from the console's own origin (none inline), connections only to itself,
+ * the API and the authority, the authority's pages in frames (MSAL's silent renewal) and the console in none.
+ * Styles may be inline: Fluent UI inserts its style rules at run time.
+ */
+export function consoleSecurityHeaders(settings: Pick<ConsoleSettings, 'apiBaseUrl' | 'authority'>): Record<string, string> {
+  const api = new URL(settings.apiBaseUrl).origin;
+  const authority = new URL(settings.authority).origin;
+  const csp = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    `connect-src 'self' ${api} ${authority}`,
+    `frame-src ${authority}`,
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  return {
+    'content-security-policy': csp,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+  };
+}
+
 export async function startConsoleServer(options: {
   port?: number;
   host?: string;
@@ -62,19 +93,21 @@ export async function startConsoleServer(options: {
 }): Promise<ConsoleServer> {
   const dist = resolve(options.dist ?? defaultConsoleDist);
   const settings = typeof options.settings === 'function' ? options.settings : () => options.settings as ConsoleSettings;
-  const server = createServer((request, response) => {
-    void (async () => {
-      const url = new URL(request.url ?? '/', 'http://localhost');
+  const server = createServer(
+    guarded(async (request, response) => {
+      const current = settings();
+      for (const [name, value] of Object.entries(consoleSecurityHeaders(current))) response.setHeader(name, value);
+      const url = requestUrl(request);
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         response.writeHead(405, { allow: 'GET, HEAD' }).end();
         return;
       }
       if (url.pathname === '/config.json') {
-        const body = JSON.stringify(settings());
+        const body = JSON.stringify(current);
         response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(body);
         return;
       }
-      const wanted = normalize(join(dist, decodeURIComponent(url.pathname)));
+      const wanted = normalize(join(dist, decodePath(url.pathname)));
       const inside = wanted.startsWith(dist + sep) && existsSync(wanted) && statSync(wanted).isFile();
       const file = inside ? wanted : join(dist, 'index.html');
       if (!inside && extname(url.pathname) !== '') {
@@ -86,15 +119,13 @@ export async function startConsoleServer(options: {
         response.writeHead(200, {
           'content-type': types[extname(file)] ?? 'application/octet-stream',
           'cache-control': file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
-          'x-content-type-options': 'nosniff',
-          'referrer-policy': 'no-referrer',
         });
         response.end(request.method === 'HEAD' ? undefined : body);
       } catch {
         response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('The console is not built: run `npm run build:web`.');
       }
-    })();
-  });
+    }),
+  );
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {

@@ -61,6 +61,8 @@ const deviceBody = z.object({
 const expireBody = z.object({ tenantId: z.string().optional() });
 const rotateBody = z.object({ retireOld: z.boolean().optional() });
 const consentFailBody = z.object({ error: z.string().optional(), description: z.string().optional() });
+/** `permissions`: the application permissions granted (default: all the app asks for; `[]`: the app without any). */
+const consentBody = z.object({ permissions: z.array(z.string().min(1)).optional() });
 const appTokenBody = z.object({ tenantId: z.string() });
 const connectorBody = z.strictObject({
   lastHeartbeatDateTime: z.iso.datetime({ offset: true }).optional(),
@@ -173,8 +175,9 @@ export function controlRoutes(state: SimState): Route[] {
       return noContent();
     })),
     route('POST', '/_sim/keys/rotate', handle(async (req) => json(200, await state.rotateKeys(body(rotateBody, req).retireOld ?? false)))),
-    route('POST', '/_sim/consent/{tenantId}', handle((_r, ps) => {
-      state.grantConsent(p(ps, 'tenantId'));
+    route('POST', '/_sim/consent/{tenantId}', handle((req, ps) => {
+      const permissions = body(consentBody, req).permissions;
+      state.grantConsent(p(ps, 'tenantId'), permissions);
       return noContent();
     })),
     route('DELETE', '/_sim/consent/{tenantId}', handle((_r, ps) => {

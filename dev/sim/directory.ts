@@ -158,6 +158,8 @@ export class TenantDirectory {
   readonly entraDevices = new Map<string, EntraDevice>();
   private readonly entraByDeviceId = new Map<string, EntraDevice>();
   readonly connectors = new Map<string, MtdConnector>();
+  /** Domains added to the tenant beyond its initial one, by name (lower case): whether each is verified. */
+  readonly extraDomains = new Map<string, boolean>();
 
   /** Bumped on every change to who exists or who belongs where; list caches key on it. */
   version = 0;
@@ -173,6 +175,7 @@ export class TenantDirectory {
     this.id = t.id.toLowerCase();
     this.displayName = t.displayName;
     this.domain = (t.domain ?? `${t.displayName.toLowerCase().replace(/[^a-z0-9]/g, '')}.onmicrosoft.com`).toLowerCase();
+    for (const d of t.domains) this.extraDomains.set(d.id.toLowerCase(), d.isVerified);
     for (const u of t.users) this.putUser(u);
     for (const g of t.groups) this.putGroup(g);
     for (const g of t.groups) {
@@ -208,6 +211,20 @@ export class TenantDirectory {
   }
 
   // ---- lookups ---------------------------------------------------------------------------------
+
+  /**
+   * The tenant's domains as Graph's `/domains` lists them: the initial one, those of its users' user principal names
+   * (verified: Entra ID allows a UPN only in a verified domain) and any added in the scenario or later.
+   */
+  domainList(): { id: string; isVerified: boolean; isInitial: boolean; isDefault: boolean }[] {
+    const verified = new Map<string, boolean>([[this.domain, true]]);
+    for (const user of this.users.values()) {
+      const at = user.userPrincipalName.lastIndexOf('@');
+      if (at > 0) verified.set(user.userPrincipalName.slice(at + 1).toLowerCase(), true);
+    }
+    for (const [id, isVerified] of this.extraDomains) if (!verified.has(id)) verified.set(id, isVerified);
+    return [...verified].map(([id, isVerified]) => ({ id, isVerified, isInitial: id === this.domain, isDefault: id === this.domain }));
+  }
 
   /** A user by object id or user principal name, as Graph's `/users/{id | userPrincipalName}`. */
   findUser(key: string): DirUser | undefined {

@@ -146,6 +146,10 @@ export class SimState {
   readonly tenants = new Map<string, TenantDirectory>();
   private readonly tenantsByDomain = new Map<string, TenantDirectory>();
   private readonly consented = new Set<string>();
+  /** The application permissions granted in each tenant where the app is (its tokens' `roles`). */
+  private readonly granted = new Map<string, string[]>();
+  /** What an admin consent grants: the permissions the app registration asks for. */
+  readonly appPermissions: readonly string[];
   private readonly consentFailures = new Map<string, { error: string; description: string }>();
 
   faults: Fault[] = [];
@@ -166,13 +170,17 @@ export class SimState {
     this.clientId = scenario.app.clientId.toLowerCase();
     this.clientSecret = scenario.app.clientSecret;
     this.sendgridApiKey = scenario.sendgrid.apiKey;
+    this.appPermissions = [...scenario.app.permissions];
     for (const t of scenario.tenants) {
       const dir = new TenantDirectory(t);
       if (this.tenants.has(dir.id)) throw new Error(`duplicate tenant ${dir.id}`);
       this.tenants.set(dir.id, dir);
       this.tenantsByDomain.set(dir.domain, dir);
     }
-    for (const id of scenario.consentedTenants) this.consented.add(id.toLowerCase());
+    for (const id of scenario.consentedTenants) {
+      this.consented.add(id.toLowerCase());
+      this.granted.set(id.toLowerCase(), [...this.appPermissions]);
+    }
   }
 
   static async create(scenario: Scenario): Promise<SimState> {
@@ -201,12 +209,27 @@ export class SimState {
     return this.consented.has(tenantId.toLowerCase());
   }
 
-  grantConsent(tenantId: string): void {
-    this.consented.add(this.tenant(tenantId).id);
+  /**
+   * The app is in the tenant with these application permissions granted (default: all it asks for, as an admin
+   * consent grants them). Fewer, or none, models an app present without the permissions: Entra ID still issues it
+   * app-only tokens, whose `roles` hold only what was granted.
+   */
+  grantConsent(tenantId: string, permissions: readonly string[] = this.appPermissions): void {
+    const id = this.tenant(tenantId).id;
+    this.consented.add(id);
+    this.granted.set(id, [...permissions]);
+  }
+
+  /** The application permissions granted in the tenant (none when the app is not there). */
+  grantedPermissions(tenantId: string): string[] {
+    const id = this.tenant(tenantId).id;
+    return this.consented.has(id) ? [...(this.granted.get(id) ?? [])] : [];
   }
 
   revokeConsent(tenantId: string): void {
-    this.consented.delete(this.tenant(tenantId).id);
+    const id = this.tenant(tenantId).id;
+    this.consented.delete(id);
+    this.granted.delete(id);
   }
 
   /** The next admin-consent attempt for this tenant redirects back with an error. */
@@ -226,7 +249,7 @@ export class SimState {
       this.consentFailures.delete(t.id);
       return failure;
     }
-    this.consented.add(t.id);
+    this.grantConsent(t.id);
     return undefined;
   }
 
@@ -251,6 +274,7 @@ export class SimState {
   async mintAppToken(tenantId: string, lifetimeSeconds = 3600): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const t = this.tenant(tenantId);
+    const roles = this.grantedPermissions(t.id);
     this.statsData.tokensIssued++;
     return this.keys.sign({
       aud: GRAPH_RESOURCE,
@@ -266,13 +290,8 @@ export class SimState {
       idtyp: 'app',
       oid: this.servicePrincipalId(t.id),
       sub: this.servicePrincipalId(t.id),
-      roles: [
-        'User.Read.All',
-        'GroupMember.Read.All',
-        'Device.ReadWrite.All',
-        'DeviceManagementManagedDevices.ReadWrite.All',
-        'DeviceManagementServiceConfig.ReadWrite.All',
-      ],
+      // As Entra ID: the application permissions granted in the tenant, and no `roles` claim when there are none.
+      ...(roles.length > 0 ? { roles } : {}),
       tid: t.id,
       uti: randomUUID().replace(/-/g, ''),
       ver: '2.0',

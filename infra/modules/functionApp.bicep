@@ -1,4 +1,4 @@
-// The function app on the Flex Consumption plan (Node 22), running as the user-assigned identity, with every
+// The function app on the Flex Consumption plan (Node 22), with its two user-assigned identities, and every
 // app setting the service reads. The setting names are those of shared/base/config.ts (test/unit/infra checks it).
 @description('Name of the function app.')
 param name string
@@ -9,11 +9,20 @@ param tags object = {}
 @description('Resource id of the FC1 (Flex Consumption) plan.')
 param serverFarmResourceId string
 
-@description('Resource id of the user-assigned managed identity.')
+@description('Resource id of the identity that reaches storage, Service Bus, Key Vault and Application Insights.')
 param identityResourceId string
 
-@description('Client id of the user-assigned managed identity.')
+@description('Client id of that identity.')
 param identityClientId string
+
+@description('Resource id of the identity that is the connector app registration\'s federated credential (customer tenants).')
+param connectorIdentityResourceId string
+
+@description('Client id of that identity.')
+param connectorIdentityClientId string
+
+@description('Versionless id of the Key Vault key that wraps the data keys of secrets stored in tables.')
+param secretsKeyId string
 
 @description('Storage account for the host, the deployment package and the service\'s tables.')
 param storageAccountName string
@@ -78,9 +87,12 @@ var appSettings = {
   // Telemetry, authenticated with the identity (local auth is off on the component).
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-  // The multi-tenant app registration; the identity is its federated credential, so no client secret is set.
+  // The multi-tenant app registration; its own identity is its federated credential, so no client secret is set.
   CONNECTOR_CLIENT_ID: connectorClientId
-  CONNECTOR_MANAGED_IDENTITY_CLIENT_ID: identityClientId
+  CONNECTOR_MANAGED_IDENTITY_CLIENT_ID: connectorIdentityClientId
+  // Secrets stored in tables are sealed under data keys wrapped by this Key Vault key, with the app's identity.
+  SECRETS_KEY_VAULT_KEY_ID: secretsKeyId
+  APP_MANAGED_IDENTITY_CLIENT_ID: identityClientId
   API_AUDIENCE: apiAudience
   INTUNE_MTD_CONNECTOR_ID: intuneMtdConnectorId
   PUBLIC_BASE_URL: publicBaseUrl
@@ -124,6 +136,7 @@ module site 'br/public:avm/res/web/site:0.15.1' = {
       systemAssigned: false
       userAssignedResourceIds: [
         identityResourceId
+        connectorIdentityResourceId
       ]
     }
     // keyVaultReferenceIdentity: Key Vault references resolve with the user-assigned identity.

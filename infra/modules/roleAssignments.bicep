@@ -1,4 +1,5 @@
-// Every role assignment of the app's identity, each on the narrowest resource and named
+// Every role assignment of the app's identity for its own resources (the connector's identity, the federated
+// credential into customer tenants, has none), each on the narrowest resource and named
 // guid(scope, principal, role) so a re-deployment finds the same assignment instead of adding one.
 @description('Principal (object) id of the function app\'s user-assigned identity.')
 param principalId string
@@ -26,6 +27,7 @@ var roles = {
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+  keyVaultCryptoServiceEncryptionUser: 'e147488a-f6f5-4113-8e2d-b22465e65bf6'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
@@ -95,6 +97,17 @@ resource keyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01
   scope: keyVault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Wrap and unwrap with the secrets key (SECRETS_KEY_VAULT_KEY_ID): the key never leaves the vault.
+resource keyVaultCryptoServiceEncryptionUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(keyVault.id, principalId, roles.keyVaultCryptoServiceEncryptionUser)
+  scope: keyVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultCryptoServiceEncryptionUser)
     principalId: principalId
     principalType: 'ServicePrincipal'
   }

@@ -6,6 +6,8 @@ import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identi
 import type { Config } from '../base/config.js';
 import { systemClock, type Clock } from '../base/clock.js';
 import { consoleLogger, type Logger } from '../base/logger.js';
+import { createSecretBox, localKeyWrapper, unconfiguredSecretBox, type SecretBox } from '../base/secretBox.js';
+import { keyVaultKeyWrapper } from '../tokens/keyVaultKeys.js';
 import type { CorePorts } from '../ports.js';
 import { createTableStore, type TableStore } from '../storage/index.js';
 import type { QueueSenders } from '../queues/queue.js';
@@ -52,6 +54,7 @@ export interface ServiceOverrides {
   events?: EventRuntime;
   webhooks?: WebhookRuntime;
   health?: HealthRuntime;
+  secrets?: SecretBox;
 }
 
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
@@ -71,7 +74,21 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   if (!overrides.events) events.subscribe(webhookSubscriber(queues));
   const webhooks = overrides.webhooks ?? createWebhookRuntime();
   const health = overrides.health ?? createHealthRuntime(config);
-  return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail, events, webhooks, health };
+  const secrets = overrides.secrets ?? createSecrets(config);
+  return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail, events, webhooks, health, secrets };
+}
+
+/** The Key Vault key in Azure (with the app's identity), the key from the settings locally. */
+function createSecrets(config: Config): SecretBox {
+  if (config.SECRETS_KEY_VAULT_KEY_ID) {
+    const clientId = config.APP_MANAGED_IDENTITY_CLIENT_ID ?? config.AzureWebJobsStorage__clientId;
+    return createSecretBox(keyVaultKeyWrapper(config.SECRETS_KEY_VAULT_KEY_ID, clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential()));
+  }
+  if (config.SECRETS_KEY) {
+    const previous = config.SECRETS_PREVIOUS_KEYS.map((key) => Buffer.from(key, 'base64'));
+    return createSecretBox(localKeyWrapper(Buffer.from(config.SECRETS_KEY, 'base64'), previous));
+  }
+  return unconfiguredSecretBox();
 }
 
 function createTables(config: Config): TableStore {

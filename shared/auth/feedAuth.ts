@@ -10,6 +10,7 @@ import { TokenError } from '../tokens/entraToken.js';
 import { HttpError } from '../http/problem.js';
 import { bearerToken, type ApiRequest } from '../http/request.js';
 import { getTenant } from '../tenants/tenantRepository.js';
+import { offboardingRefusal } from '../tenants/offboardingState.js';
 
 export const eventsReadRole = 'Events.Read';
 
@@ -17,6 +18,8 @@ export interface FeedPrincipal {
   readonly tenantId: string;
   /** `user` for a console user, `app` for an application with `Events.Read`. */
   readonly kind: 'user' | 'app';
+  /** What the caller may read: `full` (full-access users, `Events.Read` applications) or `restricted`. */
+  readonly access: 'full' | 'restricted';
 }
 
 const delegationSchema = z.object({ scp: z.string().optional() });
@@ -43,7 +46,7 @@ export function authenticateFeed(services: ConsoleAuthDeps): (request: ApiReques
     const unverified = claimsOf(token);
     if (unverified?.scp !== undefined) {
       const principal = await consoleUser(request);
-      return { tenantId: principal.tenantId, kind: 'user' };
+      return { tenantId: principal.tenantId, kind: 'user', access: principal.access };
     }
     // App-only: the tenant is admitted from our own tables before anything is fetched for it, then the token is
     // verified and its roles checked.
@@ -53,6 +56,7 @@ export function authenticateFeed(services: ConsoleAuthDeps): (request: ApiReques
       const verified = await services.userTokens.verifyClaims(token, {
         admit: async (tenant) => {
           const found = await getTenant(services.tables, tenant);
+          if (found?.status === 'offboarding') throw offboardingRefusal();
           if (!found || found.status !== 'active') throw new HttpError(403, 'Your organization is not connected to this service.');
         },
       });
@@ -69,6 +73,6 @@ export function authenticateFeed(services: ConsoleAuthDeps): (request: ApiReques
     if (!roles.includes(eventsReadRole)) {
       throw new HttpError(403, `An application token needs the ${eventsReadRole} app role to read events.`);
     }
-    return { tenantId, kind: 'app' };
+    return { tenantId, kind: 'app', access: 'full' };
   };
 }

@@ -20,6 +20,9 @@ const optionalString = z
   .optional()
   .transform((value) => (value === '' ? undefined : value));
 
+/** Base64 of exactly 32 bytes: an AES-256 key. */
+const isAes256Key = (value: string): boolean => /^[A-Za-z0-9+/]{43}=$/.test(value) && Buffer.from(value, 'base64').length === 32;
+
 /** A comma-separated list of application ids (GUIDs), lower-cased; unset or empty: undefined (any). */
 const clientIdList = z
   .string()
@@ -58,6 +61,14 @@ export const configSchema = z
      * Unset: each tenant's only connector is used.
      */
     INTUNE_MTD_CONNECTOR_ID: optionalString,
+    /**
+     * The provider is an onboarded Intune MTD partner: consent (and the health check `consent`) then also require the
+     * partner API's application permissions. `false` for a provider that enforces through the Entra attribute only.
+     */
+    INTUNE_MTD_PARTNER: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .default('true')
+      .transform((value) => value === 'true'),
     /** Expected `aud` of console and agent tokens; defaults to CONNECTOR_CLIENT_ID. */
     API_AUDIENCE: optionalString,
     /** Public base URL of this service (consent redirect, links in mail). */
@@ -119,6 +130,30 @@ export const configSchema = z
       // so the routes stay behind the host's function keys instead of accepting a guessable value.
       .transform((value) => (value?.startsWith('@Microsoft.KeyVault(') ? undefined : value))
       .pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    /**
+     * The Key Vault key (its id without a version, `https://<vault>.vault.azure.net/keys/<name>`) that wraps the data
+     * keys of the secrets stored in tables (Azure). Each sealed value keeps the versioned id that wrapped it, so a new
+     * key version (a rotation) wraps what is written next and the earlier versions still unwrap.
+     */
+    SECRETS_KEY_VAULT_KEY_ID: httpsUrl.optional(),
+    /**
+     * Locally (no Key Vault): base64 of 32 random bytes that wraps those data keys; `npm run dev` makes one under
+     * `.local/`. Ignored when SECRETS_KEY_VAULT_KEY_ID is set.
+     */
+    SECRETS_KEY: z.string().trim().refine(isAes256Key, { message: 'must be base64 of 32 bytes' }).optional(),
+    /** Keys SECRETS_KEY replaced (comma-separated base64): they still open what they sealed, and seal nothing new. */
+    SECRETS_PREVIOUS_KEYS: z
+      .string()
+      .optional()
+      .transform((value) =>
+        (value ?? '')
+          .split(',')
+          .map((key) => key.trim())
+          .filter((key) => key !== ''),
+      )
+      .pipe(z.array(z.string().refine(isAes256Key, { message: 'must be comma-separated base64 keys of 32 bytes' }))),
+    /** Client id of the identity that reaches storage, Service Bus and Key Vault (Azure): it unwraps with the Key Vault key. */
+    APP_MANAGED_IDENTITY_CLIENT_ID: z.uuid().optional().or(z.literal('').transform(() => undefined)),
     /** Application Insights (Azure): when set, OpenTelemetry traces each operation across the queue hops. */
     APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
   })
@@ -128,6 +163,14 @@ export const configSchema = z
         code: 'custom',
         path: ['AzureWebJobsStorage'],
         message: 'set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__tableServiceUri',
+      });
+    }
+    // In Azure (tables reached with an identity) secrets are never stored without a key to seal them.
+    if (value.AzureWebJobsStorage__tableServiceUri && !value.SECRETS_KEY_VAULT_KEY_ID && !value.SECRETS_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SECRETS_KEY_VAULT_KEY_ID'],
+        message: 'set SECRETS_KEY_VAULT_KEY_ID (the Key Vault key that wraps stored secrets) or SECRETS_KEY',
       });
     }
     if (!value.CONNECTOR_CLIENT_SECRET && !value.CONNECTOR_MANAGED_IDENTITY_CLIENT_ID) {

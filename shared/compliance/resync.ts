@@ -110,7 +110,16 @@ export async function runResyncSlice(services: ResyncDeps, message: SliceMessage
         apply: () =>
           sendNudges(
             services.queues,
-            chunk.map((device): Nudge => ({ tenantId, deviceId: device.id, version: device.version, ...(message.stamp ? { resync: message.stamp } : {}) })),
+            chunk.map(
+              (device): Nudge => ({
+                tenantId,
+                deviceId: device.id,
+                version: device.version,
+                ...(message.stamp ? { resync: message.stamp } : {}),
+                // The revision keeps two resyncs started within one second apart (their stamps are equal).
+                ...(message.stamp && message.revision !== undefined ? { revision: message.revision } : {}),
+              }),
+            ),
           ),
       }),
   });

@@ -18,15 +18,21 @@ export const nudgeSchema = z.object({
    * counts such re-sends, so each has its own message id, and does not count towards dead-lettering.
    */
   deferral: z.number().int().nonnegative().optional(),
-  /** Set on the nudges sent when a tenant's enforcement settings change (a revision number), for a fresh message id. */
+  /** Set on the nudges sent when a tenant's enforcement settings change (the resync's stamp), for a fresh message id. */
   resync: z.number().int().nonnegative().optional(),
+  /**
+   * The enforcement revision those nudges are for: two resyncs started within one second (off, then on again) differ
+   * by it, so the later one's nudges are not dropped as duplicates of the earlier one's.
+   */
+  revision: z.number().int().nonnegative().optional(),
 });
 export type Nudge = z.infer<typeof nudgeSchema>;
 
 export function nudgeMessageId(nudge: Nudge): string {
   const base = nudge.attempt ? `${nudge.deviceId}:${nudge.version}:${nudge.attempt}` : `${nudge.deviceId}:${nudge.version}`;
   const deferred = nudge.deferral ? `${base}:d${nudge.deferral}` : base;
-  return nudge.resync ? `${deferred}:r${nudge.resync}` : deferred;
+  if (!nudge.resync) return deferred;
+  return nudge.revision !== undefined ? `${deferred}:r${nudge.revision}.${nudge.resync}` : `${deferred}:r${nudge.resync}`;
 }
 
 /** A nudge as a queue message, delivered no earlier than `notBefore` when given. */

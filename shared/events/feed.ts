@@ -48,6 +48,24 @@ export const typesParameter = z
     return new Set(names as EventType[]);
   });
 
+/** Event types only full-access readers see (full-access console users and `Events.Read` applications). */
+export const fullAccessEventTypes: ReadonlySet<EventType> = new Set<EventType>(['audit.recorded']);
+
+/**
+ * The types a reader with `access` gets for the filter asked: a restricted reader's feed leaves out the full-access
+ * types, and a filter naming any of them answers 403 (not an empty page, which would read as "none happened").
+ */
+export function typesFor(access: 'full' | 'restricted', asked: ReadonlySet<EventType> | undefined): ReadonlySet<EventType> | undefined {
+  if (access === 'full') return asked;
+  const refused = asked ? [...asked].filter((type) => fullAccessEventTypes.has(type)) : [];
+  if (refused.length > 0) {
+    throw new HttpError(403, `Events of type ${refused.join(', ')} are for full-access users only.`, {
+      errors: [{ path: 'types', message: `not readable with restricted access: ${refused.join(', ')}` }],
+    });
+  }
+  return new Set((asked ? [...asked] : [...eventTypes]).filter((type) => !fullAccessEventTypes.has(type)));
+}
+
 export interface FeedRequest {
   readonly after?: string;
   readonly types?: ReadonlySet<EventType>;

@@ -12,6 +12,8 @@ import { AuthenticationHandler, Client } from '@microsoft/microsoft-graph-client
 import type { AuthenticationProvider, Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 import { AuthenticationError, ClientAssertionCredential, ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
+import { decodeJwt } from 'jose';
+import { z } from 'zod';
 import type { Config } from '../base/config.js';
 import { toError } from '../base/errors.js';
 import { GraphError, codeForStatus, parseGraphErrorBody, parseRetryAfter } from './graphError.js';
@@ -30,14 +32,30 @@ export interface GraphAccess {
   intune(tenantId: string): Client;
   /**
    * Obtains a fresh app-only token for the tenant from Entra ID (no cached token): `confirmed` when Entra ID issues
-   * one, which it does only once the tenant's administrator has consented; `refused` when Entra ID answers that the
-   * app is not installed or not allowed in the tenant; `unavailable` when it could not be asked (outage, network).
+   * one, which it does once the app is in the tenant, with the token's `roles` (the application permissions granted:
+   * an app present without them gets a token all the same); `refused` when Entra ID answers that the app is not
+   * installed or not allowed in the tenant; `unavailable` when it could not be asked (outage, network).
    */
   confirmAppAccess(tenantId: string): Promise<AppAccess>;
   readonly stats: GraphStats;
 }
 
-export type AppAccess = 'confirmed' | 'refused' | 'unavailable';
+export type AppAccess = { readonly kind: 'confirmed'; readonly roles: readonly string[] } | { readonly kind: 'refused' } | { readonly kind: 'unavailable' };
+
+const rolesClaimSchema = z.object({ roles: z.array(z.string()).optional() });
+
+/**
+ * The `roles` of an app-only access token Entra ID just issued to us (read, not verified: it came straight from the
+ * token endpoint over TLS, and only the resource verifies it). None when absent or unreadable.
+ */
+export function appTokenRoles(token: string): string[] {
+  try {
+    const parsed = rolesClaimSchema.safeParse(decodeJwt(token));
+    return parsed.success ? (parsed.data.roles ?? []) : [];
+  } catch {
+    return [];
+  }
+}
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -300,16 +318,16 @@ export function createGraphAccess(config: Config, options: GraphAccessOptions = 
     confirmAppAccess: async (tenantId) => {
       try {
         const token = await credentialFor(tenantId.toLowerCase()).getToken(graphScope(config.GRAPH_BASE_URL));
-        return token ? 'confirmed' : 'unavailable';
+        return token ? { kind: 'confirmed', roles: appTokenRoles(token.token) } : { kind: 'unavailable' };
       } catch (caught) {
         // Entra ID's own OAuth error (unauthorized_client: the app is not installed in the tenant, invalid_client ...)
         // is its verdict; anything else (a 5xx, a time-out, no answer) is an outage. @azure/identity reports the OAuth
         // error code at the start of the message, whichever error class wraps it.
         const error = toError(caught);
         if (caught instanceof AuthenticationError && caught.statusCode >= 400 && caught.statusCode < 500 && caught.statusCode !== 429) {
-          return 'refused';
+          return { kind: 'refused' };
         }
-        return oauthVerdict.test(error.message) ? 'refused' : 'unavailable';
+        return oauthVerdict.test(error.message) ? { kind: 'refused' } : { kind: 'unavailable' };
       }
     },
     stats,

@@ -15,6 +15,7 @@ import type { CorePorts } from '../ports.js';
 import { readConnectorSettings } from '../tenants/tenantConfig.js';
 import { getTenant } from '../tenants/tenantRepository.js';
 import { listEndpointStates } from '../webhooks/endpointStates.js';
+import { missingPermissions, requiredPermissions } from '../onboarding/permissions.js';
 import { worst, type CheckResult, type HealthCheck, type HealthReport, type HealthStatus } from './report.js';
 import type { HealthRuntime } from './runtime.js';
 
@@ -32,7 +33,18 @@ function ago(ms: number): string {
 
 async function consentCheck(deps: HealthCheckDeps, tenantId: string): Promise<CheckResult> {
   const probe = await deps.health.probeConsent(tenantId);
-  if (probe.ok) return { name: 'consent', status: 'healthy', detail: 'An app-only token for Microsoft Graph was obtained for this tenant.' };
+  if (probe.ok) {
+    // As at consent: the token must carry every application permission the connector needs.
+    const missing = missingPermissions(probe.roles, requiredPermissions(deps.config));
+    if (missing.length === 0) {
+      return { name: 'consent', status: 'healthy', detail: 'An app-only token for Microsoft Graph was obtained for this tenant, with every permission the connector needs.' };
+    }
+    return {
+      name: 'consent',
+      status: 'unhealthy',
+      detail: `The app's token for this tenant lacks these Microsoft Graph application permissions: ${missing.join(', ')}. An administrator must grant them (admin consent) before the connector can work.`,
+    };
+  }
   return {
     name: 'consent',
     status: 'unhealthy',

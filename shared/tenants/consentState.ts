@@ -3,7 +3,8 @@
  * and single use.
  *
  * `state = base64url(JSON { v, t: tenantId, n: nonce, e: expiresAtMs }) + "." + base64url(HMAC)`. The HMAC key is
- * 32 random bytes generated once and kept in the `consentStates` table (PartitionKey `_signing`), read once per
+ * 32 random bytes generated once and kept in the `consentStates` table (PartitionKey `_signing`), sealed with a key the
+ * tables do not hold (shared/base/secretBox.ts; a key stored before that is sealed when next read), read once per
  * process, never logged or returned. The nonce has a row (`consentStates`, PartitionKey = tenant id, RowKey = nonce)
  * that the callback marks used with an ETag write, so a state is accepted once even when two callbacks race. Nonce
  * rows whose state has expired are deleted on the way through: when the tenant's next state is issued and when a
@@ -15,6 +16,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { statusOf } from '../base/errors.js';
+import type { SecretBox } from '../base/secretBox.js';
 import { listAll, NO_CHANGE, odata, readEntity, updateEntity } from '../storage/index.js';
 import type { TableStore } from '../storage/index.js';
 
@@ -22,6 +24,8 @@ export const consentStateLifetimeMs = 10 * 60 * 1000;
 
 const signingPartition = '_signing';
 const signingRow = 'consent-state-hmac-sha256';
+/** What the sealed key is bound to: its row. */
+const signingContext = `consentStates/${signingPartition}/${signingRow}`;
 
 const keyEntitySchema = z.object({ key: z.string().min(40) });
 const nonceEntitySchema = z.object({ expiresAt: z.string(), usedAt: z.string().optional() });
@@ -43,14 +47,19 @@ export class ConsentStateError extends Error {
   }
 }
 
-const cachedByStore = new WeakMap<TableStore, ConsentStates>();
+const cachedByStore = new WeakMap<TableStore, WeakMap<SecretBox, ConsentStates>>();
 
-/** One ConsentStates per table store, so the signing key is read once per process. */
-export function consentStatesFor(tables: TableStore): ConsentStates {
-  let states = cachedByStore.get(tables);
+/** One ConsentStates per table store (and key), so the signing key is read once per process. */
+export function consentStatesFor(tables: TableStore, secrets: SecretBox): ConsentStates {
+  let byBox = cachedByStore.get(tables);
+  if (!byBox) {
+    byBox = new WeakMap();
+    cachedByStore.set(tables, byBox);
+  }
+  let states = byBox.get(secrets);
   if (!states) {
-    states = new ConsentStates(tables);
-    cachedByStore.set(tables, states);
+    states = new ConsentStates(tables, secrets);
+    byBox.set(secrets, states);
   }
   return states;
 }
@@ -59,7 +68,10 @@ export function consentStatesFor(tables: TableStore): ConsentStates {
 export class ConsentStates {
   private key: Promise<Buffer> | undefined;
 
-  constructor(private readonly tables: TableStore) {}
+  constructor(
+    private readonly tables: TableStore,
+    private readonly secrets: SecretBox,
+  ) {}
 
   private signingKey(): Promise<Buffer> {
     this.key ??= this.loadKey().catch((error: unknown) => {
@@ -72,16 +84,31 @@ export class ConsentStates {
   private async loadKey(): Promise<Buffer> {
     const table = this.tables.table('consentStates');
     const existing = await readEntity(table, keyEntitySchema, signingPartition, signingRow);
-    if (existing) return Buffer.from(existing.key, 'base64');
+    if (existing) return this.openKey(existing.key, existing.etag);
     try {
-      await table.createEntity({ partitionKey: signingPartition, rowKey: signingRow, key: randomBytes(32).toString('base64') });
+      const sealed = await this.secrets.seal(randomBytes(32).toString('base64'), signingContext);
+      await table.createEntity({ partitionKey: signingPartition, rowKey: signingRow, key: sealed });
     } catch (caught) {
       // Another instance created it first: use theirs.
       if (statusOf(caught) !== 409) throw caught;
     }
     const created = await readEntity(table, keyEntitySchema, signingPartition, signingRow);
     if (!created) throw new Error('The consent state signing key could not be stored');
-    return Buffer.from(created.key, 'base64');
+    return this.openKey(created.key, created.etag);
+  }
+
+  /** The key of a stored row; one stored in clear (or under a replaced key) is written again sealed. */
+  private async openKey(stored: string, etag: string): Promise<Buffer> {
+    const key = await this.secrets.open(stored, signingContext);
+    if (this.secrets.needsReseal(stored)) {
+      const sealed = await this.secrets.seal(key, signingContext);
+      await this.tables
+        .table('consentStates')
+        .updateEntity({ partitionKey: signingPartition, rowKey: signingRow, key: sealed }, 'Replace', { etag })
+        // Another instance sealed it first (412), or the write failed: the key is the same either way.
+        .catch(() => undefined);
+    }
+    return Buffer.from(key, 'base64');
   }
 
   private async mac(encodedPayload: string): Promise<Buffer> {

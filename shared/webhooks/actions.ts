@@ -12,6 +12,7 @@ import type { CorePorts } from '../ports.js';
 import { deliveriesTable, deliveryIdFor, deliveryPartition, deliveryView, newDeliveryRow, readDelivery, testEventId, type DeliveryView } from './deliveries.js';
 import { webhookQueueName } from './delivery.js';
 import { readEndpoint, testEventType } from './endpoints.js';
+import { takeTestSlot } from './limits.js';
 
 /** The actions are audited (`events` records the audit entry's event) and queue the delivery's attempt. */
 export type WebhookActionDeps = Pick<CorePorts, 'tables' | 'clock' | 'log' | 'queues'> & { readonly events: EventRecorder };
@@ -36,10 +37,15 @@ async function enabledEndpoint(services: Pick<CorePorts, 'tables'>, tenantId: st
   return endpoint;
 }
 
-/** Queues a `webhook.test` event to this endpoint only (whatever its types); 202 with the delivery to follow. */
+/**
+ * Queues a `webhook.test` event to this endpoint only (whatever its types); 202 with the delivery to follow. At most 10
+ * a minute per endpoint, across instances: beyond, 429 with `Retry-After`.
+ */
 export async function sendTestEvent(services: WebhookActionDeps, principal: ConsolePrincipal, endpointId: string): Promise<z.output<typeof testDeliverySchema>> {
   await enabledEndpoint(services, principal.tenantId, endpointId);
   const now = services.clock.now();
+  // At most 10 a minute per endpoint (429 with Retry-After beyond), before anything is written.
+  await takeTestSlot(services, principal.tenantId, endpointId, now.getTime());
   const event = {
     id: testEventId(now),
     type: testEventType,

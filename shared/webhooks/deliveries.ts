@@ -6,8 +6,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { listPage, odata, readEntity, type StoredEntity } from '../storage/index.js';
+import { listPage, odata, readEntity, type StoredEntity, type TransactionAction } from '../storage/index.js';
 import type { CorePorts } from '../ports.js';
+import { statusOf } from '../base/errors.js';
 
 export const deliveryStatuses = ['pending', 'sending', 'retrying', 'delivered', 'failed'] as const;
 export const deliveryStatusSchema = z.enum(deliveryStatuses);
@@ -183,4 +184,45 @@ export async function listDeliveries(
     limit: options.limit,
   });
   return { items: page.items.map(deliveryView), nextCursor: page.nextCursor };
+}
+
+/**
+ * Deletes the tenant's delivery rows (which carry event bodies) of events older than `EVENT_RETENTION_DAYS`, when the
+ * tenant's event retention runs. Rows are keyed by the event's time, newest first, so the expired ones are the end of
+ * each endpoint's partition: one range query over the tenant's partitions returns only them. Returns how many went.
+ */
+export async function deleteExpiredDeliveries(deps: Pick<CorePorts, 'tables' | 'clock' | 'config'>, tenantId: string): Promise<number> {
+  const cutoffMs = deps.clock.now().getTime() - deps.config.EVENT_RETENTION_DAYS * 86_400_000;
+  // Inverted times at or above this are events from before the cutoff.
+  const expiredFrom = String(maxMs - cutoffMs + 1).padStart(13, '0');
+  const table = deliveriesTable(deps);
+  const byPartition = new Map<string, string[]>();
+  const rows = table.listEntities({
+    queryOptions: {
+      filter: odata`PartitionKey gt ${`${tenantId}|`} and PartitionKey lt ${`${tenantId}}`} and RowKey ge ${expiredFrom}`,
+      select: ['PartitionKey', 'RowKey'],
+    },
+  });
+  for await (const row of rows) {
+    if (typeof row.partitionKey !== 'string' || typeof row.rowKey !== 'string') continue;
+    const keys = byPartition.get(row.partitionKey) ?? [];
+    keys.push(row.rowKey);
+    byPartition.set(row.partitionKey, keys);
+  }
+  let deleted = 0;
+  for (const [partitionKey, rowKeys] of byPartition) {
+    for (let start = 0; start < rowKeys.length; start += 100) {
+      const chunk = rowKeys.slice(start, start + 100);
+      const actions: TransactionAction[] = chunk.map((rowKey) => ['delete', { partitionKey, rowKey }]);
+      try {
+        await table.submitTransaction(actions);
+      } catch (caught) {
+        // One row already gone (a concurrent run) fails the batch: delete them one by one.
+        if (statusOf(caught) !== 404) throw caught;
+        for (const rowKey of chunk) await table.deleteEntity(partitionKey, rowKey).catch((error: unknown) => { if (statusOf(error) !== 404) throw error; });
+      }
+      deleted += chunk.length;
+    }
+  }
+  return deleted;
 }

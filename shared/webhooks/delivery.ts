@@ -33,7 +33,7 @@ import {
   type StoredDelivery,
   type WebhookEvent,
 } from './deliveries.js';
-import { endpointRowSchema, endpointTypes, endpointsTable, listEndpointRows, readEndpoint, signingSecrets, type StoredEndpoint } from './endpoints.js';
+import { endpointRowSchema, endpointTypes, endpointsTable, listEndpointRows, openSigningSecrets, readEndpoint, type StoredEndpoint } from './endpoints.js';
 import { signDelivery } from './signing.js';
 import type { WebhookRuntime } from './runtime.js';
 
@@ -51,7 +51,7 @@ const attemptMessageSchema = z.object({
 export const webhookMessageSchema = z.discriminatedUnion('kind', [eventsMessageSchema, attemptMessageSchema]);
 export type AttemptMessage = z.output<typeof attemptMessageSchema>;
 
-export type DeliveryDeps = Pick<CorePorts, 'tables' | 'clock' | 'log' | 'queues' | 'config'> & { readonly webhooks: WebhookRuntime };
+export type DeliveryDeps = Pick<CorePorts, 'tables' | 'clock' | 'log' | 'queues' | 'config' | 'secrets'> & { readonly webhooks: WebhookRuntime };
 
 /** How long an attempt put back for lack of a free slot waits. */
 const deferMs = 1_000;
@@ -241,7 +241,7 @@ export async function runAttempt(
   }
   const runtime = services.webhooks;
   const slot = `${message.tenantId}|${message.endpointId}`;
-  if (!runtime.tryAcquire(slot)) {
+  if (!runtime.tryAcquire(message.tenantId, slot)) {
     // Every slot is taken (by this endpoint or in all): try again shortly, without spending the attempt.
     const at = new Date(services.clock.now().getTime() + deferMs);
     await services.queues(webhookQueueName).send([attemptMessage(message, `d${at.getTime()}`, at)]);
@@ -270,10 +270,10 @@ export async function runAttempt(
     runtime.track(
       post(services, message, { eventId: row.eventId, body: row.body }, endpoint, now, safetyAt)
         .catch((caught: unknown) => services.log.error(`Webhook attempt ${message.deliveryId} could not record its outcome: ${toError(caught).message}`))
-        .finally(() => runtime.release(slot)),
+        .finally(() => runtime.release(message.tenantId, slot)),
     );
   } finally {
-    if (!claimed) runtime.release(slot);
+    if (!claimed) runtime.release(message.tenantId, slot);
   }
 }
 
@@ -300,7 +300,7 @@ async function post(
     outcome = { kind: 'failed', error: `refused: ${check.reason}`, durationMs: 0 };
   } else {
     const address = check.addresses[0] ?? '';
-    const headers = signDelivery(signingSecrets(endpoint, startedAt), eventId, services.clock.now(), body);
+    const headers = signDelivery(await openSigningSecrets(services, endpoint, startedAt), eventId, services.clock.now(), body);
     const result = await runtime.post({ url, address, headers: { ...headers }, body, timeoutMs: runtime.timeoutMs });
     if (result.kind === 'error') {
       outcome = { kind: 'failed', error: result.timedOut ? `no answer within ${runtime.timeoutMs / 1000} s` : result.error, durationMs: result.durationMs };

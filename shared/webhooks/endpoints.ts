@@ -8,13 +8,14 @@ import { z } from 'zod';
 import { audited } from '../audit/auditLog.js';
 import type { ConsolePrincipal } from '../auth/console.js';
 import { eventTypes, type EventRecorder } from '../events/event.js';
-import { statusOf } from '../base/errors.js';
 import { HttpError } from '../http/problem.js';
 import type { CorePorts } from '../ports.js';
 import { listAll, odata, readEntity, updateEntity, NO_CHANGE, type StoredEntity } from '../storage/index.js';
 import { checkHost, urlProblem } from './addressGuard.js';
 import { newWebhookSecret } from './signing.js';
+import { openEndpointSecret, resealedSecrets, sealEndpointSecret, writeResealed } from './endpointSecrets.js';
 import type { WebhookRuntime } from './runtime.js';
+import { createCounted, deleteCounted, limitRowsFrom } from './limits.js';
 
 /** Most endpoints per tenant. */
 export const maxWebhookEndpoints = 10;
@@ -130,11 +131,23 @@ export function endpointTypes(row: Pick<EndpointRow, 'types'>): string[] {
   return types.success ? types.data : [];
 }
 
-/** The secrets that sign now: the current one, then the previous one while it is still valid. */
+/** The secrets that sign now, as stored: the current one, then the previous one while it is still valid. */
 export function signingSecrets(row: EndpointRow, now: Date): string[] {
   const previousValid =
     row.previousSecret !== undefined && row.previousSecretExpiresAt !== undefined && Date.parse(row.previousSecretExpiresAt) > now.getTime();
   return previousValid && row.previousSecret ? [row.secret, row.previousSecret] : [row.secret];
+}
+
+/**
+ * The secrets that sign now, opened (shared/webhooks/endpointSecrets.ts). A row still holding a secret in clear, or
+ * sealed under a replaced key, is written again sealed.
+ */
+export async function openSigningSecrets(deps: Pick<CorePorts, 'secrets' | 'tables' | 'log'>, row: StoredEndpoint, now: Date): Promise<string[]> {
+  const secrets = await Promise.all(signingSecrets(row, now).map((stored) => openEndpointSecret(deps, row.partitionKey, row.rowKey, stored)));
+  if (deps.secrets.needsReseal(row.secret) || (row.previousSecret !== undefined && deps.secrets.needsReseal(row.previousSecret))) {
+    await writeResealed(deps, row);
+  }
+  return secrets;
 }
 
 export function endpointView(row: StoredEndpoint, now: Date): WebhookEndpointView {
@@ -179,7 +192,7 @@ export async function assertDeliverableUrl(runtime: WebhookRuntime, allowedPriva
 /** Reading endpoints. */
 export type EndpointReadDeps = Pick<CorePorts, 'tables' | 'clock'>;
 /** An audited change of an endpoint (`events` records the audit entry's event). */
-export type EndpointChangeDeps = Pick<CorePorts, 'tables' | 'clock' | 'log'> & { readonly events: EventRecorder };
+export type EndpointChangeDeps = Pick<CorePorts, 'tables' | 'clock' | 'log' | 'secrets'> & { readonly events: EventRecorder };
 /** A change that may name a new URL, checked as a delivery checks it. */
 export type EndpointUrlDeps = EndpointChangeDeps & Pick<CorePorts, 'config'> & { readonly webhooks: WebhookRuntime };
 
@@ -190,7 +203,8 @@ export function endpointsTable(deps: Pick<CorePorts, 'tables'>) {
 /** Every endpoint of a tenant (at most 10 rows: one query of one partition). */
 export async function listEndpointRows(deps: Pick<CorePorts, 'tables'>, tenantId: string): Promise<StoredEndpoint[]> {
   const found: StoredEndpoint[] = [];
-  const filter = odata`PartitionKey eq ${tenantId}`;
+  // The limit rows (`~...`, limits.ts) sort after every endpoint.
+  const filter = odata`PartitionKey eq ${tenantId} and RowKey lt ${limitRowsFrom}`;
   for await (const row of listAll(endpointsTable(deps), { schema: endpointRowSchema, filter })) found.push(row);
   return found.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.rowKey.localeCompare(b.rowKey));
 }
@@ -217,29 +231,28 @@ export async function getWebhook(services: EndpointReadDeps, tenantId: string, e
 /** Creates an endpoint (400 for a refused URL, 409 beyond 10), audited; the answer carries its secret, once. */
 export async function createWebhook(services: EndpointUrlDeps, principal: ConsolePrincipal, body: CreateWebhookBody): Promise<z.output<typeof createdWebhookSchema>> {
   await assertDeliverableUrl(services.webhooks, services.config.WEBHOOK_ALLOWED_PRIVATE_HOSTS, body.url);
-  const existing = await listEndpointRows(services, principal.tenantId);
-  if (existing.length >= maxWebhookEndpoints) {
-    throw new HttpError(409, `A tenant can have at most ${maxWebhookEndpoints} webhook endpoints.`);
-  }
   const now = services.clock.now();
   const id = randomUUID();
+  const secret = newWebhookSecret();
   const row: EndpointRow = {
     url: body.url,
     types: JSON.stringify(body.types),
     ...(body.description ? { description: body.description } : {}),
     enabled: body.enabled,
     ...(body.enabled ? {} : { disabledReason: `Disabled by ${principal.name}`, disabledAt: now.toISOString() }),
-    secret: newWebhookSecret(),
+    // Stored sealed; the answer shows it once, in clear.
+    secret: await sealEndpointSecret(services, principal.tenantId, id, secret),
     createdAt: now.toISOString(),
     createdBy: principal.upn || principal.userId,
     updatedAt: now.toISOString(),
   };
   await audited(services, principal, { action: 'webhook.create', target: id, request: body }, async () => {
-    await endpointsTable(services).createEntity({ ...row, partitionKey: principal.tenantId, rowKey: id });
+    // Counted in the same transaction, so concurrent creates cannot pass the limit (409 beyond it).
+    await createCounted(services, principal.tenantId, { ...row, partitionKey: principal.tenantId, rowKey: id }, maxWebhookEndpoints);
     return { before: null, after: audit(row) };
   });
   const view = endpointView({ ...row, partitionKey: principal.tenantId, rowKey: id, etag: '' }, now);
-  return { ...view, secret: row.secret };
+  return { ...view, secret };
 }
 
 /** Changes an endpoint, audited. A new URL is checked as at creation; `enabled: true` clears a disabled reason. */
@@ -250,6 +263,8 @@ export async function updateWebhook(services: EndpointUrlDeps, principal: Consol
     await assertDeliverableUrl(services.webhooks, services.config.WEBHOOK_ALLOWED_PRIVATE_HOSTS, body.url);
   }
   const now = services.clock.now().toISOString();
+  // A secret still stored in clear (or under a replaced key) is written sealed with the change.
+  const resealed = await resealedSecrets(services, current);
   const result = await audited(services, principal, { action: 'webhook.update', target: endpointId, request: body }, async () => {
     const written = await updateEntity(
       endpointsTable(services),
@@ -259,6 +274,8 @@ export async function updateWebhook(services: EndpointUrlDeps, principal: Consol
         if (!row) return NO_CHANGE;
         const { partitionKey: _pk, rowKey: _rk, etag: _etag, timestamp: _ts, ...rest } = row;
         const next: EndpointRow = { ...rest, updatedAt: now };
+        if (resealed.secret !== undefined && rest.secret === current.secret) next.secret = resealed.secret;
+        if (resealed.previousSecret !== undefined && rest.previousSecret === current.previousSecret) next.previousSecret = resealed.previousSecret;
         if (body.url !== undefined) next.url = body.url;
         if (body.types !== undefined) next.types = JSON.stringify(body.types);
         if (body.description === null) delete next.description;
@@ -289,12 +306,7 @@ export async function deleteWebhook(services: EndpointChangeDeps, principal: Con
   const current = await readEndpoint(services, principal.tenantId, endpointId);
   if (!current) throw notFound(endpointId);
   await audited(services, principal, { action: 'webhook.delete', target: endpointId }, async () => {
-    try {
-      await endpointsTable(services).deleteEntity(principal.tenantId, endpointId);
-    } catch (caught) {
-      if (statusOf(caught) === 404) throw notFound(endpointId);
-      throw caught;
-    }
+    if (!(await deleteCounted(services, principal.tenantId, endpointId))) throw notFound(endpointId);
     return { before: audit(current), after: null };
   });
 }
@@ -309,6 +321,9 @@ export async function rotateWebhookSecret(
   if (!current) throw notFound(endpointId);
   const now = services.clock.now();
   const secret = newWebhookSecret();
+  const sealed = await sealEndpointSecret(services, principal.tenantId, endpointId, secret);
+  // The outgoing secret keeps signing for a while: sealed too if it was still stored in clear.
+  const resealed = await resealedSecrets(services, current);
   const previousSecretExpiresAt = new Date(now.getTime() + previousSecretLifetimeMs).toISOString();
   await audited(services, principal, { action: 'webhook.rotateSecret', target: endpointId }, async () => {
     const written = await updateEntity(
@@ -320,8 +335,8 @@ export async function rotateWebhookSecret(
         const { partitionKey: _pk, rowKey: _rk, etag: _etag, timestamp: _ts, ...rest } = row;
         return {
           ...rest,
-          secret,
-          previousSecret: rest.secret,
+          secret: sealed,
+          previousSecret: resealed.secret !== undefined && rest.secret === current.secret ? resealed.secret : rest.secret,
           previousSecretExpiresAt,
           secretRotatedAt: now.toISOString(),
           updatedAt: now.toISOString(),

@@ -1,6 +1,8 @@
 /**
  * Per-process parts of webhook delivery: how hosts are resolved, how a signed request is posted, the retry schedule,
- * and the attempts in flight (bounded per process and per endpoint, so one slow endpoint cannot take every socket).
+ * and the attempts in flight (bounded per process, per tenant and per endpoint, so one slow endpoint or tenant cannot
+ * take every socket). An attempt ends within the time-out whatever the endpoint does: connecting, answering and
+ * sending its body all count, and at the deadline the request is aborted and its socket destroyed.
  */
 import { Agent, request } from 'node:https';
 import { isIP } from 'node:net';
@@ -37,18 +39,19 @@ export const defaultRetrySchedule: readonly number[] = [
 export interface WebhookRuntime {
   readonly resolver: HostResolver;
   readonly post: WebhookPoster;
-  /** An answer must start within this (10 s). */
+  /** An attempt (connect, answer, body) ends within this (10 s). */
   readonly timeoutMs: number;
   /** How far past the time-out the next attempt is scheduled before an attempt runs (the safety net). */
   readonly safetyMarginMs: number;
   /** Wait after failed attempt n (index n-1); its length + 1 is the number of attempts. */
   readonly retrySchedule: readonly number[];
-  /** Attempts in flight at most, per process and per endpoint; beyond them an attempt is put back briefly. */
+  /** Attempts in flight at most, per process, per tenant and per endpoint; beyond them an attempt is put back briefly. */
   readonly maxInFlight: number;
+  readonly maxInFlightPerTenant: number;
   readonly maxInFlightPerEndpoint: number;
   /** Counts attempts in flight; false when a limit is reached (the caller defers the attempt). */
-  tryAcquire(endpointKey: string): boolean;
-  release(endpointKey: string): void;
+  tryAcquire(tenantId: string, endpointKey: string): boolean;
+  release(tenantId: string, endpointKey: string): void;
   /** Keeps a background attempt, so `idle()` can wait for it. */
   track(task: Promise<unknown>): void;
   /** Resolves once no attempt is in flight. */
@@ -63,23 +66,36 @@ export interface WebhookRuntimeOptions {
   safetyMarginMs?: number;
   retrySchedule?: readonly number[];
   maxInFlight?: number;
+  maxInFlightPerTenant?: number;
   maxInFlightPerEndpoint?: number;
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 16, maxTotalSockets: 512 });
 
-/** POST over HTTPS to the checked address; redirects are not followed (a 3xx is an answer like any other). */
+/** Most of an answer's body read (and dropped); beyond it the connection is closed. */
+const maxBodyBytes = 64 * 1024;
+
+/**
+ * POST over HTTPS to the checked address; redirects are not followed (a 3xx is an answer like any other). The result
+ * comes once the answer's body has ended (so the attempt's slot covers its socket) or at the deadline, whichever is
+ * first: at the deadline the request is aborted and its socket destroyed, whether the endpoint is still silent or
+ * still trickling its body. An answer whose status came in time counts as that status.
+ */
 export const httpsPoster: WebhookPoster = (post) =>
   new Promise((resolve) => {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
     const family = isIP(post.address) === 6 ? 6 : 4;
     let settled = false;
+    let answer: { status: number; location?: string; durationMs: number } | undefined;
     const finish = (result: PostResult): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       resolve(result);
+    };
+    const answered = (): void => {
+      if (answer) finish({ kind: 'answer', ...answer });
     };
     const req = request(
       post.url,
@@ -95,30 +111,49 @@ export const httpsPoster: WebhookPoster = (post) =>
       },
       (response) => {
         const location = response.headers.location;
-        finish({ kind: 'answer', status: response.statusCode ?? 0, ...(location ? { location } : {}), durationMs: elapsed() });
-        // Read and drop the body (bounded) so the connection can be reused.
+        answer = { status: response.statusCode ?? 0, ...(location ? { location } : {}), durationMs: elapsed() };
+        // Read and drop the body (bounded) so the connection can be reused; its end ends the attempt.
         let received = 0;
         response.on('data', (chunk: Buffer) => {
           received += chunk.length;
-          if (received > 64 * 1024) response.destroy();
+          if (received > maxBodyBytes) {
+            response.destroy();
+            answered();
+          }
         });
-        response.on('error', () => undefined);
+        response.on('end', answered);
+        response.on('close', answered);
+        response.on('error', answered);
       },
     );
     const timer = setTimeout(() => {
-      finish({ kind: 'error', error: `no answer within ${post.timeoutMs} ms`, timedOut: true, durationMs: elapsed() });
+      // The whole attempt is over: abort the request and destroy its socket (never returned to the pool).
+      req.socket?.destroy();
       req.destroy();
+      if (answer) finish({ kind: 'answer', ...answer });
+      else finish({ kind: 'error', error: `no answer within ${post.timeoutMs} ms`, timedOut: true, durationMs: elapsed() });
     }, post.timeoutMs);
-    req.on('error', (error) => finish({ kind: 'error', error: error.message.slice(0, 300), timedOut: false, durationMs: elapsed() }));
+    req.on('error', (error) => {
+      if (answer) answered();
+      else finish({ kind: 'error', error: error.message.slice(0, 300), timedOut: false, durationMs: elapsed() });
+    });
     req.end(post.body);
   });
 
 export function createWebhookRuntime(options: WebhookRuntimeOptions = {}): WebhookRuntime {
   const perEndpoint = new Map<string, number>();
+  const perTenant = new Map<string, number>();
   const tasks = new Set<Promise<unknown>>();
   let total = 0;
   const maxInFlight = options.maxInFlight ?? 256;
+  // A tenant's share: however many endpoints it has and however slow they are, the rest stays for other tenants.
+  const maxInFlightPerTenant = options.maxInFlightPerTenant ?? 32;
   const maxInFlightPerEndpoint = options.maxInFlightPerEndpoint ?? 16;
+  const down = (counts: Map<string, number>, key: string): void => {
+    const current = (counts.get(key) ?? 1) - 1;
+    if (current <= 0) counts.delete(key);
+    else counts.set(key, current);
+  };
   const stats = { attempts: 0, deferred: 0 };
   return {
     resolver: options.resolver ?? systemResolver,
@@ -127,23 +162,25 @@ export function createWebhookRuntime(options: WebhookRuntimeOptions = {}): Webho
     safetyMarginMs: options.safetyMarginMs ?? 5_000,
     retrySchedule: options.retrySchedule ?? defaultRetrySchedule,
     maxInFlight,
+    maxInFlightPerTenant,
     maxInFlightPerEndpoint,
-    tryAcquire(endpointKey) {
-      const current = perEndpoint.get(endpointKey) ?? 0;
-      if (total >= maxInFlight || current >= maxInFlightPerEndpoint) {
+    tryAcquire(tenantId, endpointKey) {
+      const endpoint = perEndpoint.get(endpointKey) ?? 0;
+      const tenant = perTenant.get(tenantId) ?? 0;
+      if (total >= maxInFlight || tenant >= maxInFlightPerTenant || endpoint >= maxInFlightPerEndpoint) {
         stats.deferred += 1;
         return false;
       }
       total += 1;
-      perEndpoint.set(endpointKey, current + 1);
+      perTenant.set(tenantId, tenant + 1);
+      perEndpoint.set(endpointKey, endpoint + 1);
       stats.attempts += 1;
       return true;
     },
-    release(endpointKey) {
+    release(tenantId, endpointKey) {
       total = Math.max(0, total - 1);
-      const current = (perEndpoint.get(endpointKey) ?? 1) - 1;
-      if (current <= 0) perEndpoint.delete(endpointKey);
-      else perEndpoint.set(endpointKey, current);
+      down(perTenant, tenantId);
+      down(perEndpoint, endpointKey);
     },
     track(task) {
       const kept = task.catch(() => undefined).finally(() => tasks.delete(kept));

@@ -1,4 +1,6 @@
 /** Start-up: settings, sign-in state (including the answer of a sign-in redirect), then the app. */
+// First: before any module that parses with zod is evaluated.
+import './jitless.js';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';

@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/base/clock.js';
 import { getTenant } from '../../../shared/tenants/tenantRepository.js';
-import { contoso, fabrikam, startOnboarding, type OnboardingHarness } from './harness.js';
+import { contoso, fabrikam, northwind, startOnboarding, type OnboardingHarness } from './harness.js';
 
 let h: OnboardingHarness;
 const clock = new ManualClock(new Date());
 
 beforeAll(async () => {
-  h = await startOnboarding({ clock });
+  h = await startOnboarding({ clock, withNorthwind: true });
   expect((await h.provision(contoso)).status).toBe(201);
   expect((await h.provision(fabrikam)).status).toBe(201);
+  expect((await h.provision(northwind)).status).toBe(201);
 });
 afterAll(async () => h.close());
 
@@ -92,23 +93,43 @@ describe('admin consent', () => {
     expect(h.sim.state.isConsented(contoso.tenantId)).toBe(false);
   });
 
-  it('answers 503 and changes nothing when Entra ID cannot be asked, then completes on reload', async () => {
+  it('refuses a callback while the app is in the tenant without every permission, naming what is missing', async () => {
     const url = await callbackUrl(contoso.tenantId);
+    // The app is in the tenant (Entra ID issues it tokens) but holds only some of the permissions.
+    h.sim.state.grantConsent(contoso.tenantId, ['User.ReadBasic.All', 'Device.ReadWrite.All']);
+    await expectUnchanged(contoso.tenantId, async () => {
+      const reply = await h.browse(url.toString());
+      expectPage(reply, 400, /not granted/);
+      for (const missing of ['GroupMember.Read.All', 'DeviceManagementManagedDevices.Read.All', 'DeviceManagementManagedDevices.ReadWrite.All', 'DeviceManagementServiceConfig.ReadWrite.All']) {
+        expect(reply.text).toContain(missing);
+      }
+      expect(reply.text).not.toContain('User.ReadBasic.All');
+    });
+    // None at all (no `roles` in the token): the same.
+    h.sim.state.grantConsent(contoso.tenantId, []);
+    await expectUnchanged(contoso.tenantId, async () => {
+      expectPage(await h.browse(url.toString()), 400, /User\.ReadBasic\.All/);
+    });
     h.sim.state.revokeConsent(contoso.tenantId);
-    h.sim.state.addFault({ path: `/${contoso.tenantId}/oauth2/v2.0/token`, status: 503, count: 20 });
+  });
+
+  it('answers 503 and changes nothing when Entra ID cannot be asked, then completes on reload', async () => {
+    const url = await callbackUrl(northwind.tenantId);
+    h.sim.state.revokeConsent(northwind.tenantId);
+    h.sim.state.addFault({ path: `/${northwind.tenantId}/oauth2/v2.0/token`, status: 503, count: 20 });
     try {
-      await expectUnchanged(contoso.tenantId, async () => {
+      await expectUnchanged(northwind.tenantId, async () => {
         expectPage(await h.browse(url.toString()), 503, /could not be checked/);
       });
     } finally {
       h.sim.state.clearFaults();
     }
-    await expectUnchanged(contoso.tenantId, async () => {
+    await expectUnchanged(northwind.tenantId, async () => {
       expectPage(await h.browse(url.toString()), 400, /does not confirm/);
     });
-    h.sim.state.grantConsent(contoso.tenantId);
-    expectPage(await h.browse(url.toString()), 200, /Contoso is now connected/);
-    expect(await getTenant(h.tables, contoso.tenantId)).toMatchObject({ status: 'active' });
+    h.sim.state.grantConsent(northwind.tenantId);
+    expectPage(await h.browse(url.toString()), 200, /Northwind is now connected/);
+    expect(await getTenant(h.tables, northwind.tenantId)).toMatchObject({ status: 'active' });
   });
 
   it('deletes expired consent states on the way through', async () => {
@@ -194,7 +215,11 @@ describe('admin consent', () => {
     });
   });
 
+  /** A callback of Fabrikam's whose state was issued before its consent completed. */
+  let issuedBefore: URL | undefined;
+
   it('activates on a valid callback, then refuses its replay', async () => {
+    issuedBefore = await callbackUrl(fabrikam.tenantId);
     const url = await callbackUrl(fabrikam.tenantId);
     expectPage(await h.browse(url.toString()), 200, /Fabrikam is now connected/);
     const active = await getTenant(h.tables, fabrikam.tenantId);
@@ -208,9 +233,26 @@ describe('admin consent', () => {
   it('never re-associates a tenant that is already active', async () => {
     const before = await getTenant(h.tables, fabrikam.tenantId);
     clock.advance(60_000);
-    const url = await callbackUrl(fabrikam.tenantId);
-    expectPage(await h.browse(url.toString()), 200, /already connected/);
+    expectPage(await h.browse(String(issuedBefore)), 200, /already connected/);
     expect(await getTenant(h.tables, fabrikam.tenantId)).toEqual(before);
+  });
+
+  it('keeps the link working until consent completes, and starts nothing with it after that', async () => {
+    const states = async (tenantId: string): Promise<number> => {
+      let rows = 0;
+      for await (const _ of h.tables.table('consentStates').listEntities({ queryOptions: { filter: `PartitionKey eq '${tenantId}'` } })) rows += 1;
+      return rows;
+    };
+    // Contoso has not completed consent: its link still starts it, as often as asked.
+    expect((await h.call('GET', await h.consentPath(contoso.tenantId))).status).toBe(302);
+    // Fabrikam has: the same kind of link answers a page and issues no state.
+    const issued = await states(fabrikam.tenantId);
+    await expectUnchanged(fabrikam.tenantId, async () => {
+      const reply = await h.call('GET', await h.consentPath(fabrikam.tenantId));
+      expectPage(reply, 410, /already connected/);
+      expect(reply.headers.get('location')).toBeNull();
+    });
+    expect(await states(fabrikam.tenantId)).toBe(issued);
   });
 
   it('accepts one of two racing callbacks with the same state', async () => {

@@ -115,6 +115,20 @@ describe('connector health', () => {
     expect(kinds).toContain('connector-health:2');
   });
 
+  it('reports consent unhealthy while the app is in the tenant without a permission it needs, naming it', async () => {
+    const fabrikam = h.sim.state.findTenant(h.fabrikam)?.id ?? '';
+    // Entra ID still issues the app tokens; their `roles` lack two permissions.
+    h.sim.state.grantConsent(fabrikam, h.sim.state.appPermissions.filter((p) => p !== 'GroupMember.Read.All' && p !== 'DeviceManagementServiceConfig.ReadWrite.All'));
+    try {
+      const lacking = check(await health(h.tokens.fabrikamAdmin), 'consent');
+      expect(lacking?.status).toBe('unhealthy');
+      expect(lacking?.detail).toContain('GroupMember.Read.All, DeviceManagementServiceConfig.ReadWrite.All');
+    } finally {
+      h.sim.state.grantConsent(fabrikam);
+    }
+    expect(check(await health(h.tokens.fabrikamAdmin), 'consent')?.status).toBe('healthy');
+  });
+
   it('warns well before Intune would stop using the data of a connector gone quiet, then turns unhealthy past the threshold', async () => {
     h.sim.state.setConnector(h.contoso, { lastHeartbeatDateTime: new Date(Date.now() - 5 * 3_600_000).toISOString() });
     const quiet = await health();

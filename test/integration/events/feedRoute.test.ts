@@ -44,20 +44,40 @@ const appToken = (tenantId: string, roles: string[]) => h.sim.state.mintApiAppTo
 
 describe('GET /api/v1/events', () => {
   it("serves the tenant's events to its full and restricted console users", async () => {
-    for (const userId of [contoso.fullAdmin, contoso.restrictedAdmin]) {
-      const result = await get(await h.userToken({ tenantId: contoso.tenantId, userId }));
-      expect(result.status).toBe(200);
-      const page = pageSchema.parse(result.jsonBody);
-      expect(page.items.map((e) => e.type)).toEqual(['audit.recorded']);
-      expect(page.items.every((e) => e.tenantId === contoso.tenantId)).toBe(true);
+    await h.services.events.record(contoso.tenantId, [
+      { type: 'connector.health_changed', occurredAt: new Date().toISOString(), data: { status: 'degraded', previous: 'healthy', checks: [] } },
+    ]);
+    await h.services.events.idle();
+    const full = await get(await h.userToken({ tenantId: contoso.tenantId, userId: contoso.fullAdmin }));
+    expect(full.status).toBe(200);
+    const fullPage = pageSchema.parse(full.jsonBody);
+    expect(fullPage.items.map((e) => e.type)).toEqual(['audit.recorded', 'connector.health_changed']);
+    expect(fullPage.items.every((e) => e.tenantId === contoso.tenantId)).toBe(true);
+    // The audit trail is for full access: a restricted user's feed leaves it out.
+    const restricted = await get(await h.userToken({ tenantId: contoso.tenantId, userId: contoso.restrictedAdmin }));
+    expect(restricted.status).toBe(200);
+    expect(pageSchema.parse(restricted.jsonBody).items.map((e) => e.type)).toEqual(['connector.health_changed']);
+  });
+
+  it('answers 403 to a restricted user whose types filter names audit.recorded, and serves it to Events.Read', async () => {
+    const restricted = await h.userToken({ tenantId: contoso.tenantId, userId: contoso.restrictedAdmin });
+    for (const types of ['audit.recorded', 'threat.detected,audit.recorded']) {
+      const result = await get(restricted, { types });
+      expect(result.status, types).toBe(403);
+      expect(result.headers?.['content-type']).toBe('application/problem+json');
+      expect(JSON.stringify(result.jsonBody)).not.toContain('Adele');
     }
+    const app = pageSchema.parse((await get(await appToken(contoso.tenantId, ['Events.Read']), { types: 'audit.recorded' })).jsonBody);
+    expect(app.items.map((e) => e.type)).toEqual(['audit.recorded']);
+    const full = await get(await h.userToken({ tenantId: contoso.tenantId, userId: contoso.fullAdmin }), { types: 'audit.recorded' });
+    expect(pageSchema.parse(full.jsonBody).items.map((e) => e.type)).toEqual(['audit.recorded']);
   });
 
   it('serves an app-only token of the tenant with Events.Read, and only that tenant’s events', async () => {
     const result = await get(await appToken(contoso.tenantId, ['Events.Read']));
     expect(result.status).toBe(200);
     const page = pageSchema.parse(result.jsonBody);
-    expect(page.items.map((e) => e.tenantId)).toEqual([contoso.tenantId]);
+    expect(new Set(page.items.map((e) => e.tenantId))).toEqual(new Set([contoso.tenantId]));
     // Fabrikam's SIEM sees Fabrikam's events; Contoso's cursor means nothing to it.
     const theirs = await get(await appToken(fabrikam.tenantId, ['Events.Read']));
     expect(pageSchema.parse(theirs.jsonBody).items.map((e) => e.tenantId)).toEqual([fabrikam.tenantId]);

@@ -93,7 +93,25 @@ describe('recording and relaying events', () => {
   it('relays a burst of nudged partitions in a few runs, in event order, each event once', async () => {
     const events = runtime();
     const handOvers: number[] = [];
-    events.subscribe({ name: 'count', deliver: (_tenant, batch) => Promise.resolve(void handOvers.push(batch.length)) });
+    // The first hand-over is held until the other nudges are in: the first run is under way when they come.
+    let releaseFirst = (): void => undefined;
+    const firstHeld = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    let firstArrived = (): void => undefined;
+    const firstReached = new Promise<void>((resolve) => {
+      firstArrived = resolve;
+    });
+    events.subscribe({
+      name: 'count',
+      deliver: async (_tenant, batch) => {
+        handOvers.push(batch.length);
+        if (handOvers.length === 1) {
+          firstArrived();
+          await firstHeld;
+        }
+      },
+    });
     const written: ServiceEvent[] = [];
     const partitions: string[] = [];
     for (let n = 0; n < 40; n += 1) {
@@ -105,8 +123,9 @@ describe('recording and relaying events', () => {
     }
     // A first report's relay is under way when 39 more reports nudge theirs.
     events.nudge(tenantId, 'threats', partitions[0] ?? '');
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await firstReached;
     for (const partitionKey of partitions.slice(1)) events.nudge(tenantId, 'threats', partitionKey);
+    releaseFirst();
     await events.idle();
     expect((await readAll(events, tenantId, 1000)).map((e) => e.id)).toEqual(written.map((e) => e.id));
     expect(handOvers.reduce((sum, count) => sum + count, 0)).toBe(40);

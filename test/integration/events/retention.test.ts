@@ -90,7 +90,7 @@ describe('event retention', () => {
     const restarted = instance();
     const fresh = await restarted.events.record(tenantId, [audit(3)]);
     await restarted.events.idle();
-    expect(await sweepJob(restarted)).toContain('2 expired events deleted');
+    expect(await sweepJob(restarted)).toContain('2 expired events and 0 webhook deliveries deleted');
     // The reader's cursor from before the boundary and the restart continues with what is left, nothing repeated.
     const next = await readEventFeed(restarted.events, tenantId, { after: cursor, limit: 10, wait: 0 });
     expect(next.items.map((e) => e.id)).toEqual(fresh.map((e) => e.id));
@@ -105,7 +105,7 @@ describe('event retention', () => {
 
     // Then the tenant falls silent: its last event is deleted when due too, and its row is parked.
     clock.advance(3 * day);
-    expect(await sweepJob(instance())).toContain('1 expired events deleted');
+    expect(await sweepJob(instance())).toContain('1 expired events and 0 webhook deliveries deleted');
     expect(await everything(instance())).toEqual([]);
     clock.advance(15 * 60_000);
     expect(await sweepJob(instance())).not.toContain('expired');
@@ -116,13 +116,13 @@ describe('event retention', () => {
     await services.events.record(tenantId, [audit(1)]);
     await services.events.idle();
     clock.advance(4 * day);
-    expect(await sweepJob(services)).toContain('1 expired events deleted'); // parks the row: nothing left
+    expect(await sweepJob(services)).toContain('1 expired events and 0 webhook deliveries deleted'); // parks the row: nothing left
     const later = await services.events.record(tenantId, [audit(2)]);
     await services.events.idle();
     clock.advance(day);
     expect(await sweepJob(services)).not.toContain('expired');
     expect((await everything(services)).map((e) => e.id)).toEqual(later.map((e) => e.id));
     clock.advance(2 * day);
-    expect(await sweepJob(services)).toContain('1 expired events deleted');
+    expect(await sweepJob(services)).toContain('1 expired events and 0 webhook deliveries deleted');
   });
 });

@@ -11,6 +11,8 @@ const TENANT = '0a0a0a0a-0a0a-40a0-80a0-0a0a0a0a0a0a';
 let sim: Simulator;
 let token: string;
 let generateMs = 0;
+/** A small request's round trip on this machine now: bounds below scale with it, so a busy machine does not fail them. */
+let baselineMs = 0;
 
 beforeAll(async () => {
   const started = Date.now();
@@ -18,7 +20,17 @@ beforeAll(async () => {
   generateMs = Date.now() - started;
   sim = await startTestSimulator(scenario);
   token = await sim.state.mintAppToken(TENANT);
+  const times: number[] = [];
+  for (let i = 0; i < 21; i++) {
+    const started = performance.now();
+    await (await fetch(`${sim.url}/${TENANT}/v2.0/.well-known/openid-configuration`)).text();
+    times.push(performance.now() - started);
+  }
+  baselineMs = times.sort((a, b) => a - b)[10] ?? 0;
 }, 120_000);
+
+/** A bound for a per-request time: `ms` on an idle machine, more when a small request is slower than usual. */
+const bound = (ms: number): number => Math.max(ms, 50 * baselineMs);
 afterAll(async () => {
   await sim.close();
 });
@@ -54,7 +66,7 @@ describe('a 100k-user tenant', () => {
     expect(r.ids.size).toBe(150_000);
     expect(r.pages).toBe(150);
     // Generous bound against accidental linear scans per page (these take seconds per page at this size).
-    expect(r.msPerPage).toBeLessThan(100);
+    expect(r.msPerPage).toBeLessThan(bound(100));
   }, 120_000);
 
   it('serves every page of 100k transitive user members', async () => {
@@ -63,7 +75,7 @@ describe('a 100k-user tenant', () => {
     console.log(`transitive members: ${r.pages} pages, ${r.msPerPage.toFixed(1)} ms per page (client round trip)`);
     expect(r.count).toBe(100_000);
     expect(r.ids.size).toBe(100_000);
-    expect(r.msPerPage).toBeLessThan(100);
+    expect(r.msPerPage).toBeLessThan(bound(100));
   }, 120_000);
 
   it('looks up Entra devices by deviceId through an index', async () => {
@@ -79,6 +91,6 @@ describe('a 100k-user tenant', () => {
     }
     const ms = (performance.now() - started) / 50;
     console.log(`deviceId lookups: ${ms.toFixed(1)} ms each (client round trip)`);
-    expect(ms).toBeLessThan(100);
+    expect(ms).toBeLessThan(bound(100));
   });
 });

@@ -131,6 +131,7 @@ export const builtInRoles = {
   'Azure Service Bus Data Receiver': '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0',
   'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
   'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb',
+  'Key Vault Crypto Service Encryption User': 'e147488a-f6f5-4113-8e2d-b22465e65bf6',
 } as const;
 export type BuiltInRole = keyof typeof builtInRoles;
 
@@ -209,6 +210,9 @@ export function roleNeeds(settings: readonly AppSetting[], serviceReads: readonl
     }
     if (keyVaultReference.test(stringLiteral(raw) ?? raw.replace(/^'/, ''))) {
       needs.push({ setting: name, role: 'Key Vault Secrets User', scopeType: 'Microsoft.KeyVault/vaults' });
+    }
+    if (name === 'SECRETS_KEY_VAULT_KEY_ID') {
+      needs.push({ setting: name, role: 'Key Vault Crypto Service Encryption User', scopeType: 'Microsoft.KeyVault/vaults' });
     }
     if (name === 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING') {
       needs.push({ setting: name, role: 'Monitoring Metrics Publisher', scopeType: 'Microsoft.Insights/components' });

@@ -115,7 +115,9 @@ module site 'br/public:avm/res/web/site:0.15.1' = {
     const { text, files } = await readInfra();
     const settings = new Map(readAppSettings(text).map((setting) => [setting.name, setting.raw]));
     expect(settings.has('CONNECTOR_CLIENT_SECRET')).toBe(false);
-    expect(settings.get('CONNECTOR_MANAGED_IDENTITY_CLIENT_ID')).toBe('identityClientId');
+    // Two identities: the connector's federated credential is not the one that reaches the app's resources.
+    expect(settings.get('CONNECTOR_MANAGED_IDENTITY_CLIENT_ID')).toBe('connectorIdentityClientId');
+    expect(settings.get('APP_MANAGED_IDENTITY_CLIENT_ID')).toBe('identityClientId');
     expect(settings.get('SENDGRID_API_KEY')).toMatch(/^'@Microsoft\.KeyVault\(SecretUri=\$\{\w+\}\)'$/);
     const app = files.get(join('infra', 'modules', 'functionApp.bicep')) ?? '';
     expect(app).toMatch(/keyVaultAccessIdentityResourceId:\s*identityResourceId/);
@@ -178,8 +180,11 @@ describe('role assignments', () => {
     const assignments = readRoleAssignments(rolesFile);
     expect(assignments.length).toBeGreaterThan(0);
     expect(checkRoleAssignments(readAppSettings(text), assignments, 'principalId', facts.names)).toEqual([]);
-    // The module's principal is the function app's identity.
-    expect(files.get(join('infra', 'main.bicep'))).toMatch(/principalId:\s*identity\.outputs\.principalId/);
+    // The module's principal is the function app's identity for its resources; the connector's identity has no role.
+    const main = files.get(join('infra', 'main.bicep')) ?? '';
+    expect(main).toMatch(/principalId:\s*identity\.outputs\.principalId/);
+    expect(main).toMatch(/module connectorIdentity 'br\/public:avm\/res\/managed-identity\/user-assigned-identity/);
+    for (const source of files.values()) expect(source).not.toMatch(/connectorIdentity\.outputs\.principalId[\s\S]*roleDefinitionId|principalId:\s*connectorIdentity/);
     // One module holds every role assignment.
     for (const [path, source] of files) {
       if (!path.endsWith('roleAssignments.bicep')) expect(source).not.toContain('Microsoft.Authorization/roleAssignments');

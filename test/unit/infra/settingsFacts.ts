@@ -34,6 +34,9 @@ const candidateValues = [
   '0 */5 * * * *',
   'value',
   '30',
+  'true',
+  // An AES-256 key (base64 of 32 bytes).
+  'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
 ] as const;
 
 const secretName = /(SECRET|PASSWORD|_KEY)$/;
