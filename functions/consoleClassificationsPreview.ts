@@ -1,4 +1,4 @@
-import { createTenantGate } from '../shared/console/budgets.js';
+import { createStoredTenantRate, createTenantGate, previewRate } from '../shared/console/budgets.js';
 import { authenticateConsole } from '../shared/auth/console.js';
 import { previewBodySchema, previewResponseSchema } from '../shared/console/classifications.js';
 import { previewRegrade } from '../shared/compliance/regrade.js';
@@ -13,17 +13,24 @@ export const consoleClassificationsPreviewRoute = defineRoute({
   tags: ['console'],
   security: 'consoleToken',
   body: previewBodySchema,
+  requestExample: { changes: { ADWARE: 'medium', OUTDATED_OS: 'low' } },
   responses: {
     200: { description: 'The effect of the change.', schema: previewResponseSchema },
-    429: { description: 'A preview for the organization is already running (one at a time per tenant); see `Retry-After`.' },
+    429: {
+      description:
+        'A preview for the organization is already running on this instance (one at a time), or the organization has run 10 previews (of classifications and app rules together) in the last minute, counted across every instance; see `Retry-After`.',
+    },
   },
 });
 
 export const consoleClassificationsPreview = (services: Services) => {
   const gate = createTenantGate('threat classification preview');
+  const rate = createStoredTenantRate(services, { name: 'preview', what: 'preview', ...previewRate });
   return endpoint(consoleClassificationsPreviewRoute, {
     authenticate: authenticateConsole(services),
-    handle: async ({ principal, body }) =>
-      json(200, await gate.run(principal.tenantId, () => previewRegrade(services.tables, principal.tenantId, body.changes))),
+    handle: async ({ principal, body }) => {
+      await rate.take(principal.tenantId);
+      return json(200, await gate.run(principal.tenantId, () => previewRegrade(services.tables, principal.tenantId, body.changes)));
+    },
   });
 };

@@ -19,6 +19,7 @@ export const consoleClassificationsPutRoute = defineRoute({
   security: 'consoleToken',
   params: classificationParamsSchema,
   body: classificationUpdateSchema,
+  requestExample: { riskLevel: 'high' },
   responses: {
     200: { description: 'The classification as it is now, and its re-grade job (`running`, or `completed` when nothing is to re-grade).', schema: classificationUpdateResponseSchema },
     403: { description: 'Restricted access.' },

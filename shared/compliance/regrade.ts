@@ -10,14 +10,16 @@ import { queueAlerts, type PendingAlert } from '../alerts/pendingAlerts.js';
 import { statusOf, toError } from '../base/errors.js';
 import { mapLimit } from '../base/mapLimit.js';
 import { sendNudges } from '../devices/complianceNudges.js';
-import { credentialedDeviceBuckets, withVersionRule, type Device } from '../devices/device.js';
+import { credentialedDeviceBuckets, storedOverride, threatLevelOf, withThreatLevel, withVersionRule, type Device } from '../devices/device.js';
 import { readDevice, replaceDevice } from '../devices/deviceRepository.js';
-import { listDeviceThreats } from '../devices/threatRows.js';
+import { listDeviceThreats, packageKey } from '../devices/threatRows.js';
 import {
   classificationCatalog,
   compareRisk,
-  deviceRiskLevel,
+  gradeDevice,
   isOpen,
+  threatRiskLevel,
+  type AppRuleLevels,
   policyFrom,
   type Classification,
   type ClassificationOverrides,
@@ -29,6 +31,7 @@ import type { CorePorts } from '../ports.js';
 import { runSlice, sliceBuckets, type SliceMessage, type SliceOutcome } from '../slices/sliceJobs.js';
 import { ConcurrencyExhausted, type TableStore } from '../storage/index.js';
 import { readOverrides, readTenantConfig } from '../tenants/tenantConfig.js';
+import { appRuleLevels, listAppRules } from '../tenants/appRules.js';
 
 /** Writing re-graded devices: their rows, their nudges, the alerts of those whose risk rose. */
 export type RegradeDeps = Pick<CorePorts, 'tables' | 'queues' | 'clock' | 'log'>;
@@ -38,6 +41,8 @@ export interface RegradedDevice {
   readonly open: readonly StoredThreat[];
   readonly from: RiskLevel;
   readonly to: RiskLevel;
+  /** The open threats' level (differs from `to` while an override lasts). */
+  readonly threatTo: RiskLevel;
 }
 
 /** What a change of levels would do, as the console's preview shows it. */
@@ -86,12 +91,59 @@ export async function devicesWithOpenThreats(
   return [...ids].sort();
 }
 
-/** The device's risk under `policy`, from its open threats as stored now. */
-async function regradeOne(tables: TableStore, tenantId: string, deviceId: string, policy: ClassificationPolicy): Promise<RegradedDevice | undefined> {
+/**
+ * Device ids with an open threat of any of the packages, from the package index (`p|{packageName}|`): one RowKey
+ * range query per package in each device partition of the tenant.
+ */
+export async function devicesWithOpenPackages(
+  tables: TableStore,
+  tenantId: string,
+  packages: readonly string[],
+  buckets: readonly string[] = credentialedDeviceBuckets,
+): Promise<string[]> {
+  const ids = new Set<string>();
+  const table = tables.table('threats');
+  const ranges = packages.flatMap((packageName) => buckets.map((bucket) => ({ packageName, partitionKey: `${tenantId}|${bucket}` })));
+  await mapLimit(ranges, indexQueryConcurrency, async ({ packageName, partitionKey }) => {
+    const low = `p|${packageKey(packageName)}|`;
+    const high = `p|${packageKey(packageName)}}`;
+    const rows = table.listEntities({
+      queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${low} and RowKey lt ${high}`, select: ['RowKey'] },
+    });
+    for await (const row of rows) {
+      const deviceId = typeof row.rowKey === 'string' ? row.rowKey.slice(low.length).split('|')[0] : undefined;
+      if (deviceId) ids.add(deviceId);
+    }
+  });
+  return [...ids].sort();
+}
+
+/** How a re-grade grades: the policy, the app rules, and the time overrides are judged at. */
+export interface Grading {
+  readonly policy: ClassificationPolicy;
+  readonly rules: AppRuleLevels;
+  readonly now: Date;
+}
+
+/** The tenant's grading as stored now: its policy (one point read) and, when it has any, its app rules. */
+export async function readGrading(tables: TableStore, tenantId: string, now: Date): Promise<Grading> {
+  const config = await readTenantConfig(tables, tenantId);
+  const rules = config.appRuleCount > 0 ? appRuleLevels(await listAppRules(tables, tenantId)) : new Map<string, RiskLevel>();
+  return { policy: config.policy, rules, now };
+}
+
+/** The device's grade under `grading`, from its open threats as stored now (one precedence: shared/domain/deviceRisk.ts). */
+async function regradeOne(tables: TableStore, tenantId: string, deviceId: string, grading: Grading): Promise<RegradedDevice | undefined> {
   const device = await readDevice(tables, tenantId, deviceId);
   if (!device) return undefined;
   const open = (await listDeviceThreats(tables, tenantId, deviceId)).filter(isOpen);
-  return { device, open, from: device.riskLevel, to: deviceRiskLevel(open, policy) };
+  const graded = gradeDevice({ openThreats: open, policy: grading.policy, rules: grading.rules, override: storedOverride(device), now: grading.now });
+  return { device, open, from: device.riskLevel, to: graded.riskLevel, threatTo: graded.threatRiskLevel };
+}
+
+/** Whether a re-graded device needs a write: its effective level or its threats' level changed. */
+function differs(item: RegradedDevice | undefined): item is RegradedDevice {
+  return item !== undefined && (item.from !== item.to || threatLevelOf(item.device) !== item.threatTo);
 }
 
 /** Which classifications change level between two policies. */
@@ -108,20 +160,30 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return result;
 }
 
-/** The devices whose risk level differs under `after` (only those with an open threat of a changed classification). */
+/**
+ * The devices whose risk level differs under `after` (only those with an open threat of a changed classification,
+ * or of one of `packages`).
+ */
 export async function regradeCandidates(
   tables: TableStore,
   tenantId: string,
   before: ClassificationPolicy,
-  after: ClassificationPolicy,
+  after: Grading,
   onChunk?: (changed: RegradedDevice[]) => Promise<void>,
+  packages: readonly string[] = [],
 ): Promise<RegradedDevice[]> {
-  const changed = changedClassifications(before, after);
-  if (changed.length === 0) return [];
-  const deviceIds = await devicesWithOpenThreats(tables, tenantId, changed);
+  const changed = changedClassifications(before, after.policy);
+  if (changed.length === 0 && packages.length === 0) return [];
+  const deviceIds = [
+    ...new Set([
+      ...(changed.length > 0 ? await devicesWithOpenThreats(tables, tenantId, changed) : []),
+      ...(packages.length > 0 ? await devicesWithOpenPackages(tables, tenantId, packages) : []),
+    ]),
+  ].sort();
   const all: RegradedDevice[] = [];
   for (const chunk of chunks(deviceIds, chunkSize)) {
     const graded = await mapLimit(chunk, deviceConcurrency, (deviceId) => regradeOne(tables, tenantId, deviceId, after));
+    // The preview reports changes of the effective level (what Intune would be told).
     const differing = graded.filter((item): item is RegradedDevice => item !== undefined && item.from !== item.to);
     all.push(...differing);
     if (onChunk) await onChunk(differing);
@@ -147,16 +209,36 @@ export function summarize(changes: readonly RegradedDevice[]): RegradePreview {
   };
 }
 
-/** What a change of levels would do to the tenant's devices. Writes nothing. */
+/** What a change of levels would do to the tenant's devices (app rules and overrides applied). Writes nothing. */
 export async function previewRegrade(
   tables: TableStore,
   tenantId: string,
   changes: ClassificationOverrides,
+  now: Date = new Date(),
 ): Promise<RegradePreview> {
+  const grading = await readGrading(tables, tenantId, now);
   const overrides = await readOverrides(tables, tenantId);
   const before = policyFrom(overrides);
   const after = policyFrom({ ...overrides, ...changes });
-  return summarize(await regradeCandidates(tables, tenantId, before, after));
+  return summarize(await regradeCandidates(tables, tenantId, before, { ...grading, policy: after }));
+}
+
+/**
+ * What setting (`riskLevel`) or removing (`null`) the app rule of one package would do to the tenant's devices: the
+ * devices with an open threat of that package, graded with the rule changed. Writes nothing.
+ */
+export async function previewAppRule(
+  tables: TableStore,
+  tenantId: string,
+  packageName: string,
+  riskLevel: RiskLevel | null,
+  now: Date = new Date(),
+): Promise<RegradePreview> {
+  const grading = await readGrading(tables, tenantId, now);
+  const rules = new Map(grading.rules);
+  if (riskLevel === null) rules.delete(packageName);
+  else rules.set(packageName, riskLevel);
+  return summarize(await regradeCandidates(tables, tenantId, grading.policy, { ...grading, rules }, undefined, [packageName]));
 }
 
 /**
@@ -166,14 +248,15 @@ export async function previewRegrade(
 export async function applyRegrade(
   deps: RegradeDeps,
   tenantId: string,
-  policy: ClassificationPolicy,
+  grading: Grading,
   candidates: readonly RegradedDevice[],
 ): Promise<number> {
   const written = await mapLimit(candidates, deviceConcurrency, async (candidate) => {
     let current: RegradedDevice | undefined = candidate;
     for (let attempt = 1; current; attempt += 1) {
-      if (current.from === current.to) return undefined;
-      const { device, nudge } = withVersionRule(current.device, { ...current.device, riskLevel: current.to });
+      if (!differs(current)) return undefined;
+      // The threats' level is written; the override (if active) keeps the effective level (one precedence).
+      const { device, nudge } = withVersionRule(current.device, withThreatLevel(current.device, current.threatTo, grading.now));
       try {
         const after = await replaceDevice(deps.tables, { ...device, etag: current.device.etag }, current.device, deps.clock.now());
         return { after, nudge, from: current.from, open: current.open };
@@ -181,16 +264,18 @@ export async function applyRegrade(
         const status = statusOf(caught);
         if (status !== 412 && status !== 404) throw caught;
         if (attempt >= 8) throw new ConcurrencyExhausted(deps.tables.physicalName('devices'), tenantId, candidate.device.deviceId, attempt);
-        current = await regradeOne(deps.tables, tenantId, candidate.device.deviceId, policy);
+        current = await regradeOne(deps.tables, tenantId, candidate.device.deviceId, grading);
       }
     }
     return undefined;
   });
-  const changed = written.filter((item) => item !== undefined);
+  const applied = written.filter((item) => item !== undefined);
+  // Only a change of the effective level counts (and alerts); a change of the threats' level under an override does not.
+  const changed = applied.filter((item) => item.after.riskLevel !== item.from);
   try {
     await sendNudges(
       deps.queues,
-      changed.filter((item) => item.nudge).map(({ after }) => ({ tenantId, deviceId: after.deviceId, version: after.version })),
+      applied.filter((item) => item.nudge).map(({ after }) => ({ tenantId, deviceId: after.deviceId, version: after.version })),
     );
   } catch (caught) {
     deps.log.warn(`Re-grade nudges not sent (reconcile will catch up): ${toError(caught).message}`);
@@ -200,7 +285,7 @@ export async function applyRegrade(
   for (const item of changed) {
     if (compareRisk(item.after.riskLevel, item.from) <= 0 || item.after.riskLevel === 'none') continue;
     // The threat that now sets the device's level names the alert.
-    const threat = item.open.find((open) => policy[open.classification] === item.after.riskLevel);
+    const threat = item.open.find((open) => threatRiskLevel(open, grading.policy, grading.rules) === item.after.riskLevel);
     if (!threat) continue;
     alerts.push({
       reason: 'regrade',
@@ -231,14 +316,22 @@ export async function applyRegrade(
 export async function runRegradeSlice(deps: RegradeDeps, message: SliceMessage): Promise<SliceOutcome> {
   const { tenantId } = message;
   const classifications = message.classifications ?? [];
-  const { policy } = await readTenantConfig(deps.tables, tenantId);
+  const packages = message.packages ?? [];
+  const grading = await readGrading(deps.tables, tenantId, deps.clock.now());
   return runSlice(deps, message, {
-    items: async () =>
-      (await devicesWithOpenThreats(deps.tables, tenantId, classifications, sliceBuckets(message.slice, message.slices))).map((id) => ({ id })),
+    items: async () => {
+      const buckets = sliceBuckets(message.slice, message.slices);
+      const ids = new Set([
+        ...(classifications.length > 0 ? await devicesWithOpenThreats(deps.tables, tenantId, classifications, buckets) : []),
+        ...(packages.length > 0 ? await devicesWithOpenPackages(deps.tables, tenantId, packages, buckets) : []),
+      ]);
+      return [...ids].sort().map((id) => ({ id }));
+    },
     plan: async (chunk) => {
-      const graded = await mapLimit(chunk, deviceConcurrency, ({ id }) => regradeOne(deps.tables, tenantId, id, policy));
-      const changed = graded.filter((item): item is RegradedDevice => item !== undefined && item.from !== item.to);
-      return { changed: changed.length, apply: async () => void (await applyRegrade(deps, tenantId, policy, changed)) };
+      const graded = await mapLimit(chunk, deviceConcurrency, ({ id }) => regradeOne(deps.tables, tenantId, id, grading));
+      const toWrite = graded.filter(differs);
+      const changed = toWrite.filter((item) => item.from !== item.to);
+      return { changed: changed.length, apply: async () => void (await applyRegrade(deps, tenantId, grading, toWrite)) };
     },
   });
 }

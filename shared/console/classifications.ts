@@ -50,6 +50,10 @@ export const regradeSchema = z
       .int()
       .describe('Devices with an open threat of the changed classification(s) found so far; final once `completed`.'),
     classifications: z.array(classificationSchema).describe('The classifications whose devices are re-graded.'),
+    packages: z
+      .array(z.string())
+      .optional()
+      .describe('For an app rule change: the package names whose devices are re-graded.'),
     createdAt: z.string().describe('When the change was saved.'),
     completedAt: z.string().optional().describe('When the last slice finished.'),
   })
@@ -128,20 +132,30 @@ function regradeOf(status: SliceJobStatus): Regrade {
     devicesChanged: status.devicesChanged,
     devicesTotal: status.devicesTotal,
     classifications: [...(status.job.classifications ?? [])],
+    ...(status.job.packages ? { packages: [...status.job.packages] } : {}),
     createdAt: status.job.createdAt,
     ...(status.completedAt ? { completedAt: status.completedAt } : {}),
   };
 }
 
-/** Records a re-grade job of the classifications (the job row, before the policy is written). */
-async function startRegrade(services: Pick<CorePorts, 'tables' | 'clock'>, principal: ConsolePrincipal, classifications: readonly Classification[]): Promise<SliceJob> {
+/**
+ * Records a re-grade job of the classifications, or of the packages whose app rule changes (the job row, before the
+ * policy or rule is written).
+ */
+export async function startRegrade(
+  services: Pick<CorePorts, 'tables' | 'clock'>,
+  principal: ConsolePrincipal,
+  classifications: readonly Classification[],
+  packages?: readonly string[],
+): Promise<SliceJob> {
   const now = services.clock.now();
   const job: SliceJob = {
     tenantId: principal.tenantId,
     id: newJobId('regrade', now),
     kind: 'regrade',
-    slices: classifications.length > 0 ? defaultSliceCount : 0,
+    slices: classifications.length > 0 || (packages?.length ?? 0) > 0 ? defaultSliceCount : 0,
     classifications: [...classifications],
+    ...(packages ? { packages: [...packages] } : {}),
     createdAt: now.toISOString(),
     createdBy: principal.userId,
   };
@@ -150,7 +164,7 @@ async function startRegrade(services: Pick<CorePorts, 'tables' | 'clock'>, princ
 }
 
 /** Sends the job's slices; a failure is logged, and reading the job later sends the slices that never started. */
-async function sendRegradeSlices(services: RegradeJobDeps, job: SliceJob): Promise<void> {
+export async function sendRegradeSlices(services: RegradeJobDeps, job: SliceJob): Promise<void> {
   try {
     await sendSlices(services.queues, job, undefined, regradeNotBefore(services));
   } catch (caught) {
@@ -158,13 +172,14 @@ async function sendRegradeSlices(services: RegradeJobDeps, job: SliceJob): Promi
   }
 }
 
-function runningRegrade(job: SliceJob): Regrade {
+export function runningRegrade(job: SliceJob): Regrade {
   return {
     id: job.id,
     status: job.slices === 0 ? 'completed' : 'running',
     devicesChanged: 0,
     devicesTotal: 0,
     classifications: [...(job.classifications ?? [])],
+    ...(job.packages ? { packages: [...job.packages] } : {}),
     createdAt: job.createdAt,
     ...(job.slices === 0 ? { completedAt: job.createdAt } : {}),
   };
@@ -225,7 +240,7 @@ export async function resetClassifications(
     services.devices.tenants.invalidate(tenantId);
     await sendRegradeSlices(services, job);
     return { before: saved.before.overrides, after: { regradeId: job.id }, items: policyRows({}), regrade: runningRegrade(job) };
-  });
+  }).then(({ items, regrade }) => ({ items, regrade }));
 }
 
 /**

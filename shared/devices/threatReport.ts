@@ -6,6 +6,7 @@
  * from those).
  */
 import { deviceRiskLevel, type RiskLevel } from '../domain/index.js';
+import { withThreatLevel } from './device.js';
 import type { CorePorts } from '../ports.js';
 import type { DevicePrincipal } from './deviceAuth.js';
 import { checkInIsFresh, checkInOnly, checkInWriteIntervalMs, credentialRevoked, writeCheckIn, type CheckInDeps } from './heartbeat.js';
@@ -54,7 +55,7 @@ export async function receiveThreatReport(
       observedAt: observedAt(report, clockNow),
       now,
       events: {
-        events: (change) => threatEvents(start, principal.tenant.policy, change, clockNow),
+        events: (change) => threatEvents(start, principal.tenant.policy, change, clockNow, principal.tenant.appRules),
         prepare: () => services.events.prepare(tenantId, 'threats', devicePartitionKey(tenantId, deviceId)),
       },
     });
@@ -70,18 +71,13 @@ export async function receiveThreatReport(
       return { deviceId, riskLevel: (write?.after ?? start).riskLevel, applied: false };
     }
 
-    const { policy } = principal.tenant;
-    const riskLevel = deviceRiskLevel(outcome.open, policy);
+    const { policy, appRules } = principal.tenant;
+    // The threats' half of the grade; the device's override (if any) decides the effective level (one precedence).
+    const threatLevel = deviceRiskLevel(outcome.open, policy, appRules);
     const write = await writeCheckIn(services, principal, now, (current, base) => {
       // A later report already recorded its result: only the check-in is ours to write.
       if (current.lastSequence >= outcome.lastSequence) return checkInOnly(current, base, now, checkInWriteIntervalMs(services));
-      const next = {
-        ...base,
-        lastSequence: outcome.lastSequence,
-        lastReportAt: now,
-        hasReport: true,
-        riskLevel,
-      };
+      const next = withThreatLevel({ ...base, lastSequence: outcome.lastSequence, lastReportAt: now, hasReport: true }, threatLevel, clockNow);
       // Same grade, same status, checked in moments ago: the `s|` row holds the sequence and the count of open
       // threats. The write is skipped only when no earlier report can still overwrite the row with an older grade:
       // the row records a sequence from which on every report went through this process (under its per-device lock).
@@ -89,7 +85,8 @@ export async function receiveThreatReport(
         current.lastSequence >= outcome.ownSince &&
         current.hasReport &&
         current.status === next.status &&
-        current.riskLevel === next.riskLevel;
+        current.riskLevel === next.riskLevel &&
+        current.threatRiskLevel === next.threatRiskLevel;
       return unchanged && checkInIsFresh(current, now, checkInWriteIntervalMs(services)) ? undefined : next;
     }, start);
     const device = write?.after ?? start;
@@ -97,6 +94,6 @@ export async function receiveThreatReport(
     // A change of grade or status recorded device events with the row: `writeCheckIn` has them relayed now.
 
     // Alerts for newly opened threats are queued from the published `threat.detected` events (notifications.ts).
-    return { deviceId, riskLevel: write ? write.after.riskLevel : riskLevel, applied: true };
+    return { deviceId, riskLevel: write ? write.after.riskLevel : withThreatLevel(start, threatLevel, clockNow).riskLevel, applied: true };
   });
 }

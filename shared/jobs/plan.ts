@@ -2,7 +2,8 @@
  * Which jobs a tenant has, how often each runs, and where its rows start. Discovery and the connector heartbeat
  * follow the tenant's settings (`enrollmentPollMinutes`, `heartbeatFrequencyMinutes`); the sweep and reconcile run
  * when their index rows say something falls due, with a long period as the backstop; mail runs only when made due
- * (an alert queued, an error recorded) and then parks.
+ * (an alert queued, an error recorded) and then parks; the override expiry runs when the tenant's earliest risk override
+ * ends (shared/console/overrides.ts) and then parks.
  */
 import type { ConnectorSettings } from '../domain/index.js';
 import { idleDueMs, jobKinds, type DueRowSpec, type JobKind } from './dueIndex.js';
@@ -31,6 +32,8 @@ export function jobPeriodMinutes(job: JobKind, settings: Pick<ConnectorSettings,
     case 'reconcile':
       return reconcilePeriodMinutes;
     case 'mail':
+    case 'override-expiry':
+      // Due only when made due: an alert or error to mail; the tenant's earliest override expiry.
       return undefined;
   }
 }

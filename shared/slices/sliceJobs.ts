@@ -5,7 +5,7 @@
  * one tenant's job side by side.
  *
  * Rows (`sliceJobs`, PartitionKey = tenant id):
- * - `j|{jobId}`: the job: `kind`, `slices`, `classifications?` (JSON), `revision?`, `createdAt`, `createdBy?`,
+ * - `j|{jobId}`: the job: `kind`, `slices`, `classifications?` (JSON), `packages?` (JSON), `revision?`, `createdAt`, `createdBy?`,
  *   `completedAt?`;
  * - `j|{jobId}|{slice, 3 digits}`: a slice's progress, written with its ETag: `after` (the last device id done),
  *   `devicesTotal` (devices the slice covers), `devicesChanged` (committed), `pending` (JSON `{ through, changed }`:
@@ -44,6 +44,8 @@ export const sliceMessageSchema = z.object({
   slices: z.number().int().positive(),
   /** Re-grade: the classifications whose level changed. */
   classifications: z.array(classificationSchema).optional(),
+  /** Re-grade: the package names whose app rule changed. */
+  packages: z.array(z.string()).optional(),
   /** Resync: the enforcement revision it is for, and the stamp that makes its nudges' message ids fresh. */
   revision: z.number().int().nonnegative().optional(),
   stamp: z.number().int().nonnegative().optional(),
@@ -56,6 +58,7 @@ export interface SliceJob {
   readonly kind: SliceJobKind;
   readonly slices: number;
   readonly classifications?: readonly z.output<typeof classificationSchema>[];
+  readonly packages?: readonly string[];
   readonly revision?: number;
   readonly stamp?: number;
   readonly createdAt: string;
@@ -131,6 +134,7 @@ const jobEntitySchema = z.object({
   kind: sliceJobKindSchema,
   slices: z.number().int().nonnegative(),
   classifications: jsonText.pipe(z.array(classificationSchema)).optional(),
+  packages: jsonText.pipe(z.array(z.string())).optional(),
   revision: z.number().int().optional(),
   stamp: z.number().int().optional(),
   createdAt: z.string(),
@@ -159,6 +163,7 @@ export async function createJob(tables: TableStore, job: SliceJob): Promise<void
       kind: job.kind,
       slices: job.slices,
       ...(job.classifications ? { classifications: JSON.stringify(job.classifications) } : {}),
+      ...(job.packages ? { packages: JSON.stringify(job.packages) } : {}),
       ...(job.revision !== undefined ? { revision: job.revision } : {}),
       ...(job.stamp !== undefined ? { stamp: job.stamp } : {}),
       createdAt: job.createdAt,
@@ -179,6 +184,7 @@ export function sliceMessages(job: SliceJob, only?: readonly number[], notBefore
       slice,
       slices: job.slices,
       ...(job.classifications ? { classifications: [...job.classifications] } : {}),
+      ...(job.packages ? { packages: [...job.packages] } : {}),
       ...(job.revision !== undefined ? { revision: job.revision } : {}),
       ...(job.stamp !== undefined ? { stamp: job.stamp } : {}),
     };
@@ -206,7 +212,7 @@ export async function readJob(tables: TableStore, tenantId: string, jobId: strin
     if (rowKey === low) {
       const parsed = jobEntitySchema.safeParse(raw);
       if (!parsed.success) return undefined;
-      const { classifications, revision, stamp, createdBy } = parsed.data;
+      const { classifications, packages, revision, stamp, createdBy } = parsed.data;
       job = {
         tenantId,
         id: jobId,
@@ -214,6 +220,7 @@ export async function readJob(tables: TableStore, tenantId: string, jobId: strin
         slices: parsed.data.slices,
         createdAt: parsed.data.createdAt,
         ...(classifications ? { classifications } : {}),
+        ...(packages ? { packages } : {}),
         ...(revision !== undefined ? { revision } : {}),
         ...(stamp !== undefined ? { stamp } : {}),
         ...(createdBy ? { createdBy } : {}),

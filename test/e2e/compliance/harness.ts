@@ -8,7 +8,7 @@ import type { LocalHost } from '../../../dev/host/server.js';
 import type { LocalQueue } from '../../../dev/host/queue.js';
 import { parseScenario } from '../../../dev/sim/scenario.js';
 import type { Simulator } from '../../../dev/sim/server.js';
-import { systemClock } from '../../../shared/base/clock.js';
+import { systemClock, type Clock } from '../../../shared/base/clock.js';
 import { complianceQueueName, sendNudges, type Nudge } from '../../../shared/devices/complianceNudges.js';
 import { createComplianceRuntime, type ComplianceRuntimeOptions } from '../../../shared/compliance/runtime.js';
 import { deviceSchema, type Device } from '../../../shared/devices/device.js';
@@ -47,7 +47,7 @@ export interface ComplianceHarness {
   readonly phones: PhoneSpec[];
   /** What the harness started: another host on the same tables and simulator comes from `stack.addHost`. */
   readonly stack: Stack;
-  /** A user token for `user` (Ann and Ben own phones; Admin is in the full-access group). */
+  /** A user token for `user` (Ann and Ben own phones; Admin is in the full-access group, Reader in the restricted one). */
   token(user: string): Promise<string>;
   /** Writes the tenant's connector settings row. */
   setSettings(change: (settings: ConnectorSettings) => ConnectorSettings): Promise<void>;
@@ -70,10 +70,11 @@ export interface ComplianceHarness {
 }
 
 export async function startComplianceHarness(
-  options: { phones?: number; compliance?: ComplianceRuntimeOptions; settings?: Partial<ConnectorSettings> } = {},
+  options: { phones?: number; compliance?: ComplianceRuntimeOptions; settings?: Partial<ConnectorSettings>; clock?: Clock } = {},
 ): Promise<ComplianceHarness> {
   const tenantId = randomUUID();
   const adminGroupId = randomUUID();
+  const readerGroupId = randomUUID();
   const count = options.phones ?? 4;
   const phones: PhoneSpec[] = Array.from({ length: count }, (_unused, index) => ({
     deviceId: randomUUID(),
@@ -90,8 +91,11 @@ export async function startComplianceHarness(
         {
           id: tenantId,
           displayName: 'Contoso',
-          users: [user('ann'), user('ben'), user('admin')],
-          groups: [{ id: adminGroupId, displayName: 'MTD Admins', members: [id('admin')] }],
+          users: [user('ann'), user('ben'), user('admin'), user('reader')],
+          groups: [
+            { id: adminGroupId, displayName: 'MTD Admins', members: [id('admin')] },
+            { id: readerGroupId, displayName: 'MTD Readers', members: [id('reader')] },
+          ],
           managedDevices: phones.map((phone, index) => ({
             id: phone.deviceId,
             userId: id(phone.user),
@@ -104,11 +108,12 @@ export async function startComplianceHarness(
         },
       ],
     }),
-    tenants: [{ tenantId, fullAccessGroupId: adminGroupId }],
+    tenants: [{ tenantId, fullAccessGroupId: adminGroupId, restrictedAccessGroupId: readerGroupId }],
     overrides: ({ config, tables }) => ({
+      ...(options.clock ? { clock: options.clock } : {}),
       graph: createGraphAccess(config, { retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 2 } }),
-      devices: createDeviceRuntime(tables, systemClock, { limits: relaxedLimits, tenantCacheMs: 0 }),
-      compliance: createComplianceRuntime(tables, systemClock, { retryDelayMs: () => 50, ...options.compliance }),
+      devices: createDeviceRuntime(tables, options.clock ?? systemClock, { limits: relaxedLimits, tenantCacheMs: 0 }),
+      compliance: createComplianceRuntime(tables, options.clock ?? systemClock, { retryDelayMs: () => 50, ...options.compliance }),
     }),
     host: { queue: { retryDelayMs: () => 20 } },
   });

@@ -70,4 +70,27 @@ describe('device events', () => {
     // Outbox rows sort after every device id, so device reads never see them.
     expect((entity?.rowKey ?? '') > 'ffffffff-ffff-ffff-ffff-ffffffffffff').toBe(true);
   });
+
+  it('records an override starting, being replaced and ending, with who ended it', () => {
+    const first = { overrideRiskLevel: 'none' as const, overrideReason: 'travel', overrideExpiresAt: '2026-03-02T10:00:00.000Z', overrideCreatedBy: 'Adele', overrideCreatedAt: '2026-03-01T10:00:00.000Z' };
+    const started = deviceEvents(device({ riskLevel: 'high' }), device({ riskLevel: 'none', ...first }), at);
+    expect(started.map((e) => e.type)).toEqual(['device.risk_changed', 'device.override_started']);
+    expect(started[1]?.data).toEqual({
+      device: expect.objectContaining({ riskLevel: 'none' }) as unknown,
+      override: { riskLevel: 'none', reason: 'travel', expiresAt: '2026-03-02T10:00:00.000Z', createdBy: 'Adele' },
+    });
+
+    const second = { ...first, overrideRiskLevel: 'low' as const, overrideCreatedBy: 'Bob', overrideCreatedAt: '2026-03-01T11:00:00.000Z' };
+    const replaced = deviceEvents(device({ riskLevel: 'none', ...first }), device({ riskLevel: 'low', ...second }), at);
+    expect(replaced.map((e) => e.type)).toEqual(['device.risk_changed', 'device.override_ended', 'device.override_started']);
+    expect(replaced[1]?.data).toMatchObject({ override: { createdBy: 'Adele' }, endedBy: 'Bob' });
+
+    const expired = deviceEvents(device({ riskLevel: 'low', ...second }), device({ riskLevel: 'high', overrideEndedBy: 'expiry' }), at);
+    expect(expired.map((e) => e.type)).toEqual(['device.risk_changed', 'device.override_ended']);
+    expect(expired[1]?.data).toMatchObject({ override: { riskLevel: 'low', createdBy: 'Bob' }, endedBy: 'expiry' });
+    for (const event of [...started, ...replaced, ...expired]) expect(serviceEventSchema.safeParse(event).success).toBe(true);
+
+    // The same override on both sides records nothing more.
+    expect(deviceEvents(device({ riskLevel: 'none', ...first }), device({ riskLevel: 'none', ...first, appVersion: '2.0' }), at)).toEqual([]);
+  });
 });

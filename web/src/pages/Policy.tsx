@@ -42,6 +42,7 @@ import { describeChanged, describeRegrade, policyChangesToDefaults, regradeFrom 
 import { RiskBadge } from '../components/badges.js';
 import { ErrorMessage, Loading, Notice, PageHeader, useClosable } from '../components/common.js';
 import { QueryState } from '../components/QueryState.js';
+import { AppRulesSection } from '../components/AppRules.js';
 
 const useStyles = makeStyles({
   section: { marginBottom: tokens.spacingVerticalXL },
@@ -216,7 +217,7 @@ export function PolicyPage() {
     <>
       <PageHeader
         title="Threat policy"
-        description="How much each kind of threat counts. A device's risk level is the highest level among its open threats."
+        description="How much each kind of threat counts. A device's risk level is the highest level among its open threats; an app rule for a threat's package comes before its classification, and a device's risk override before both."
         actions={
           <Button disabled={!canWrite || items.length === 0} onClick={() => setResetting(true)}>
             Reset to defaults…
@@ -264,6 +265,7 @@ export function PolicyPage() {
           </section>
         );
       })}
+      <AppRulesSection />
       {editing ? <EditDialog item={editing} onClose={() => setEditing(null)} /> : null}
       {resetting ? <ResetDialog items={items} onClose={() => setResetting(false)} /> : null}
     </>

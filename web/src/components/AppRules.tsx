@@ -1,0 +1,270 @@
+/**
+ * App rules on the policy page: a package's own risk level, instead of its threats' classification (`none` allows an
+ * app the policy would flag, `high` denies one it would not). Adding, changing or deleting a rule shows its impact
+ * first, then follows the re-grade it starts.
+ */
+import { useState } from 'react';
+import {
+  Body1,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Field,
+  Input,
+  ProgressBar,
+  Select,
+  Subtitle1,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Textarea,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import { packageNamePattern, useAppRulePreview, useAppRules, useDeleteAppRule, useSetAppRule, type AppRule, type AppRulePreview } from '../api/appRules.js';
+import { useRegrade, type RegradeProgress as Progress } from '../api/classifications.js';
+import type { RiskLevel } from '../api/devices.js';
+import { useSession } from '../context.js';
+import { describeRegrade, regradeFrom } from '../logic.js';
+import { RiskBadge } from './badges.js';
+import { ErrorMessage, Loading, Notice, When, useClosable } from './common.js';
+import { QueryState } from './QueryState.js';
+
+const useStyles = makeStyles({
+  section: { marginBottom: tokens.spacingVerticalXL },
+  header: { display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: tokens.spacingHorizontalM },
+  stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+});
+
+const levels: RiskLevel[] = ['none', 'low', 'medium', 'high'];
+
+function Impact({ preview }: { preview: AppRulePreview }) {
+  const changes = Object.entries(preview.byChange);
+  return (
+    <div aria-live="polite">
+      <Body1 as="p" style={{ margin: 0 }}>
+        <strong>{preview.devicesChanged}</strong> device{preview.devicesChanged === 1 ? '' : 's'} would change risk level
+        {changes.length > 0 ? `: ${changes.map(([change, count]) => `${change} ${count}`).join(', ')}` : '.'}
+      </Body1>
+      {preview.sample.length > 0 ? (
+        <ul style={{ margin: '8px 0 0', paddingLeft: 18 }} aria-label="Devices that would change">
+          {preview.sample.map((d) => (
+            <li key={d.deviceId}>
+              {d.deviceName}: {d.from} → {d.to}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+function Followed({ regrade }: { regrade: Progress }) {
+  const followed = useRegrade(regrade);
+  const current = followed.data;
+  const done = current.status === 'completed';
+  return (
+    <div role="status">
+      <Field label={describeRegrade(current)} validationState="none">
+        <ProgressBar value={done ? 1 : current.devicesTotal > 0 ? current.devicesChanged / current.devicesTotal : undefined} />
+      </Field>
+      {followed.isError ? <ErrorMessage error={followed.error} /> : null}
+    </div>
+  );
+}
+
+function RuleDialog({ rule, onClose }: { rule: AppRule | null; onClose: () => void }) {
+  const { open, close } = useClosable(onClose);
+  const styles = useStyles();
+  const [packageName, setPackageName] = useState(rule?.packageName ?? '');
+  const [level, setLevel] = useState<RiskLevel>(rule?.riskLevel ?? 'none');
+  const [reason, setReason] = useState(rule?.reason ?? '');
+  const validName = packageNamePattern.test(packageName);
+  const changedLevel = rule === null || level !== rule.riskLevel;
+  const preview = useAppRulePreview(packageName, level, validName && changedLevel);
+  const save = useSetAppRule();
+  const regrade = save.data ? regradeFrom(save.data) : null;
+  const reasonOk = reason.trim().length > 0 && reason.length <= 500;
+  return (
+    <Dialog open={open} onOpenChange={(_, d) => (d.open ? undefined : close())}>
+      <DialogSurface aria-describedby={undefined}>
+        <DialogBody>
+          <DialogTitle>{rule ? `App rule for ${rule.packageName}` : 'Add an app rule'}</DialogTitle>
+          <DialogContent className={styles.stack}>
+            <Field
+              label="Package name"
+              required
+              hint="The Android application id or iOS bundle id, exactly as the agent reports it."
+              validationState={packageName !== '' && !validName ? 'error' : 'none'}
+              validationMessage={packageName !== '' && !validName ? 'Letters, digits, "_", "-" and "." only.' : undefined}
+            >
+              <Input value={packageName} disabled={rule !== null || save.isSuccess} onChange={(_, d) => setPackageName(d.value.trim())} />
+            </Field>
+            <Field label="Risk level" hint="none allows the app; high denies it.">
+              <Select value={level} disabled={save.isSuccess} onChange={(_, d) => setLevel(levels.find((l) => l === d.value) ?? level)}>
+                {levels.map((l) => (
+                  <option key={l} value={l}>
+                    {l}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            <Field label="Reason" required>
+              <Textarea value={reason} maxLength={500} disabled={save.isSuccess} onChange={(_, d) => setReason(d.value)} />
+            </Field>
+            {validName && changedLevel && preview.isFetching ? <Loading label="Working out the impact…" /> : null}
+            {preview.isError ? <ErrorMessage error={preview.error} /> : null}
+            {validName && changedLevel && preview.data && !save.isSuccess ? <Impact preview={preview.data} /> : null}
+            {save.isError ? <ErrorMessage error={save.error} /> : null}
+            {save.data?.item ? (
+              <>
+                <Notice intent="success" title="Saved">
+                  Threats of {save.data.item.packageName} now count as {save.data.item.riskLevel}.
+                </Notice>
+                {regrade ? <Followed regrade={regrade} /> : null}
+              </>
+            ) : null}
+          </DialogContent>
+          <DialogActions>
+            {save.isSuccess ? (
+              <Button appearance="primary" onClick={close}>
+                Close
+              </Button>
+            ) : (
+              <>
+                <Button
+                  appearance="primary"
+                  disabled={!validName || !reasonOk || save.isPending || (changedLevel && !preview.data)}
+                  onClick={() => save.mutate({ packageName, riskLevel: level, reason: reason.trim() })}
+                >
+                  {save.isPending ? 'Saving…' : 'Save'}
+                </Button>
+                <Button onClick={close}>Cancel</Button>
+              </>
+            )}
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
+  );
+}
+
+function DeleteDialog({ rule, onClose }: { rule: AppRule; onClose: () => void }) {
+  const { open, close } = useClosable(onClose);
+  const styles = useStyles();
+  const preview = useAppRulePreview(rule.packageName, null, true);
+  const remove = useDeleteAppRule();
+  const regrade = remove.data ? regradeFrom(remove.data) : null;
+  return (
+    <Dialog open={open} onOpenChange={(_, d) => (d.open ? undefined : close())}>
+      <DialogSurface aria-describedby={undefined}>
+        <DialogBody>
+          <DialogTitle>Delete the app rule for {rule.packageName}</DialogTitle>
+          <DialogContent className={styles.stack}>
+            <Body1>Its threats will count as their classification says again.</Body1>
+            {preview.isFetching ? <Loading label="Working out the impact…" /> : null}
+            {preview.isError ? <ErrorMessage error={preview.error} /> : null}
+            {preview.data && !remove.isSuccess ? <Impact preview={preview.data} /> : null}
+            {remove.isError ? <ErrorMessage error={remove.error} /> : null}
+            {remove.isSuccess ? (
+              <>
+                <Notice intent="success" title="Deleted">
+                  The rule for {rule.packageName} is gone.
+                </Notice>
+                {regrade ? <Followed regrade={regrade} /> : null}
+              </>
+            ) : null}
+          </DialogContent>
+          <DialogActions>
+            {remove.isSuccess ? (
+              <Button appearance="primary" onClick={close}>
+                Close
+              </Button>
+            ) : (
+              <>
+                <Button appearance="primary" disabled={!preview.data || remove.isPending} onClick={() => remove.mutate(rule.packageName)}>
+                  {remove.isPending ? 'Deleting…' : 'Delete'}
+                </Button>
+                <Button onClick={close}>Cancel</Button>
+              </>
+            )}
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
+  );
+}
+
+export function AppRulesSection() {
+  const { canWrite } = useSession();
+  const styles = useStyles();
+  const list = useAppRules();
+  const [editing, setEditing] = useState<AppRule | null | undefined>(undefined);
+  const [deleting, setDeleting] = useState<AppRule | null>(null);
+  const items = list.data?.items ?? [];
+  const full = list.data ? items.length >= list.data.limit : false;
+  return (
+    <section className={styles.section} aria-labelledby="app-rules">
+      <div className={styles.header}>
+        <Subtitle1 as="h2" id="app-rules">
+          App rules
+        </Subtitle1>
+        <Button disabled={!canWrite || full || !list.data} onClick={() => setEditing(null)}>
+          Add app rule…
+        </Button>
+      </div>
+      <Body1 as="p">
+        A threat whose package has a rule counts as the rule says instead of its classification: allow your own app the policy flags, or deny one it
+        does not.{list.data ? ` ${items.length} of at most ${list.data.limit} rules.` : ''}
+      </Body1>
+      <QueryState query={list} loading="Loading the app rules…" readOnly />
+      {list.data && items.length === 0 ? <Body1>No app rules yet.</Body1> : null}
+      {items.length > 0 ? (
+        <Table aria-labelledby="app-rules" size="small">
+          <TableHeader>
+            <TableRow>
+              <TableHeaderCell>Package</TableHeaderCell>
+              <TableHeaderCell>Risk level</TableHeaderCell>
+              <TableHeaderCell>Reason</TableHeaderCell>
+              <TableHeaderCell>Changed</TableHeaderCell>
+              <TableHeaderCell>
+                <span className="visually-hidden">Actions</span>
+              </TableHeaderCell>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {items.map((rule) => (
+              <TableRow key={rule.packageName}>
+                <TableCell style={{ overflowWrap: 'anywhere' }}>{rule.packageName}</TableCell>
+                <TableCell>
+                  <RiskBadge level={rule.riskLevel} />
+                </TableCell>
+                <TableCell>{rule.reason}</TableCell>
+                <TableCell>
+                  {rule.updatedBy}, <When at={rule.updatedAt} />
+                </TableCell>
+                <TableCell>
+                  <Button size="small" disabled={!canWrite} aria-label={`Change the app rule for ${rule.packageName}`} onClick={() => setEditing(rule)}>
+                    Change…
+                  </Button>{' '}
+                  <Button size="small" disabled={!canWrite} aria-label={`Delete the app rule for ${rule.packageName}`} onClick={() => setDeleting(rule)}>
+                    Delete…
+                  </Button>
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      ) : null}
+      {editing !== undefined ? <RuleDialog rule={editing} onClose={() => setEditing(undefined)} /> : null}
+      {deleting ? <DeleteDialog rule={deleting} onClose={() => setDeleting(null)} /> : null}
+    </section>
+  );
+}
