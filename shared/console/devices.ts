@@ -9,6 +9,7 @@ import { deviceFromEntity, devicePartitionKey, platformSchema, tenantDevicesFilt
 import { readOpenThreatCounts } from '../devices/threatRows.js';
 import { HttpError } from '../http/problem.js';
 import { anyEntity, InvalidCursor, listAll, listPage, odata, readEntity, type TableStore } from '../storage/index.js';
+import { activeOverride, overrideSchema } from './overrides.js';
 
 export const maxDevicePageSize = 200;
 export const defaultDevicePageSize = 50;
@@ -75,6 +76,9 @@ const targetResult = z.enum(['sent', 'skipped', 'device-gone', 'error']).nullabl
 export const deviceDetailSchema = z.object({
   device: consoleDeviceSchema,
   activeThreats: z.array(activeThreatSchema),
+  override: overrideSchema
+    .optional()
+    .describe("The device's risk override, while one is in force: its level is the device's, whatever its threats."),
   enforcement: z.object({
     version: z.number().int(),
     syncPending: z.boolean(),
@@ -180,7 +184,7 @@ function notFound(): HttpError {
 }
 
 /** One device of the tenant with its open threats and enforcement state; 404 when the tenant has no such device. */
-export async function getConsoleDevice(tables: TableStore, tenantId: string, deviceId: string): Promise<DeviceDetail> {
+export async function getConsoleDevice(tables: TableStore, tenantId: string, deviceId: string, now: Date = new Date()): Promise<DeviceDetail> {
   if (!deviceIdPattern.test(deviceId)) throw notFound();
   const id = deviceId.toLowerCase();
   const entity = await readEntity(tables.table('devices'), anyEntity, devicePartitionKey(tenantId, id), id);
@@ -204,9 +208,11 @@ export async function getConsoleDevice(tables: TableStore, tenantId: string, dev
     });
   }
 
+  const override = activeOverride(device, now);
   return {
     device: toConsoleDevice(device, activeThreats.length),
     activeThreats,
+    ...(override ? { override } : {}),
     enforcement: {
       version: device.version,
       syncPending: device.syncPending,

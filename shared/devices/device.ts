@@ -4,7 +4,7 @@
  */
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
-import { deviceStatusSchema, riskLevelSchema, type DeviceStatus, type RiskLevel } from '../domain/index.js';
+import { deviceStatusSchema, effectiveRiskLevel, riskLevelSchema, type ActiveOverride, type DeviceStatus, type RiskLevel } from '../domain/index.js';
 
 export const platformSchema = z.enum(['ios', 'android']);
 export type Platform = z.infer<typeof platformSchema>;
@@ -44,7 +44,18 @@ export const deviceSchema = z.object({
   lastSequence: z.number().int().default(-1),
   lastReportAt: optionalText,
   hasReport: z.boolean().default(false),
+  /** The effective level (what Intune and Entra ID are told): an active override's, else `threatRiskLevel`. */
   riskLevel: riskLevelSchema.default('none'),
+  /** The open threats' level (app rules, then the policy); absent on rows written before overrides, then `riskLevel`. */
+  threatRiskLevel: riskLevelSchema.optional(),
+  /** A risk override (docs/DATA-MODEL.md, "A device's risk level"): in force while `overrideExpiresAt` is ahead. */
+  overrideRiskLevel: riskLevelSchema.optional(),
+  overrideReason: optionalText,
+  overrideExpiresAt: optionalText,
+  overrideCreatedBy: optionalText,
+  overrideCreatedAt: optionalText,
+  /** Who ended the last override (`expiry`, or the user's name): its `device.override_ended` event says so. */
+  overrideEndedBy: optionalText,
   version: z.number().int().default(1),
   intuneState: optionalText,
   intuneVersion: z.number().int().optional(),
@@ -62,10 +73,27 @@ export const deviceSchema = z.object({
   nudgedAt: optionalText,
   /** The layout of the index rows beside this row (`deviceIndexLayout`); absent on rows written before they existed. */
   indexed: z.number().int().optional(),
+  /** 1 once the row is counted in the tenant's device counters (deviceCounters.ts); absent on rows written before. */
+  counted: z.number().int().optional(),
+  /** The enrollment groups (display names, sorted) through which discovery last found the device's user. */
+  enrollmentGroups: z.preprocess(
+    (value) => (typeof value === 'string' ? parseGroupList(value) : value),
+    z.array(z.string()).optional(),
+  ),
   etag: z.string().optional(),
 });
 
 export type Device = z.infer<typeof deviceSchema>;
+
+/** The stored form of `enrollmentGroups` is a JSON array (Table Storage has no array type). */
+function parseGroupList(text: string): string[] | undefined {
+  try {
+    const parsed = z.array(z.string()).safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * A tenant's devices are spread over partitions named by the tenant and the first two characters of the device id
@@ -106,7 +134,7 @@ export function deviceToEntity(device: Device): Record<string, unknown> & { part
     rowKey: deviceId,
   };
   for (const [key, value] of Object.entries(rest)) {
-    if (value !== undefined) entity[key] = value;
+    if (value !== undefined) entity[key] = Array.isArray(value) ? JSON.stringify(value) : value;
   }
   return entity;
 }
@@ -115,6 +143,28 @@ export function deviceToEntity(device: Device): Record<string, unknown> & { part
 export function deviceFromEntity(entity: Readonly<Record<string, unknown>>): Device {
   const partitionKey = typeof entity.partitionKey === 'string' ? entity.partitionKey : '';
   return deviceSchema.parse({ ...entity, tenantId: tenantOfDevicePartition(partitionKey), deviceId: entity.rowKey });
+}
+
+/** The device's override as stored (active or not yet cleared), or undefined. */
+export function storedOverride(device: Device): (ActiveOverride & { reason: string; createdBy: string; createdAt: string }) | undefined {
+  if (device.overrideRiskLevel === undefined || device.overrideExpiresAt === undefined) return undefined;
+  return {
+    riskLevel: device.overrideRiskLevel,
+    expiresAt: device.overrideExpiresAt,
+    reason: device.overrideReason ?? '',
+    createdBy: device.overrideCreatedBy ?? '',
+    createdAt: device.overrideCreatedAt ?? '',
+  };
+}
+
+/** The open threats' half of the device's grade (rows written before overrides existed keep it in `riskLevel`). */
+export function threatLevelOf(device: Pick<Device, 'threatRiskLevel' | 'riskLevel'>): RiskLevel {
+  return device.threatRiskLevel ?? device.riskLevel;
+}
+
+/** The device with a new threats' level, and its effective level under its override at `now` (one precedence). */
+export function withThreatLevel(device: Device, threatRiskLevel: RiskLevel, now: Date): Device {
+  return { ...device, threatRiskLevel, riskLevel: effectiveRiskLevel(threatRiskLevel, storedOverride(device), now) };
 }
 
 /** What the enforcement targets depend on. */

@@ -12,6 +12,7 @@ import { defaultRenudgeAfterMs, reconcileDueBy } from '../jobs/reconcileDue.js';
 import { bucketOf, forgetIndexState, hintPending } from './indexHints.js';
 import { mapLimit } from '../base/mapLimit.js';
 import { sidecarActions } from './sidecar.js';
+import { withCountedMark } from './deviceCounters.js';
 
 const maxAttempts = 8;
 
@@ -79,7 +80,7 @@ export function deviceWriteActions(
   after: Device,
   at: Date,
 ): { device: Device; actions: TransactionAction[] } {
-  const device = withIndexFields(before, after, at);
+  const device = withCountedMark(withIndexFields(before, after, at));
   const entity = deviceToEntity(device);
   const etag = after.etag ?? before?.etag;
   let deviceAction: TransactionAction;

@@ -8,6 +8,8 @@
  *
  * What is composed here:
  * - the index rows of the disconnect sweep and reconcile (`deviceIndexActions`, shared/devices/deviceIndex.ts);
+ * - the device's timeline rows (its events with the same ids, pushes, activations, rotations: deviceTimeline.ts);
+ * - the delta row of the tenant's device counters when what the device counts as changes (deviceCounters.ts);
  * - the device's event rows (shared/events/deviceEvents.ts): add them with one line in `sidecarActions` below,
  *   `...(after ? deviceEventActions(before, after, at) : []),` (and its import; nothing else). Each function must
  *   be pure, return actions only for the device's own partition, never two actions on one RowKey, and nothing
@@ -19,12 +21,20 @@
 import type { TransactionAction } from '@azure/data-tables';
 import type { Device } from './device.js';
 import { deviceIndexActions } from './deviceIndex.js';
-import { deviceEventActions } from './deviceEvents.js';
+import { deviceEventOutboxActions, deviceEvents } from './deviceEvents.js';
+import { deviceTimelineActions } from './deviceTimeline.js';
+import { deviceCounterActions } from './deviceCounters.js';
 
 /**
  * The extra transaction actions for one device-row change: `before` is the row as read (undefined on create),
  * `after` the row about to be written (undefined on delete), `at` the time of the write.
  */
 export function sidecarActions(before: Device | undefined, after: Device | undefined, at: Date): TransactionAction[] {
-  return [...deviceIndexActions(before, after), ...(after ? deviceEventActions(before, after, at) : [])];
+  const events = after ? deviceEvents(before, after, at) : [];
+  return [
+    ...deviceIndexActions(before, after),
+    ...(after ? deviceEventOutboxActions(after, events) : []),
+    ...deviceTimelineActions(before, after, at, events),
+    ...deviceCounterActions(before, after, at),
+  ];
 }

@@ -3,6 +3,8 @@
  * device row: the tenant and the first two characters of the device id):
  * - `t|{deviceId}|{threatId}`: one row per threat ever reported, with first-seen, last-seen and resolved-at history;
  * - `c|{classification}|{deviceId}|{threatId}`: present while the threat is open (the re-grade index);
+ * - `p|{packageName}|{deviceId}|{threatId}`: present while a threat with a `packageName` is open (the index an app
+ *   rule's re-grade reads);
  * - `s|{deviceId}`: the device's report sequence (last applied sequence, recent report ids, credential session), the
  *   hash of the device's current credential (`''` once revoked), and how many of its threats are open
  *   (`openThreats`, written in the same batch as the threat rows it counts, so it is never out of step with them).
@@ -12,7 +14,7 @@
  */
 import { odata, type TableEntity } from '@azure/data-tables';
 import { z } from 'zod';
-import { classificationSchema, type Classification, type StoredThreat } from '../domain/index.js';
+import { classificationSchema, isOpen, type Classification, type StoredThreat } from '../domain/index.js';
 import { statusOf } from '../base/errors.js';
 import { readEntity } from '../storage/entities.js';
 import { encodeKey } from '../storage/keys.js';
@@ -23,6 +25,10 @@ import { devicePartitionKey } from './device.js';
 export const threatRowKey = (deviceId: string, threatId: string): string => `t|${deviceId}|${encodeKey(threatId)}`;
 export const threatIndexRowKey = (classification: Classification, deviceId: string, threatId: string): string =>
   `c|${classification}|${deviceId}|${encodeKey(threatId)}`;
+/** A package name as a key segment (`|` encoded too, so a segment never holds the separator). */
+export const packageKey = (packageName: string): string => encodeKey(packageName).replaceAll('|', '%7C');
+export const packageIndexRowKey = (packageName: string, deviceId: string, threatId: string): string =>
+  `p|${packageKey(packageName)}|${deviceId}|${encodeKey(threatId)}`;
 export const sequenceRowKey = (deviceId: string): string => `s|${deviceId}`;
 
 export interface SequenceMarker {
@@ -37,6 +43,8 @@ export interface SequenceMarker {
    * credentials were recorded here (the device row then decides alone).
    */
   readonly credentialHash?: string | undefined;
+  /** The device's open threats are in the tenant's counters (deviceCounters.ts); false on rows written before. */
+  readonly counted?: boolean;
 }
 
 export interface DeviceThreatState {
@@ -74,6 +82,10 @@ const markerEntitySchema = z.object({
     }),
   session: z.string().default(''),
   credentialHash: z.string().optional(),
+  counted: z
+    .number()
+    .optional()
+    .transform((value) => value === 1),
 });
 
 function safeJson(text: string): unknown {
@@ -165,6 +177,25 @@ export function indexEntity(tenantId: string, deviceId: string, threat: StoredTh
   };
 }
 
+/** The `p|` row of an open threat with a package name. */
+export function packageIndexEntity(tenantId: string, deviceId: string, threat: StoredThreat & { packageName: string }): TableEntity {
+  return {
+    partitionKey: devicePartitionKey(tenantId, deviceId),
+    rowKey: packageIndexRowKey(threat.packageName, deviceId, threat.threatId),
+    deviceId,
+    threatId: threat.threatId,
+    packageName: threat.packageName,
+  };
+}
+
+/** The index rows an open threat has: by classification, and by package when it names one. */
+export function indexRowKeys(deviceId: string, threat: StoredThreat): string[] {
+  if (!isOpen(threat)) return [];
+  const keys = [threatIndexRowKey(threat.classification, deviceId, threat.threatId)];
+  if (threat.packageName !== undefined && threat.packageName !== '') keys.push(packageIndexRowKey(threat.packageName, deviceId, threat.threatId));
+  return keys;
+}
+
 /** The `s|` row; `openThreats` is left out (and so kept, on a merge) when not given. */
 export function markerEntity(
   tenantId: string,
@@ -184,5 +215,6 @@ export function markerEntity(
   };
   if (marker.credentialHash !== undefined) entity.credentialHash = marker.credentialHash;
   if (openThreats !== undefined) entity.openThreats = openThreats;
+  if (marker.counted === true) entity.counted = 1;
   return entity;
 }

@@ -21,7 +21,9 @@ import type { ServiceEvent } from '../events/event.js';
 import { outboxEntity } from '../events/outboxRow.js';
 import { credentialMayCommit } from './credentialSession.js';
 import { threatStateKey, type ThreatStateCache } from './threatCache.js';
-import { indexEntity, loadThreatState, markerEntity, sequenceRowKey, threatEntity, threatIndexRowKey } from './threatRows.js';
+import { threatCounterAction } from './deviceCounters.js';
+import { eventTimelineActions } from './deviceTimeline.js';
+import { indexEntity, indexRowKeys, loadThreatState, markerEntity, packageIndexEntity, sequenceRowKey, threatEntity } from './threatRows.js';
 
 /** Most operations in one entity group transaction. */
 const batchLimit = 100;
@@ -47,14 +49,20 @@ function plan(
   for (const after of changed) {
     const prior = previous.get(after.threatId);
     const group: TransactionAction[] = [['upsert', threatEntity(tenantId, deviceId, after), 'Replace']];
-    const wasIndexed = prior !== undefined && isOpen(prior);
-    const staysSame = wasIndexed && isOpen(after) && prior.classification === after.classification;
-    if (wasIndexed && !staysSame) {
-      const key = { partitionKey: devicePartitionKey(tenantId, deviceId), rowKey: threatIndexRowKey(prior.classification, deviceId, prior.threatId) };
+    // Index rows (by classification, by package) come and go with the threat being open.
+    const had = new Set(prior ? indexRowKeys(deviceId, prior) : []);
+    const has = new Set(indexRowKeys(deviceId, after));
+    for (const rowKey of had) {
+      if (has.has(rowKey)) continue;
+      const key = { partitionKey: devicePartitionKey(tenantId, deviceId), rowKey };
       if (deletesInBatch) group.push(['delete', key]);
       else looseDeletes.push(key);
     }
-    if (isOpen(after) && !staysSame) group.push(['upsert', indexEntity(tenantId, deviceId, after), 'Replace']);
+    for (const rowKey of has) {
+      if (had.has(rowKey)) continue;
+      if (rowKey.startsWith('c|')) group.push(['upsert', indexEntity(tenantId, deviceId, after), 'Replace']);
+      else if (after.packageName !== undefined) group.push(['upsert', packageIndexEntity(tenantId, deviceId, { ...after, packageName: after.packageName }), 'Replace']);
+    }
     groups.push(group);
   }
   return { groups, looseDeletes };
@@ -144,17 +152,33 @@ export async function applyThreatReport(tables: TableStore, cache: ThreatStateCa
     const recorded = input.events?.events({ opened: snapshot.opened, resolved: snapshot.resolved, open: snapshot.threats.filter(isOpen) }) ?? [];
     if (recorded.length > 0) {
       // First, so a snapshot too large for one batch still records its events with its first batch.
-      groups.unshift(...recorded.map((event): TransactionAction[] => [['create', outboxEntity('threats', devicePartitionKey(tenantId, deviceId), event)]]));
+      // Each event with its row in the device's timeline (deviceTimeline.ts), committed together.
+      groups.unshift(
+        ...recorded.map((event): TransactionAction[] => [
+          ['create', outboxEntity('threats', devicePartitionKey(tenantId, deviceId), event)],
+          ...eventTimelineActions(tenantId, deviceId, [event]),
+        ]),
+      );
       if (!prepared) {
         await input.events?.prepare();
         prepared = true;
       }
     }
+    // The change of open threats by classification, in the tenant's counters (atomic with the `s|` row's ETag).
+    const counterAction = threatCounterAction(
+      tenantId,
+      deviceId,
+      state.marker.counted === true ? state.threats.filter(isOpen) : undefined,
+      snapshot.threats.filter(isOpen),
+      new Date(input.now),
+    );
+    if (counterAction) groups.unshift([counterAction]);
     const nextMarker = {
       lastSequence: input.sequence,
       recentReportIds: [...recent, input.reportId].slice(-recentReportIdsKept),
       session: input.session,
       credentialHash: input.credentialHash,
+      counted: true,
     };
 
     const openThreats = snapshot.threats.filter(isOpen).length;

@@ -39,6 +39,8 @@ export async function readGroupUsers(
   groupId: string,
   members: Map<string, string>,
   counters: ReadCounters,
+  /** Also records, per user, the groups (display names) they were found in: per-group coverage. */
+  memberOf?: { readonly groups: Map<string, string[]>; readonly displayName: string },
 ): Promise<number> {
   let count = 0;
   for await (const page of pages(client, transitiveUsersPath(groupId), memberUserSchema)) {
@@ -46,6 +48,11 @@ export async function readGroupUsers(
     for (const user of page.items) {
       count += 1;
       members.set(user.id.toLowerCase(), user.userPrincipalName ?? '');
+      if (memberOf) {
+        const list = memberOf.groups.get(user.id.toLowerCase()) ?? [];
+        if (!list.includes(memberOf.displayName)) list.push(memberOf.displayName);
+        memberOf.groups.set(user.id.toLowerCase(), list);
+      }
     }
   }
   return count;

@@ -18,6 +18,8 @@ export interface IntuneDevice {
   /** The primary user's object id, lower case. */
   readonly userId: string;
   readonly userPrincipalName: string;
+  /** The enrollment groups (display names, sorted) the user was found in; undefined: unknown on this run. */
+  readonly enrollmentGroups?: readonly string[] | undefined;
 }
 
 /** What one run learned about one device. */
@@ -61,8 +63,16 @@ function identityOf(device: IntuneDevice): Pick<Device, (typeof identityFields)[
   };
 }
 
+/** The groups to record: the observed ones, or the row's when this run could not tell (a group did not resolve). */
+function groupsOf(current: Device | undefined, observed: IntuneDevice): { enrollmentGroups?: string[] } {
+  const groups = observed.enrollmentGroups ?? current?.enrollmentGroups;
+  return groups ? { enrollmentGroups: [...groups] } : {};
+}
+
 function sameIdentity(current: Device, observed: IntuneDevice): boolean {
-  return identityFields.every((field) => (current[field] ?? undefined) === (observed[field] ?? undefined));
+  const groups = observed.enrollmentGroups;
+  const sameGroups = groups === undefined || JSON.stringify(groups) === JSON.stringify(current.enrollmentGroups ?? []);
+  return sameGroups && identityFields.every((field) => (current[field] ?? undefined) === (observed[field] ?? undefined));
 }
 
 /**
@@ -97,7 +107,7 @@ export function applyObservation(
     return { kind: 'deactivated', device, nudge, existed: true };
   }
 
-  const identity = identityOf(observation.device);
+  const identity = { ...identityOf(observation.device), ...groupsOf(current, observation.device) };
   if (current === undefined) {
     const created = deviceSchema.parse({
       tenantId,
@@ -143,6 +153,8 @@ export interface SyncPlanInput {
   readonly intune: ReadonlyMap<string, IntuneDevice>;
   /** Users of the enrollment groups (transitive): user id → user principal name. */
   readonly members: ReadonlyMap<string, string>;
+  /** The resolved enrollment groups each member was found in (display names). */
+  readonly memberGroups?: ReadonlyMap<string, readonly string[]>;
   /**
    * False when some enrollment group could not be resolved: its members are unknown, so nobody can be confirmed
    * out of every group and no device is deactivated for `left-groups` on this run.
@@ -180,7 +192,11 @@ export function planSync(input: SyncPlanInput): SyncPlan {
     if (upn !== undefined) {
       consider(deviceId, current, {
         kind: 'enrolled',
-        device: { ...observed, userPrincipalName: upn || observed.userPrincipalName },
+        device: {
+          ...observed,
+          userPrincipalName: upn || observed.userPrincipalName,
+          ...(input.memberGroups ? { enrollmentGroups: [...(input.memberGroups.get(observed.userId) ?? [])].sort() } : {}),
+        },
       });
     } else if (current !== undefined) {
       if (input.membershipComplete) consider(deviceId, current, { kind: 'left', reason: 'left-groups' });

@@ -149,6 +149,7 @@ async function run(
   const counters: ReadCounters = { pages: 0 };
   const members = new Map<string, string>();
   const memberCounts = new Map<string, number>();
+  const memberGroups = new Map<string, string[]>();
   const [intune, stored] = await Promise.all([
     readManagedDevices(client, counters),
     readStoredDevices(deps.tables.table('devices'), tenantId),
@@ -156,14 +157,14 @@ async function run(
       .filter((r) => r.resolution.status === 'resolved')
       .map(async (r) => {
         if (r.resolution.status !== 'resolved') return;
-        memberCounts.set(r.row.displayName, await readGroupUsers(client, r.resolution.groupId, members, counters));
+        memberCounts.set(r.row.displayName, await readGroupUsers(client, r.resolution.groupId, members, counters, { groups: memberGroups, displayName: r.row.displayName }));
       }),
   ]);
 
   const membershipComplete = resolutions.every((r) => r.resolution.status === 'resolved');
   const now = deps.clock.now().toISOString();
   const planStarted = performance.now();
-  const plan = planSync({ tenantId, now, stored, intune, members, membershipComplete });
+  const plan = planSync({ tenantId, now, stored, intune, members, memberGroups, membershipComplete });
   const writeStarted = performance.now();
 
   if (options.dryRun) {

@@ -1,7 +1,8 @@
 /**
  * The web console in Chromium for users without full access: a restricted user sees every page with no enabled
  * write control (their own notification levels excepted, which the API lets every console user change); a user in
- * neither console group gets a clear refusal.
+ * neither console group gets a clear refusal; a browser that does not trust the sign-in authority's certificate is
+ * told so, with the step that fixes it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -19,7 +20,7 @@ afterAll(async () => {
 });
 
 /** Controls that only read or navigate: allowed for everyone. */
-const readOnlyActions = /^(Sign out|Previous page|Next page|Newer|Older|Deliveries|Before and after|Details)$/;
+const readOnlyActions = /^(Sign out|Previous page|Next page|Newer|Older|Newer events|Older events|Deliveries|Before and after|Details|JSON|Export CSV)$/;
 const readOnlyFields = /^(Search by device or user|Status|Risk level|Platform|Event type)$/;
 
 /** Names of the enabled, visible controls in the page's main region that could change something. */
@@ -80,6 +81,29 @@ describe('web console: access', () => {
       await page.getByLabel('High').check();
       await page.getByRole('button', { name: 'Save' }).click();
       await page.getByText('Saved.').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('says in words when the sign-in authority cannot be reached because its certificate is not trusted, and how to fix it', async () => {
+    // A browser as a new user has it: the run's CA (the simulator's certificate) is not trusted.
+    const context = await stack.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      page.setDefaultTimeout(20_000);
+      await page.goto(stack.web.url);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const alert = page.getByRole('alert').filter({ hasText: 'The sign-in service cannot be reached' });
+      await alert.waitFor();
+      const text = await alert.innerText();
+      expect(text).toContain(`could not connect to ${stack.sim.url}`);
+      expect(text).toContain('.local/tls/ca.crt');
+      expect(text).toContain('Then sign in again.');
+      const link = alert.getByRole('link', { name: stack.sim.url });
+      expect(await link.getAttribute('href')).toMatch(new RegExp(`^${stack.sim.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`));
+      // Still on the console: nothing left the page.
+      expect(new URL(page.url()).origin).toBe(stack.web.url);
     } finally {
       await context.close();
     }

@@ -1,10 +1,14 @@
 /**
  * The web console in Chromium against the local stack, as a full-access admin: sign in through the simulated
- * Entra ID, see the devices discovery found, open a device after its agent reported a threat, change that threat's
- * classification after previewing the impact and watch the device's risk follow, and add an enrollment group that
- * does not resolve.
+ * Entra ID, see the devices discovery found, open a device after its agent reported a threat, read its timeline and
+ * Intune's own view, download the device list as CSV, change that threat's classification after previewing the impact
+ * and watch the device's risk follow, and add an enrollment group that does not resolve.
  */
+import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { deviceCsvColumns } from '../../shared/console/exports.js';
 import type { Page } from 'playwright-core';
 import { contoso, reportThreats, signIn, startConsoleStack, type ConsoleStack } from './stack.js';
 
@@ -65,7 +69,25 @@ describe('web console: full-access admin', () => {
     await threats.getByRole('row', { name: /TROJAN/ }).waitFor();
     expect(await riskOnDevicePage()).toBe('risk high');
     expect(await page.getByText(/Risk high because of TROJAN/).isVisible()).toBe(true);
-    expect(await page.getByText('highSeverity').isVisible()).toBe(true);
+    expect(await page.getByLabel('What Intune and Entra were told').getByText('highSeverity', { exact: true }).isVisible()).toBe(true);
+  });
+
+  it("shows the device's timeline after the threat report, and Intune's own view beside ours", async () => {
+    const timeline = page.getByRole('table', { name: 'Timeline entries' });
+    await timeline.getByRole('row', { name: /Threat detected: Trojan\.AndroidOS\.Fake \(TROJAN\)/ }).waitFor();
+    await timeline.getByRole('row', { name: /Risk level changed from none to high/ }).waitFor();
+    await page.getByLabel("Intune's own view").getByText(/Intune holds|Intune disagrees|told Intune nothing/).first().waitFor();
+  });
+
+  it('downloads the device list as CSV', async () => {
+    await page.goto(`${stack.web.url}/devices`);
+    await page.getByRole('table', { name: 'Devices' }).getByRole('row').nth(1).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const rows = z.array(z.array(z.string())).parse(parse(await readFile(await download.path(), 'utf8'), { relax_column_count: false, relax_quotes: false }));
+    expect(rows[0]).toEqual([...deviceCsvColumns]);
+    const listed = ((await stack.api('GET', 'v1/console/devices?limit=200', contoso.admin)).json as { items: unknown[] }).items.length;
+    expect(rows).toHaveLength(listed + 1);
+    expect(rows.some((row) => row[0] === threatened.deviceId && row[7] === 'high')).toBe(true);
   });
 
   it('changes a classification after previewing its impact, and the device follows', async () => {

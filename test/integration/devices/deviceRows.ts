@@ -68,6 +68,8 @@ export async function indexRowsOf(
   const filter = odata`PartitionKey ge ${`${tenantId}|`} and PartitionKey lt ${`${tenantId}}`}`;
   for await (const row of listAll(tables.table('devices'), { schema: anyEntity, filter })) {
     if (row.rowKey.startsWith('~e|')) continue; // event outbox rows: the events capability's
+    if (row.rowKey.startsWith('~n')) continue; // device counter rows: deviceCounters.ts
+    if (row.rowKey.startsWith('~t|')) continue; // timeline rows: deviceTimeline.ts
     if (row.rowKey.startsWith('~')) {
       const { partitionKey: _pk, rowKey, etag: _etag, timestamp: _ts, ...fields } = row;
       actual[`${row.partitionKey}/${rowKey}`] = fields;

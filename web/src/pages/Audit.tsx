@@ -2,6 +2,9 @@
 import { Badge, Caption1, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens } from '@fluentui/react-components';
 import { ApiError } from '../api/client.js';
 import { useAuditPage, type AuditEntry } from '../api/audit.js';
+import { downloadAuditCsv } from '../api/exports.js';
+import { useSession } from '../context.js';
+import { ExportButton } from '../components/ExportButton.js';
 import { Notice, PageHeader, When } from '../components/common.js';
 import { QueryState } from '../components/QueryState.js';
 import { CursorPager, useCursorPages } from '../components/CursorPager.js';
@@ -41,11 +44,16 @@ function Change({ entry }: { entry: AuditEntry }) {
 
 export function AuditPage() {
   const styles = useStyles();
+  const { api, canWrite } = useSession();
   const pages = useCursorPages();
   const page = useAuditPage(pages.cursor);
   return (
     <>
-      <PageHeader title="Audit log" description="Who changed what and when, newest first." />
+      <PageHeader
+        title="Audit log"
+        description="Who changed what and when, newest first."
+        actions={canWrite ? <ExportButton label="Export CSV" download={() => downloadAuditCsv(api)} /> : undefined}
+      />
       <QueryState query={page} loading="Loading the audit log…" refetching failure={fullAccessNeeded} />
       {page.data ? (
         <>

@@ -16,6 +16,9 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { useDevicePage, useDeviceSearch } from '../api/devices.js';
+import { downloadDevicesCsv } from '../api/exports.js';
+import { useSession } from '../context.js';
+import { ExportButton } from '../components/ExportButton.js';
 import { matchesSearch } from '../logic.js';
 import { RiskBadge, StatusBadge } from '../components/badges.js';
 import { PageHeader, When } from '../components/common.js';
@@ -36,6 +39,7 @@ interface Filters {
 
 export function DevicesPage() {
   const styles = useStyles();
+  const { api } = useSession();
   const [filters, setFilters] = useState<Filters>({ status: '', riskLevel: '', platform: '' });
   const pages = useCursorPages();
   const [search, setSearch] = useState('');
@@ -53,7 +57,11 @@ export function DevicesPage() {
 
   return (
     <>
-      <PageHeader title="Devices" description="Every device discovered through your enrollment groups. Filter, search, and open one to see its threats." />
+      <PageHeader
+        title="Devices"
+        description="Every device discovered through your enrollment groups. Filter, search, and open one to see its threats."
+        actions={<ExportButton label="Export CSV" download={() => downloadDevicesCsv(api, filters)} />}
+      />
       <div className={styles.filters} role="search">
         <Field label="Search by device or user">
           <Input value={search} onChange={(_, d) => setSearch(d.value)} placeholder="e.g. iPhone or adele" type="search" />

@@ -1,4 +1,8 @@
-/** The event feed (GET /api/v1/events, CONTRACT.md): the tenant's events oldest first, filtered by type, paged. */
+/**
+ * The event feed (GET /api/v1/events, CONTRACT.md), for a person: each page newest first, one line in words per event
+ * (which device, which threat, who changed what) beside the raw JSON, filtered by type. The feed itself pages oldest
+ * first (its cursor moves forward), so "Next page" goes to newer events.
+ */
 import { useState } from 'react';
 import { Caption1, Field, Select, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens } from '@fluentui/react-components';
 import { isNotAvailable } from '../api/client.js';
@@ -6,6 +10,7 @@ import { eventTypes, useEventPage } from '../api/events.js';
 import { NotAvailable, PageHeader, When } from '../components/common.js';
 import { QueryState } from '../components/QueryState.js';
 import { CursorPager, useCursorPages } from '../components/CursorPager.js';
+import { eventSummary } from '../eventSummary.js';
 
 const useStyles = makeStyles({
   pre: { margin: 0, whiteSpace: 'pre-wrap', overflowWrap: 'anywhere', fontSize: tokens.fontSizeBase200, maxHeight: '12rem', overflowY: 'auto' },
@@ -26,7 +31,7 @@ export function EventsPage() {
   }
   return (
     <>
-      <PageHeader title="Events" description="What happened in your tenant, oldest first, as your SIEM and webhooks see it." />
+      <PageHeader title="Events" description="What happened in your tenant, as your SIEM and webhooks see it: each page newest first; the next page holds newer events." />
       <Field label="Event type" style={{ maxWidth: '20rem' }}>
         <Select
           value={type}
@@ -50,21 +55,25 @@ export function EventsPage() {
             <TableHeader>
               <TableRow>
                 <TableHeaderCell>When</TableHeaderCell>
-                <TableHeaderCell>Type</TableHeaderCell>
-                <TableHeaderCell>Data</TableHeaderCell>
+                <TableHeaderCell>What happened</TableHeaderCell>
+                <TableHeaderCell>Raw event</TableHeaderCell>
               </TableRow>
             </TableHeader>
             <TableBody>
-              {page.data.items.map((event) => (
+              {[...page.data.items].reverse().map((event) => (
                 <TableRow key={event.id}>
                   <TableCell>
                     <When at={event.occurredAt} />
                   </TableCell>
-                  <TableCell>{event.type}</TableCell>
+                  <TableCell>
+                    {eventSummary(event)}
+                    <br />
+                    <Caption1>{event.type}</Caption1>
+                  </TableCell>
                   <TableCell>
                     <details>
-                      <summary>Details</summary>
-                      <pre className={styles.pre}>{JSON.stringify(event.data, null, 2)}</pre>
+                      <summary>JSON</summary>
+                      <pre className={styles.pre}>{JSON.stringify(event, null, 2)}</pre>
                     </details>
                   </TableCell>
                 </TableRow>
@@ -73,7 +82,7 @@ export function EventsPage() {
           </Table>
           {page.data.items.length === 0 ? <Caption1>No events yet.</Caption1> : null}
           {/* The feed always answers a cursor; an empty page is its end for now. */}
-          <CursorPager pages={pages} nextCursor={page.data.items.length === 0 ? null : page.data.nextCursor} />
+          <CursorPager pages={pages} nextCursor={page.data.items.length === 0 ? null : page.data.nextCursor} previousLabel="Older events" nextLabel="Newer events" />
         </>
       ) : null}
     </>

@@ -1,9 +1,9 @@
-/** The fleet at a glance: devices by status and risk, open threats by classification, connector health. */
+/** The whole fleet at a glance (from the summary route): devices by status and risk, open threats by classification, connector health. */
 import { Badge, Card, CardHeader, Caption1, Subtitle1, Body1, makeStyles, tokens } from '@fluentui/react-components';
 import { isNotAvailable } from '../api/client.js';
-import { useFleetOverview } from '../api/devices.js';
+import { useFleetSummary } from '../api/fleet.js';
 import { useConnectorHealth } from '../api/health.js';
-import { countBy, riskOrder } from '../logic.js';
+import { riskOrder } from '../logic.js';
 import { BarChart } from '../components/BarChart.js';
 import { riskColors, statusColors } from '../components/badges.js';
 import { PageHeader, When } from '../components/common.js';
@@ -45,44 +45,48 @@ function HealthCard() {
 
 export function OverviewPage() {
   const styles = useStyles();
-  const overview = useFleetOverview();
-  const data = overview.data;
+  const summary = useFleetSummary();
+  const data = summary.data;
+  const threats = data
+    ? Object.entries(data.openThreats.byClassification)
+        .map(([classification, count]) => ({ classification, count: count ?? 0 }))
+        .filter((t) => t.count > 0)
+        .sort((a, b) => b.count - a.count)
+    : [];
   return (
     <>
-      <PageHeader title="Overview" description="Your fleet at a glance: devices by status and risk, open threats by classification." />
+      <PageHeader title="Overview" description="Your whole fleet at a glance: devices by status and risk, open threats by classification." />
       <div className={styles.grid}>
         <HealthCard />
-        <QueryState query={overview} loading="Counting devices…" />
+        <QueryState query={summary} loading="Counting devices…" />
         {data ? (
           <>
             <Card className={styles.card}>
               <BarChart
-                title={`Devices by status (${data.devices.length}${data.complete ? '' : '+'})`}
-                bars={countBy(data.devices.map((d) => d.status), ['active', 'pending', 'disconnected', 'deactivated'] as const).map(({ key, count }) => ({ label: key, value: count, color: statusColors[key] }))}
+                title={`Devices by status (${data.devices.total})`}
+                bars={deviceStatusOrder.map((key) => ({ label: key, value: data.devices.byStatus[key], color: statusColors[key] }))}
                 empty="No devices yet: add an enrollment group and sync."
               />
             </Card>
             <Card className={styles.card}>
               <BarChart
-                title="Active devices by risk"
-                bars={countBy(data.devices.filter((d) => d.status === 'active').map((d) => d.riskLevel), [...riskOrder].reverse()).map(({ key, count }) => ({ label: key, value: count, color: riskColors[key] }))}
-                empty="No active devices yet."
+                title="Devices by risk (not deactivated)"
+                bars={[...riskOrder].reverse().map((key) => ({ label: key, value: data.devices.byRisk[key], color: riskColors[key] }))}
+                empty="No devices yet."
               />
             </Card>
             <Card className={styles.card}>
               <BarChart
                 title="Open threats by classification"
-                bars={data.threats.map((t) => ({ label: t.classification, value: t.count, color: '#8764b8' }))}
+                bars={threats.map((t) => ({ label: t.classification, value: t.count, color: '#8764b8' }))}
                 empty="No open threats."
               />
-              {data.threatDevicesRead < data.threatDevices ? (
-                <Caption1>Counted on {data.threatDevicesRead} of the {data.threatDevices} devices with open threats.</Caption1>
-              ) : null}
             </Card>
           </>
         ) : null}
       </div>
-      {data && !data.complete ? <Caption1>The charts cover the first {data.devices.length} devices.</Caption1> : null}
     </>
   );
 }
+
+const deviceStatusOrder = ['active', 'pending', 'disconnected', 'deactivated'] as const;

@@ -7,6 +7,7 @@ import { NotificationsPage } from './Notifications.js';
 import { AuditPage } from './Audit.js';
 import { WebhooksPage } from './Webhooks.js';
 import { EventsPage } from './Events.js';
+import { CoveragePage } from './Coverage.js';
 
 export interface PageEntry {
   readonly path: string;
@@ -20,6 +21,7 @@ export const pages: readonly PageEntry[] = [
   { path: '/devices', title: 'Devices' },
   { path: '/policy', title: 'Threat policy', element: <PolicyPage /> },
   { path: '/enrollment', title: 'Enrollment', element: <EnrollmentPage /> },
+  { path: '/coverage', title: 'Coverage', element: <CoveragePage /> },
   { path: '/settings', title: 'Connector settings', element: <SettingsPage /> },
   { path: '/notifications', title: 'Notifications', element: <NotificationsPage /> },
   { path: '/audit', title: 'Audit log', element: <AuditPage /> },
