@@ -7,6 +7,7 @@
  *   2 ports         shared/ports.ts
  *   3 records       shared/tenants, events, jobs, slices, audit, errorReports, alerts
  *   4 capabilities  auth → devices → compliance → enrollment, heartbeat, webhooks, onboarding → mail, console → health
+ *                   → provider
  *   5 app           shared/app (the composition root and the dispatchers)
  *
  * A capability imports only the capabilities before it (those of the same rank are apart).
@@ -14,7 +15,7 @@
 const base = ['base', 'domain', 'telemetry'];
 const adapters = ['storage', 'graph', 'http', 'tokens', 'queues', 'sendgrid'];
 const records = ['tenants', 'events', 'jobs', 'slices', 'audit', 'errorReports', 'alerts'];
-const capabilities = [['auth'], ['devices'], ['compliance'], ['enrollment', 'heartbeat', 'webhooks', 'onboarding'], ['mail', 'console'], ['health']];
+const capabilities = [['auth'], ['devices'], ['compliance'], ['enrollment', 'heartbeat', 'webhooks', 'onboarding'], ['mail', 'console'], ['health'], ['provider']];
 
 const folders = (names) => `^shared/(${names.join('|')})/`;
 const ports = '^shared/ports\\.ts$';

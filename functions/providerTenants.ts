@@ -16,6 +16,13 @@ export const provisionTenantRoute = defineRoute({
   tags: ['provider'],
   security: 'provider',
   body: provisionTenantBodySchema,
+  requestExample: {
+    tenantId: '11111111-1111-4111-8111-111111111111',
+    displayName: 'Contoso',
+    fullAccessGroupId: '5246c2f8-d5f2-45e8-9c62-63dd8231e980',
+    restrictedAccessGroupId: 'feda78c3-5e3b-4f78-9232-3d1fa44c5789',
+    primaryContactEmail: 'admin@contoso.com',
+  },
   responses: {
     201: { description: 'Provisioned; send `consentUrl` to the customer administrator.', schema: provisionTenantResponseSchema },
     409: { description: 'The tenant is already provisioned.' },

@@ -1,7 +1,7 @@
 import type { QueueFunctionHandler } from './handlers.js';
 import { bodyValue, messageMetadata } from './queueMessages.js';
-import { runTenantJob } from '../shared/app/tenantJobs.js';
-import { tenantJobSchema, tenantJobsMaxDeliveryCount } from '../shared/jobs/messages.js';
+import { runOffboardJob, runTenantJob } from '../shared/app/tenantJobs.js';
+import { offboardJobSchema, tenantJobSchema, tenantJobsMaxDeliveryCount } from '../shared/jobs/messages.js';
 import type { Services } from '../shared/app/services.js';
 import { redact } from '../shared/errorReports/errorReports.js';
 import { toError } from '../shared/base/errors.js';
@@ -9,7 +9,7 @@ import { parseTraceparent } from '../shared/telemetry/index.js';
 
 /**
  * Service Bus queue `tenant-jobs` (one message per invocation): runs one tenant's job (discovery, disconnect sweep,
- * connector heartbeat, reconcile or mail). A malformed message is logged and dropped; a job that fails throws, so
+ * connector heartbeat, reconcile or mail), or one step of a tenant's offboarding. A malformed message is logged and dropped; a job that fails throws, so
  * Service Bus delivers it again (and on the last delivery it is reported and rescheduled before it is dead-lettered).
  */
 export const tenantJobs =
@@ -17,6 +17,22 @@ export const tenantJobs =
   async (messages, context) => {
     const { messageId, deliveryCount } = messageMetadata(context);
     for (const message of messages) {
+      const offboard = offboardJobSchema.safeParse(bodyValue(message));
+      if (offboard.success) {
+        const started = Date.now();
+        const op = parseTraceparent(offboard.data.traceparent)?.traceId ?? '-';
+        try {
+          const result = await runOffboardJob(services, offboard.data, { messageId, deliveryCount, maxDeliveryCount: tenantJobsMaxDeliveryCount });
+          context.log(`Tenant job offboard op=${op} tenant=${offboard.data.tenantId} msg=${messageId} delivery=${deliveryCount}: ${result.status} ${Date.now() - started}ms`);
+        } catch (caught) {
+          context.warn(
+            `Tenant job offboard op=${op} tenant=${offboard.data.tenantId} msg=${messageId} delivery=${deliveryCount} failed ` +
+              `${Date.now() - started}ms: ${redact(toError(caught).message)}`,
+          );
+          throw caught;
+        }
+        continue;
+      }
       const parsed = tenantJobSchema.safeParse(bodyValue(message));
       if (!parsed.success) {
         context.warn(`Tenant job: dropped a malformed message ${messageId}: ${parsed.error.issues[0]?.message ?? ''}`);

@@ -17,6 +17,7 @@ import { connectorHeartbeat } from '../heartbeat/heartbeatCheck.js';
 import { sweepTenant } from '../heartbeat/disconnectSweep.js';
 import { reconcileTenant } from '../compliance/reconcile.js';
 import { runTenantMail } from '../mail/run.js';
+import { endExpiredOverrides } from '../console/overrides.js';
 import type { Services } from './services.js';
 import { getTenant, type Tenant } from '../tenants/tenantRepository.js';
 import { tenantHealth } from '../health/health.js';
@@ -24,7 +25,11 @@ import { graphMembershipCheck } from '../auth/membership.js';
 import { operationLabel, withOperation } from '../telemetry/index.js';
 import { idleDueMs, markDue, moveDue, removeDue, type JobKind } from '../jobs/dueIndex.js';
 import { acquireJobLease, releaseJobLease } from '../jobs/jobLease.js';
-import { tenantJobMessage, tenantJobsMaxDeliveryCount, tenantJobsQueueName, type TenantJob } from '../jobs/messages.js';
+import { offboardJobMessage, tenantJobMessage, tenantJobsMaxDeliveryCount, tenantJobsQueueName, type OffboardJob, type TenantJob } from '../jobs/messages.js';
+import { refreshTenantIndex } from '../provider/tenantIndex.js';
+import { runOffboarding, type OffboardRunResult } from '../provider/offboarding.js';
+import type { HealthStatus } from '../health/report.js';
+import { deleteExpiredDeliveries } from '../webhooks/deliveries.js';
 
 /** A run may take up to the function timeout (10 minutes); the lease outlives it a little. */
 export const jobLeaseTtlMs = 11 * 60_000;
@@ -64,12 +69,27 @@ async function dueAgain(services: Services, tenantId: string, job: JobKind, next
 }
 
 /** The tenant's health now; a check that fails is logged and leaves the job to its own work. */
-async function checkHealth(services: Services, tenantId: string): Promise<string> {
+async function checkHealth(services: Services, tenantId: string): Promise<{ text: string; status?: HealthStatus }> {
   try {
-    return `health ${(await tenantHealth(services, tenantId)).status}`;
+    const { status } = await tenantHealth(services, tenantId);
+    return { text: `health ${status}`, status };
   } catch (caught) {
     services.log.warn(`${operationLabel()} health check failed: ${redact(toError(caught).message)}`);
-    return 'health not checked';
+    return { text: 'health not checked' };
+  }
+}
+
+/**
+ * The provider's tenant index and today's usage counter, from the tenant's row, health and device counters (a
+ * failure is logged: the next hourly run refreshes them).
+ */
+async function refreshIndex(services: Services, tenantId: string, health?: HealthStatus): Promise<string> {
+  try {
+    const active = await refreshTenantIndex(services, tenantId, health);
+    return active === undefined ? '' : `; index refreshed (${active} active devices)`;
+  } catch (caught) {
+    services.log.warn(`${operationLabel()} tenant index refresh failed: ${redact(toError(caught).message)}`);
+    return '; index not refreshed';
   }
 }
 
@@ -80,30 +100,36 @@ async function work(services: Services, job: JobKind, tenant: Tenant): Promise<s
   switch (job) {
     case 'discovery': {
       const outcome = await syncTenant(services, tenantId);
-      return outcome.status === 'completed' ? `discovery ${outcome.result}` : `discovery ${outcome.status}`;
+      // Discovery changes the device counts and the last discovery time the provider's list shows.
+      const indexed = outcome.status === 'completed' ? await refreshIndex(services, tenantId) : '';
+      return outcome.status === 'completed' ? `discovery ${outcome.result}${indexed}` : `discovery ${outcome.status}`;
     }
     case 'sweep': {
       const summary = await sweepTenant(services, tenantId);
       // Event retention rides on the sweep: one point read unless events are due for deletion (shared/events); the
       // sweep comes due again by the time the next events expire.
       const retention = await services.events.retentionDue(tenantId);
+      // Webhook delivery rows carry event bodies: they go with the events.
+      const deliveriesDeleted = retention.due ? await deleteExpiredDeliveries(services, tenantId) : 0;
       const nextDueMs = [summary.nextDueMs, retention.nextDueMs].filter((at): at is number => at !== undefined);
       const next = await dueAgain(services, tenantId, job, nextDueMs.length > 0 ? Math.min(...nextDueMs) : undefined, now.getTime() + sweepMinGapMs);
       return (
         `${summary.disconnected} devices disconnected, ${summary.entitiesExamined} index rows examined` +
-        `${retention.due ? `, ${retention.deleted} expired events deleted` : ''}${next}`
+        `${retention.due ? `, ${retention.deleted} expired events and ${deliveriesDeleted} webhook deliveries deleted` : ''}${next}`
       );
     }
     case 'connector-heartbeat': {
       // The tenant's health is checked on this hourly job too, so a change reaches the feed, webhooks and the error
       // report even when no console looks (a look within the health cache's life reuses its answer).
-      const health = await checkHealth(services, tenantId);
+      const checked = await checkHealth(services, tenantId);
+      const health = checked.text;
       const settings = await readConnectorSettings(services.tables, tenantId);
-      if (!settings.enforcement.intunePartner) return `${health}; not enforced through Intune`;
+      if (!settings.enforcement.intunePartner) return `${health}; not enforced through Intune${await refreshIndex(services, tenantId, checked.status)}`;
       const tenantRow = await getTenant(services.tables, tenantId);
       if (!tenantRow) return 'tenant gone';
       const outcome = await connectorHeartbeat(services, tenantRow, now, { connectorId: services.config.INTUNE_MTD_CONNECTOR_ID });
-      return `${health}; connector heartbeat ${outcome}`;
+      // Hourly: the provider's index (status, health, device counts, last heartbeat) and today's usage counter.
+      return `${health}; connector heartbeat ${outcome}${await refreshIndex(services, tenantId, checked.status)}`;
     }
     case 'reconcile': {
       const summary = await reconcileTenant(services, tenantId);
@@ -130,6 +156,11 @@ async function work(services: Services, job: JobKind, tenant: Tenant): Promise<s
         `${result.alertMails} alert mails, ${result.summaries} summaries, ${result.errorReports} error reports` +
         `${result.mailUnavailable ? ', SendGrid unavailable' : ''}`
       );
+    }
+    case 'override-expiry': {
+      // Made due at the tenant's earliest override expiry; the run makes it due at the next one.
+      const run = await endExpiredOverrides(services, tenantId);
+      return `${run.ended} risk overrides ended, ${run.examined} expiry rows examined${run.nextDueMs !== undefined ? `, next by ${new Date(run.nextDueMs).toISOString()}` : ''}`;
     }
   }
 }
@@ -164,6 +195,11 @@ export function runTenantJob(services: Services, message: TenantJob, delivery: D
         if (!tenant) {
           await removeDue(services.tables, tenantId, job);
           return { status: 'no-tenant' };
+        }
+        if (tenant.status === 'offboarding') {
+          // Offboarding removes the tenant's schedule: this job is not made due again.
+          await removeDue(services.tables, tenantId, job);
+          return { status: 'not-active', detail: 'the tenant is being offboarded' };
         }
         if (tenant.status !== 'active') {
           // Parked until consent makes it due.
@@ -206,4 +242,31 @@ export function runTenantJob(services: Services, message: TenantJob, delivery: D
       }
     },
   );
+}
+
+/** How soon an offboarding run whose every delivery failed is tried again. */
+export const offboardRetryMs = 15 * 60_000;
+
+/**
+ * Runs one step of a tenant's offboarding (shared/provider/offboarding.ts). A run that throws is delivered again by
+ * the queue; on its last delivery it is queued once more for later, so an offboarding never stops half-way.
+ */
+export function runOffboardJob(services: Services, message: OffboardJob, delivery: Delivery): Promise<OffboardRunResult> {
+  const { tenantId } = message;
+  const last = delivery.deliveryCount >= (delivery.maxDeliveryCount ?? tenantJobsMaxDeliveryCount);
+  return withOperation('job offboard', { traceparent: message.traceparent, tenantId, job: 'offboard', messageId: delivery.messageId }, async () => {
+    try {
+      return await runOffboarding(
+        { ...services, intuneBudget: services.compliance.intuneBudget },
+        tenantId,
+        { step: message.step, ...(message.waits !== undefined ? { waits: message.waits } : {}) },
+      );
+    } catch (caught) {
+      if (last) {
+        const at = new Date(services.clock.now().getTime() + offboardRetryMs);
+        await services.queues(tenantJobsQueueName).send([offboardJobMessage({ ...message, waits: (message.waits ?? 0) + 1 }, at)]);
+      }
+      throw caught;
+    }
+  });
 }

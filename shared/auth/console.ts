@@ -10,6 +10,7 @@ import { bearerToken } from '../http/request.js';
 import { HttpError } from '../http/problem.js';
 import type { CorePorts } from '../ports.js';
 import { getTenant } from '../tenants/tenantRepository.js';
+import { offboardingRefusal } from '../tenants/offboardingState.js';
 import type { Tenant } from '../tenants/tenantRepository.js';
 import { toGraphError } from '../graph/graphError.js';
 import { TokenError } from '../tokens/entraToken.js';
@@ -84,6 +85,7 @@ export function tokenRefusal(services: Pick<CorePorts, 'log'>, error: TokenError
 async function activeTenant(services: Pick<CorePorts, 'tables'>, tenantId: string): Promise<Tenant> {
   const tenant = await getTenant(services.tables, tenantId);
   if (!tenant) throw new HttpError(403, 'Your organization is not connected to this service.');
+  if (tenant.status === 'offboarding') throw offboardingRefusal();
   if (tenant.status !== 'active') {
     throw new HttpError(403, "Your organization's administrator has not completed consent for this service yet.");
   }

@@ -14,6 +14,7 @@ import { HttpError } from '../http/problem.js';
 import { bearerToken, type ApiRequest } from '../http/request.js';
 import type { CorePorts } from '../ports.js';
 import type { AuditActor } from '../audit/auditLog.js';
+import type { ProviderAuditActor } from '../audit/providerAudit.js';
 import { TokenError, type UserTokenValidator } from '../tokens/entraToken.js';
 import { tokenRefusal } from './console.js';
 
@@ -98,4 +99,11 @@ export function providerActor(tenantId: string, principal: ProviderPrincipal): A
   }
   const who = principal.name && principal.upn ? `${principal.name} (${principal.upn})` : (principal.upn ?? principal.name ?? principal.objectId);
   return { tenantId, userId: principal.objectId, name: `Provider support: ${who}` };
+}
+
+/** The actor provider actions record in the provider's own audit log (shared/audit/providerAudit.ts). */
+export function providerAuditActor(principal: ProviderPrincipal): ProviderAuditActor {
+  if (principal.kind === 'functionKey') return { kind: 'functionKey', id: 'provider-support', name: 'Provider support (function key)' };
+  const actor = providerActor('', principal);
+  return { kind: principal.appOnly ? 'application' : 'user', id: actor.userId, name: actor.name };
 }

@@ -28,7 +28,7 @@ import type { GraphAccess } from '../graph/index.js';
 import type { QueueMessage, QueueSenders } from '../queues/queue.js';
 import type { Logger } from '../base/logger.js';
 import type { TableStore } from '../storage/index.js';
-import { readConnectorSettings } from '../tenants/tenantConfig.js';
+import { readTenantConfig } from '../tenants/tenantConfig.js';
 import { recordDeadLetter } from './deadLetters.js';
 import type { EventRecorder } from '../events/event.js';
 import type { BatchStats } from '../graph/graphBatch.js';
@@ -137,7 +137,10 @@ export function createPush(deps: PushDeps) {
     const summary = emptySummary();
     // Read-your-writes: the settings as stored now (one point read per tenant per batch), so a change of state sync
     // or enforcement holds for every push that starts after the change was answered, on every instance.
-    const settings = await readConnectorSettings(deps.tables, tenantId);
+    const config = await readTenantConfig(deps.tables, tenantId);
+    // A tenant being offboarded is told `deactivated` by its offboarding; a push in flight must not undo it.
+    if (config.offboarding) return { summary: { ...summary, devices: deliveries.length }, followUps: [], failed: [], progressed: deliveries.length };
+    const settings = config.settings;
     if (settings.enforcement.intunePartner) {
       // The tenant's Intune budget has no room for this batch (spent, or, for new work, promised to deferred work):
       // the devices come back later without being read now. Work coming back from a deferral goes first and keeps

@@ -28,6 +28,8 @@ import type { DeviceRuntime } from './runtime.js';
 import { cachedCredentialIs } from './credentialSession.js';
 import { threatStateKey } from './threatCache.js';
 import type { TenantContext } from './tenantContext.js';
+import { getTenant } from '../tenants/tenantRepository.js';
+import { offboardingRefusal } from '../tenants/offboardingState.js';
 
 export interface DevicePrincipal {
   readonly tenantId: string;
@@ -112,7 +114,11 @@ export function authenticateDevice(services: DeviceAuthDeps, route: DeviceRoute)
       throw unauthorized(refused);
     }
     const tenant = await services.devices.tenants.get(tenantId);
-    if (!tenant.active) throw new HttpError(403, 'Your organization is not connected to this service.');
+    if (!tenant.active) {
+      // Only on the way to a refusal: is the tenant being offboarded (410, so the agent stops), or not connected?
+      if ((await getTenant(services.tables, tenantId))?.status === 'offboarding') throw offboardingRefusal();
+      throw new HttpError(403, 'Your organization is not connected to this service.');
+    }
     return {
       tenantId,
       deviceId,

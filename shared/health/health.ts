@@ -11,16 +11,28 @@ import { noteHealth, type HealthChangeDeps } from './status.js';
 
 export type HealthDeps = HealthCheckDeps & HealthChangeDeps & { readonly health: HealthRuntime };
 
-/** The tenant's health, from the brief per-process cache when fresh. */
-export async function tenantHealth(deps: HealthDeps, tenantId: string): Promise<HealthReport> {
+/**
+ * The tenant's health, from the brief per-process cache when fresh. Callers that miss the cache while an evaluation
+ * of the tenant is running wait for that one instead of starting another (and another token request).
+ */
+export function tenantHealth(deps: HealthDeps, tenantId: string): Promise<HealthReport> {
   const cached = deps.health.cache.get(tenantId);
-  if (cached) return cached;
-  const report = await evaluateHealth(deps, tenantId);
-  deps.health.cache.set(tenantId, report);
-  try {
-    await noteHealth(deps, tenantId, report);
-  } catch (caught) {
-    deps.log.error(`Could not record a health change for tenant ${tenantId}: ${toError(caught).message}`);
-  }
-  return report;
+  if (cached) return Promise.resolve(cached);
+  const running = deps.health.inFlight.get(tenantId);
+  if (running) return running;
+  const evaluation = (async () => {
+    const report = await evaluateHealth(deps, tenantId);
+    deps.health.cache.set(tenantId, report);
+    try {
+      await noteHealth(deps, tenantId, report);
+    } catch (caught) {
+      deps.log.error(`Could not record a health change for tenant ${tenantId}: ${toError(caught).message}`);
+    }
+    return report;
+  })();
+  const shared = evaluation.finally(() => {
+    if (deps.health.inFlight.get(tenantId) === shared) deps.health.inFlight.delete(tenantId);
+  });
+  deps.health.inFlight.set(tenantId, shared);
+  return shared;
 }

@@ -10,6 +10,7 @@ import { healthStatusSchema, serviceEventSchema, toEvent, type EventOf } from '.
 import type { EventRuntime } from '../events/runtime.js';
 import type { CorePorts } from '../ports.js';
 import { readEntity } from '../storage/index.js';
+import { updateTenantIndex } from '../tenants/providerIndex.js';
 import type { HealthReport, HealthStatus } from './report.js';
 
 export type HealthChangeDeps = Pick<CorePorts, 'tables' | 'clock' | 'log'> & { readonly events: Pick<EventRuntime, 'recordEvents'> };
@@ -70,6 +71,12 @@ export async function noteHealth(deps: HealthChangeDeps, tenantId: string, repor
     // Another instance recorded this change first.
     if (statusOf(caught) === 412 || statusOf(caught) === 409) return;
     throw caught;
+  }
+  // The provider's tenant list shows the change at once (the hourly refresh would repair a miss).
+  try {
+    await updateTenantIndex(deps.tables, tenantId, { health: report.status }, now);
+  } catch (caught) {
+    deps.log.warn(`Tenant ${tenantId}: the provider's index was not told the health change: ${caught instanceof Error ? caught.message : 'error'}`);
   }
   await reportChange(deps, tenantId, event, etag);
 }

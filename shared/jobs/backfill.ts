@@ -60,7 +60,8 @@ export async function backfillDueRows(
     const tenantId = typeof raw.partitionKey === 'string' ? raw.partitionKey : undefined;
     if (!tenantId) continue;
     cursor = tenantId;
-    if (!parsed.success) continue;
+    // A tenant being offboarded gets no rows (offboarding removes them).
+    if (!parsed.success || parsed.data.status === 'offboarding') continue;
     try {
       const settings = await readConnectorSettings(tables, tenantId);
       created += await ensureDueRows(tables, tenantId, initialDueRows(parsed.data.status, settings, nowMs));

@@ -39,3 +39,25 @@ export function tenantJobMessage(job: TenantJob, notBefore?: Date): QueueMessage
     ...(notBefore ? { scheduledEnqueueTimeUtc: notBefore } : {}),
   };
 }
+
+/**
+ * An offboarding step on the same queue: "continue removing tenant Y". The job's progress is in storage
+ * (shared/provider/offboarding.ts); `step` only makes each continuation's message id distinct for duplicate detection.
+ */
+export const offboardJobSchema = z.object({
+  job: z.literal('offboard'),
+  tenantId: z.string().min(1),
+  step: z.number().int().nonnegative(),
+  /** Times the run was put back because another run held the job (or it was found stalled). */
+  waits: z.number().int().nonnegative().optional(),
+  traceparent: z.string().max(128).optional(),
+});
+export type OffboardJob = z.infer<typeof offboardJobSchema>;
+
+export function offboardJobMessage(job: OffboardJob, notBefore?: Date): QueueMessage {
+  return {
+    messageId: `offboard|${job.tenantId}|${job.step}${job.waits ? `|w${job.waits}` : ''}`,
+    body: job,
+    ...(notBefore ? { scheduledEnqueueTimeUtc: notBefore } : {}),
+  };
+}

@@ -4,8 +4,10 @@
  */
 import { z } from 'zod';
 import { audited, type AuditDeps } from '../audit/auditLog.js';
-import { providerActor, type ProviderPrincipal } from '../auth/provider.js';
-import { tenantDevicesFilter } from '../devices/device.js';
+import { providerActor, providerAuditActor, type ProviderPrincipal } from '../auth/provider.js';
+import { recordProviderAudit } from '../audit/providerAudit.js';
+import { readDeviceCounts } from '../devices/deviceCounters.js';
+import { updateTenantIndex } from '../tenants/providerIndex.js';
 import { HttpError } from '../http/problem.js';
 import type { CorePorts } from '../ports.js';
 import { anyEntity, listAll, odata } from '../storage/index.js';
@@ -14,6 +16,7 @@ import type { ConsentStates } from '../tenants/consentState.js';
 import { activateTenant, createTenant, getTenant, guidSchema, TenantExists, tenantStatusSchema } from '../tenants/tenantRepository.js';
 import type { Tenant } from '../tenants/tenantRepository.js';
 import { createTenantDueRows, makeTenantJobsDue } from '../jobs/request.js';
+import { missingPermissions, requiredPermissions } from './permissions.js';
 
 export const provisionTenantBodySchema = z.strictObject({
   tenantId: guidSchema.describe("The customer's Entra ID tenant id (GUID)."),
@@ -68,12 +71,12 @@ export type TenantDetails = z.output<typeof tenantDetailsSchema>;
 
 
 /** The tenant's consent link: it carries the signature that lets `/api/consent/start` begin consent for that tenant. */
-export async function consentUrl(services: Pick<CorePorts, 'config' | 'tables'>, tenantId: string): Promise<string> {
-  const sig = await consentStatesFor(services.tables).linkSignature(tenantId);
+export async function consentUrl(services: Pick<CorePorts, 'config' | 'tables' | 'secrets'>, tenantId: string): Promise<string> {
+  const sig = await consentStatesFor(services.tables, services.secrets).linkSignature(tenantId);
   return `${services.config.PUBLIC_BASE_URL}/api/consent/start?tenantId=${encodeURIComponent(tenantId)}&sig=${sig}`;
 }
 
-type ProvisionDeps = AuditDeps & Pick<CorePorts, 'config' | 'queues'>;
+type ProvisionDeps = AuditDeps & Pick<CorePorts, 'config' | 'queues' | 'secrets'>;
 
 /** Provisions a tenant once: 409 when its id is already provisioned (whether or not consent is done). */
 export async function provisionTenant(
@@ -108,22 +111,28 @@ export async function provisionTenant(
   }
   // The tenant's background jobs exist from the start, parked until consent makes them due.
   await createTenantDueRows(services, tenantId);
+  // The provider's tenant list shows it from now on, and the provider's audit log names who provisioned it.
+  const now = services.clock.now();
+  await updateTenantIndex(services.tables, tenantId, { displayName: body.displayName, status: 'provisioned' }, now);
+  await recordProviderAudit(services.tables, {
+    at: now,
+    action: 'tenant.provision',
+    tenantId,
+    tenantName: body.displayName,
+    actor: providerAuditActor(principal),
+    detail: 'Provisioned; waiting for admin consent.',
+  });
   return { tenantId, status: 'provisioned', consentUrl: await consentUrl(services, tenantId) };
 }
 
-const deviceStatusRow = z.object({ status: z.string().optional() });
-
 /** The tenant's record with its connection health and counts; 404 when never provisioned. */
-export async function tenantDetails(services: Pick<CorePorts, 'config' | 'tables'>, tenantId: string): Promise<TenantDetails> {
+export async function tenantDetails(services: Pick<CorePorts, 'config' | 'tables' | 'secrets'>, tenantId: string): Promise<TenantDetails> {
   const tenant = await getTenant(services.tables, tenantId);
   if (!tenant) throw new HttpError(404, `Tenant ${tenantId} is not provisioned.`);
-  const devices = { total: 0, pending: 0, active: 0, disconnected: 0, deactivated: 0 };
+  // From the device counters: a fixed number of reads whatever the fleet's size (never the devices themselves).
+  const counted = await readDeviceCounts(services.tables, tenant.tenantId);
+  const devices = { total: counted.total, ...counted.byStatus };
   const partition = odata`PartitionKey eq ${tenant.tenantId}`;
-  for await (const row of listAll(services.tables.table('devices'), { schema: deviceStatusRow, filter: tenantDevicesFilter(tenant.tenantId), select: ['status'] })) {
-    devices.total += 1;
-    const status = row.status;
-    if (status === 'pending' || status === 'active' || status === 'disconnected' || status === 'deactivated') devices[status] += 1;
-  }
   let enrollmentGroups = 0;
   for await (const _row of listAll(services.tables.table('enrollmentGroups'), { schema: anyEntity, filter: partition, select: ['displayName'] })) {
     enrollmentGroups += 1;
@@ -168,7 +177,8 @@ const noSuchLink = (): ConsentOutcome =>
 
 /**
  * `GET /api/consent/start?tenantId=&sig=`: only through the link provisioning handed out (its `sig` is checked before
- * any tenant is read), redirect to the tenant's adminconsent endpoint with a fresh state.
+ * any tenant is read), redirect to the tenant's adminconsent endpoint with a fresh state; once the tenant's consent
+ * is complete, a 410 page instead.
  */
 export async function startConsent(services: Pick<CorePorts, 'config' | 'tables' | 'clock'>, states: ConsentStates, query: unknown): Promise<ConsentOutcome> {
   const parsed = consentStartQuerySchema.safeParse(query);
@@ -178,6 +188,15 @@ export async function startConsent(services: Pick<CorePorts, 'config' | 'tables'
   if (!(await states.isLinkSignature(tenantId.data, raw.sig))) return noSuchLink();
   const tenant = await getTenant(services.tables, tenantId.data);
   if (!tenant) return noSuchLink();
+  // The link lasts until consent completes: after that it starts nothing (only its holder, who has the signature,
+  // learns that the tenant is connected).
+  if (tenant.status === 'active') {
+    return page(
+      410,
+      'This consent link has been used',
+      `${tenant.displayName} is already connected to this service, so this link no longer starts consent. Sign in to the console, or ask your provider if something is missing.`,
+    );
+  }
   const state = await states.issue(tenant.tenantId, services.clock.now());
   const config = services.config;
   const target = new URL(`${config.ENTRA_AUTHORITY_HOST}/${tenant.tenantId}/v2.0/adminconsent`);
@@ -205,7 +224,7 @@ const stateMessages: Record<ConsentStateError['reason'], string> = {
 };
 
 /** Completing consent asks Entra ID for an app token of the tenant, audits the change and makes the tenant's jobs due. */
-type ConsentDeps = AuditDeps & Pick<CorePorts, 'graph' | 'queues'>;
+type ConsentDeps = AuditDeps & Pick<CorePorts, 'graph' | 'queues' | 'config'>;
 
 /** `GET /api/consent/callback`: checks error, then state, then the consent itself; marks the tenant active. */
 export async function completeConsent(services: ConsentDeps, states: ConsentStates, query: unknown): Promise<ConsentOutcome> {
@@ -236,15 +255,24 @@ export async function completeConsent(services: ConsentDeps, states: ConsentStat
     // The query string proves nothing: only Entra ID issuing the app a token for the tenant shows the consent is real.
     // The state is not consumed yet, so reloading this page retries once Entra ID has caught up.
     const access = await services.graph.confirmAppAccess(tenant.tenantId);
-    if (access === 'refused') {
+    if (access.kind === 'refused') {
       return page(
         400,
         'Consent was not confirmed',
         'Microsoft Entra ID does not confirm that this app was granted consent in your organization. If you just granted it, wait a minute and reload this page; otherwise start again from the link your provider sent. Nothing was changed.',
       );
     }
-    if (access === 'unavailable') {
+    if (access.kind === 'unavailable') {
       return page(503, 'Consent could not be checked', 'Microsoft Entra ID could not be reached to confirm the consent. Reload this page in a minute. Nothing was changed.');
+    }
+    // The app being in the tenant is not consent: its token must carry every permission the connector needs.
+    const missing = missingPermissions(access.roles, requiredPermissions(services.config));
+    if (missing.length > 0) {
+      return page(
+        400,
+        'Consent is missing permissions',
+        `The app is in your organization, but these Microsoft Graph application permissions were not granted: ${missing.join(', ')}. Start again from the link your provider sent and grant every permission asked for (or grant them in Enterprise applications → MTD Connector → Permissions), then reload this page. Nothing was changed.`,
+      );
     }
   }
   try {
@@ -274,6 +302,12 @@ export async function completeConsent(services: ConsentDeps, states: ConsentStat
     await makeTenantJobsDue(services, tenant.tenantId);
   } catch (caught) {
     services.log.warn(`Tenant ${tenant.tenantId} consented, but its jobs were not made due: ${caught instanceof Error ? caught.message : 'error'}`);
+  }
+  try {
+    await updateTenantIndex(services.tables, tenant.tenantId, { displayName: tenant.displayName, status: 'active' }, services.clock.now());
+  } catch (caught) {
+    // The tenant's first hourly job refreshes the provider's index anyway.
+    services.log.warn(`Tenant ${tenant.tenantId} consented, but the provider's index was not updated: ${caught instanceof Error ? caught.message : 'error'}`);
   }
   return page(200, 'Connected', `${tenant.displayName} is now connected. You can close this window and sign in to the console.`);
 }

@@ -29,6 +29,10 @@ export const tableNames = [
   'sliceJobs',
   'jobSchedule',
   'indexHints',
+  'appRules',
+  'providerTenants',
+  'providerUsage',
+  'providerAudit',
 ] as const;
 
 export type TableName = (typeof tableNames)[number];

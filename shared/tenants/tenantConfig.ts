@@ -48,6 +48,9 @@ export const tenantConfigEntitySchema = z.looseObject({
   settingsUpdatedBy: z.string().optional(),
   policyUpdatedAt: z.string().optional(),
   policyUpdatedBy: z.string().optional(),
+  /** App rules (shared/tenants/appRules.ts): how many the tenant has (never below the rows) and a change counter. */
+  appRuleCount: z.number().int().optional(),
+  appRulesVersion: z.number().int().optional(),
 });
 type TenantConfigEntity = z.output<typeof tenantConfigEntitySchema>;
 
@@ -57,6 +60,8 @@ export interface TenantConfig {
   readonly exists: boolean;
   /** The tenant has completed consent and is served. */
   readonly active: boolean;
+  /** The tenant is being offboarded: nothing more is pushed for it (shared/provider/offboarding.ts tells Intune). */
+  readonly offboarding: boolean;
   readonly settings: ConnectorSettings;
   /** Levels that differ from the default, by classification. */
   readonly overrides: ClassificationOverrides;
@@ -65,6 +70,9 @@ export interface TenantConfig {
   readonly configVersion: number;
   readonly enforcementRevision: number;
   readonly resyncedRevision: number;
+  /** How many app rules the tenant has (0: none to read) and the counter every rule change bumps. */
+  readonly appRuleCount: number;
+  readonly appRulesVersion: number;
 }
 
 /** The fields a provisioned tenant starts with: its configuration is on its row from the start (no migration). */
@@ -117,12 +125,15 @@ function configOf(tenantId: string, entity: TenantConfigEntity | undefined): Ten
     tenantId,
     exists: entity !== undefined,
     active: entity?.status === 'active',
+    offboarding: entity?.status === 'offboarding',
     settings: parseSettings(entity?.settings),
     overrides,
     policy: policyFrom(overrides),
     configVersion: entity?.configVersion ?? 0,
     enforcementRevision: entity?.enforcementRevision ?? 0,
     resyncedRevision: entity?.resyncedRevision ?? 0,
+    appRuleCount: entity?.appRuleCount ?? 0,
+    appRulesVersion: entity?.appRulesVersion ?? 0,
   };
 }
 

@@ -19,7 +19,8 @@ export const guidSchema = z
   .regex(guidPattern, 'must be a GUID')
   .transform((value) => value.toLowerCase());
 
-export const tenantStatusSchema = z.enum(['provisioned', 'active']);
+/** `offboarding`: the tenant is being removed (shared/provider/offboarding.ts); every request of it is refused. */
+export const tenantStatusSchema = z.enum(['provisioned', 'active', 'offboarding']);
 export type TenantStatus = z.output<typeof tenantStatusSchema>;
 
 export const syncResultSchema = z.enum(['ok', 'partial', 'failed']);
@@ -126,6 +127,28 @@ export async function activateTenant(
     { schema: tenantEntitySchema },
   );
   return { activated: result.changed, tenant: result.entity ? toTenant(result.entity) : undefined };
+}
+
+/**
+ * Marks the tenant `offboarding` (from any status), so every request of it is refused from now on; returns the row
+ * before the change, or undefined when the tenant does not exist.
+ */
+export async function markTenantOffboarding(tables: TableStore, tenantId: string): Promise<Tenant | undefined> {
+  let before: Tenant | undefined;
+  await updateEntity(
+    tables.table('tenants'),
+    tenantId.toLowerCase(),
+    tenantRowKey,
+    (current) => {
+      if (!current) return NO_CHANGE;
+      before = toTenant(current);
+      if (current.status === 'offboarding') return NO_CHANGE;
+      const { partitionKey: _p, rowKey: _r, etag: _e, timestamp: _t, ...fields } = current;
+      return withoutUndefined({ ...fields, status: 'offboarding' as const });
+    },
+    { schema: tenantEntitySchema },
+  );
+  return before;
 }
 
 /**
