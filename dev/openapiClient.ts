@@ -8,8 +8,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { catalog } from '../functions/catalog.js';
+import { openApiInfo } from '../functions/openApi.js';
 import { buildOpenApiDocument } from '../shared/http/openapi.js';
-import { serviceVersion } from '../shared/base/version.js';
+import { configSchema } from '../shared/base/config.js';
 
 /** Where the console keeps its generated API types. */
 export const schemaFile = fileURLToPath(new URL('../web/src/api/schema.ts', import.meta.url));
@@ -20,10 +21,15 @@ const header = `/**
  */
 `;
 
-/** The OpenAPI document of every HTTP route in the catalog, as /api/openapi.json serves it. */
-export function openApiDocument(): Record<string, unknown> {
+/**
+ * The OpenAPI document of every HTTP route in the catalog, as /api/openapi.json serves it; its server is
+ * `serverUrl`, else PUBLIC_BASE_URL (default http://localhost:7071).
+ */
+export function openApiDocument(serverUrl?: string): Record<string, unknown> {
   const routes = catalog.flatMap((entry) => (entry.kind === 'http' ? [entry.route] : []));
-  return buildOpenApiDocument(routes, { title: 'MTD Connector', version: serviceVersion });
+  // Only this setting matters here, so the others need not be set.
+  const url = serverUrl ?? configSchema.in.shape.PUBLIC_BASE_URL.parse(process.env.PUBLIC_BASE_URL);
+  return buildOpenApiDocument(routes, openApiInfo(url));
 }
 
 /**

@@ -10,9 +10,10 @@
  * Ctrl-C (SIGINT) or SIGTERM stops the host, then the simulator, then Azurite, and exits 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { azuriteConnectionString, freePort, startAzurite, type AzuriteHandle } from './azurite.js';
 import { toError } from '../shared/base/errors.js';
@@ -44,6 +45,18 @@ async function trustFile(dataDir: string, caCertFile: string): Promise<string> {
   const bundle = join(dataDir, 'tls', 'trust-bundle.pem');
   await writeFile(bundle, `${readFileSync(existing, 'utf8').trim()}\n${(await readFile(caCertFile, 'utf8')).trim()}\n`);
   return bundle;
+}
+
+/**
+ * The local key that encrypts the secrets kept in tables (webhook secrets, the consent-link key): made once under the
+ * data folder, so the rows Azurite keeps there still open after a restart. SECRETS_KEY in the environment wins.
+ */
+async function localSecretsKey(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'secrets-key');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const key = randomBytes(32).toString('base64');
+  await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(() => undefined);
+  return (await readFile(file, 'utf8')).trim();
 }
 
 async function main(): Promise<void> {
@@ -92,11 +105,14 @@ async function main(): Promise<void> {
     const external = usesExternalUpstreams(env);
     const tenantPort = external ? undefined : simPort(env) || (await freePort());
     const simUrl = tenantPort === undefined ? undefined : `https://localhost:${tenantPort}`;
-    const settings = devSettings({ env, storage, port, ...(simUrl ? { simUrl } : {}) });
+    const settings = devSettings({ env, storage, port, secretsKey: await localSecretsKey(dataDir), ...(simUrl ? { simUrl } : {}) });
     const withConsole = env.DEV_CONSOLE !== 'off';
     const webPort = withConsole ? await consolePort(env) : undefined;
     const consoleOrigin = webPort === undefined ? undefined : `http://localhost:${webPort}`;
 
+    // A request that throws inside the console or the simulator (both in this process) answers an error; nothing a
+    // client sends may stop Azurite and the rest with it.
+    process.on('uncaughtException', (error) => say(`unexpected error (still running): ${toError(error).name}: ${toError(error).message}`));
     host = spawn(process.execPath, ['--import', 'tsx', join(root, 'dev', 'host', 'main.ts')], {
       cwd: root,
       env: {
@@ -160,6 +176,9 @@ async function main(): Promise<void> {
             }),
           });
           say(`web console at ${webConsole.url}  (sign in as adele.vance@contoso.onmicrosoft.com: full access, or alex.wilber@...: read-only)`);
+          if (simUrl) {
+            say(`before the first sign-in, let your browser trust the simulated Entra ID: open ${simUrl}/organizations/v2.0/.well-known/openid-configuration once and accept its certificate, or import ${relative(process.cwd(), tls.caCertFile) || tls.caCertFile} into the browser's trusted certificates`);
+          }
         } catch (error) {
           say(`the web console did not start: ${toError(error).message}`);
         }

@@ -22,6 +22,11 @@ import { enrollmentSync } from './enrollmentSync.js';
 import { consoleSyncNow, consoleSyncNowRoute } from './consoleSyncNow.js';
 import { consoleDevices, consoleDevicesRoute } from './consoleDevices.js';
 import { consoleDevicesGet, consoleDevicesGetRoute } from './consoleDevicesGet.js';
+import { consoleSummary, consoleSummaryRoute } from './consoleSummary.js';
+import { consoleCoverage, consoleCoverageRoute } from './consoleCoverage.js';
+import { consoleDevicesExport, consoleDevicesExportRoute } from './consoleDevicesExport.js';
+import { consoleAuditLogExport, consoleAuditLogExportRoute } from './consoleAuditLogExport.js';
+import { consoleDeviceTimeline, consoleDeviceTimelineRoute } from './consoleDeviceTimeline.js';
 import { deviceActivate, deviceActivateRoute } from './deviceActivate.js';
 import { deviceHeartbeat, deviceHeartbeatRoute } from './deviceHeartbeat.js';
 import { deviceThreatReport, deviceThreatReportRoute } from './deviceThreatReport.js';
@@ -29,6 +34,10 @@ import { heartbeatCheck } from './heartbeatCheck.js';
 import { mail } from './mail.js';
 import { providerTenants, provisionTenantRoute } from './providerTenants.js';
 import { providerTenant, providerTenantRoute } from './providerTenant.js';
+import { providerTenantsList, providerTenantsListRoute } from './providerTenantsList.js';
+import { providerTenantOffboard, providerTenantOffboardRoute } from './providerTenantOffboard.js';
+import { providerUsage, providerUsageRoute } from './providerUsage.js';
+import { providerAuditLog, providerAuditLogRoute } from './providerAuditLog.js';
 import { consentStart, consentStartRoute } from './consentStart.js';
 import { consentCallback, consentCallbackRoute } from './consentCallback.js';
 import { consoleMe, consoleMeRoute } from './consoleMe.js';
@@ -54,14 +63,26 @@ import { consoleWebhookRedeliver, consoleWebhookRedeliverRoute } from './console
 import { webhookDeliveries } from './webhookDeliveries.js';
 import { consoleHealth, consoleHealthRoute } from './consoleHealth.js';
 import { tenantJobs } from './tenantJobs.js';
+import { consoleDeviceOverridePut, consoleDeviceOverridePutRoute } from './consoleDeviceOverridePut.js';
+import { consoleDeviceOverrideDelete, consoleDeviceOverrideDeleteRoute } from './consoleDeviceOverrideDelete.js';
+import { consoleAppRulesList, consoleAppRulesListRoute } from './consoleAppRulesList.js';
+import { consoleAppRulesPut, consoleAppRulesPutRoute } from './consoleAppRulesPut.js';
+import { consoleAppRulesDelete, consoleAppRulesDeleteRoute } from './consoleAppRulesDelete.js';
+import { consoleAppRulesPreview, consoleAppRulesPreviewRoute } from './consoleAppRulesPreview.js';
+import { overrideExpiry } from './overrideExpiry.js';
 
 export const catalog: readonly CatalogEntry[] = [
   httpFunction('health', healthRoute, health),
-  httpFunction('openApi', openApiRoute, () => openApi(() => httpRoutes())),
+  httpFunction('openApi', openApiRoute, (services) => openApi(() => httpRoutes(), services.config.PUBLIC_BASE_URL)),
   timerFunction('enrollmentSync', '%ENROLLMENT_SYNC_SCHEDULE%', enrollmentSync),
   httpFunction('consoleSyncNow', consoleSyncNowRoute, (services) => consoleSyncNow(services)),
   httpFunction('consoleDevices', consoleDevicesRoute, consoleDevices),
   httpFunction('consoleDevicesGet', consoleDevicesGetRoute, consoleDevicesGet),
+  httpFunction('consoleSummary', consoleSummaryRoute, consoleSummary),
+  httpFunction('consoleCoverage', consoleCoverageRoute, consoleCoverage),
+  httpFunction('consoleDevicesExport', consoleDevicesExportRoute, consoleDevicesExport),
+  httpFunction('consoleAuditLogExport', consoleAuditLogExportRoute, consoleAuditLogExport),
+  httpFunction('consoleDeviceTimeline', consoleDeviceTimelineRoute, consoleDeviceTimeline),
   httpFunction('deviceActivate', deviceActivateRoute, deviceActivate),
   httpFunction('deviceHeartbeat', deviceHeartbeatRoute, deviceHeartbeat),
   httpFunction('deviceThreatReport', deviceThreatReportRoute, deviceThreatReport),
@@ -69,6 +90,10 @@ export const catalog: readonly CatalogEntry[] = [
   timerFunction('mail', '%MAIL_SCHEDULE%', mail),
   httpFunction('providerTenants', provisionTenantRoute, providerTenants),
   httpFunction('providerTenant', providerTenantRoute, providerTenant),
+  httpFunction('providerTenantsList', providerTenantsListRoute, providerTenantsList),
+  httpFunction('providerTenantOffboard', providerTenantOffboardRoute, providerTenantOffboard),
+  httpFunction('providerUsage', providerUsageRoute, providerUsage),
+  httpFunction('providerAuditLog', providerAuditLogRoute, providerAuditLog),
   httpFunction('consentStart', consentStartRoute, consentStart),
   httpFunction('consentCallback', consentCallbackRoute, consentCallback),
   httpFunction('consoleMe', consoleMeRoute, consoleMe),
@@ -102,6 +127,13 @@ export const catalog: readonly CatalogEntry[] = [
   httpFunction('consoleRegradeGet', consoleRegradeGetRoute, consoleRegradeGet),
   queueFunction('deviceSlices', sliceQueueName, 'many', deviceSlices),
   queueFunction('tenantJobs', tenantJobsQueueName, 'one', tenantJobs),
+  httpFunction('consoleDeviceOverridePut', consoleDeviceOverridePutRoute, consoleDeviceOverridePut),
+  httpFunction('consoleDeviceOverrideDelete', consoleDeviceOverrideDeleteRoute, consoleDeviceOverrideDelete),
+  httpFunction('consoleAppRulesList', consoleAppRulesListRoute, consoleAppRulesList),
+  httpFunction('consoleAppRulesPreview', consoleAppRulesPreviewRoute, consoleAppRulesPreview),
+  httpFunction('consoleAppRulesPut', consoleAppRulesPutRoute, consoleAppRulesPut),
+  httpFunction('consoleAppRulesDelete', consoleAppRulesDeleteRoute, consoleAppRulesDelete),
+  timerFunction('overrideExpiry', '10 * * * * *', overrideExpiry),
 ];
 
 export function httpRoutes(): RouteSpec[] {

@@ -14,6 +14,7 @@ export const consoleEnrollmentGroupsAddRoute = defineRoute({
   body: z.strictObject({
     displayName: groupDisplayNameSchema.describe("The group's display name exactly as its Properties page shows it."),
   }),
+  requestExample: { displayName: 'Sales phones' },
   responses: {
     201: { description: 'Added; with its resolution status.', schema: enrollmentGroupSchema },
     403: { description: 'Restricted (read-only) access.' },

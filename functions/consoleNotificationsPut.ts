@@ -16,6 +16,7 @@ export const consoleNotificationsPutRoute = defineRoute({
   tags: ['console'],
   security: 'consoleToken',
   body: notificationPreferencesPutSchema,
+  requestExample: { levels: { low: false, medium: true, high: true } },
   responses: {
     200: { description: 'The preferences now in force.', schema: notificationPreferencesSchema },
     400: { description: 'Another address than the caller\'s own, or invalid levels; nothing stored.' },

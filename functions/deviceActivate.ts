@@ -16,8 +16,11 @@ export const deviceActivateRoute = defineRoute({
   security: 'userToken',
   body: activateBodySchema,
   maxBodyBytes: deviceMaxBodyBytes,
+  requestExample: { intuneDeviceId: '6f9a2c4e-1b7d-4e3a-9c5f-2d8b7a1e4c60', platform: 'ios', osVersion: '17.5.1', appVersion: '3.2.0' },
   responses: {
     200: { description: 'Activated: the device credential (returned only now) and the heartbeat interval.', schema: activateResponseSchema },
+    403: { description: 'The device belongs to another user, or was deactivated; or the token is not a user token of a connected tenant.' },
+    404: { description: 'No device with this Intune device id was discovered for the user\'s organization (yet).' },
   },
 });
 

@@ -20,6 +20,7 @@ export const deviceHeartbeatRoute = defineRoute({
   security: 'deviceCredential',
   body: heartbeatBodySchema,
   maxBodyBytes: deviceMaxBodyBytes,
+  requestExample: { osVersion: '17.5.1', appVersion: '3.2.0' },
   responses: {
     200: { description: 'Checked in: how often to check in, and the rotated credential when one is due.', schema: heartbeatResponseSchema },
   },

@@ -17,6 +17,12 @@ export const deviceThreatReportRoute = defineRoute({
   security: 'deviceCredential',
   body: threatReportBodySchema,
   maxBodyBytes: deviceMaxBodyBytes,
+  requestExample: {
+    reportId: '0f3c9d6e-report-42',
+    sequence: 42,
+    observedAt: '2026-03-02T09:15:00Z',
+    threats: [{ id: 'phish-1', classification: 'PHISHING', name: 'Fake sign-in page', detectedAt: '2026-03-02T09:14:10Z' }],
+  },
   responses: {
     202: { description: 'Applied: the device\'s risk level under the tenant\'s policy.', schema: threatReportResponseSchema },
     200: { description: 'Stale or repeated: nothing changed.', schema: threatReportResponseSchema },

@@ -21,9 +21,11 @@ import { z } from 'zod';
 import { registeredAuthLevel, type CatalogEntry, type HttpFunction, type HttpFunctionHandler, type TimerFunction } from '../../functions/handlers.js';
 import { toError } from '../../shared/base/errors.js';
 import { problem, type HttpResult } from '../../shared/http/problem.js';
+import { defaultMaxBodyBytes as routeDefaultMaxBodyBytes } from '../../shared/http/request.js';
 import type { QueueSenders } from '../../shared/queues/queue.js';
 import type { Services } from '../../shared/app/services.js';
 import { BufferedRequest } from './bufferedRequest.js';
+import { guarded, requestUrl } from './guard.js';
 import { readHostJson } from './hostJson.js';
 import { nextOccurrence, parseNcrontab, resolveSchedule, type NcrontabSchedule } from './timerSchedule.js';
 import { LocalQueue, type LocalQueueOptions } from './queue.js';
@@ -47,7 +49,10 @@ export interface StartHostOptions {
   log?: (line: string) => void;
   /** Run timers on their schedules. Default true; `fireTimer` works either way. */
   timers?: boolean;
-  /** Largest request body accepted. Default 1 MiB; larger ones get 413. */
+  /**
+   * Largest request body accepted on any route. Default 1 MiB; larger ones get 413. A function's route reads no
+   * further than its own limit (64 KiB on device routes, 256 KiB elsewhere unless the route says), as it does in Azure.
+   */
   maxBodyBytes?: number;
   /** Overrides host.json's route prefix (`api`). */
   routePrefix?: string;
@@ -81,9 +86,29 @@ class BodyTooLarge extends Error {
   readonly code = 'ERR_BODY_TOO_LARGE';
 }
 
+/**
+ * What the host still reads (and drops) of a body it has refused, so a client that sent it whole reads the 413 instead
+ * of a reset connection; beyond it, the connection is closed.
+ */
+const refusedBodyDrainBytes = 1024 * 1024;
+
+/** Drops the rest of a refused body, up to `refusedBodyDrainBytes`, then closes the connection. */
+function drainRefused(request: IncomingMessage, alreadyRead: number): void {
+  let dropped = 0;
+  request.removeAllListeners('data');
+  request.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (alreadyRead + dropped > refusedBodyDrainBytes) request.socket.destroy();
+  });
+  request.resume();
+}
+
 function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length'] ?? '0');
-  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(new BodyTooLarge());
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    drainRefused(request, 0);
+    return Promise.reject(new BodyTooLarge());
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -94,7 +119,9 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
       if (size > maxBytes) {
         done = true;
         chunks.length = 0;
+        // Refused as soon as the limit is passed, before the rest arrives.
         reject(new BodyTooLarge());
+        drainRefused(request, size);
         return;
       }
       chunks.push(chunk);
@@ -165,7 +192,32 @@ function writeJsonResult(response: ServerResponse, result: HttpResponseInit): Wr
   return { status };
 }
 
+function isChunkStream(body: unknown): body is AsyncIterable<Uint8Array> {
+  return typeof body === 'object' && body !== null && Symbol.asyncIterator in body && !(body instanceof Blob);
+}
+
+/**
+ * A body of chunks (a streamed export) is written as it is produced, chunked, waiting for the socket to drain, as the
+ * Functions host does with `enableHttpStream`: the host never holds the whole body.
+ */
+async function writeStreamResult(response: ServerResponse, result: HttpResponseInit, body: AsyncIterable<Uint8Array>): Promise<Written> {
+  const status = result.status ?? 200;
+  const headers: Record<string, string> = {};
+  const given = result.headers;
+  if (given instanceof Headers) given.forEach((value, name) => (headers[name] = value));
+  else if (Array.isArray(given)) for (const [name, value] of given) headers[name.toLowerCase()] = value;
+  else for (const [name, value] of Object.entries(given ?? {})) headers[name.toLowerCase()] = value;
+  response.writeHead(status, headers);
+  for await (const chunk of body) {
+    if (response.destroyed) break;
+    if (!response.write(chunk)) await new Promise<void>((resolve) => response.once('drain', resolve).once('close', resolve));
+  }
+  response.end();
+  return { status };
+}
+
 async function writeResult(response: ServerResponse, result: HttpResponseInit | InstanceType<typeof HttpResponse>): Promise<Written> {
+  if (!(result instanceof HttpResponse) && isChunkStream(result.body)) return writeStreamResult(response, result, result.body);
   const direct = result instanceof HttpResponse ? undefined : writeJsonResult(response, result);
   if (direct) return direct;
   const native = result instanceof HttpResponse ? result : new HttpResponse(result);
@@ -483,13 +535,16 @@ export async function startHost(options: StartHostOptions): Promise<LocalHost> {
         return writeProblem(response, problem(401, 'This function requires the function key (x-functions-key header or ?code=).'));
       }
     }
+    // Read as it arrives and cut at the route's limit: an oversized body is refused before it is all sent.
+    const bodyLimit = Math.min(maxBodyBytes, entry.route.maxBodyBytes ?? routeDefaultMaxBodyBytes);
     let body: Buffer;
     try {
-      body = await readBody(request, maxBodyBytes);
+      body = await readBody(request, bodyLimit);
     } catch (error) {
       if (error instanceof BodyTooLarge) {
-        response.setHeader('connection', 'close');
-        return writeProblem(response, problem(413, `The request body is larger than ${maxBodyBytes} bytes.`));
+        // Answered now. No `Connection: close`: Node would reset the socket over the unread rest of the body, and the
+        // client would see the reset instead of this answer; the rest is dropped (drainRefused) or the socket closed.
+        return writeProblem(response, problem(413, `The request body is larger than ${bodyLimit} bytes.`));
       }
       throw error;
     }
@@ -531,9 +586,10 @@ export async function startHost(options: StartHostOptions): Promise<LocalHost> {
 
   let baseUrl = '';
   const corsOrigins = new Set(options.corsOrigins ?? []);
-  const server = createServer((request, response) => {
+  // Guarded: no request (a target that is not a URL, a handler that throws) can end the host's process.
+  const server = createServer(guarded((request, response) => {
     const started = Date.now();
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = requestUrl(request);
     const origin = request.headers.origin;
     if (origin !== undefined && corsOrigins.has(origin)) {
       response.setHeader('access-control-allow-origin', origin);
@@ -563,7 +619,7 @@ export async function startHost(options: StartHostOptions): Promise<LocalHost> {
         log(`HTTP ${request.method ?? ''} ${url.pathname} ${written.status} ${Date.now() - started}ms`);
       })
       .catch(() => undefined);
-  });
+  }, (line) => log(`HOST ${line}`)));
   server.requestTimeout = 5 * 60_000;
   // Keep idle connections longer than clients do (undici: 4 s), so a client never reuses a socket the host is closing.
   server.keepAliveTimeout = 65_000;

@@ -2,7 +2,7 @@
  * Large generated scenarios for benchmarks: `users` users, about `devicesPerUser` iOS/Android managed devices
  * each (fractions spread evenly), and enrollment groups whose members cover every user (one nested group).
  */
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_CONNECTOR_ID, DEFAULT_SENDGRID_API_KEY } from './scenario.js';
+import { DEFAULT_APP_PERMISSIONS, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_CONNECTOR_ID, DEFAULT_SENDGRID_API_KEY } from './scenario.js';
 import type { Scenario, ScenarioGroup, ScenarioManagedDevice, ScenarioUser } from './scenario.js';
 
 export interface GenerateOptions {
@@ -110,7 +110,7 @@ export function generateScenario(options: GenerateOptions): Scenario {
 
   // Built complete and well-typed, so the (slow at this size) schema parse is skipped.
   return {
-    app: { clientId: options.clientId ?? DEFAULT_CLIENT_ID, clientSecret: options.clientSecret ?? DEFAULT_CLIENT_SECRET },
+    app: { clientId: options.clientId ?? DEFAULT_CLIENT_ID, clientSecret: options.clientSecret ?? DEFAULT_CLIENT_SECRET, permissions: [...DEFAULT_APP_PERMISSIONS] },
     sendgrid: { apiKey: DEFAULT_SENDGRID_API_KEY },
     consentedTenants: options.consented === false ? [] : [tenantId],
     tenants: [
@@ -118,6 +118,7 @@ export function generateScenario(options: GenerateOptions): Scenario {
         id: tenantId,
         displayName: name,
         domain,
+        domains: [],
         users,
         groups,
         managedDevices: devices,

@@ -136,6 +136,35 @@ function nextLinkFor(state: SimState, req: SimRequest, skiptoken: string): strin
   return `${state.origin}${req.rawPath}?${params.toString().replace(/%24/g, '$')}`;
 }
 
+/** Application permissions that may list a tenant's domains (Graph: List domains). */
+const DOMAIN_READ_ROLES = ['Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+
+/** `GET /domains`: the tenant's domains (one page, as Graph answers it), with `$select`. */
+function domainsList(state: SimState, ctx: GraphContext): SimResponse {
+  const roles = Array.isArray(ctx.claims.roles) ? ctx.claims.roles : [];
+  if (!roles.some((role) => typeof role === 'string' && DOMAIN_READ_ROLES.includes(role))) {
+    return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.', ctx.req);
+  }
+  const rows: Row[] = ctx.tenant.domainList().map((domain) => ({
+    authenticationType: 'Managed',
+    availabilityStatus: null,
+    id: domain.id,
+    isAdminManaged: true,
+    isDefault: domain.isDefault,
+    isInitial: domain.isInitial,
+    isRoot: true,
+    isVerified: domain.isVerified,
+    passwordNotificationWindowInDays: 14,
+    passwordValidityPeriodInDays: 2147483647,
+    supportedServices: domain.isVerified ? ['Email', 'OfficeCommunicationsOnline'] : [],
+    state: null,
+  }));
+  const selectParam = ctx.req.query.get('$select');
+  const selected = selectParam ? selectParam.split(',').map((name) => name.trim()).filter((name) => name !== '') : undefined;
+  const value = selected ? rows.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => key === 'id' || selected.includes(key)))) : rows;
+  return json(200, { '@odata.context': `${state.origin}/${ctx.version}/$metadata#domains`, value });
+}
+
 function list<T>(state: SimState, o: ListOptions<T>): SimResponse {
   const { req } = o.ctx;
   const countParam = req.query.get('$count');
@@ -342,6 +371,7 @@ export function graphRoutes(state: SimState, dispatch: () => Dispatch): Route[] 
   };
 
   const routes: Route[] = [
+    route('GET', '/{v}/domains', authed((ctx) => domainsList(state, ctx))),
     route('GET', '/{v}/users', authed((ctx) => list(state, usersList(ctx)))),
     route('GET', '/{v}/users/$count', authed((ctx) => countOf(usersList(ctx)))),
     route('GET', '/{v}/users/delta', authed((ctx) => delta(state, ctx, 'users'))),

@@ -86,6 +86,11 @@ export const tenantSchema = z.object({
   displayName: z.string(),
   /** Verified domain, e.g. contoso.onmicrosoft.com; usable in place of the id in Entra URLs. */
   domain: z.string().optional(),
+  /**
+   * Further domains of the tenant (Graph `/domains`), e.g. one added but not yet verified. Besides these, the tenant's
+   * `domain` and the domains of its users' user principal names are verified domains (Entra ID allows no others there).
+   */
+  domains: z.array(z.object({ id: z.string().min(1), isVerified: z.boolean().default(true) })).default([]),
   users: z.array(userSchema).default([]),
   groups: z.array(groupSchema).default([]),
   managedDevices: z.array(managedDeviceSchema).default([]),
@@ -99,12 +104,30 @@ export const tenantSchema = z.object({
 });
 export type ScenarioTenant = z.infer<typeof tenantSchema>;
 
+/** The application permissions of an onboarded Intune MTD partner's connector (docs/DEPLOY.md). */
+export const DEFAULT_APP_PERMISSIONS: readonly string[] = [
+  'GroupMember.Read.All',
+  'User.ReadBasic.All',
+  'DeviceManagementManagedDevices.Read.All',
+  'Device.ReadWrite.All',
+  'DeviceManagementManagedDevices.ReadWrite.All',
+  'DeviceManagementServiceConfig.ReadWrite.All',
+  'Domain.Read.All',
+];
+
 export const scenarioSchema = z.object({
   /** The multi-tenant connector app registration that calls Graph. */
   app: z
     .object({
       clientId: guid.default(DEFAULT_CLIENT_ID),
       clientSecret: z.string().min(1).default(DEFAULT_CLIENT_SECRET),
+      /**
+       * The Microsoft Graph application permissions the app registration asks for: what an admin consent grants, and
+       * so the `roles` of the app's tokens in a consented tenant (default: those of an onboarded MTD partner).
+       */
+      permissions: z
+        .array(z.string().min(1))
+        .default(() => [...DEFAULT_APP_PERMISSIONS]),
     })
     .prefault({}),
   sendgrid: z.object({ apiKey: z.string().min(1).default(DEFAULT_SENDGRID_API_KEY) }).prefault({}),

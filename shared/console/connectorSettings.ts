@@ -14,12 +14,13 @@ import { toError } from '../base/errors.js';
 import { enforcementChanged, resyncTenantDevices } from '../compliance/resync.js';
 import { updateTenantConfig } from '../tenants/tenantConfig.js';
 import { applyJobPeriods } from '../jobs/request.js';
+import { requireVerifiedDomains } from './verifiedDomains.js';
 
 /**
  * Changing settings: the audited write (`events` records the audit entry's event), the tenant's cached context
  * dropped in this process, and the resync and job periods that follow.
  */
-export type SettingsUpdateDeps = Pick<CorePorts, 'tables' | 'clock' | 'log' | 'queues'> & {
+export type SettingsUpdateDeps = Pick<CorePorts, 'tables' | 'clock' | 'log' | 'queues' | 'graph'> & {
   readonly events: EventRecorder;
   readonly devices: Pick<DeviceRuntime, 'tenants'>;
 };
@@ -34,6 +35,10 @@ export async function updateConnectorSettings(
   principal: ConsolePrincipal,
   update: ConnectorSettingsUpdate,
 ): Promise<ConnectorSettings> {
+  // Refused before anything is written, the audit entry included.
+  if (update.errorReportRecipients) {
+    await requireVerifiedDomains(services, principal.tenantId, update.errorReportRecipients, 'errorReportRecipients');
+  }
   const { before, after } = await audited(
     services,
     principal,

@@ -47,7 +47,9 @@ const errorReportRecipients = z
       seen.add(key);
     });
   })
-  .describe('Who receives connector error reports (at most 10 addresses, no duplicates).');
+  .describe(
+    "Who receives connector error reports: at most 10 addresses, no duplicates, each in one of the organization's verified domains (Graph `/domains`; another address is refused with 400 naming it).",
+  );
 const stateSyncFields = {
   deviceStatus: z.boolean().describe('Send device status states (activated, unresponsive, deactivated, pending).'),
   threatStatus: z.boolean().describe('Send threat levels (secured, low, medium, high).'),

@@ -19,6 +19,8 @@ export const eventTypes = [
   'device.enforcement_failed',
   'audit.recorded',
   'connector.health_changed',
+  'device.override_started',
+  'device.override_ended',
 ] as const;
 export const eventTypeSchema = z.enum(eventTypes);
 export type EventType = z.infer<typeof eventTypeSchema>;
@@ -77,6 +79,19 @@ export const healthChangedDataSchema = z.object({
   ),
 });
 
+export const eventOverrideSchema = z.object({
+  riskLevel: riskLevelSchema,
+  reason: z.string(),
+  expiresAt: z.string(),
+  createdBy: z.string(),
+});
+export const overrideEventDataSchema = z.object({
+  device: eventDeviceSchema,
+  override: eventOverrideSchema,
+  /** How an override ended: `expiry`, or the name of the user who ended (or replaced) it. */
+  endedBy: z.string().optional(),
+});
+
 const envelope = {
   /** Unique and stable: a redelivery or a re-read of the feed carries the same id. */
   id: z.string(),
@@ -94,6 +109,8 @@ export const serviceEventSchema = z
     z.object({ ...envelope, type: z.literal('device.enforcement_failed'), data: enforcementFailedDataSchema }),
     z.object({ ...envelope, type: z.literal('audit.recorded'), data: auditRecordedDataSchema }),
     z.object({ ...envelope, type: z.literal('connector.health_changed'), data: healthChangedDataSchema }),
+    z.object({ ...envelope, type: z.literal('device.override_started'), data: overrideEventDataSchema }),
+    z.object({ ...envelope, type: z.literal('device.override_ended'), data: overrideEventDataSchema }),
   ]);
 export type ServiceEvent = z.infer<typeof serviceEventSchema>;
 export type EventOf<T extends EventType> = Extract<ServiceEvent, { type: T }>;

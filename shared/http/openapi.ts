@@ -1,7 +1,7 @@
 /** The OpenAPI 3.1 document, generated from the same route declarations and zod schemas that validate requests. */
 import { z } from 'zod';
 import { problemContentType } from './problem.js';
-import type { RouteSpec } from './route.js';
+import type { ResponseSpec, RouteSecurity, RouteSpec } from './route.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -57,9 +57,161 @@ const securitySchemes: JsonObject = {
   deviceCredential: {
     type: 'http',
     scheme: 'bearer',
-    description: 'The device credential returned by activation.',
+    description:
+      'The device credential returned by activation (and rotated by heartbeats), sent as `Authorization: Bearer ' +
+      '<credential>`. A refused credential gets 401 with `WWW-Authenticate: Bearer realm="device"`; activate again.',
+  },
+  siemToken: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'An application of the tenant (a SIEM connector): an Entra ID v2 app-only access token for this API (client ' +
+      'credentials) whose `roles` contains `Events.Read`. The tenant is the token\'s own; any other app-only token gets 403.',
   },
 };
+
+const tagDescriptions: Readonly<Record<string, string>> = {
+  operations: 'Liveness and the API description.',
+  provider: 'Provider support: provisioning tenants and reading their state.',
+  onboarding: "A customer admin's consent.",
+  console: "The admin console of a customer's tenant.",
+  device: 'The mobile agent: activation, heartbeats and threat reports.',
+  events: 'The event feed for SIEMs and scripts.',
+  webhooks: 'Webhook endpoints that receive the events (Standard Webhooks signatures).',
+};
+
+interface DerivedAnswer {
+  readonly description: string;
+  readonly headers?: Readonly<Record<string, { readonly description: string; readonly required: boolean }>>;
+}
+
+const retryAfter = { description: 'Seconds to wait before retrying.', required: true } as const;
+const tokenSecurities = new Set<RouteSecurity>(['provider', 'consoleToken', 'userToken', 'deviceCredential', 'eventsReader']);
+
+/** Securities whose caller belongs to a customer tenant, which may be being offboarded. */
+const tenantSecurities: ReadonlySet<RouteSecurity> = new Set<RouteSecurity>(['consoleToken', 'userToken', 'deviceCredential', 'eventsReader']);
+
+/**
+ * The problem answers a route gives by what it is, so a route lists only its own (404, 409...): input that fails its
+ * schemas, credentials refused or not enough, bodies too large or not JSON, limits, an upstream that cannot check a
+ * token, and a fault.
+ */
+function derivedAnswers(route: RouteSpec): Record<number, DerivedAnswer> {
+  const answers: Record<number, DerivedAnswer> = {};
+  if (route.body || route.query || route.params) {
+    answers[400] = { description: 'The input does not match the route\'s schema; `errors` names each field.' };
+  }
+  if (route.security !== 'anonymous') {
+    const challenged = route.security !== 'functionKey' && route.security !== 'provider';
+    answers[401] = {
+      description: 'No credential, or one that is refused (expired, wrong audience or issuer, revoked).',
+      headers: {
+        'WWW-Authenticate': { description: 'The scheme to authenticate with (`Bearer`).', required: challenged },
+      },
+    };
+  }
+  if (tokenSecurities.has(route.security)) {
+    answers[403] = { description: 'The credential is valid but not enough: wrong role or scope, or the tenant is not connected.' };
+  }
+  if (tenantSecurities.has(route.security)) {
+    answers[410] = { description: 'The caller\'s organization is being removed from this service (offboarding); nothing was done.' };
+  }
+  if (route.body) {
+    const limit = route.maxBodyBytes === undefined ? 'the route\'s limit' : `${route.maxBodyBytes} bytes`;
+    answers[413] = { description: `The request body is larger than ${limit}.` };
+    answers[415] = { description: 'The request body is not sent as `application/json`.' };
+  }
+  if (route.security === 'deviceCredential' || route.rateLimit !== undefined) {
+    answers[429] = {
+      description: route.rateLimit ?? 'Too many requests from this device; retry after `Retry-After` seconds.',
+      headers: { 'Retry-After': retryAfter },
+    };
+  }
+  answers[500] = { description: 'An unexpected fault; it is logged. Retry later.' };
+  if (tokenSecurities.has(route.security) && route.security !== 'deviceCredential') {
+    answers[503] = {
+      description: 'The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds.',
+      headers: { 'Retry-After': retryAfter },
+    };
+  }
+  return answers;
+}
+
+function securityOf(route: RouteSpec): JsonObject[] {
+  switch (route.security) {
+    case 'anonymous':
+      return [];
+    case 'provider':
+      return [{ functionKey: [] }, { providerToken: [] }];
+    case 'eventsReader':
+      return [{ consoleToken: [] }, { siemToken: [] }];
+    default:
+      return [{ [route.security]: [] }];
+  }
+}
+
+function headerObjects(
+  headers: Readonly<Record<string, { readonly description: string; readonly required: boolean }>>,
+): Record<string, JsonObject> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, header]) => [
+      name,
+      { description: header.description, ...(header.required ? { required: true } : {}), schema: { type: 'string' } },
+    ]),
+  );
+}
+
+/** A route's answers: its own, merged over the derived problem answers; every 4xx/5xx carries a problem body. */
+function responsesOf(route: RouteSpec): Record<string, JsonObject> {
+  const derived = derivedAnswers(route);
+  const statuses = [...new Set([...Object.keys(derived), ...Object.keys(route.responses)].map(Number))].sort((a, b) => a - b);
+  const responses: Record<string, JsonObject> = {};
+  for (const status of statuses) {
+    const own: ResponseSpec | undefined = route.responses[status];
+    const common = derived[status];
+    const headers = {
+      ...common?.headers,
+      ...Object.fromEntries(Object.entries(own?.headers ?? {}).map(([name, description]) => [name, { description, required: false }])),
+    };
+    const content = own?.schema
+      ? { [own.contentType ?? 'application/json']: { schema: jsonSchema(own.schema, 'output') } }
+      : own?.contentType
+        ? { [own.contentType]: { schema: isJsonMediaType(own.contentType) ? {} : { type: 'string' } } }
+        : status >= 400
+          ? { [problemContentType]: { schema: { $ref: '#/components/schemas/Problem' } } }
+          : undefined;
+    const alternatives = Object.fromEntries((own?.alternativeContentTypes ?? []).map((type) => [type, { schema: { type: 'string' } }]));
+    const allContent = content || Object.keys(alternatives).length > 0 ? { ...content, ...alternatives } : undefined;
+    responses[String(status)] = {
+      description: own?.description ?? common?.description ?? 'See the route.',
+      ...(Object.keys(headers).length > 0 ? { headers: headerObjects(headers) } : {}),
+      ...(allContent ? { content: allContent } : {}),
+    };
+  }
+  return responses;
+}
+
+function isJsonMediaType(mediaType: string): boolean {
+  return mediaType === 'application/json' || mediaType.endsWith('+json');
+}
+
+function requestBodyOf(route: RouteSpec): JsonObject | undefined {
+  if (!route.body) return undefined;
+  if (route.requestExample !== undefined) {
+    const checked = route.body.safeParse(route.requestExample);
+    if (!checked.success) throw new Error(`The request example of ${route.method} ${route.route} does not match its body schema.`);
+  }
+  return {
+    required: true,
+    content: {
+      'application/json': {
+        schema: jsonSchema(route.body, 'input'),
+        ...(route.requestExample !== undefined ? { example: route.requestExample } : {}),
+      },
+    },
+  };
+}
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
   const converted = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonObject;
@@ -81,58 +233,46 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
   }));
 }
 
-export function buildOpenApiDocument(
-  routes: readonly RouteSpec[],
-  info: { title: string; version: string; description?: string; serverUrl?: string },
-): JsonObject {
+export interface OpenApiInfo {
+  readonly title: string;
+  readonly version: string;
+  readonly description?: string;
+  /** PUBLIC_BASE_URL: where the routes are served (`/api/...` below it). */
+  readonly serverUrl: string;
+}
+
+export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApiInfo): JsonObject {
   const paths: Record<string, Record<string, JsonObject>> = {};
+  const operationIds = new Set<string>();
   for (const route of routes) {
     const path = `/api/${route.route}`;
-    const responses: Record<string, JsonObject> = {};
-    for (const [status, response] of Object.entries(route.responses)) {
-      responses[status] = {
-        description: response.description,
-        ...(response.headers
-          ? {
-              headers: Object.fromEntries(
-                Object.entries(response.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]),
-              ),
-            }
-          : {}),
-        ...(response.schema
-          ? { content: { [response.contentType ?? 'application/json']: { schema: jsonSchema(response.schema, 'output') } } }
-          : response.contentType
-            ? { content: { [response.contentType]: { schema: { type: 'string' } } } }
-            : {}),
-      };
-    }
-    responses.default = {
-      description: 'A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault.',
-      content: { [problemContentType]: { schema: { $ref: '#/components/schemas/Problem' } } },
-    };
+    const id = operationId(route);
+    if (operationIds.has(id)) throw new Error(`Two routes have the operationId ${id}.`);
+    operationIds.add(id);
+    const requestBody = requestBodyOf(route);
     const operation: JsonObject = {
-      operationId: operationId(route),
+      operationId: id,
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
       tags: route.tags,
       parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
-      ...(route.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }
-        : {}),
-      responses,
-      security:
-        route.security === 'anonymous'
-          ? []
-          : route.security === 'provider'
-            ? [{ functionKey: [] }, { providerToken: [] }]
-            : [{ [route.security]: [] }],
+      ...(requestBody ? { requestBody } : {}),
+      responses: responsesOf(route),
+      security: securityOf(route),
     };
     (paths[path] ??= {})[route.method.toLowerCase()] = operation;
   }
+  const tags = [...new Set(routes.flatMap((route) => route.tags))].sort();
   return {
     openapi: '3.1.0',
-    info: { title: info.title, version: info.version, ...(info.description ? { description: info.description } : {}) },
-    ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
+    info: {
+      title: info.title,
+      version: info.version,
+      ...(info.description ? { description: info.description } : {}),
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
+    },
+    servers: [{ url: info.serverUrl, description: 'This deployment (PUBLIC_BASE_URL).' }],
+    tags: tags.map((name) => ({ name, description: tagDescriptions[name] ?? `Routes about ${name}.` })),
     paths,
     components: { schemas: { Problem: problemSchema }, securitySchemes },
   };

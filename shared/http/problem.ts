@@ -17,7 +17,8 @@ export interface HttpResult {
   status: number;
   headers?: Record<string, string>;
   jsonBody?: unknown;
-  body?: string;
+  /** Text, or chunks produced while the answer is sent (a streamed export: nothing holds the whole body). */
+  body?: string | AsyncIterable<Uint8Array>;
 }
 
 const titles: Record<number, string> = {

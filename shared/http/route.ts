@@ -11,14 +11,24 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
  * Who may call a route: anyone, provider support (function key; `provider`: the function key or an Entra ID token of
- * provider support), a console user, the agent's user, the agent's device.
+ * provider support), a console user, the agent's user, the agent's device, a reader of the event feed (a console user
+ * or an application of the tenant with `Events.Read`).
  */
-export type RouteSecurity = 'anonymous' | 'functionKey' | 'provider' | 'consoleToken' | 'userToken' | 'deviceCredential';
+export type RouteSecurity =
+  | 'anonymous'
+  | 'functionKey'
+  | 'provider'
+  | 'consoleToken'
+  | 'userToken'
+  | 'deviceCredential'
+  | 'eventsReader';
 
 export interface ResponseSpec {
   readonly description: string;
   readonly schema?: z.ZodType;
   readonly contentType?: string;
+  /** Other media types the same answer may come in (a text body each), e.g. `text/csv` for `format=csv`. */
+  readonly alternativeContentTypes?: readonly string[];
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -39,6 +49,14 @@ export interface RouteSpec<
   readonly body?: B;
   /** Largest accepted body in bytes (default 256 KiB; device routes 64 KiB). */
   readonly maxBodyBytes?: number;
+  /** A request body the route accepts, shown in the OpenAPI document (required with `body`). */
+  readonly requestExample?: z.input<B>;
+  /**
+   * How callers are limited, when the route answers 429 with `Retry-After` (device routes always are: per device).
+   * The OpenAPI document derives 400, 401, 403, 413, 415, 429 and 503 from the route's schemas, security and limits;
+   * `responses` lists the rest (and may describe a derived one more precisely).
+   */
+  readonly rateLimit?: string;
   readonly responses: Readonly<Record<number, ResponseSpec>>;
 }
 

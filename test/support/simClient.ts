@@ -9,6 +9,8 @@ import { azuriteConnectionString } from './tables.js';
 
 export const clientId = '33333333-3333-4333-8333-333333333333';
 export const clientSecret = 'sim-client-secret';
+/** The test runs' key for the secrets stored in tables (base64 of 32 bytes). */
+export const testSecretsKey = 'dGVzdC1zZWNyZXRzLWtleS0zMi1ieXRlcy1sb25nISE=';
 
 export const quietLog: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -30,6 +32,8 @@ export function simSettings(simUrl: string | undefined): Record<string, string> 
     MAIL_FROM: 'mtd@connector.test',
     CONNECTOR_CLIENT_ID: clientId,
     CONNECTOR_CLIENT_SECRET: clientSecret,
+    // Encrypts the secrets kept in tables (Key Vault's role in Azure).
+    SECRETS_KEY: testSecretsKey,
   };
 }
 

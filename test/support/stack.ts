@@ -9,6 +9,10 @@
  *   await stack.stop();
  */
 import { catalog } from '../../functions/catalog.js';
+import { openApiInfo } from '../../functions/openApi.js';
+import { buildOpenApiDocument } from '../../shared/http/openapi.js';
+import { checkedHost } from './contractProxy.js';
+import { OpenApiContract } from './openapiContract.js';
 import { startHost, type LocalHost, type StartHostOptions } from '../../dev/host/server.js';
 import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
 import { loadDefaultScenario, type Scenario } from '../../dev/sim/scenario.js';
@@ -16,6 +20,7 @@ import { startSimulator, type Simulator, type SimulatorOptions } from '../../dev
 import { parseConfig, type Config } from '../../shared/base/config.js';
 import { createServices, type ServiceOverrides, type Services } from '../../shared/app/services.js';
 import type { QueueSenders } from '../../shared/queues/queue.js';
+import type { CatalogEntry } from '../../functions/handlers.js';
 import { createTableStore, type TableStore } from '../../shared/storage/index.js';
 import { activateTenant, createTenant } from '../../shared/tenants/tenantRepository.js';
 import { quietLog, simSettings, tlsFiles } from './simClient.js';
@@ -78,6 +83,11 @@ export interface StackOptions {
   readonly overrides?: StackOverrides;
   /** The host's settings; `false` for no host (and no services). */
   readonly host?: Omit<StackHostOptions, 'overrides'> | false;
+  /**
+   * Check every answer of the stack's hosts against the OpenAPI document of their catalog; `stop` then fails with
+   * each answer the document does not describe. Default: on in tests (vitest), off elsewhere (benches).
+   */
+  readonly checkContract?: boolean;
 }
 
 export interface StackBase {
@@ -114,9 +124,15 @@ export type Stack<O extends StackOptions = StackOptions> = StackBase &
 
 export async function startStack<const O extends StackOptions>(options: O): Promise<Stack<NoInfer<O>>> {
   const stops: (() => Promise<void>)[] = [];
+  const violations: string[] = [];
   const stop = async (): Promise<void> => {
     for (const step of stops.splice(0).reverse()) await step();
+    const found = violations.splice(0);
+    if (found.length > 0) {
+      throw new Error(`The service gave ${found.length} answer(s) its OpenAPI document does not describe:\n${found.join('\n')}`);
+    }
   };
+  const checkContract = options.checkContract ?? process.env.VITEST !== undefined;
   try {
     const storage = options.storage === false ? undefined : await openStorage(options.storage);
     const azurite = storage?.azurite;
@@ -134,7 +150,7 @@ export async function startStack<const O extends StackOptions>(options: O): Prom
     let main: StackHost | undefined;
     const addHost = async ({ overrides, ...hostOptions }: StackHostOptions = {}): Promise<StackHost> => {
       let services: Services | undefined;
-      const host = await startHost({
+      const started = await startHost({
         port: 0,
         catalog,
         functionKey: 'test-key',
@@ -142,12 +158,17 @@ export async function startStack<const O extends StackOptions>(options: O): Prom
         timers: false,
         log: () => undefined,
         ...hostOptions,
+        // A checked host's callers reach it through the checking proxy, which takes the port asked for.
+        ...(checkContract ? { port: 0 } : {}),
         services: (queues) => {
           const chosen = typeof overrides === 'function' ? overrides({ config, tables, queues }) : overrides;
           services = createServices(config, { tables, log: quietLog, queues, ...chosen });
           return services;
         },
       });
+      const host = checkContract
+        ? await checkedHost(started, contractOf(hostOptions.catalog ?? catalog, config), violations, hostOptions.port ?? 0)
+        : started;
       stops.push(() => host.close());
       if (!services) throw new Error('the host did not build its services');
       return { host, services };
@@ -172,6 +193,19 @@ export async function startStack<const O extends StackOptions>(options: O): Prom
     await stop();
     throw error;
   }
+}
+
+const contracts = new WeakMap<readonly CatalogEntry[], OpenApiContract>();
+
+/** The checker of a catalog's OpenAPI document, as the host serves it. */
+function contractOf(entries: readonly CatalogEntry[], config: Config): OpenApiContract {
+  let contract = contracts.get(entries);
+  if (!contract) {
+    const routes = entries.flatMap((entry) => (entry.kind === 'http' ? [entry.route] : []));
+    contract = new OpenApiContract(buildOpenApiDocument(routes, openApiInfo(config.PUBLIC_BASE_URL)));
+    contracts.set(entries, contract);
+  }
+  return contract;
 }
 
 /** The parts started, typed by the options that chose them. */

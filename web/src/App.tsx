@@ -2,10 +2,24 @@
  * The console's frame: sign-in, the caller's access (GET /api/v1/console/me; a clear refusal when they have none),
  * navigation, and the pages.
  */
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { NavLink, Navigate, Route, Routes } from 'react-router-dom';
-import { Badge, Body1, Button, Caption1, Card, Title1, Title3, makeStyles, tokens } from '@fluentui/react-components';
-import type { Auth } from './auth.js';
+import {
+  Badge,
+  Body1,
+  Button,
+  Caption1,
+  Card,
+  Link,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Title1,
+  Title3,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import { AuthorityUnreachable, type Auth } from './auth.js';
 import { createApiClient, ApiError } from './api/client.js';
 import { useMe } from './api/me.js';
 import { SessionContext, type Session } from './context.js';
@@ -41,15 +55,42 @@ const useStyles = makeStyles({
   skip: { position: 'absolute', left: '-999px', ':focus': { left: tokens.spacingHorizontalS, top: tokens.spacingVerticalS, zIndex: 10 } },
 });
 
+/** Why sign-in could not start; for an unreachable authority, the one step that fixes it on a local run. */
+function SignInFailure({ error }: { error: unknown }) {
+  if (!(error instanceof AuthorityUnreachable)) return <ErrorMessage title="Sign-in could not start" error={error} />;
+  const origin = new URL(error.authorityUrl).origin;
+  return (
+    <MessageBar intent="error" role="alert" layout="multiline">
+      <MessageBarBody>
+        <MessageBarTitle>The sign-in service cannot be reached</MessageBarTitle>
+        This browser could not connect to {origin}, most likely because it does not trust that site's certificate. On a
+        local run (<code>npm run dev</code>) the simulated Entra ID's certificate comes from the local certificate
+        authority <code>.local/tls/ca.crt</code>: open{' '}
+        <Link href={error.authorityUrl} target="_blank" rel="noreferrer">
+          {origin}
+        </Link>{' '}
+        once and accept its certificate, or import <code>.local/tls/ca.crt</code> into your browser's trusted
+        certificates. Then sign in again.
+      </MessageBarBody>
+    </MessageBar>
+  );
+}
+
 function SignInPage({ auth }: { auth: Auth }) {
   const styles = useStyles();
+  const [failure, setFailure] = useState<unknown>(null);
+  const signIn = () => {
+    setFailure(null);
+    auth.signIn().catch((error: unknown) => setFailure(error));
+  };
   return (
     <main className={styles.centre}>
       <Card className={styles.card}>
         <Title1 as="h1">MTD Connector</Title1>
         <Body1>Sign in with your work account to see your organization's mobile devices, threats and connector settings.</Body1>
         {auth.redirectError ? <ErrorMessage title="Sign-in did not complete" error={new Error(auth.redirectError)} /> : null}
-        <Button appearance="primary" onClick={() => void auth.signIn()}>
+        {failure !== null ? <SignInFailure error={failure} /> : null}
+        <Button appearance="primary" onClick={signIn}>
           Sign in
         </Button>
       </Card>

@@ -36,11 +36,19 @@ export interface RiskExplanation {
  * Why a device has its risk level: the highest level among its open threats' classifications under the tenant's
  * policy. Only active devices are graded; others say why they are not.
  */
-export function explainRisk(detail: DeviceDetail, policy: readonly ClassificationItem[]): RiskExplanation {
+export function explainRisk(
+  detail: DeviceDetail,
+  policy: readonly ClassificationItem[],
+  rules: readonly { packageName: string; riskLevel: RiskLevel }[] = [],
+): RiskExplanation {
   const levels = new Map<string, RiskLevel>(policy.map((item) => [item.classification, item.riskLevel]));
-  const risk = detail.device.riskLevel;
-  const reasons = detail.activeThreats.map((threat) => {
-    const level = levels.get(threat.classification) ?? null;
+  const ruleLevels = new Map<string, RiskLevel>(rules.map((rule) => [rule.packageName, rule.riskLevel]));
+  // The threats' own level: an app rule for the package comes before the classification's level.
+  const graded = detail.activeThreats.map((threat) => (threat.packageName !== null ? ruleLevels.get(threat.packageName) : undefined) ?? levels.get(threat.classification) ?? null);
+  const threatsLevel = graded.reduce<RiskLevel>((max, level) => (level !== null && riskOrder.indexOf(level) > riskOrder.indexOf(max) ? level : max), 'none');
+  const risk = detail.override ? threatsLevel : detail.device.riskLevel;
+  const reasons = detail.activeThreats.map((threat, index) => {
+    const level = graded[index] ?? null;
     return { threatId: threat.threatId, classification: threat.classification, name: threat.name, level, decisive: level !== null && level === risk && risk !== 'none' };
   });
   let summary: string;
@@ -56,6 +64,9 @@ export function explainRisk(detail: DeviceDetail, policy: readonly Classificatio
       risk === 'none'
         ? `${reasons.length} open threat${reasons.length === 1 ? '' : 's'}, all of classifications your policy counts as no risk.`
         : `Risk ${risk} because of ${[...new Set(decisive)].join(', ')}, which your policy rates ${risk}; the device's level is the highest of its open threats.`;
+  }
+  if (detail.override) {
+    summary = `A risk override sets the level to ${detail.override.riskLevel}. Without it: ${summary}`;
   }
   return { summary, reasons };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compareWithIntune } from '../src/intuneView.js';
 import {
   countBy,
   currentCursor,
@@ -40,6 +41,8 @@ function detail(riskLevel: DeviceDetail['device']['riskLevel'], classifications:
       intune: { state: null, version: null, at: null, result: null },
       entra: { attribute: null, objectId: null, value: null, version: null, at: null, result: null },
     },
+    intune: null,
+    intuneUnavailable: 'not read in this test',
   };
 }
 
@@ -64,6 +67,24 @@ describe('why a device has its risk level', () => {
     expect(explainRisk(detail('none', ['SIDELOADED_APP']), policy).summary).toContain('counts as no risk');
     expect(explainRisk(detail('none', []), policy).summary).toContain('reported the device clean');
     expect(explainRisk(detail('none', [], 'pending'), policy).summary).toContain('only active devices are graded');
+  });
+
+  it("grades a threat by its package's app rule first, and says when a risk override sets the level", () => {
+    const withPackage = detail('none', ['TROJAN']);
+    const threat = withPackage.activeThreats[0];
+    if (!threat) throw new Error('no threat');
+    const allowed: DeviceDetail = { ...withPackage, activeThreats: [{ ...threat, packageName: 'com.contoso.app' }] };
+    const explained = explainRisk(allowed, policy, [{ packageName: 'com.contoso.app', riskLevel: 'none' }]);
+    expect(explained.reasons.map((r) => r.level)).toEqual(['none']);
+    expect(explained.summary).toContain('counts as no risk');
+
+    const overridden: DeviceDetail = {
+      ...detail('none', ['TROJAN']),
+      override: { riskLevel: 'none', reason: 'travel', expiresAt: '2026-01-02T00:00:00Z', createdBy: 'Adele', createdAt: '2026-01-01T00:00:00Z' },
+    };
+    const summary = explainRisk(overridden, policy).summary;
+    expect(summary).toContain('A risk override sets the level to none');
+    expect(summary).toContain('Risk high because of TROJAN');
   });
 });
 
@@ -168,5 +189,31 @@ describe('connector settings form', () => {
     expect(Object.keys(checked.errors).sort()).toEqual(['disconnectedAfterDays', 'errorReportRecipients', 'heartbeatFrequencyMinutes']);
     expect(checked.errors.errorReportRecipients).toContain('not-an-address');
     expect(checkDraft({ ...draft, recipients: Array.from({ length: 11 }, (_, i) => `u${i}@contoso.test`).join('\n') }).errors.errorReportRecipients).toBeDefined();
+  });
+});
+
+describe("Intune's own view beside what we told it", () => {
+  const told = (state: string | null, holds: string | null): Parameters<typeof compareWithIntune>[0] => ({
+    enforcement: {
+      version: 2, syncPending: false, deadLetteredVersion: null,
+      intune: { state, version: 2, at: '2026-03-01T10:00:00.000Z', result: 'sent' },
+      entra: { attribute: null, objectId: null, value: null, version: null, at: null, result: null },
+    },
+    intune: { complianceState: 'noncompliant', partnerReportedThreatState: holds, lastSyncDateTime: '2026-03-01T09:00:00.000Z', readAt: '2026-03-01T10:01:00.000Z' },
+    intuneUnavailable: null,
+  });
+
+  it('says when Intune agrees', () => {
+    expect(compareWithIntune(told('highSeverity', 'highSeverity'))).toEqual({ verdict: 'agrees', sentence: 'Intune holds "highSeverity", as we last told it.' });
+  });
+
+  it('says in words when Intune holds another state than the one last told', () => {
+    const comparison = compareWithIntune(told('secured', 'highSeverity'));
+    expect(comparison.verdict).toBe('differs');
+    expect(comparison.sentence).toContain('Intune disagrees: it holds "highSeverity", but we last told it "secured" at 2026-03-01T10:00:00.000Z.');
+  });
+
+  it('says why the view is missing', () => {
+    expect(compareWithIntune({ ...told('secured', null), intune: null, intuneUnavailable: 'Intune no longer has this device.' })).toEqual({ verdict: 'unknown', sentence: 'Intune no longer has this device.' });
   });
 });

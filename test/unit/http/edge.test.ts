@@ -177,7 +177,7 @@ describe('HTTP edge', () => {
 });
 
 describe('OpenAPI document', () => {
-  const document = buildOpenApiDocument([route], { title: 'Test', version: '1.2.3' }) as {
+  const document = buildOpenApiDocument([route], { title: 'Test', version: '1.2.3', serverUrl: 'https://mtd.contoso.test' }) as {
     openapi: string;
     paths: Record<string, Record<string, Record<string, unknown>>>;
   };

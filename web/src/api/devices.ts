@@ -1,8 +1,8 @@
 /**
  * Devices (GET /api/v1/console/devices and /devices/{deviceId}): a filtered page, a search by name over the pages,
- * the fleet for the overview's charts, and one device's detail.
+ * and one device's detail (the overview reads the fleet's counts from ./fleet.ts).
  */
-import { keepPreviousData, queryOptions, useQueries, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { useSession } from '../context.js';
 import { answer, type ApiClient } from './client.js';
 import type { operations } from './schema.js';
@@ -46,20 +46,15 @@ export function deviceListParams(filters: DeviceFilters & { cursor?: string | nu
 
 /** Devices per page of the list. */
 const pageSize = 50;
-/** Searches and the overview read the list in pages of the largest size the API allows. */
+/** Searches read the list in pages of the largest size the API allows. */
 const bulkPageSize = 200;
 /** A search reads up to this many pages. */
 const searchMaxPages = 25;
-/** Pages read for the overview at most; beyond that the charts say they cover a part. */
-const overviewMaxPages = 10;
-/** Device details read for the threat chart at most. */
-const overviewMaxDetails = 50;
 
 export const deviceKeys = {
   all: ['devices'] as const,
   page: (filters: DeviceFilters, cursor: string | null) => ['devices', 'page', filters, cursor] as const,
   search: (filters: DeviceFilters, term: string) => ['devices', 'search', filters, term] as const,
-  fleet: ['devices', 'fleet'] as const,
   detail: (deviceId: string) => ['devices', 'detail', deviceId] as const,
 };
 
@@ -122,46 +117,4 @@ export function deviceQueryOptions(api: ApiClient, deviceId: string) {
 export function useDevice(deviceId: string) {
   const { api } = useSession();
   return useQuery(deviceQueryOptions(api, deviceId));
-}
-
-export interface FleetOverview {
-  readonly devices: ConsoleDevice[];
-  /** False when the fleet has more devices than the overview reads. */
-  readonly complete: boolean;
-  /** Open threats by classification, most first. */
-  readonly threats: { classification: string; count: number }[];
-  readonly threatDevicesRead: number;
-  readonly threatDevices: number;
-}
-
-/**
- * The overview's figures: status and risk come from the list pages; the list does not name threats, so the
- * classifications are counted on the details of the devices the list shows with open threats (the same cached
- * queries the device page reads). Pending until every part has answered.
- */
-export function useFleetOverview() {
-  const { api } = useSession();
-  const fleet = useQuery({
-    queryKey: deviceKeys.fleet,
-    queryFn: () => readPages(api, {}, { maxPages: overviewMaxPages }),
-  });
-  const devices = fleet.data?.items ?? [];
-  const withThreats = devices.filter((d) => d.activeThreatCount > 0);
-  const read = withThreats.slice(0, overviewMaxDetails);
-  const details = useQueries({
-    queries: read.map((d) => deviceQueryOptions(api, d.deviceId)),
-    combine: (results) => ({
-      data: results.every((r) => r.data !== undefined) ? results.flatMap((r) => (r.data ? [r.data] : [])) : undefined,
-      error: results.find((r) => r.isError)?.error ?? null,
-    }),
-  });
-  const error = fleet.error ?? details.error;
-  let data: FleetOverview | undefined;
-  if (fleet.data && details.data) {
-    const counts = new Map<string, number>();
-    for (const detail of details.data) for (const t of detail.activeThreats) counts.set(t.classification, (counts.get(t.classification) ?? 0) + 1);
-    const threats = [...counts.entries()].map(([classification, count]) => ({ classification, count })).sort((a, b) => b.count - a.count);
-    data = { devices, complete: fleet.data.complete, threats, threatDevicesRead: read.length, threatDevices: withThreats.length };
-  }
-  return { data, error, isError: error !== null, isPending: data === undefined && error === null, isFetching: fleet.isFetching };
 }

@@ -18,6 +18,8 @@ export const eventTypes = [
   'device.enforcement_failed',
   'audit.recorded',
   'connector.health_changed',
+  'device.override_started',
+  'device.override_ended',
 ] as const satisfies readonly EventType[];
 type MissingEventTypes = Exclude<EventType, (typeof eventTypes)[number]>;
 /** Fails to compile when the service gains an event type this list lacks. */

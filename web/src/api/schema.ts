@@ -13,7 +13,7 @@ export interface paths {
     };
     /**
      * Where Entra ID returns the administrator after admin consent; marks the tenant active.
-     * @description Checks `error` first (Entra ID sends `admin_consent=True` on errors too), then the signed, single-use, expiring `state` and the tenant it is bound to, then `admin_consent=True` and `tenant`, then proves the consent by obtaining an app-only token for the tenant from Entra ID (issued only once its administrator has consented). Answers an HTML page either way; on any failure nothing is changed (503 when Entra ID could not be asked: reload to retry). A tenant already active is never re-associated.
+     * @description Checks `error` first (Entra ID sends `admin_consent=True` on errors too), then the signed, single-use, expiring `state` and the tenant it is bound to, then `admin_consent=True` and `tenant`, then proves the consent by obtaining an app-only token for the tenant from Entra ID and checking that its `roles` hold every Microsoft Graph application permission the connector needs (an app present in the tenant without them gets a token all the same; the page names what is missing). Answers an HTML page either way; on any failure nothing is changed (503 when Entra ID could not be asked: reload to retry). A tenant already active is never re-associated.
      */
     get: operations["getConsentCallback"];
     put?: never;
@@ -33,7 +33,7 @@ export interface paths {
     };
     /**
      * Starts admin consent: redirects the tenant administrator's browser to Entra ID's adminconsent endpoint.
-     * @description Only through the `consentUrl` that provisioning returned: it carries `sig`, a signature for that tenant, and does not expire. Answers 302 to `{ENTRA_AUTHORITY_HOST}/{tenantId}/v2.0/adminconsent` with a signed, single-use `state` valid for 10 minutes. Without a valid signature the answer is the same 404 page for every tenant id, provisioned or not.
+     * @description Only through the `consentUrl` that provisioning returned: it carries `sig`, a signature for that tenant, and works until consent completes for the tenant (then it answers a 410 page and starts nothing). Answers 302 to `{ENTRA_AUTHORITY_HOST}/{tenantId}/v2.0/adminconsent` with a signed, single-use `state` valid for 10 minutes. Without a valid signature the answer is the same 404 page for every tenant id, provisioned or not.
      */
     get: operations["getConsentStart"];
     put?: never;
@@ -78,6 +78,67 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/console/app-rules": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every app rule of the organization: a threat whose `packageName` has a rule takes the rule's level instead of its classification's. */
+    get: operations["getConsoleAppRules"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/app-rules/{packageName}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Creates or replaces the app rule of a package and starts the re-grade of the devices with an open threat of it.
+     * @description A threat whose `packageName` matches exactly takes the rule's `riskLevel` instead of its classification's: `none` allows an app the policy would flag, `high` denies one it would not. The rule is saved before the answer, which carries `regrade`, the queued job re-grading the devices with an open threat of that package (follow it with `GET /api/v1/console/threat-classifications/regrades/{id}`); agents' reports use the rule within seconds. At most 1,000 rules per organization (409 beyond). Full access only; audited (`appRule.put`).
+     */
+    put: operations["putConsoleAppRulesPackageName"];
+    post?: never;
+    /**
+     * Deletes a package's app rule and starts the re-grade of the devices with an open threat of it.
+     * @description Threats of the package are graded by their classification again. Answers with `regrade`, the queued job (as a classification change does). Full access only; audited (`appRule.delete`).
+     */
+    delete: operations["deleteConsoleAppRulesPackageName"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/app-rules/preview": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * How many devices would change risk level if a package's rule were set (or removed, `riskLevel: null`). Changes nothing.
+     * @description Reads only the devices with an open threat of that package (the package index). Both access levels.
+     */
+    post: operations["postConsoleAppRulesPreview"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/console/audit-log": {
     parameters: {
       query?: never;
@@ -87,6 +148,26 @@ export interface paths {
     };
     /** Who changed what and when, with before and after, newest first; full access only. */
     get: operations["getConsoleAuditLog"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/audit-log/export": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The whole audit log, newest first, as CSV; full access only.
+     * @description `text/csv; charset=utf-8`, RFC 4180, a header row (`at, actor, action, target, before, after`; before and after as JSON), then every entry, streamed as it is read. A cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` (no formula injection).
+     */
+    get: operations["getConsoleAuditLogExport"];
     put?: never;
     post?: never;
     delete?: never;
@@ -109,6 +190,26 @@ export interface paths {
      * @description Unknown fields and out-of-range values are refused with 400 and nothing is changed. Every change is audited.
      */
     put: operations["putConsoleConnector"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/coverage": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Enrollment coverage: per enrollment group and in total, devices by status and pending devices by how long they have waited.
+     * @description Shows who has not activated the agent. A device counts in the groups through which discovery last found its user. Complete for any fleet size (read from counters kept with the device writes).
+     */
+    get: operations["getConsoleCoverage"];
+    put?: never;
     post?: never;
     delete?: never;
     options?: never;
@@ -140,8 +241,75 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One device: its state, its active threats, and what Intune and Entra ID were last told and when. */
+    /**
+     * One device: its state, its active threats, and what Intune and Entra ID were last told and when.
+     * @description `intune` is Intune's own view of the device (`complianceState`, `partnerReportedThreatState`, `lastSyncDateTime`), read from Graph (`GET /deviceManagement/managedDevices/{id}`) when the page asks, reused for at most 5 minutes and limited per organization; when it cannot be read now it is null and `intuneUnavailable` says why.
+     */
     get: operations["getConsoleDevicesDeviceId"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/devices/{deviceId}/override": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Sets a risk override on a device: its risk level is the override's until `expiresAt`, whatever its threats.
+     * @description A time-boxed exception with a reason (1 to 500 characters), ending at `expiresAt` (in the future, at most 30 days ahead). The device's risk level follows at once and Intune and Entra ID are told it; at `expiresAt` (pushed within 5 minutes) or on `DELETE` the device goes back to the level its threats give it. A PUT replaces the current override. Full access only; audited (`device.override.set`); events `device.override_started` (and `device.override_ended` for an override it replaces).
+     */
+    put: operations["putConsoleDevicesDeviceIdOverride"];
+    post?: never;
+    /**
+     * Ends a device's risk override now: the device goes back to the level its threats give it.
+     * @description Intune and Entra ID are told the device's level at once. Full access only; audited (`device.override.end`); event `device.override_ended` with `endedBy` naming the user.
+     */
+    delete: operations["deleteConsoleDevicesDeviceIdOverride"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/devices/{deviceId}/timeline": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One device's history, newest first: its events, every push to Intune or Entra ID, overrides, activations and credential rotations.
+     * @description Read from rows kept with the device (not by filtering the tenant feed). Event entries carry the same `eventId` as the feed; push entries say the value told and the answer. Paged with `cursor` and `limit`.
+     */
+    get: operations["getConsoleDevicesDeviceIdTimeline"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/devices/export": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every device matching the filters (not a page), as CSV.
+     * @description `text/csv; charset=utf-8`, RFC 4180, a header row (`deviceId, intuneDeviceId, deviceName, userPrincipalName, platform, osVersion, status, riskLevel, openThreats, overrideRiskLevel, attestation, lastCheckInAt, activatedAt, discoveredAt`), then every matching device, streamed as it is read. A cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` (no formula injection).
+     */
+    get: operations["getConsoleDevicesExport"];
     put?: never;
     post?: never;
     delete?: never;
@@ -256,6 +424,26 @@ export interface paths {
      * @description Alerts go to the caller's own address as Entra ID knows it (the token's `email` or `preferred_username`, else Graph's `mail`). `email` may be omitted; one naming another address is refused with 400. Alerts go only to users still in the full or restricted group when the mail is sent.
      */
     put: operations["putConsoleMeNotifications"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/console/summary": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The whole fleet at a glance: devices by status and by risk level, and open threats by classification.
+     * @description Complete for any fleet size: read from counters kept with every device and threat write, never by reading the devices. `byRisk` counts the devices that are not deactivated; `total` every device.
+     */
+    get: operations["getConsoleSummary"];
+    put?: never;
     post?: never;
     delete?: never;
     options?: never;
@@ -454,7 +642,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Sends a `webhook.test` event to this endpoint (whatever its types); full access only. */
+    /** Sends a `webhook.test` event to this endpoint (whatever its types), at most 10 a minute per endpoint; full access only. */
     post: operations["postConsoleWebhooksIdTest"];
     delete?: never;
     options?: never;
@@ -530,10 +718,30 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The tenant's events, oldest first (threats, device changes, enforcement failures, audit entries, health changes). Console users (full or restricted), or an app-only token of the tenant with the `Events.Read` app role.
+     * The tenant's events, oldest first (threats, device changes, enforcement failures, audit entries, health changes). Console users (full or restricted), or an app-only token of the tenant with the `Events.Read` app role. `audit.recorded` events are for full-access users and `Events.Read` applications only.
      * @description Page with `after` = `nextCursor` of the previous answer; an empty page keeps the same `nextCursor`. With `wait`, answers as soon as a first event arrives. Events are kept at least `EVENT_RETENTION_DAYS` (30) days. Each event has a stable `id`, the same as in webhook deliveries (`webhook-id`).
      */
     get: operations["getEvents"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/provider/audit-log": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What provider support did (provisioning, offboarding started and completed), by whom, newest first.
+     * @description The actor is the signed-in user (`kind: user`), the application (`application`) or the function key (`functionKey`). The provider's own record: entries stay after the tenant they name was offboarded.
+     */
+    get: operations["getProviderAuditLog"];
     put?: never;
     post?: never;
     delete?: never;
@@ -549,7 +757,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * Every tenant with its status, health and device counts, filtered by status and health, a page at a time.
+     * @description Read from a provider-wide index kept up to date when a tenant's status, health or device counts change (the tenant's hourly job refreshes it too), so a page costs one storage query whatever the number of tenants. `health` is `unknown` until the tenant's health was first checked. Provider support: the function key or a `Provider.Support` token of the provider's tenant.
+     */
+    get: operations["getProviderTenants"];
     put?: never;
     /**
      * Provisions a customer tenant (once) and returns the admin-consent link for its administrator.
@@ -570,10 +782,34 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * A provisioned tenant with its connection health: consent, last enrollment sync, connector heartbeat, last error, counts.
+     * A provisioned tenant with its connection health: consent, last enrollment sync, connector heartbeat, last error, counts; while offboarding, its progress.
      * @description Provider support: the function key (`x-functions-key`), or an Entra ID token from the provider's own tenant (`PROVIDER_TENANT_ID`) carrying the app role `PROVIDER_SUPPORT_ROLE` (`Provider.Support`); a token from another tenant gets 401, one without the role 403, and neither changes anything.
      */
     get: operations["getProviderTenantsTenantId"];
+    put?: never;
+    post?: never;
+    /**
+     * Offboards a tenant: its devices told `deactivated`, its webhooks and schedules stopped, then every row it owns deleted.
+     * @description Answers 202 with the job at once; the work runs in the background and resumes after any crash. From the moment it starts the tenant's console, agent and feed requests are refused (410). The devices are told `deactivated` in Intune (where the partner path is on, within the tenant's Intune write budget) and their Entra ID attribute is cleared; then the webhooks are disabled, the schedules removed and every row of the tenant deleted, at the storage limits' pace. `GET /api/v1/provider/tenants/{tenantId}` shows `status: "offboarding"` with the progress, then 404. A second DELETE answers the same job. Recorded in the provider's audit log (start and completion).
+     */
+    delete: operations["deleteProviderTenantsTenantId"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/provider/usage": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Per tenant, for billing: active devices at the month's peak and on average per day, from daily counters.
+     * @description A day's counter is the most devices active at once that day (UTC), taken from the tenant's device counters each hour; `peakActiveDevices` is the month's highest day, `averageActiveDevices` the mean over `daysCounted` (the days the tenant was connected). Offboarded tenants keep their rows: the month they left is still billed. `format=csv` answers `text/csv; charset=utf-8` (RFC 4180, header `month,tenantId,displayName,peakActiveDevices,averageActiveDevices,daysCounted`, as an attachment); a cell starting with `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `'` so a spreadsheet never runs it.
+     */
+    get: operations["getProviderUsage"];
     put?: never;
     post?: never;
     delete?: never;
@@ -632,13 +868,22 @@ export interface operations {
           "text/html": string;
         };
       };
-      /** @description An HTML page naming why consent was not completed; nothing changed. */
+      /** @description An HTML page naming why consent was not completed (for missing permissions: which); nothing changed. */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
           "text/html": string;
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
         };
       };
       /** @description An HTML page: Entra ID could not be asked to confirm the consent; nothing changed. */
@@ -648,15 +893,6 @@ export interface operations {
         };
         content: {
           "text/html": string;
-        };
-      };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
         };
       };
     };
@@ -684,6 +920,15 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** @description An HTML page: not a consent link this service handed out (the same for every tenant id). */
       404: {
         headers: {
@@ -693,8 +938,17 @@ export interface operations {
           "text/html": string;
         };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description An HTML page: the link's tenant has completed consent; the link starts nothing more. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
         headers: {
           [name: string]: unknown;
         };
@@ -726,8 +980,8 @@ export interface operations {
           };
         };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
         headers: {
           [name: string]: unknown;
         };
@@ -752,12 +1006,527 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": string;
+          "application/json": unknown;
         };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleAppRules: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The rules (at most 1,000). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @description Every rule of the tenant, by package name. */
+            items: {
+              /** @description The package name (Android application id or iOS bundle id), matched exactly. */
+              packageName: string;
+              /** @description Why the rule exists. */
+              reason: string;
+              /**
+               * @description The level a threat of this package counts as, instead of its classification's.
+               * @enum {string}
+               */
+              riskLevel: "none" | "low" | "medium" | "high";
+              updatedAt: string;
+              /** @description The console user who last set it. */
+              updatedBy: string;
+            }[];
+            /** @description The most rules a tenant may have (1000). */
+            limit: number;
+          };
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  putConsoleAppRulesPackageName: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The package name (Android application id or iOS bundle id), matched exactly, case included. */
+        packageName: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "riskLevel": "none",
+         *       "reason": "Our own field-service app, signed outside the store"
+         *     }
+         */
+        "application/json": {
+          /** @description Why (1 to 500 characters): shown on the policy page and audited. */
+          reason: string;
+          /**
+           * @description `none` allows an app the policy would flag; `high` denies one it would not.
+           * @enum {string}
+           */
+          riskLevel: "none" | "low" | "medium" | "high";
+        };
+      };
+    };
+    responses: {
+      /** @description The rule as saved and its re-grade job. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @description The rule as saved (absent after a deletion). */
+            item?: {
+              /** @description The package name (Android application id or iOS bundle id), matched exactly. */
+              packageName: string;
+              /** @description Why the rule exists. */
+              reason: string;
+              /**
+               * @description The level a threat of this package counts as, instead of its classification's.
+               * @enum {string}
+               */
+              riskLevel: "none" | "low" | "medium" | "high";
+              updatedAt: string;
+              /** @description The console user who last set it. */
+              updatedBy: string;
+            };
+            /** @description A re-grade running as a queued job. */
+            regrade: {
+              /** @description The classifications whose devices are re-graded. */
+              classifications: ("TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL")[];
+              /** @description When the last slice finished. */
+              completedAt?: string;
+              /** @description When the change was saved. */
+              createdAt: string;
+              /** @description Devices whose risk level changed so far (final once `completed`). */
+              devicesChanged: number;
+              /** @description Devices with an open threat of the changed classification(s) found so far; final once `completed`. */
+              devicesTotal: number;
+              /** @description The job id: follow it with `GET /api/v1/console/threat-classifications/regrades/{id}`. */
+              id: string;
+              /** @description For an app rule change: the package names whose devices are re-graded. */
+              packages?: string[];
+              /**
+               * @description `running` until every slice of the tenant's devices is re-graded, then `completed`.
+               * @enum {string}
+               */
+              status: "running" | "completed";
+            };
+          };
+        };
+      };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Restricted access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The organization already has 1,000 rules. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is larger than the route's limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is not sent as `application/json`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  deleteConsoleAppRulesPackageName: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The package name (Android application id or iOS bundle id), matched exactly, case included. */
+        packageName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The re-grade job. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @description The rule as saved (absent after a deletion). */
+            item?: {
+              /** @description The package name (Android application id or iOS bundle id), matched exactly. */
+              packageName: string;
+              /** @description Why the rule exists. */
+              reason: string;
+              /**
+               * @description The level a threat of this package counts as, instead of its classification's.
+               * @enum {string}
+               */
+              riskLevel: "none" | "low" | "medium" | "high";
+              updatedAt: string;
+              /** @description The console user who last set it. */
+              updatedBy: string;
+            };
+            /** @description A re-grade running as a queued job. */
+            regrade: {
+              /** @description The classifications whose devices are re-graded. */
+              classifications: ("TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL")[];
+              /** @description When the last slice finished. */
+              completedAt?: string;
+              /** @description When the change was saved. */
+              createdAt: string;
+              /** @description Devices whose risk level changed so far (final once `completed`). */
+              devicesChanged: number;
+              /** @description Devices with an open threat of the changed classification(s) found so far; final once `completed`. */
+              devicesTotal: number;
+              /** @description The job id: follow it with `GET /api/v1/console/threat-classifications/regrades/{id}`. */
+              id: string;
+              /** @description For an app rule change: the package names whose devices are re-graded. */
+              packages?: string[];
+              /**
+               * @description `running` until every slice of the tenant's devices is re-graded, then `completed`.
+               * @enum {string}
+               */
+              status: "running" | "completed";
+            };
+          };
+        };
+      };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Restricted access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The package has no rule. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  postConsoleAppRulesPreview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "packageName": "com.example.fieldservice",
+         *       "riskLevel": "none"
+         *     }
+         */
+        "application/json": {
+          /** @description The package name (Android application id or iOS bundle id), matched exactly, case included. */
+          packageName: string;
+          /** @description The level to try for the package, or `null` to try without a rule for it. */
+          riskLevel: ("none" | "low" | "medium" | "high") | null;
+        };
+      };
+    };
+    responses: {
+      /** @description The effect of the change. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @description Counts by `old→new` risk level, e.g. `{ "low→high": 3 }`. */
+            byChange: {
+              [key: string]: number;
+            };
+            /** @description Devices whose risk level would change. */
+            devicesChanged: number;
+            /** @description Up to 20 of the devices that would change. */
+            sample: {
+              deviceId: string;
+              deviceName: string;
+              /** @enum {string} */
+              from: "none" | "low" | "medium" | "high";
+              /** @enum {string} */
+              to: "none" | "low" | "medium" | "high";
+            }[];
+          };
+        };
+      };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is larger than the route's limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is not sent as `application/json`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description A preview for the organization is already running on this instance (one at a time), or the organization has run 10 previews (of classifications and app rules together) in the last minute, counted across every instance; see `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -807,16 +1576,141 @@ export interface operations {
           };
         };
       };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** @description Restricted (read-only) access. */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleAuditLogExport: {
+    parameters: {
+      query: {
+        /** @description The only format: `csv`. */
+        format: "csv";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The CSV file. */
+      200: {
+        headers: {
+          /** @description `attachment; filename="audit-log-{UTC time}.csv"` */
+          "Content-Disposition"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "text/csv": string;
+        };
+      };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Restricted (read-only) access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -864,7 +1758,7 @@ export interface operations {
              */
             enrollmentPollMinutes: number;
             /**
-             * @description Who receives connector error reports (at most 10 addresses, no duplicates).
+             * @description Who receives connector error reports: at most 10 addresses, no duplicates, each in one of the organization's verified domains (Graph `/domains`; another address is refused with 400 naming it).
              * @default []
              */
             errorReportRecipients: string[];
@@ -888,9 +1782,49 @@ export interface operations {
           };
         };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
         headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -908,6 +1842,16 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "heartbeatFrequencyMinutes": 60,
+         *       "disconnectedAfterDays": 7,
+         *       "enforcement": {
+         *         "intunePartner": true,
+         *         "entraDeviceAttribute": "extensionAttribute10"
+         *       }
+         *     }
+         */
         "application/json": {
           /** @description Days without a check-in after which an active device becomes disconnected. */
           disconnectedAfterDays?: number;
@@ -919,7 +1863,7 @@ export interface operations {
           };
           /** @description How often enrollment groups are polled for new or departed users, in minutes. */
           enrollmentPollMinutes?: number;
-          /** @description Who receives connector error reports (at most 10 addresses, no duplicates). */
+          /** @description Who receives connector error reports: at most 10 addresses, no duplicates, each in one of the organization's verified domains (Graph `/domains`; another address is refused with 400 naming it). */
           errorReportRecipients?: string[];
           /** @description How often the agent checks in, in minutes. */
           heartbeatFrequencyMinutes?: number;
@@ -963,7 +1907,7 @@ export interface operations {
              */
             enrollmentPollMinutes: number;
             /**
-             * @description Who receives connector error reports (at most 10 addresses, no duplicates).
+             * @description Who receives connector error reports: at most 10 addresses, no duplicates, each in one of the organization's verified domains (Graph `/domains`; another address is refused with 400 naming it).
              * @default []
              */
             errorReportRecipients: string[];
@@ -987,16 +1931,186 @@ export interface operations {
           };
         };
       };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** @description Restricted (read-only) access. */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is larger than the route's limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is not sent as `application/json`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleCoverage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The coverage. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @description Per enrollment group (a device whose user is in two groups counts in both), by display name. */
+            groups: {
+              /** @description Devices by status. */
+              byStatus: {
+                active: number;
+                deactivated: number;
+                disconnected: number;
+                pending: number;
+              };
+              /** @description False for a group no longer configured that devices were last found through. */
+              configured: boolean;
+              displayName: string;
+              /** @description Pending devices by how long they have waited for the agent to activate (since they became pending, to the minute). */
+              pendingByAge: {
+                /** @description Pending for 1 to 7 days. */
+                days1to7: number;
+                /** @description Pending for more than 7 days. */
+                over7d: number;
+                /** @description Pending for less than a day. */
+                under1d: number;
+              };
+            }[];
+            total: {
+              /** @description Devices by status. */
+              byStatus: {
+                active: number;
+                deactivated: number;
+                disconnected: number;
+                pending: number;
+              };
+              /** @description Pending devices by how long they have waited for the agent to activate (since they became pending, to the minute). */
+              pendingByAge: {
+                /** @description Pending for 1 to 7 days. */
+                days1to7: number;
+                /** @description Pending for more than 7 days. */
+                over7d: number;
+                /** @description Pending for less than a day. */
+                under1d: number;
+              };
+            };
+          };
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1070,9 +2184,58 @@ export interface operations {
           };
         };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1093,7 +2256,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The device. */
+      /** @description The device, with Intune's own view of it. */
       200: {
         headers: {
           [name: string]: unknown;
@@ -1163,7 +2326,59 @@ export interface operations {
               syncPending: boolean;
               version: number;
             };
+            /** @description Intune's own view of the device, read from Graph; null when it could not be read now (see `intuneUnavailable`). */
+            intune: {
+              /** @description Intune's compliance state of the device (`compliant`, `noncompliant`, `inGracePeriod`, ...). */
+              complianceState: string | null;
+              /** @description When the device last synced with Intune. */
+              lastSyncDateTime: string | null;
+              /** @description The threat state Intune holds from the partner (what it was last told, once it has synced). */
+              partnerReportedThreatState: string | null;
+              /** @description When this view was read from Graph (reused for at most 5 minutes). */
+              readAt: string;
+            } | null;
+            /** @description Why Intune's view is missing, in words; null when it is there. */
+            intuneUnavailable: string | null;
+            /** @description The device's risk override, while one is in force: its level is the device's, whatever its threats. */
+            override?: {
+              createdAt: string;
+              /** @description The console user who set it. */
+              createdBy: string;
+              expiresAt: string;
+              reason: string;
+              /** @enum {string} */
+              riskLevel: "none" | "low" | "medium" | "high";
+            };
           };
+        };
+      };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
         };
       };
       /** @description Your organization has no such device. */
@@ -1171,11 +2386,465 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  putConsoleDevicesDeviceIdOverride: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The device id. */
+        deviceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "riskLevel": "none",
+         *       "reason": "CEO travelling; ticket HD-4711",
+         *       "expiresAt": "2026-12-08T18:00:00Z"
+         *     }
+         */
+        "application/json": {
+          /**
+           * Format: date-time
+           * @description When the override ends (ISO 8601): in the future and at most 30 days ahead. Pushed within 5 minutes of it.
+           */
+          expiresAt: string;
+          /** @description Why (1 to 500 characters): shown on the device page and audited. */
+          reason: string;
+          /**
+           * @description The level the device counts as while the override lasts, whatever its threats.
+           * @enum {string}
+           */
+          riskLevel: "none" | "low" | "medium" | "high";
+        };
+      };
+    };
+    responses: {
+      /** @description The override now in force. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @description An active risk override. */
+            override: {
+              createdAt: string;
+              /** @description The console user who set it. */
+              createdBy: string;
+              expiresAt: string;
+              reason: string;
+              /** @enum {string} */
+              riskLevel: "none" | "low" | "medium" | "high";
+            };
+          };
+        };
+      };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Restricted access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Your organization has no such device. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is larger than the route's limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is not sent as `application/json`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  deleteConsoleDevicesDeviceIdOverride: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The device id. */
+        deviceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Ended. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
         content?: never;
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Restricted access. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such device, or it has no override. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleDevicesDeviceIdTimeline: {
+    parameters: {
+      query?: {
+        /** @description `nextCursor` of the previous page. */
+        cursor?: string;
+        /** @description Entries per page, 1..200 (default 50). */
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        /** @description The device id (the Intune managed device id). */
+        deviceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of the timeline. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: {
+              at: string;
+              /** @description The details: the event data, or for a push `{ target, value, result, version }`. */
+              data: unknown;
+              /** @description The id of the event in the tenant feed, for `event` entries. */
+              eventId?: string;
+              /**
+               * @description `event` (same id as the feed), `push`, `activation`, `credential-rotation`, `override`, `attestation`.
+               * @enum {string}
+               */
+              kind: "event" | "push" | "activation" | "credential-rotation" | "override" | "attestation";
+              /** @description What happened, in one line. */
+              summary: string;
+            }[];
+            /** @description Pass as `cursor` for the next (older) page; null on the last page. */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Your organization has no such device. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleDevicesExport: {
+    parameters: {
+      query: {
+        /** @description The only format: `csv`. */
+        format: "csv";
+        /** @description Only devices of this platform. */
+        platform?: "ios" | "android";
+        /** @description Only devices at this risk level. */
+        riskLevel?: "none" | "low" | "medium" | "high";
+        /** @description Only devices in this status. */
+        status?: "pending" | "active" | "disconnected" | "deactivated";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The CSV file. */
+      200: {
+        headers: {
+          /** @description `attachment; filename="devices-{UTC time}.csv"` */
+          "Content-Disposition"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "text/csv": string;
+        };
+      };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1221,9 +2890,49 @@ export interface operations {
           };
         };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
         headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1241,6 +2950,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "displayName": "Sales phones"
+         *     }
+         */
         "application/json": {
           /** @description The group's display name exactly as its Properties page shows it. */
           displayName: string;
@@ -1274,23 +2988,85 @@ export interface operations {
           };
         };
       };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** @description Restricted (read-only) access. */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
       /** @description Already configured, or the tenant has the most groups allowed. */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is larger than the route's limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is not sent as `application/json`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1317,23 +3093,67 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** @description Restricted (read-only) access. */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
       /** @description No group of that name is configured. */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1403,9 +3223,49 @@ export interface operations {
           };
         };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
         headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1446,9 +3306,49 @@ export interface operations {
           };
         };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
         headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1485,9 +3385,49 @@ export interface operations {
           };
         };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
         headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1522,9 +3462,49 @@ export interface operations {
           };
         };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
         headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1542,6 +3522,15 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "levels": {
+         *         "low": false,
+         *         "medium": true,
+         *         "high": true
+         *       }
+         *     }
+         */
         "application/json": {
           /**
            * Format: email
@@ -1579,11 +3568,165 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
         headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is larger than the route's limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is not sent as `application/json`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getConsoleSummary: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The counts. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            devices: {
+              /** @description Devices that are not deactivated, by their (effective) risk level. */
+              byRisk: {
+                high: number;
+                low: number;
+                medium: number;
+                none: number;
+              };
+              /** @description Devices by status. */
+              byStatus: {
+                active: number;
+                deactivated: number;
+                disconnected: number;
+                pending: number;
+              };
+              /** @description Every device the tenant has, deactivated ones included. */
+              total: number;
+            };
+            openThreats: {
+              /** @description Open threats by classification (classifications with none are left out). */
+              byClassification: {
+                [key: string]: number;
+              };
+            };
+          };
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1621,9 +3764,49 @@ export interface operations {
           };
         };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
         headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1643,6 +3826,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "riskLevel": "high"
+         *     }
+         */
         "application/json": {
           /**
            * @description The risk level every threat of this classification counts as.
@@ -1684,6 +3872,8 @@ export interface operations {
               devicesTotal: number;
               /** @description The job id: follow it with `GET /api/v1/console/threat-classifications/regrades/{id}`. */
               id: string;
+              /** @description For an app rule change: the package names whose devices are re-graded. */
+              packages?: string[];
               /**
                * @description `running` until every slice of the tenant's devices is re-graded, then `completed`.
                * @enum {string}
@@ -1693,16 +3883,76 @@ export interface operations {
           };
         };
       };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** @description Restricted access. */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is larger than the route's limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is not sent as `application/json`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1720,6 +3970,14 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "changes": {
+         *         "ADWARE": "medium",
+         *         "OUTDATED_OS": "low"
+         *       }
+         *     }
+         */
         "application/json": {
           /** @description The levels to try, by classification. */
           changes: {
@@ -1754,16 +4012,85 @@ export interface operations {
           };
         };
       };
-      /** @description A preview for the organization is already running (one at a time per tenant); see `Retry-After`. */
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is larger than the route's limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is not sent as `application/json`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description A preview for the organization is already running on this instance (one at a time), or the organization has run 10 previews (of classifications and app rules together) in the last minute, counted across every instance; see `Retry-After`. */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1803,6 +4130,8 @@ export interface operations {
             devicesTotal: number;
             /** @description The job id: follow it with `GET /api/v1/console/threat-classifications/regrades/{id}`. */
             id: string;
+            /** @description For an app rule change: the package names whose devices are re-graded. */
+            packages?: string[];
             /**
              * @description `running` until every slice of the tenant's devices is re-graded, then `completed`.
              * @enum {string}
@@ -1811,16 +4140,67 @@ export interface operations {
           };
         };
       };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** @description Your organization has no re-grade with this id. */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1869,6 +4249,8 @@ export interface operations {
               devicesTotal: number;
               /** @description The job id: follow it with `GET /api/v1/console/threat-classifications/regrades/{id}`. */
               id: string;
+              /** @description For an app rule change: the package names whose devices are re-graded. */
+              packages?: string[];
               /**
                * @description `running` until every slice of the tenant's devices is re-graded, then `completed`.
                * @enum {string}
@@ -1878,16 +4260,49 @@ export interface operations {
           };
         };
       };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** @description Restricted access. */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1935,9 +4350,49 @@ export interface operations {
           };
         };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
         headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -1955,12 +4410,23 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "url": "https://siem.contoso.com/hooks/mtd",
+         *       "types": [
+         *         "threat.detected",
+         *         "threat.resolved",
+         *         "device.risk_changed"
+         *       ],
+         *       "description": "SIEM"
+         *     }
+         */
         "application/json": {
           description?: string;
           /** @default true */
           enabled?: boolean;
           /** @description The event types delivered to this endpoint. */
-          types: ("threat.detected" | "threat.resolved" | "device.discovered" | "device.status_changed" | "device.risk_changed" | "device.enforcement_failed" | "audit.recorded" | "connector.health_changed")[];
+          types: ("threat.detected" | "threat.resolved" | "device.discovered" | "device.status_changed" | "device.risk_changed" | "device.enforcement_failed" | "audit.recorded" | "connector.health_changed" | "device.override_started" | "device.override_ended")[];
           /** @description Where deliveries are POSTed: https, a public host (or one in WEBHOOK_ALLOWED_PRIVATE_HOSTS). */
           url: string;
         };
@@ -2002,25 +4468,80 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
       /** @description Restricted (read-only) access. */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description The tenant already has 10 endpoints. */
+      /** @description The tenant already has 10 endpoints (the limit holds under concurrent creates). */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is larger than the route's limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is not sent as `application/json`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -2068,16 +4589,67 @@ export interface operations {
           };
         };
       };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** @description No such endpoint in your organization. */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -2104,23 +4676,67 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** @description Restricted (read-only) access. */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
       /** @description No such endpoint in your organization. */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -2140,13 +4756,18 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "enabled": true
+         *     }
+         */
         "application/json": {
           /** @description `null` removes it. */
           description?: string | null;
           /** @description `true` re-enables an endpoint that was disabled (by an admin or a 410). */
           enabled?: boolean;
           /** @description The event types delivered to this endpoint. */
-          types?: ("threat.detected" | "threat.resolved" | "device.discovered" | "device.status_changed" | "device.risk_changed" | "device.enforcement_failed" | "audit.recorded" | "connector.health_changed")[];
+          types?: ("threat.detected" | "threat.resolved" | "device.discovered" | "device.status_changed" | "device.risk_changed" | "device.enforcement_failed" | "audit.recorded" | "connector.health_changed" | "device.override_started" | "device.override_ended")[];
           /** @description Where deliveries are POSTed: https, a public host (or one in WEBHOOK_ALLOWED_PRIVATE_HOSTS). */
           url?: string;
         };
@@ -2186,25 +4807,80 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
       /** @description Restricted (read-only) access. */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
       /** @description No such endpoint in your organization. */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is larger than the route's limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is not sent as `application/json`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -2264,16 +4940,67 @@ export interface operations {
           };
         };
       };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** @description No such endpoint in your organization. */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -2326,30 +5053,76 @@ export interface operations {
           };
         };
       };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** @description Restricted (read-only) access. */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
       /** @description No such endpoint or delivery. */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
       /** @description The endpoint is disabled, or the delivery is still under way. */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -2383,23 +5156,67 @@ export interface operations {
           };
         };
       };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** @description Restricted (read-only) access. */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
       /** @description No such endpoint in your organization. */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -2433,30 +5250,85 @@ export interface operations {
           };
         };
       };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** @description Restricted (read-only) access. */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
       /** @description No such endpoint in your organization. */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
       /** @description The endpoint is disabled. */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description This endpoint has had 10 test events in the last minute (counted across every instance); see `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -2474,6 +5346,14 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "intuneDeviceId": "6f9a2c4e-1b7d-4e3a-9c5f-2d8b7a1e4c60",
+         *       "platform": "ios",
+         *       "osVersion": "17.5.1",
+         *       "appVersion": "3.2.0"
+         *     }
+         */
         "application/json": {
           /** @description Agent app version. */
           appVersion: string;
@@ -2509,9 +5389,85 @@ export interface operations {
           };
         };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The device belongs to another user, or was deactivated; or the token is not a user token of a connected tenant. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No device with this Intune device id was discovered for the user's organization (yet). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is larger than 65536 bytes. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is not sent as `application/json`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -2529,6 +5485,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "osVersion": "17.5.1",
+         *       "appVersion": "3.2.0"
+         *     }
+         */
         "application/json": {
           appVersion?: string;
           osVersion?: string;
@@ -2554,8 +5516,75 @@ export interface operations {
           };
         };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is larger than 65536 bytes. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is not sent as `application/json`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Too many requests from this device; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
         headers: {
           [name: string]: unknown;
         };
@@ -2574,6 +5603,21 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "reportId": "0f3c9d6e-report-42",
+         *       "sequence": 42,
+         *       "observedAt": "2026-03-02T09:15:00Z",
+         *       "threats": [
+         *         {
+         *           "id": "phish-1",
+         *           "classification": "PHISHING",
+         *           "name": "Fake sign-in page",
+         *           "detectedAt": "2026-03-02T09:14:10Z"
+         *         }
+         *       ]
+         *     }
+         */
         "application/json": {
           /** Format: date-time */
           observedAt: string;
@@ -2626,8 +5670,75 @@ export interface operations {
           };
         };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is larger than 65536 bytes. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is not sent as `application/json`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Too many requests from this device; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
         headers: {
           [name: string]: unknown;
         };
@@ -2866,6 +5977,62 @@ export interface operations {
               tenantId: string;
               /** @constant */
               type: "connector.health_changed";
+            } | {
+              data: {
+                device: {
+                  deviceId: string;
+                  deviceName: string;
+                  intuneDeviceId: string;
+                  /** @enum {string} */
+                  platform: "ios" | "android";
+                  /** @enum {string} */
+                  riskLevel: "none" | "low" | "medium" | "high";
+                  /** @enum {string} */
+                  status: "pending" | "active" | "disconnected" | "deactivated";
+                  userPrincipalName: string;
+                };
+                endedBy?: string;
+                override: {
+                  createdBy: string;
+                  expiresAt: string;
+                  reason: string;
+                  /** @enum {string} */
+                  riskLevel: "none" | "low" | "medium" | "high";
+                };
+              };
+              id: string;
+              occurredAt: string;
+              tenantId: string;
+              /** @constant */
+              type: "device.override_started";
+            } | {
+              data: {
+                device: {
+                  deviceId: string;
+                  deviceName: string;
+                  intuneDeviceId: string;
+                  /** @enum {string} */
+                  platform: "ios" | "android";
+                  /** @enum {string} */
+                  riskLevel: "none" | "low" | "medium" | "high";
+                  /** @enum {string} */
+                  status: "pending" | "active" | "disconnected" | "deactivated";
+                  userPrincipalName: string;
+                };
+                endedBy?: string;
+                override: {
+                  createdBy: string;
+                  expiresAt: string;
+                  reason: string;
+                  /** @enum {string} */
+                  riskLevel: "none" | "low" | "medium" | "high";
+                };
+              };
+              id: string;
+              occurredAt: string;
+              tenantId: string;
+              /** @constant */
+              type: "device.override_ended";
             })[];
             nextCursor: string | null;
           };
@@ -2876,18 +6043,242 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description Not a console user of a connected tenant, nor an application with `Events.Read`. */
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Not a console user of a connected tenant, nor an application with `Events.Read`; or a restricted user whose `types` names `audit.recorded` (a restricted user's feed leaves those events out). */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getProviderAuditLog: {
+    parameters: {
+      query?: {
+        /** @description `nextCursor` of the previous page. */
+        cursor?: string;
+        /** @description Entries per page (1..200, default 50). */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of entries. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: {
+              /** @enum {string} */
+              action: "tenant.provision" | "tenant.offboard.start" | "tenant.offboard.complete";
+              actor: {
+                id: string;
+                /** @enum {string} */
+                kind: "user" | "application" | "functionKey" | "service";
+                name: string;
+              };
+              at: string;
+              detail: string | null;
+              id: string;
+              tenant: {
+                displayName: string;
+                tenantId: string;
+              };
+            }[];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getProviderTenants: {
+    parameters: {
+      query?: {
+        /** @description `nextCursor` of the previous page. */
+        cursor?: string;
+        /** @description Only tenants with this overall health (`unknown`: not checked yet). */
+        health?: "healthy" | "degraded" | "unhealthy" | "unknown";
+        /** @description Tenants per page, 1..1000 (100). */
+        limit?: number;
+        /** @description Only tenants with this status. */
+        status?: "provisioned" | "active" | "offboarding";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of tenants, in tenant id order. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: {
+              devices: {
+                active: number;
+                pending: number;
+                total: number;
+              };
+              displayName: string;
+              /** @enum {string} */
+              health: "healthy" | "degraded" | "unhealthy" | "unknown";
+              lastDiscoveryAt: string | null;
+              lastHeartbeatAt: string | null;
+              /** @enum {string} */
+              status: "provisioned" | "active" | "offboarding";
+              tenantId: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -2905,6 +6296,15 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "tenantId": "11111111-1111-4111-8111-111111111111",
+         *       "displayName": "Contoso",
+         *       "fullAccessGroupId": "5246c2f8-d5f2-45e8-9c62-63dd8231e980",
+         *       "restrictedAccessGroupId": "feda78c3-5e3b-4f78-9232-3d1fa44c5789",
+         *       "primaryContactEmail": "admin@contoso.com"
+         *     }
+         */
         "application/json": {
           /** @description The customer's name as support staff know it. */
           displayName: string;
@@ -2938,16 +6338,76 @@ export interface operations {
           };
         };
       };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** @description The tenant is already provisioned. */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description The request body is larger than the route's limit. */
+      413: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The request body is not sent as `application/json`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {
@@ -3009,12 +6469,60 @@ export interface operations {
                 message: string | null;
               } | null;
             };
+            /** @description While `status` is `offboarding`: the job and its progress (then the tenant is gone: 404). */
+            offboarding: {
+              devices: {
+                done: number;
+                failed: number;
+                total: number;
+              };
+              id: string;
+              /**
+               * @description `deactivate`: telling Intune `deactivated` and clearing Entra attributes; `stop`: webhooks and schedules; `delete`: deleting rows; `finish`: the tenant row.
+               * @enum {string}
+               */
+              phase: "deactivate" | "stop" | "delete" | "finish";
+              rowsDeleted: number;
+              startedAt: string;
+              /** @constant */
+              status: "running";
+              updatedAt: string;
+            } | null;
             primaryContactEmail: string;
             restrictedAccessGroupId: string | null;
             /** @enum {string} */
-            status: "provisioned" | "active";
+            status: "provisioned" | "active" | "offboarding";
             tenantId: string;
           };
+        };
+      };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
         };
       };
       /** @description The tenant is not provisioned. */
@@ -3022,11 +6530,208 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
       };
-      /** @description A problem: invalid input (400/413/415), authentication (401/403), not found, conflict, or a fault. */
-      default: {
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  deleteProviderTenantsTenantId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The tenant id (GUID). */
+        tenantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Offboarding started (or already under way: the same job). */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            devices: {
+              done: number;
+              failed: number;
+              total: number;
+            };
+            id: string;
+            /**
+             * @description `deactivate`: telling Intune `deactivated` and clearing Entra attributes; `stop`: webhooks and schedules; `delete`: deleting rows; `finish`: the tenant row.
+             * @enum {string}
+             */
+            phase: "deactivate" | "stop" | "delete" | "finish";
+            rowsDeleted: number;
+            startedAt: string;
+            /** @constant */
+            status: "running";
+            updatedAt: string;
+          };
+        };
+      };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The tenant is not provisioned (or was already removed). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getProviderUsage: {
+    parameters: {
+      query: {
+        /** @description `json` (default) or `csv` (RFC 4180, UTF-8, a header row). */
+        format?: "json" | "csv";
+        /** @description The month, `YYYY-MM` (UTC). */
+        month: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The month's usage per tenant (JSON, or CSV with `format=csv`). */
+      200: {
+        headers: {
+          /** @description With `format=csv`: `attachment; filename="usage-{month}.csv"`. */
+          "Content-Disposition"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: {
+              averageActiveDevices: number;
+              daysCounted: number;
+              displayName: string;
+              peakActiveDevices: number;
+              tenantId: string;
+            }[];
+            month: string;
+          };
+          "text/csv": string;
+        };
+      };
+      /** @description The input does not match the route's schema; `errors` names each field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
           [name: string]: unknown;
         };
         content: {

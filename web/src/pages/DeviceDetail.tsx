@@ -14,12 +14,19 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
+import { useState } from 'react';
+import { Button } from '@fluentui/react-components';
 import { useClassifications } from '../api/classifications.js';
+import { useSession } from '../context.js';
+import { useAppRules } from '../api/appRules.js';
+import { OverrideBanner, OverrideDialog } from '../components/RiskOverride.js';
 import { useDevice } from '../api/devices.js';
 import { explainRisk } from '../logic.js';
 import { RiskBadge, StatusBadge } from '../components/badges.js';
 import { ErrorMessage, Loading, PageHeader, When } from '../components/common.js';
 import { QueryState } from '../components/QueryState.js';
+import { DeviceTimeline } from '../components/DeviceTimeline.js';
+import { IntuneViewCard } from '../components/IntuneView.js';
 
 const useStyles = makeStyles({
   grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(20rem, 1fr))', gap: tokens.spacingHorizontalL, marginBottom: tokens.spacingVerticalL },
@@ -48,6 +55,9 @@ export function DeviceDetailPage() {
   const styles = useStyles();
   const detail = useDevice(deviceId);
   const policy = useClassifications();
+  const { canWrite } = useSession();
+  const rules = useAppRules();
+  const [overriding, setOverriding] = useState(false);
 
   if (detail.isPending || detail.isError) {
     return (
@@ -63,13 +73,23 @@ export function DeviceDetailPage() {
     );
   }
   const { device, activeThreats, enforcement } = detail.data;
-  const explanation = policy.data ? explainRisk(detail.data, policy.data.items) : null;
+  const explanation = policy.data ? explainRisk(detail.data, policy.data.items, rules.data?.items) : null;
   return (
     <>
       <p style={{ margin: 0 }}>
         <RouterLink to="/devices">← Devices</RouterLink>
       </p>
-      <PageHeader title={device.deviceName} description={`${device.userPrincipalName} · ${device.platform === 'ios' ? 'iOS' : 'Android'} ${device.osVersion}`} />
+      <PageHeader
+        title={device.deviceName}
+        description={`${device.userPrincipalName} · ${device.platform === 'ios' ? 'iOS' : 'Android'} ${device.osVersion}`}
+        actions={
+          <Button disabled={!canWrite} onClick={() => setOverriding(true)}>
+            {detail.data.override ? 'Change or end the risk override…' : 'Set a risk override…'}
+          </Button>
+        }
+      />
+      {detail.data.override ? <OverrideBanner override={detail.data.override} /> : null}
+      {overriding ? <OverrideDialog deviceId={device.deviceId} current={detail.data.override} onClose={() => setOverriding(false)} /> : null}
       <div className={styles.grid}>
         <Card className={styles.card}>
           <CardHeader header={<Subtitle1 as="h2">State</Subtitle1>} />
@@ -92,6 +112,7 @@ export function DeviceDetailPage() {
           {policy.isError ? <ErrorMessage error={policy.error} /> : null}
           {explanation ? <Body1>{explanation.summary}</Body1> : <Loading label="Reading the policy…" />}
         </Card>
+        <IntuneViewCard detail={detail.data} />
         <Card className={styles.card} aria-label="What Intune and Entra were told">
           <CardHeader header={<Subtitle1 as="h2">What Intune and Entra ID were last told</Subtitle1>} />
           <Facts
@@ -140,6 +161,7 @@ export function DeviceDetailPage() {
         </TableBody>
       </Table>
       {activeThreats.length === 0 ? <Body1>No open threats.</Body1> : null}
+      <DeviceTimeline deviceId={device.deviceId} />
     </>
   );
 }

@@ -133,7 +133,7 @@ export function SettingsPage() {
             <legend>
               <Subtitle1>Error reports</Subtitle1>
             </legend>
-            <Field label="Recipients" hint={`Up to ${maxErrorReportRecipients} addresses, one per line.`} {...error('errorReportRecipients')}>
+            <Field label="Recipients" hint={`Up to ${maxErrorReportRecipients} addresses in your organization’s verified domains, one per line.`} {...error('errorReportRecipients')}>
               <Textarea value={draft.recipients} disabled={!canWrite} resize="vertical" onChange={(_, d) => set('recipients', d.value)} />
             </Field>
           </fieldset>
