@@ -15,7 +15,6 @@ import {
   DialogTitle,
   Field,
   Input,
-  ProgressBar,
   Select,
   Subtitle1,
   Table,
@@ -28,14 +27,14 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { packageNamePattern, useAppRulePreview, useAppRules, useDeleteAppRule, useSetAppRule, type AppRule, type AppRulePreview } from '../api/appRules.js';
-import { useRegrade, type RegradeProgress as Progress } from '../api/classifications.js';
+import { packageNamePattern, useAppRulePreview, useAppRules, useDeleteAppRule, useSetAppRule, type AppRule } from '../api/appRules.js';
 import type { RiskLevel } from '../api/devices.js';
 import { useSession } from '../context.js';
-import { describeRegrade, regradeFrom } from '../logic.js';
+import { regradeFrom } from '../logic.js';
 import { RiskBadge } from './badges.js';
 import { ErrorMessage, Loading, Notice, When, useClosable } from './common.js';
 import { QueryState } from './QueryState.js';
+import { Impact, RegradeProgress } from './Regrade.js';
 
 const useStyles = makeStyles({
   section: { marginBottom: tokens.spacingVerticalXL },
@@ -44,41 +43,6 @@ const useStyles = makeStyles({
 });
 
 const levels: RiskLevel[] = ['none', 'low', 'medium', 'high'];
-
-function Impact({ preview }: { preview: AppRulePreview }) {
-  const changes = Object.entries(preview.byChange);
-  return (
-    <div aria-live="polite">
-      <Body1 as="p" style={{ margin: 0 }}>
-        <strong>{preview.devicesChanged}</strong> device{preview.devicesChanged === 1 ? '' : 's'} would change risk level
-        {changes.length > 0 ? `: ${changes.map(([change, count]) => `${change} ${count}`).join(', ')}` : '.'}
-      </Body1>
-      {preview.sample.length > 0 ? (
-        <ul style={{ margin: '8px 0 0', paddingLeft: 18 }} aria-label="Devices that would change">
-          {preview.sample.map((d) => (
-            <li key={d.deviceId}>
-              {d.deviceName}: {d.from} → {d.to}
-            </li>
-          ))}
-        </ul>
-      ) : null}
-    </div>
-  );
-}
-
-function Followed({ regrade }: { regrade: Progress }) {
-  const followed = useRegrade(regrade);
-  const current = followed.data;
-  const done = current.status === 'completed';
-  return (
-    <div role="status">
-      <Field label={describeRegrade(current)} validationState="none">
-        <ProgressBar value={done ? 1 : current.devicesTotal > 0 ? current.devicesChanged / current.devicesTotal : undefined} />
-      </Field>
-      {followed.isError ? <ErrorMessage error={followed.error} /> : null}
-    </div>
-  );
-}
 
 function RuleDialog({ rule, onClose }: { rule: AppRule | null; onClose: () => void }) {
   const { open, close } = useClosable(onClose);
@@ -128,7 +92,7 @@ function RuleDialog({ rule, onClose }: { rule: AppRule | null; onClose: () => vo
                 <Notice intent="success" title="Saved">
                   Threats of {save.data.item.packageName} now count as {save.data.item.riskLevel}.
                 </Notice>
-                {regrade ? <Followed regrade={regrade} /> : null}
+                {regrade ? <RegradeProgress regrade={regrade} /> : null}
               </>
             ) : null}
           </DialogContent>
@@ -178,7 +142,7 @@ function DeleteDialog({ rule, onClose }: { rule: AppRule; onClose: () => void })
                 <Notice intent="success" title="Deleted">
                   The rule for {rule.packageName} is gone.
                 </Notice>
-                {regrade ? <Followed regrade={regrade} /> : null}
+                {regrade ? <RegradeProgress regrade={regrade} /> : null}
               </>
             ) : null}
           </DialogContent>

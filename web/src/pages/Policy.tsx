@@ -13,7 +13,6 @@ import {
   DialogSurface,
   DialogTitle,
   Field,
-  ProgressBar,
   Select,
   Subtitle1,
   Body1,
@@ -28,21 +27,19 @@ import {
 } from '@fluentui/react-components';
 import {
   useClassifications,
-  useRegrade,
   useRegradePreview,
   useResetClassifications,
   useSetClassificationLevel,
   type ClassificationItem,
-  type RegradePreview,
-  type RegradeProgress as Progress,
 } from '../api/classifications.js';
 import type { RiskLevel } from '../api/devices.js';
 import { useSession } from '../context.js';
-import { describeChanged, describeRegrade, policyChangesToDefaults, regradeFrom } from '../logic.js';
+import { describeChanged, policyChangesToDefaults, regradeFrom } from '../logic.js';
 import { RiskBadge } from '../components/badges.js';
 import { ErrorMessage, Loading, Notice, PageHeader, useClosable } from '../components/common.js';
 import { QueryState } from '../components/QueryState.js';
 import { AppRulesSection } from '../components/AppRules.js';
+import { Impact, RegradeProgress } from '../components/Regrade.js';
 
 const useStyles = makeStyles({
   section: { marginBottom: tokens.spacingVerticalXL },
@@ -57,43 +54,6 @@ const categories = [
 ] as const;
 
 const levels: RiskLevel[] = ['none', 'low', 'medium', 'high'];
-
-/** The impact of a change, in words and with a sample of the devices. */
-function Impact({ preview }: { preview: RegradePreview }) {
-  const changes = Object.entries(preview.byChange);
-  return (
-    <div aria-live="polite">
-      <Body1 as="p" style={{ margin: 0 }}>
-        <strong>{preview.devicesChanged}</strong> device{preview.devicesChanged === 1 ? '' : 's'} would change risk level
-        {changes.length > 0 ? `: ${changes.map(([change, count]) => `${change} ${count}`).join(', ')}` : '.'}
-      </Body1>
-      {preview.sample.length > 0 ? (
-        <ul style={{ margin: '8px 0 0', paddingLeft: 18 }} aria-label="Devices that would change">
-          {preview.sample.map((d) => (
-            <li key={d.deviceId}>
-              {d.deviceName}: {d.from} → {d.to}
-            </li>
-          ))}
-        </ul>
-      ) : null}
-    </div>
-  );
-}
-
-/** A queued re-grade followed to its end; nothing to follow for a synchronous answer. */
-function RegradeProgress({ regrade }: { regrade: Progress }) {
-  const followed = useRegrade(regrade);
-  const current = followed.data;
-  const done = current.status === 'completed';
-  return (
-    <div className={undefined} role="status">
-      <Field label={describeRegrade(current)} validationState="none">
-        <ProgressBar value={done ? 1 : current.devicesTotal > 0 ? current.devicesChanged / current.devicesTotal : undefined} />
-      </Field>
-      {followed.isError ? <ErrorMessage error={followed.error} /> : null}
-    </div>
-  );
-}
 
 function EditDialog({ item, onClose }: { item: ClassificationItem; onClose: () => void }) {
   const { open, close } = useClosable(onClose);
