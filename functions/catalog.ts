@@ -133,7 +133,7 @@ export const catalog: readonly CatalogEntry[] = [
   httpFunction('consoleAppRulesPreview', consoleAppRulesPreviewRoute, consoleAppRulesPreview),
   httpFunction('consoleAppRulesPut', consoleAppRulesPutRoute, consoleAppRulesPut),
   httpFunction('consoleAppRulesDelete', consoleAppRulesDeleteRoute, consoleAppRulesDelete),
-  timerFunction('overrideExpiry', '10 * * * * *', overrideExpiry),
+  timerFunction('overrideExpiry', '%OVERRIDE_EXPIRY_SCHEDULE%', overrideExpiry),
 ];
 
 export function httpRoutes(): RouteSpec[] {

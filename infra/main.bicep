@@ -49,6 +49,8 @@ param reconcileSchedule string = '30 */5 * * * *'
 
 @description('NCRONTAB (6 fields) of the mail timer (threat alerts, error reports).')
 param mailSchedule string = '15 * * * * *'
+@description('NCRONTAB (6 fields) of the risk-override expiry timer (ends overrides at their expiresAt).')
+param overrideExpirySchedule string = '10 * * * * *'
 @description('How long events are kept for the feed (GET /api/v1/events), in days.')
 param eventRetentionDays int = 30
 
@@ -433,6 +435,7 @@ module functionApp 'modules/functionApp.bicep' = {
     heartbeatCheckSchedule: heartbeatCheckSchedule
     reconcileSchedule: reconcileSchedule
     mailSchedule: mailSchedule
+    overrideExpirySchedule: overrideExpirySchedule
     webhookAllowedPrivateHosts: webhookAllowedPrivateHosts
     eventRetentionDays: eventRetentionDays
     apiScope: apiScope

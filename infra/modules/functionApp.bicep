@@ -47,6 +47,7 @@ param enrollmentSyncSchedule string
 param heartbeatCheckSchedule string
 param reconcileSchedule string
 param mailSchedule string
+param overrideExpirySchedule string
 @description('Browser origins allowed to call the API (the web console\'s); no other origin gets CORS headers.')
 param corsAllowedOrigins array = []
 param webhookAllowedPrivateHosts string = ''
@@ -104,6 +105,7 @@ var appSettings = {
   HEARTBEAT_CHECK_SCHEDULE: heartbeatCheckSchedule
   RECONCILE_SCHEDULE: reconcileSchedule
   MAIL_SCHEDULE: mailSchedule
+  OVERRIDE_EXPIRY_SCHEDULE: overrideExpirySchedule
   // Webhooks: hosts exempt from the private-address rule (none in Azure).
   WEBHOOK_ALLOWED_PRIVATE_HOSTS: webhookAllowedPrivateHosts
   EVENT_RETENTION_DAYS: string(eventRetentionDays)

@@ -81,6 +81,7 @@ export const configSchema = z
     HEARTBEAT_CHECK_SCHEDULE: ncrontab.default('0 */5 * * * *'),
     RECONCILE_SCHEDULE: ncrontab.default('30 */5 * * * *'),
     MAIL_SCHEDULE: ncrontab.default('15 * * * * *'),
+    OVERRIDE_EXPIRY_SCHEDULE: ncrontab.default('10 * * * * *'),
     /** Table Storage: a connection string (local, Azurite) ... */
     AzureWebJobsStorage: optionalString,
     /** ... or the table endpoint reached with the managed identity (Azure). */
