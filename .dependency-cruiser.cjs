@@ -3,7 +3,7 @@
  * every import points down, and nothing imports in a circle.
  *
  *   0 base          shared/base, shared/domain, shared/telemetry
- *   1 adapters      shared/storage, graph, http, tokens, queues, sendgrid
+ *   1 adapters      shared/storage, graph, http, tokens, queues, sendgrid, attestation
  *   2 ports         shared/ports.ts
  *   3 records       shared/tenants, events, jobs, slices, audit, errorReports, alerts
  *   4 capabilities  auth → devices → compliance → enrollment, heartbeat, webhooks, onboarding → mail, console → health
@@ -13,7 +13,7 @@
  * A capability imports only the capabilities before it (those of the same rank are apart).
  */
 const base = ['base', 'domain', 'telemetry'];
-const adapters = ['storage', 'graph', 'http', 'tokens', 'queues', 'sendgrid'];
+const adapters = ['storage', 'graph', 'http', 'tokens', 'queues', 'sendgrid', 'attestation'];
 const records = ['tenants', 'events', 'jobs', 'slices', 'audit', 'errorReports', 'alerts'];
 const capabilities = [['auth'], ['devices'], ['compliance'], ['enrollment', 'heartbeat', 'webhooks', 'onboarding'], ['mail', 'console'], ['health'], ['provider']];
 

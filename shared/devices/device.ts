@@ -41,6 +41,17 @@ export const deviceSchema = z.object({
   previousCredentialUntil: optionalText,
   /** The nonce the current credential was derived with from the previous one (credential.ts). */
   credentialRotationNonce: optionalText,
+  /**
+   * The RFC 7638 SHA-256 thumbprint (base64url) of the device key the credential is bound to (Agent trust, DPoP);
+   * absent: a bearer credential (a device activated without a key).
+   */
+  keyThumbprint: optionalText,
+  /** The platform attestation verdict of the last activation (docs/AGENT.md). */
+  attestationFormat: z.enum(['android-key', 'apple-app-attest']).optional(),
+  attestationStatus: z.enum(['verified', 'failed', 'absent', 'not-checked']).optional(),
+  attestationReason: optionalText,
+  attestationSecurityLevel: optionalText,
+  attestationCheckedAt: optionalText,
   lastSequence: z.number().int().default(-1),
   lastReportAt: optionalText,
   hasReport: z.boolean().default(false),

@@ -61,6 +61,30 @@ const enforcementFields = {
     .describe('The Entra device extension attribute that receives the device state, or null for none.'),
 };
 
+const agentTrustFields = {
+  keyBinding: z
+    .enum(['optional', 'required'])
+    .describe(
+      '`required`: activation must bind a device key (DPoP) and credentials issued without one answer 401 on their next use; `optional`: devices may also activate without a key (bearer credential).',
+    ),
+  attestation: z
+    .enum(['off', 'report', 'required'])
+    .describe(
+      "`off`: attestations are not checked; `report`: devices activate whatever the verdict and the service raises DEVICE_INTEGRITY_FAILED or DEVICE_INTEGRITY_UNVERIFIED; `required`: activation is refused (403) unless the platform's attestation is verified.",
+    ),
+};
+export type KeyBindingPolicy = z.infer<typeof agentTrustFields.keyBinding>;
+export type AttestationPolicy = z.infer<typeof agentTrustFields.attestation>;
+const activationReminderDays = z
+  .int()
+  .min(0)
+  .max(30)
+  .describe('Days a device may stay pending before its user is reminded to activate the agent, and between reminders (at most 3 per device); 0 turns reminders off.');
+const agentInstallUrl = z
+  .url({ protocol: /^https$/ })
+  .nullable()
+  .describe('Where users install the agent (an https URL), given in activation reminders; null for none.');
+
 const defaults = {
   heartbeatFrequencyMinutes: 60,
   enrollmentPollMinutes: 5,
@@ -68,6 +92,9 @@ const defaults = {
   stateSync: { deviceStatus: true, threatStatus: true },
   errorReportRecipients: [] as string[],
   enforcement: { intunePartner: true, entraDeviceAttribute: null as EntraAttributeName | null },
+  agentTrust: { keyBinding: 'optional' as KeyBindingPolicy, attestation: 'report' as AttestationPolicy },
+  activationReminderDays: 0,
+  agentInstallUrl: null as string | null,
 };
 
 /** A tenant's connector settings. Missing fields take their defaults; unknown fields are rejected. */
@@ -88,6 +115,14 @@ export const connectorSettingsSchema = z.strictObject({
       entraDeviceAttribute: enforcementFields.entraDeviceAttribute.default(defaults.enforcement.entraDeviceAttribute),
     })
     .prefault({}),
+  agentTrust: z
+    .strictObject({
+      keyBinding: agentTrustFields.keyBinding.default(defaults.agentTrust.keyBinding),
+      attestation: agentTrustFields.attestation.default(defaults.agentTrust.attestation),
+    })
+    .prefault({}),
+  activationReminderDays: activationReminderDays.default(defaults.activationReminderDays),
+  agentInstallUrl: agentInstallUrl.default(defaults.agentInstallUrl),
 });
 export type ConnectorSettings = z.output<typeof connectorSettingsSchema>;
 
@@ -109,6 +144,14 @@ export const connectorSettingsUpdateSchema = z.strictObject({
       entraDeviceAttribute: enforcementFields.entraDeviceAttribute.optional(),
     })
     .optional(),
+  agentTrust: z
+    .strictObject({
+      keyBinding: agentTrustFields.keyBinding.optional(),
+      attestation: agentTrustFields.attestation.optional(),
+    })
+    .optional(),
+  activationReminderDays: activationReminderDays.optional(),
+  agentInstallUrl: agentInstallUrl.optional(),
 });
 export type ConnectorSettingsUpdate = z.output<typeof connectorSettingsUpdateSchema>;
 
@@ -119,6 +162,9 @@ export const defaultConnectorSettings: Readonly<ConnectorSettings> = Object.free
   stateSync: Object.freeze({ ...defaults.stateSync }),
   errorReportRecipients: Object.freeze([...defaults.errorReportRecipients]) as string[],
   enforcement: Object.freeze({ ...defaults.enforcement }),
+  agentTrust: Object.freeze({ ...defaults.agentTrust }),
+  activationReminderDays: defaults.activationReminderDays,
+  agentInstallUrl: defaults.agentInstallUrl,
 });
 
 function pick<T>(update: T | undefined, current: T): T {
@@ -140,5 +186,11 @@ export function applySettingsUpdate(current: ConnectorSettings, update: Connecto
       intunePartner: pick(update.enforcement?.intunePartner, current.enforcement.intunePartner),
       entraDeviceAttribute: pick(update.enforcement?.entraDeviceAttribute, current.enforcement.entraDeviceAttribute),
     },
+    agentTrust: {
+      keyBinding: pick(update.agentTrust?.keyBinding, current.agentTrust.keyBinding),
+      attestation: pick(update.agentTrust?.attestation, current.agentTrust.attestation),
+    },
+    activationReminderDays: pick(update.activationReminderDays, current.activationReminderDays),
+    agentInstallUrl: pick(update.agentInstallUrl, current.agentInstallUrl),
   };
 }

@@ -16,6 +16,9 @@ const defaults = {
   stateSync: { deviceStatus: true, threatStatus: true },
   errorReportRecipients: [],
   enforcement: { intunePartner: true, entraDeviceAttribute: null },
+  agentTrust: { keyBinding: 'optional', attestation: 'report' },
+  activationReminderDays: 0,
+  agentInstallUrl: null,
 };
 
 function issuePaths(input: unknown, schema: z.ZodType = connectorSettingsSchema): string[] {
@@ -126,6 +129,9 @@ describe('settings update', () => {
     stateSync: { deviceStatus: true, threatStatus: false },
     errorReportRecipients: ['ops@contoso.com'],
     enforcement: { intunePartner: true, entraDeviceAttribute: 'extensionAttribute4' },
+    agentTrust: { keyBinding: 'optional', attestation: 'report' },
+    activationReminderDays: 0,
+    agentInstallUrl: null,
   };
 
   it('parses an empty update to nothing, without filling defaults', () => {
@@ -147,7 +153,25 @@ describe('settings update', () => {
       stateSync: { deviceStatus: false, threatStatus: false },
       errorReportRecipients: ['ops@contoso.com'],
       enforcement: { intunePartner: true, entraDeviceAttribute: null },
+      agentTrust: { keyBinding: 'optional', attestation: 'report' },
+      activationReminderDays: 0,
+      agentInstallUrl: null,
     });
+  });
+
+  it('take the agent trust policy and reminder settings field by field', () => {
+    const update = connectorSettingsUpdateSchema.parse({
+      agentTrust: { attestation: 'required' },
+      activationReminderDays: 3,
+      agentInstallUrl: 'https://apps.contoso.com/mtd',
+    });
+    const next = applySettingsUpdate(current, update);
+    expect(next.agentTrust).toEqual({ keyBinding: 'optional', attestation: 'required' });
+    expect(next.activationReminderDays).toBe(3);
+    expect(next.agentInstallUrl).toBe('https://apps.contoso.com/mtd');
+    expect(issuePaths({ agentInstallUrl: 'http://apps.contoso.com/mtd' })).toEqual(['agentInstallUrl']);
+    expect(issuePaths({ activationReminderDays: 31 })).toEqual(['activationReminderDays']);
+    expect(issuePaths({ agentTrust: { keyBinding: 'always' } })).toEqual(['agentTrust.keyBinding']);
   });
 
   it('replaces the recipient list as a whole', () => {
