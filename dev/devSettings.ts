@@ -11,6 +11,9 @@ export const devApp = {
   mailFrom: 'mtd-connector@dev.localhost',
 } as const;
 
+/** The simulated provider's own tenant (Woodgrove in the default scenario), whose Nestor Wilke holds `Provider.Support`. */
+export const devProviderTenantId = '77777777-7777-4777-8777-777777777777';
+
 export const defaultPort = 7071;
 export const defaultSimPort = 7443;
 export const defaultFunctionKey = 'dev';
@@ -22,6 +25,8 @@ export const upstreamSettings = [
   'INTUNE_PARTNER_API_BASE_URL',
   'SENDGRID_API_BASE_URL',
 ] as const;
+
+import { simAgentIdentity, type PlatformAuthorityFiles } from './sim/platform.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -58,11 +63,15 @@ export function usesExternalUpstreams(env: Env): boolean {
 /**
  * The settings the function host runs with: defaults for a local run, overridden by anything set in `env`.
  * `simUrl` is the simulator's origin (ignored for the endpoints the environment sets); `storage` Azurite's
- * connection string.
+ * connection string; `platform` the files of the simulator's attestation roots (dev/sim/platform.ts).
  */
-export function devSettings(options: { env: Env; simUrl?: string; storage?: string; port?: number; secretsKey?: string }): Record<string, string> {
+export function devSettings(options: { env: Env; simUrl?: string; storage?: string; port?: number; secretsKey?: string; platform?: PlatformAuthorityFiles }): Record<string, string> {
   const { env } = options;
   const listenPort = options.port ?? hostPort(env);
+  // Provider support signs in with Entra ID only where the service checks the provider key itself, which needs a key
+  // of 32 characters or more: a local run with such a DEV_FUNCTION_KEY uses it so, and trusts the simulated provider.
+  const key = functionKey(env);
+  const providerSignIn = options.simUrl !== undefined && key.length >= 32;
   const defaults: Record<string, string | undefined> = {
     CONNECTOR_CLIENT_ID: devApp.clientId,
     CONNECTOR_CLIENT_SECRET: devApp.clientSecret,
@@ -80,6 +89,20 @@ export function devSettings(options: { env: Env; simUrl?: string; storage?: stri
     WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost,127.0.0.1',
     // The local key that encrypts the secrets stored in tables (Key Vault's role in Azure).
     SECRETS_KEY: options.secretsKey,
+    PROVIDER_TENANT_ID: providerSignIn ? devProviderTenantId : undefined,
+    PROVIDER_FUNCTION_KEY: providerSignIn ? key : undefined,
+    // The simulator plays the phone's platform: trust its attestation roots and its agent app, read its status list.
+    // Without a simulator (external endpoints) these keep their defaults: Google's and Apple's roots.
+    ...(options.simUrl && options.platform
+      ? {
+          ATTESTATION_ANDROID_ROOTS: options.platform.androidRootsFile,
+          ATTESTATION_APPLE_ROOTS: options.platform.appleRootsFile,
+          ANDROID_ATTESTATION_STATUS_URL: `${options.simUrl}/_sim/platform/android/attestation-status`,
+          ANDROID_APP_PACKAGES: simAgentIdentity.androidPackage,
+          ANDROID_APP_SIGNER_SHA256: simAgentIdentity.androidSignerSha256,
+          APPLE_APP_IDS: simAgentIdentity.appleAppId,
+        }
+      : {}),
   };
   const settings: Record<string, string> = {};
   for (const [name, value] of Object.entries(defaults)) {

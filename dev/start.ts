@@ -21,6 +21,7 @@ import { devSettings, hostPort, simPort, usesExternalUpstreams } from './devSett
 import { loadDefaultScenario, loadScenario } from './sim/scenario.js';
 import { startSimulator, type Simulator } from './sim/server.js';
 import { ensureLocalCa } from './sim/tls.js';
+import { ensurePlatformAuthority } from './sim/platform.js';
 import { devConsoleClientId } from './sim/interactive.js';
 import { consoleSettings, ensureConsoleBuild, startConsoleServer, type ConsoleServer } from './host/console.js';
 import { consolePort } from './devSettings.js';
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
   const dataDir = resolve(env.DEV_DATA_DIR ?? join(root, '.local'));
   await mkdir(dataDir, { recursive: true });
   const tls = await ensureLocalCa(join(dataDir, 'tls'));
+  // The simulated phone platform's attestation roots, kept like the CA so a restart keeps trusting them.
+  const platform = await ensurePlatformAuthority(join(dataDir, 'platform'));
   const port = hostPort(env);
 
   let azurite: AzuriteHandle | undefined;
@@ -105,7 +108,7 @@ async function main(): Promise<void> {
     const external = usesExternalUpstreams(env);
     const tenantPort = external ? undefined : simPort(env) || (await freePort());
     const simUrl = tenantPort === undefined ? undefined : `https://localhost:${tenantPort}`;
-    const settings = devSettings({ env, storage, port, secretsKey: await localSecretsKey(dataDir), ...(simUrl ? { simUrl } : {}) });
+    const settings = devSettings({ env, storage, port, secretsKey: await localSecretsKey(dataDir), platform, ...(simUrl ? { simUrl } : {}) });
     const withConsole = env.DEV_CONSOLE !== 'off';
     const webPort = withConsole ? await consolePort(env) : undefined;
     const consoleOrigin = webPort === undefined ? undefined : `http://localhost:${webPort}`;
@@ -150,6 +153,7 @@ async function main(): Promise<void> {
         ...(settings.CONNECTOR_CLIENT_SECRET ? { clientSecret: settings.CONNECTOR_CLIENT_SECRET } : {}),
         ...(settings.SENDGRID_API_KEY ? { sendgridApiKey: settings.SENDGRID_API_KEY } : {}),
         ...(env.SIM_QUIET ? {} : { log: (line: string) => console.log(`SIM ${line}`) }),
+        platform,
       });
       say(`simulated tenant at ${simulator.url} (scenario ${scenarioFile ?? 'default'})`);
     };
@@ -173,6 +177,7 @@ async function main(): Promise<void> {
               clientId: env.CONSOLE_CLIENT_ID?.trim() || devConsoleClientId,
               apiClientId: settings.API_AUDIENCE ?? settings.CONNECTOR_CLIENT_ID ?? '',
               apiBaseUrl: `http://localhost:${port}`,
+              providerTenantId: settings.PROVIDER_TENANT_ID ?? env.PROVIDER_TENANT_ID,
             }),
           });
           say(`web console at ${webConsole.url}  (sign in as adele.vance@contoso.onmicrosoft.com: full access, or alex.wilber@...: read-only)`);

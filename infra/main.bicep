@@ -51,6 +51,8 @@ param reconcileSchedule string = '30 */5 * * * *'
 param mailSchedule string = '15 * * * * *'
 @description('NCRONTAB (6 fields) of the risk-override expiry timer (ends overrides at their expiresAt).')
 param overrideExpirySchedule string = '10 * * * * *'
+@description('NCRONTAB (6 fields) of the events relay timer (sends a relay job for each tenant with relay-due rows).')
+param eventsRelaySchedule string = '40 * * * * *'
 @description('How long events are kept for the feed (GET /api/v1/events), in days.')
 param eventRetentionDays int = 30
 
@@ -62,6 +64,28 @@ param consoleClientIds string = ''
 
 @description('Comma-separated application ids allowed to activate devices (the mobile agent). Empty: any client of the API.')
 param agentClientIds string = ''
+
+@description('Package names of the agent app on Android (comma-separated), checked in its key attestation.')
+param androidAppPackages string = ''
+
+@description('SHA-256 digests (hex) of the agent app\'s Android signing certificates, comma-separated.')
+param androidAppSignerSha256 string = ''
+
+@description('Google\'s Android attestation revocation status list.')
+param androidAttestationStatusUrl string = 'https://android.googleapis.com/attestation/status'
+
+@description('App IDs (TEAMID.bundle.id) of the agent app on iOS, comma-separated, checked in its App Attest attestation.')
+param appleAppIds string = ''
+
+@description('App Attest environment whose attestations are accepted.')
+@allowed(['production', 'development'])
+param appleAppAttestEnvironment string = 'production'
+
+@description('Android attestation roots as inline PEM. Empty: Google\'s hardware attestation roots shipped with the app.')
+param attestationAndroidRoots string = ''
+
+@description('App Attest roots as inline PEM. Empty: Apple\'s App Attestation Root CA shipped with the app.')
+param attestationAppleRoots string = ''
 
 @description('A check-in that changes nothing is written at most once per this many minutes.')
 @minValue(1)
@@ -436,6 +460,7 @@ module functionApp 'modules/functionApp.bicep' = {
     reconcileSchedule: reconcileSchedule
     mailSchedule: mailSchedule
     overrideExpirySchedule: overrideExpirySchedule
+    eventsRelaySchedule: eventsRelaySchedule
     webhookAllowedPrivateHosts: webhookAllowedPrivateHosts
     eventRetentionDays: eventRetentionDays
     apiScope: apiScope
@@ -443,6 +468,13 @@ module functionApp 'modules/functionApp.bicep' = {
     agentClientIds: agentClientIds
     checkInWriteIntervalMinutes: checkInWriteIntervalMinutes
     deviceCredentialDays: deviceCredentialDays
+    androidAppPackages: androidAppPackages
+    androidAppSignerSha256: androidAppSignerSha256
+    androidAttestationStatusUrl: androidAttestationStatusUrl
+    appleAppIds: appleAppIds
+    appleAppAttestEnvironment: appleAppAttestEnvironment
+    attestationAndroidRoots: attestationAndroidRoots
+    attestationAppleRoots: attestationAppleRoots
     providerTenantId: providerTenantId
     providerSupportRole: providerSupportRole
     providerKeySecretUri: '${keyVault.outputs.uri}secrets/${providerKeySecretName}'

@@ -7,6 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { controlRoutes } from './control.js';
 import { entraRoutes } from './entra.js';
+import { createPlatformAuthority, type PlatformAuthority } from './platform.js';
+import { platformRoutes } from './platformRoutes.js';
 import { graphRoutes } from './graph.js';
 import type { Dispatch } from './graph.js';
 import { graphError, json, parseTarget, Router } from './http.js';
@@ -33,6 +35,8 @@ export interface SimulatorOptions {
   sendgridApiKey?: string;
   /** One line per request (method, path without query, status, duration); never tokens or bodies. */
   log?: (line: string) => void;
+  /** The platform's attestation roots (dev/sim/platform.ts `ensurePlatformAuthority`); default: made in memory. */
+  platform?: PlatformAuthority;
 }
 
 export interface Simulator {
@@ -77,8 +81,9 @@ function headersOf(req: IncomingMessage): Record<string, string> {
 }
 
 /** Builds the request pipeline: control API, fault injection, routing, stats. */
-export function createDispatch(state: SimState, log?: (line: string) => void): Dispatch {
-  const control = new Router().add(...controlRoutes(state));
+export function createDispatch(state: SimState, log?: (line: string) => void, platform?: PlatformAuthority): Dispatch {
+  let authority: Promise<PlatformAuthority> | undefined = platform ? Promise.resolve(platform) : undefined;
+  const control = new Router().add(...controlRoutes(state), ...platformRoutes(() => (authority ??= createPlatformAuthority())));
   const router = new Router()
     .add(...sendgridRoutes(state))
     .add(...graphRoutes(state, () => dispatch))
@@ -153,7 +158,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const state = await SimState.create(options.scenario);
   if (options.clientSecret !== undefined) state.clientSecret = options.clientSecret;
   if (options.sendgridApiKey !== undefined) state.sendgridApiKey = options.sendgridApiKey;
-  const dispatch = createDispatch(state, options.log);
+  const dispatch = createDispatch(state, options.log, options.platform);
 
   const server = createServer({ cert: options.cert, key: options.key, keepAlive: true }, (req, res) => {
     void (async () => {

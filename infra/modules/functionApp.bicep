@@ -48,6 +48,7 @@ param heartbeatCheckSchedule string
 param reconcileSchedule string
 param mailSchedule string
 param overrideExpirySchedule string
+param eventsRelaySchedule string
 @description('Browser origins allowed to call the API (the web console\'s); no other origin gets CORS headers.')
 param corsAllowedOrigins array = []
 param webhookAllowedPrivateHosts string = ''
@@ -58,6 +59,13 @@ param consoleClientIds string = ''
 param agentClientIds string = ''
 param checkInWriteIntervalMinutes int = 15
 param deviceCredentialDays int = 90
+param androidAppPackages string = ''
+param androidAppSignerSha256 string = ''
+param androidAttestationStatusUrl string = 'https://android.googleapis.com/attestation/status'
+param appleAppIds string = ''
+param appleAppAttestEnvironment string = 'production'
+param attestationAndroidRoots string = ''
+param attestationAppleRoots string = ''
 param providerTenantId string = ''
 param providerSupportRole string = 'Provider.Support'
 @description('Key Vault secret URI of the provider key (the secret may be created later).')
@@ -106,6 +114,7 @@ var appSettings = {
   RECONCILE_SCHEDULE: reconcileSchedule
   MAIL_SCHEDULE: mailSchedule
   OVERRIDE_EXPIRY_SCHEDULE: overrideExpirySchedule
+  EVENTS_RELAY_SCHEDULE: eventsRelaySchedule
   // Webhooks: hosts exempt from the private-address rule (none in Azure).
   WEBHOOK_ALLOWED_PRIVATE_HOSTS: webhookAllowedPrivateHosts
   EVENT_RETENTION_DAYS: string(eventRetentionDays)
@@ -117,6 +126,15 @@ var appSettings = {
   CHECKIN_WRITE_INTERVAL_MINUTES: string(checkInWriteIntervalMinutes)
   // Lifetime of a device credential, in days.
   DEVICE_CREDENTIAL_DAYS: string(deviceCredentialDays)
+  // Platform attestation at activation: the agent app's identity, the revocation list, and the trusted roots
+  // (empty: the roots shipped with the app).
+  ANDROID_APP_PACKAGES: androidAppPackages
+  ANDROID_APP_SIGNER_SHA256: androidAppSignerSha256
+  ANDROID_ATTESTATION_STATUS_URL: androidAttestationStatusUrl
+  APPLE_APP_IDS: appleAppIds
+  APPLE_APP_ATTEST_ENVIRONMENT: appleAppAttestEnvironment
+  ATTESTATION_ANDROID_ROOTS: attestationAndroidRoots
+  ATTESTATION_APPLE_ROOTS: attestationAppleRoots
   // Provider support signing in with Entra ID (docs/DEPLOY.md): the provider's tenant, the app role, and the provider
   // key the service checks itself (a Key Vault reference; until the secret exists the host's function keys apply).
   PROVIDER_TENANT_ID: providerTenantId

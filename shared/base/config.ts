@@ -38,6 +38,17 @@ const clientIdList = z
   .pipe(z.array(z.uuid({ message: 'must be comma-separated application ids (GUIDs)' })).optional())
   .transform((ids) => (ids && ids.length > 0 ? ids : undefined));
 
+/** A comma-separated list, trimmed, empty entries dropped; unset: []. */
+const commaList = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  );
+
 export const configSchema = z
   .object({
     /** Issuer host for tokens and the consent URL. National clouds and the simulator set their own. */
@@ -82,6 +93,7 @@ export const configSchema = z
     RECONCILE_SCHEDULE: ncrontab.default('30 */5 * * * *'),
     MAIL_SCHEDULE: ncrontab.default('15 * * * * *'),
     OVERRIDE_EXPIRY_SCHEDULE: ncrontab.default('10 * * * * *'),
+    EVENTS_RELAY_SCHEDULE: ncrontab.default('40 * * * * *'),
     /** Table Storage: a connection string (local, Azurite) ... */
     AzureWebJobsStorage: optionalString,
     /** ... or the table endpoint reached with the managed identity (Azure). */
@@ -155,6 +167,32 @@ export const configSchema = z
       .pipe(z.array(z.string().refine(isAes256Key, { message: 'must be comma-separated base64 keys of 32 bytes' }))),
     /** Client id of the identity that reaches storage, Service Bus and Key Vault (Azure): it unwraps with the Key Vault key. */
     APP_MANAGED_IDENTITY_CLIENT_ID: z.uuid().optional().or(z.literal('').transform(() => undefined)),
+    /**
+     * Trusted roots for Android key attestation: a PEM bundle given inline or the path of a PEM file. Unset: Google's
+     * hardware attestation roots shipped in shared/attestation/roots/.
+     */
+    ATTESTATION_ANDROID_ROOTS: optionalString,
+    /** Trusted roots for App Attest, inline PEM or a file path. Unset: Apple's App Attestation Root CA shipped. */
+    ATTESTATION_APPLE_ROOTS: optionalString,
+    /** Package names of the agent app on Android (comma-separated); empty: no Android attestation verifies. */
+    ANDROID_APP_PACKAGES: commaList,
+    /**
+     * SHA-256 digests of the agent app's Android signing certificates (comma-separated hex, any case, colons allowed),
+     * kept as lower-case hex without colons.
+     */
+    ANDROID_APP_SIGNER_SHA256: commaList
+      .transform((digests) => digests.map((digest) => digest.replace(/:/g, '').toLowerCase()))
+      .pipe(z.array(z.string().regex(/^[0-9a-f]{64}$/, { message: 'must be comma-separated SHA-256 digests (hex)' }))),
+    /** Google's attestation revocation status list (JSON), fetched and cached for 24 h. */
+    ANDROID_ATTESTATION_STATUS_URL: z
+      .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+      .default('https://android.googleapis.com/attestation/status'),
+    /** App IDs of the agent app on iOS (`TEAMID.bundle.id`, comma-separated); empty: no App Attest verifies. */
+    APPLE_APP_IDS: commaList,
+    /** Which App Attest environment's AAGUID is accepted: `production` (appattest) or `development` (appattestdevelop). */
+    APPLE_APP_ATTEST_ENVIRONMENT: z
+      .enum(['production', 'development'], { message: 'must be production or development' })
+      .default('production'),
     /** Application Insights (Azure): when set, OpenTelemetry traces each operation across the queue hops. */
     APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
   })

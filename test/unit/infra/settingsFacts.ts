@@ -37,6 +37,9 @@ const candidateValues = [
   'true',
   // An AES-256 key (base64 of 32 bytes).
   'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
+  'production',
+  // A SHA-256 digest (hex), e.g. an app signing certificate's.
+  'abababababababababababababababababababababababababababababababab',
 ] as const;
 
 const secretName = /(SECRET|PASSWORD|_KEY)$/;
