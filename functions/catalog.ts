@@ -28,6 +28,7 @@ import { consoleDevicesExport, consoleDevicesExportRoute } from './consoleDevice
 import { consoleAuditLogExport, consoleAuditLogExportRoute } from './consoleAuditLogExport.js';
 import { consoleDeviceTimeline, consoleDeviceTimelineRoute } from './consoleDeviceTimeline.js';
 import { deviceActivate, deviceActivateRoute } from './deviceActivate.js';
+import { deviceChallenge, deviceChallengeRoute } from './deviceChallenge.js';
 import { deviceHeartbeat, deviceHeartbeatRoute } from './deviceHeartbeat.js';
 import { deviceThreatReport, deviceThreatReportRoute } from './deviceThreatReport.js';
 import { heartbeatCheck } from './heartbeatCheck.js';
@@ -83,6 +84,7 @@ export const catalog: readonly CatalogEntry[] = [
   httpFunction('consoleDevicesExport', consoleDevicesExportRoute, consoleDevicesExport),
   httpFunction('consoleAuditLogExport', consoleAuditLogExportRoute, consoleAuditLogExport),
   httpFunction('consoleDeviceTimeline', consoleDeviceTimelineRoute, consoleDeviceTimeline),
+  httpFunction('deviceChallenge', deviceChallengeRoute, deviceChallenge),
   httpFunction('deviceActivate', deviceActivateRoute, deviceActivate),
   httpFunction('deviceHeartbeat', deviceHeartbeatRoute, deviceHeartbeat),
   httpFunction('deviceThreatReport', deviceThreatReportRoute, deviceThreatReport),
@@ -112,7 +114,7 @@ export const catalog: readonly CatalogEntry[] = [
   httpFunction('consoleClassificationsReset', consoleClassificationsResetRoute, consoleClassificationsReset),
   httpFunction('consoleClassificationsPut', consoleClassificationsPutRoute, consoleClassificationsPut),
   httpFunction('events', eventsRoute, events),
-  timerFunction('eventsRelay', '40 * * * * *', eventsRelay),
+  timerFunction('eventsRelay', '%EVENTS_RELAY_SCHEDULE%', eventsRelay),
   httpFunction('consoleWebhooksList', consoleWebhooksListRoute, consoleWebhooksList),
   httpFunction('consoleWebhooksCreate', consoleWebhooksCreateRoute, consoleWebhooksCreate),
   httpFunction('consoleWebhooksGet', consoleWebhooksGetRoute, consoleWebhooksGet),

@@ -14,7 +14,7 @@ export const consoleDevicesExportRoute = defineRoute({
     "A cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` (no formula injection).",
   tags: ['console'],
   security: 'consoleToken',
-  query: deviceListQuerySchema.pick({ status: true, riskLevel: true, platform: true }).extend({
+  query: deviceListQuerySchema.pick({ status: true, riskLevel: true, platform: true, attestation: true }).extend({
     format: z.literal('csv').describe('The only format: `csv`.'),
   }),
   responses: { 200: { description: 'The CSV file.', contentType: 'text/csv', headers: { 'Content-Disposition': '`attachment; filename="devices-{UTC time}.csv"`' } } },

@@ -15,7 +15,8 @@ export const deviceHeartbeatRoute = defineRoute({
     'the new credential, to be used from then on; the presented one keeps working for 24 hours after the rotation ' +
     '(a heartbeat with it within those hours receives the same new credential again), then only the new one. ' +
     'An expired credential, or a replaced one after its 24 hours, is refused with 401: the agent activates again with ' +
-    "its user's token.",
+    "its user's token. A key-bound device sends `Authorization: DPoP` and a `DPoP` proof; a rotated credential stays " +
+    'bound to the same key.',
   tags: ['device'],
   security: 'deviceCredential',
   body: heartbeatBodySchema,

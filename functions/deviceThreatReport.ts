@@ -12,7 +12,8 @@ export const deviceThreatReportRoute = defineRoute({
   description:
     'A report whose `sequence` is not above the last applied one, or whose `reportId` was already received, changes ' +
     'nothing and answers 200 with `applied: false`. At most 500 threats and 64 KiB per report; too many reports from ' +
-    'one device answer 429 with Retry-After.',
+    'one device answer 429 with Retry-After. The service\'s own classifications (`DEVICE_INTEGRITY_FAILED`, `DEVICE_INTEGRITY_UNVERIFIED`) are refused (400) ' +
+    'and stay open whatever the agent reports. Key-bound devices send `Authorization: DPoP` and a `DPoP` proof (see the security schemes).',
   tags: ['device'],
   security: 'deviceCredential',
   body: threatReportBodySchema,

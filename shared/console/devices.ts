@@ -18,6 +18,10 @@ export const deviceListQuerySchema = z.object({
   status: deviceStatusSchema.optional().describe('Only devices in this status.'),
   riskLevel: riskLevelSchema.optional().describe('Only devices at this risk level.'),
   platform: platformSchema.optional().describe('Only devices of this platform.'),
+  attestation: z
+    .enum(['verified', 'failed', 'absent', 'not-checked'])
+    .optional()
+    .describe("Only devices whose last activation's attestation verdict is this one (agent trust)."),
   cursor: z.string().min(1).max(8192).optional().describe('`nextCursor` of the previous page.'),
   limit: z.coerce
     .number()
@@ -79,6 +83,20 @@ export const deviceDetailSchema = z.object({
   override: overrideSchema
     .optional()
     .describe("The device's risk override, while one is in force: its level is the device's, whatever its threats."),
+  trust: z
+    .object({
+      keyBound: z.boolean().describe('Whether the device credential is bound to a device key (DPoP).'),
+      attestation: z
+        .object({
+          format: z.enum(['android-key', 'apple-app-attest']).nullable(),
+          status: z.enum(['verified', 'failed', 'absent', 'not-checked']),
+          reason: z.string().optional(),
+          securityLevel: z.string().optional(),
+          checkedAt: z.string().nullable(),
+        })
+        .describe("The last activation's platform attestation verdict (`not-checked` for a device activated before verdicts were recorded)."),
+    })
+    .describe('Agent trust: the key binding and the attestation verdict.'),
   enforcement: z.object({
     version: z.number().int(),
     syncPending: z.boolean(),
@@ -141,6 +159,7 @@ export async function listConsoleDevices(
   if (query.status) clauses.push(odata`status eq ${query.status}`);
   if (query.riskLevel) clauses.push(odata`riskLevel eq ${query.riskLevel}`);
   if (query.platform) clauses.push(odata`platform eq ${query.platform}`);
+  if (query.attestation) clauses.push(odata`attestationStatus eq ${query.attestation}`);
   try {
     const page = await listPage(tables.table('devices'), {
       schema: anyEntity,
@@ -213,6 +232,16 @@ export async function getConsoleDevice(tables: TableStore, tenantId: string, dev
     device: toConsoleDevice(device, activeThreats.length),
     activeThreats,
     ...(override ? { override } : {}),
+    trust: {
+      keyBound: device.keyThumbprint !== undefined,
+      attestation: {
+        format: device.attestationFormat ?? null,
+        status: device.attestationStatus ?? 'not-checked',
+        ...(device.attestationReason !== undefined ? { reason: device.attestationReason } : {}),
+        ...(device.attestationSecurityLevel !== undefined ? { securityLevel: device.attestationSecurityLevel } : {}),
+        checkedAt: device.attestationCheckedAt ?? null,
+      },
+    },
     enforcement: {
       version: device.version,
       syncPending: device.syncPending,

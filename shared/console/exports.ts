@@ -56,6 +56,8 @@ export interface DeviceExportFilters {
   readonly status?: DeviceStatus | undefined;
   readonly riskLevel?: RiskLevel | undefined;
   readonly platform?: Platform | undefined;
+  /** The last activation's attestation verdict (`verified`, `failed`, `absent`, `not-checked`). */
+  readonly attestation?: string | undefined;
 }
 
 const openThreatsRowSchema = z.object({ openThreats: z.number().int().optional() });
@@ -96,8 +98,8 @@ function deviceCells(device: Device, openThreats: number, nowMs: number): string
     device.riskLevel,
     String(openThreats),
     overrideActive ? (device.overrideRiskLevel ?? '') : '',
-    // The attestation verdict is not on the device row: the column stays empty until agent trust records one there.
-    '',
+    // The last activation's verdict; empty for a device not activated since agent trust recorded verdicts.
+    device.attestationStatus ?? '',
     device.lastCheckInAt ?? '',
     device.activatedAt ?? '',
     device.discoveredAt,
@@ -109,6 +111,7 @@ async function* deviceRowChunks(tables: TableStore, tenantId: string, filters: D
   if (filters.status) clauses.push(odata`status eq ${filters.status}`);
   if (filters.riskLevel) clauses.push(odata`riskLevel eq ${filters.riskLevel}`);
   if (filters.platform) clauses.push(odata`platform eq ${filters.platform}`);
+  if (filters.attestation) clauses.push(odata`attestationStatus eq ${filters.attestation}`);
   let batch: Device[] = [];
   const flush = async (): Promise<string[][]> => {
     const counts = await openThreatsOf(tables, tenantId, batch);

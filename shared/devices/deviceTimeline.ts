@@ -79,6 +79,8 @@ export function eventSummary(event: ServiceEvent): string {
       return `Risk override to ${event.data.override.riskLevel} by ${event.data.override.createdBy} until ${event.data.override.expiresAt}: ${event.data.override.reason}`;
     case 'device.override_ended':
       return `Risk override to ${event.data.override.riskLevel} ended (${event.data.endedBy})`;
+    case 'device.attestation_failed':
+      return `Activation refused: attestation (${event.data.format}) did not verify: ${event.data.reason}`;
     default:
       return event.type;
   }
@@ -97,6 +99,22 @@ function pushEntry(target: 'Intune' | 'Entra ID', value: string | undefined, res
   return { at, kind: 'push', summary: `Told ${target} ${told}: ${answer}`, data: { target: target === 'Intune' ? 'intune' : 'entra', value: value ?? null, result: result ?? null, version: version ?? null } };
 }
 
+function activationSummary(device: Device): string {
+  const binding = device.keyThumbprint ? 'key-bound credential (DPoP)' : 'bearer credential';
+  const verdict = device.attestationStatus ?? 'not-checked';
+  const reason = device.attestationReason ? `: ${device.attestationReason}` : '';
+  return `Agent activated (app ${device.appVersion ?? 'unknown version'}; ${binding}; attestation ${verdict}${reason})`;
+}
+
+function activationData(device: Device): Record<string, unknown> {
+  return {
+    appVersion: device.appVersion ?? null,
+    osVersion: device.osVersion,
+    keyBound: device.keyThumbprint !== undefined,
+    attestation: { format: device.attestationFormat ?? null, status: device.attestationStatus ?? 'not-checked', reason: device.attestationReason ?? null },
+  };
+}
+
 /**
  * The timeline rows a device-row change calls for besides its events: a push recorded (Intune or Entra ID), an
  * activation, a silent credential rotation. Pure; nothing for most writes.
@@ -112,7 +130,7 @@ export function deviceTimelineActions(before: Device | undefined, after: Device 
     actions.push(timelineAction(tenantId, deviceId, pushEntry('Entra ID', after.entraValue, after.entraResult, after.entraVersion, after.entraAt)));
   }
   if (after.activatedAt !== undefined && after.activatedAt !== before?.activatedAt) {
-    actions.push(timelineAction(tenantId, deviceId, { at: after.activatedAt, kind: 'activation', summary: `Agent activated (app ${after.appVersion ?? 'unknown version'})`, data: { appVersion: after.appVersion ?? null, osVersion: after.osVersion } }));
+    actions.push(timelineAction(tenantId, deviceId, { at: after.activatedAt, kind: 'activation', summary: activationSummary(after), data: activationData(after) }));
   } else if (after.credentialRotationNonce !== undefined && after.credentialRotationNonce !== before?.credentialRotationNonce) {
     actions.push(
       timelineAction(tenantId, deviceId, {

@@ -4,7 +4,7 @@ import { HttpError } from '../http/problem.js';
 import type { CorePorts } from '../ports.js';
 import type { EventRuntime } from '../events/runtime.js';
 import type { DevicePrincipal } from './deviceAuth.js';
-import { deviceCredentialLifetime, isCheckInStatus } from './deviceAuth.js';
+import { deviceChallenge, deviceCredentialLifetime, isCheckInStatus } from './deviceAuth.js';
 import { deriveRotatedCredential, rotationNonce } from './credential.js';
 import { acceptsCredentialHash, dueForRotation, previousCredentialGraceMs, sessionHashOf, type CredentialLifetime } from './credentialLifetime.js';
 import type { Device } from './device.js';
@@ -46,9 +46,10 @@ export function checkedIn(current: Device, principal: DevicePrincipal, now: stri
   };
 }
 
-export const credentialRevoked = (): HttpError =>
+/** The credential ended while the request ran; the challenge names the scheme the device authenticated with. */
+export const credentialRevoked = (keyBound = false): HttpError =>
   new HttpError(401, 'The device credential is no longer valid. Activate the agent again with the user\'s sign-in.', {
-    headers: { 'www-authenticate': 'Bearer realm="device"' },
+    headers: { 'www-authenticate': deviceChallenge(keyBound ? 'DPoP' : 'Bearer', 'invalid_token') },
   });
 
 /** The check-in alone: no write while the status stays and the last check-in is fresh. */
@@ -88,7 +89,7 @@ export async function writeCheckIn(
     start,
     new Date(now),
   );
-  if (revoked) throw credentialRevoked();
+  if (revoked) throw credentialRevoked(principal.device.keyThumbprint !== undefined);
   if (write) services.devices.parsedDevices.set(threatStateKey(principal.tenantId, principal.deviceId), write.after);
   await nudgeAfter(services, [write]);
   return write;

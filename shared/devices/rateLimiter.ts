@@ -15,6 +15,8 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterSecon
 
 export interface RateLimiter {
   take(key: string): RateDecision;
+  /** What `take` would answer now, without taking anything. */
+  peek(key: string): RateDecision;
 }
 
 interface Bucket {
@@ -25,7 +27,15 @@ interface Bucket {
 export function createRateLimiter(limit: BucketLimit, clock: Clock, maxKeys = 100_000): RateLimiter {
   if (limit.burst < 1 || limit.perSecond <= 0) throw new Error('a rate limit needs burst >= 1 and perSecond > 0');
   const buckets = new Map<string, Bucket>();
+  const refused = (tokens: number): RateDecision => ({ allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / limit.perSecond)) });
   return {
+    peek(key) {
+      const bucket = buckets.get(key);
+      if (!bucket) return { allowed: true };
+      const elapsed = Math.max(0, clock.now().getTime() - bucket.at) / 1000;
+      const tokens = Math.min(limit.burst, bucket.tokens + elapsed * limit.perSecond);
+      return tokens >= 1 ? { allowed: true } : refused(tokens);
+    },
     take(key) {
       const now = clock.now().getTime();
       const bucket = buckets.get(key) ?? { tokens: limit.burst, at: now };
@@ -43,7 +53,7 @@ export function createRateLimiter(limit: BucketLimit, clock: Clock, maxKeys = 10
         bucket.tokens -= 1;
         return { allowed: true };
       }
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perSecond)) };
+      return refused(bucket.tokens);
     },
   };
 }

@@ -7,6 +7,7 @@ import type { TableStore } from '../storage/tableStore.js';
 import { createParsedDeviceCache, type ParsedDeviceCache } from './deviceRepository.js';
 import { createKeyedMutex, type KeyedMutex } from '../base/keyedMutex.js';
 import { createRateLimiter, type BucketLimit, type RateLimiter } from './rateLimiter.js';
+import { createFailureGuard, createProofReplayCache, defaultFailureLimits, type FailureGuard, type FailureLimits, type ProofReplayCache } from './failureGuard.js';
 import { createTenantContextCache, defaultTenantCacheMs, type TenantContextCache } from './tenantContext.js';
 import { createThreatStateCache, type ThreatStateCache } from './threatCache.js';
 
@@ -29,6 +30,10 @@ export const defaultDeviceLimits: DeviceLimits = {
 export interface DeviceRuntime {
   readonly reportLimiter: RateLimiter;
   readonly heartbeatLimiter: RateLimiter;
+  /** Failed authentications, limited apart from the budgets above (failureGuard.ts). */
+  readonly failures: FailureGuard;
+  /** DPoP `jti`s seen per device within the proof window. */
+  readonly proofReplays: ProofReplayCache;
   readonly tenants: TenantContextCache;
   /** How long `tenants` keeps a tenant's context (ms): a policy change reaches every instance's reports after this. */
   readonly tenantCacheMs: number;
@@ -47,6 +52,8 @@ export interface DeviceRuntime {
 
 export interface DeviceRuntimeOptions {
   readonly limits?: Partial<DeviceLimits>;
+  /** Failed authentications per device and per tenant. */
+  readonly failureLimits?: Partial<FailureLimits>;
   /** How long a tenant's settings and policy are reused (ms). */
   readonly tenantCacheMs?: number;
 }
@@ -56,6 +63,8 @@ export function createDeviceRuntime(tables: TableStore, clock: Clock, options: D
   return {
     reportLimiter: createRateLimiter(limits.reports, clock),
     heartbeatLimiter: createRateLimiter(limits.heartbeats, clock),
+    failures: createFailureGuard({ ...defaultFailureLimits, ...options.failureLimits }, clock),
+    proofReplays: createProofReplayCache(),
     tenants: createTenantContextCache(tables, clock, options.tenantCacheMs ?? defaultTenantCacheMs),
     tenantCacheMs: options.tenantCacheMs ?? defaultTenantCacheMs,
     threatStates: createThreatStateCache(),

@@ -11,7 +11,7 @@
  * credential recorded on the `s|` row (credentialSession.ts), so a report commits only within its credential's session.
  */
 import type { TransactionAction } from '@azure/data-tables';
-import { applySnapshot, isOpen, type ReportedThreat, type SnapshotResult, type StoredThreat } from '../domain/index.js';
+import { applySnapshot, isOpen, isServiceClassification, type ReportedThreat, type SnapshotResult, type StoredThreat } from '../domain/index.js';
 import { statusOf } from '../base/errors.js';
 import { ConcurrencyExhausted } from '../storage/errors.js';
 import type { TableStore } from '../storage/tableStore.js';
@@ -83,6 +83,12 @@ export interface ReportInput {
   readonly now: string;
   /** Records the report's threat events (`e|` outbox rows) in its first batch: docs/DATA-MODEL.md, "Events". */
   readonly events?: ThreatEventHooks;
+  /**
+   * Whose threats `threats` is the complete set of: the agent's (default: a report, ordered by its sequence), or the
+   * service's own (`serviceClassifications`, from the attestation verdict: the sequence is left as it is). Either
+   * leaves the other's threats open as they are (docs/DATA-MODEL.md, "A device's risk level").
+   */
+  readonly scope?: 'agent' | 'service';
 }
 
 /** What a report's threat batch needs to record its events. */
@@ -142,12 +148,17 @@ export async function applyThreatReport(tables: TableStore, cache: ThreatStateCa
     const lastSequence = sameSession ? state.marker.lastSequence : -1;
     const recent = sameSession ? state.marker.recentReportIds : [];
     const ownSince = state.loaded.session === input.session ? state.loaded.sequence : -1;
-    if (input.sequence <= lastSequence || recent.includes(input.reportId)) {
+    const service = input.scope === 'service';
+    if (!service && (input.sequence <= lastSequence || recent.includes(input.reportId))) {
       cache.set(key, state);
       return { applied: false, revoked: false };
     }
 
-    const snapshot = coalesceLastSeen(state.threats, applySnapshot(state.threats, input.threats, input.observedAt));
+    // The snapshot replaces only its owner's threats; the other's are carried over unchanged.
+    const owned = state.threats.filter((threat) => isServiceClassification(threat.classification) === service);
+    const kept = state.threats.filter((threat) => isServiceClassification(threat.classification) !== service);
+    const applied = coalesceLastSeen(owned, applySnapshot(owned, input.threats, input.observedAt));
+    const snapshot = { ...applied, threats: [...kept, ...applied.threats] };
     const { groups, looseDeletes } = plan(tenantId, deviceId, state.threats, snapshot.changed, deletesInBatch);
     const recorded = input.events?.events({ opened: snapshot.opened, resolved: snapshot.resolved, open: snapshot.threats.filter(isOpen) }) ?? [];
     if (recorded.length > 0) {
@@ -173,13 +184,15 @@ export async function applyThreatReport(tables: TableStore, cache: ThreatStateCa
       new Date(input.now),
     );
     if (counterAction) groups.unshift([counterAction]);
-    const nextMarker = {
-      lastSequence: input.sequence,
-      recentReportIds: [...recent, input.reportId].slice(-recentReportIdsKept),
-      session: input.session,
-      credentialHash: input.credentialHash,
-      counted: true,
-    };
+    const nextMarker = service
+      ? { lastSequence: state.marker.lastSequence, recentReportIds: [...state.marker.recentReportIds], session: state.marker.session, credentialHash: input.credentialHash, counted: true }
+      : {
+          lastSequence: input.sequence,
+          recentReportIds: [...recent, input.reportId].slice(-recentReportIdsKept),
+          session: input.session,
+          credentialHash: input.credentialHash,
+          counted: true,
+        };
 
     const openThreats = snapshot.threats.filter(isOpen).length;
     let etag = state.marker.etag;

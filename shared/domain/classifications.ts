@@ -4,7 +4,7 @@ import type { RiskLevel } from './risk.js';
 export const threatCategories = ['application', 'device', 'network', 'web'] as const;
 export type ThreatCategory = (typeof threatCategories)[number];
 
-/** Every threat classification the agent may report, grouped by category. */
+/** Every threat classification, grouped by category (the service raises the `serviceClassifications` itself). */
 export const classifications = [
   // application
   'TROJAN',
@@ -30,7 +30,9 @@ export const classifications = [
   'NON_APP_STORE_SIGNER',
   // device
   'ROOTED_OR_JAILBROKEN',
+  'DEVICE_INTEGRITY_FAILED',
   'OS_VULNERABILITY',
+  'DEVICE_INTEGRITY_UNVERIFIED',
   'OUTDATED_OS',
   'NO_DEVICE_LOCK',
   'ENCRYPTION_DISABLED',
@@ -47,6 +49,22 @@ export const classifications = [
 ] as const;
 export type Classification = (typeof classifications)[number];
 export const classificationSchema = z.enum(classifications);
+
+/**
+ * Raised by the service from the device's attestation verdict (CONTRACT.md, "Agent trust"), never by an agent: an
+ * agent's report naming one is refused, and the agent's complete-set reports leave them alone.
+ */
+export const serviceClassifications = ['DEVICE_INTEGRITY_FAILED', 'DEVICE_INTEGRITY_UNVERIFIED'] as const satisfies readonly Classification[];
+export type ServiceClassification = (typeof serviceClassifications)[number];
+
+export function isServiceClassification(classification: Classification): classification is ServiceClassification {
+  return (serviceClassifications as readonly Classification[]).includes(classification);
+}
+
+/** What an agent may report: every classification but the service's own. */
+export const agentClassificationSchema = classificationSchema.refine((value): boolean => !isServiceClassification(value), {
+  message: 'is raised by the service itself from the device\'s attestation and cannot be reported by the agent',
+});
 
 export interface ClassificationEntry {
   readonly classification: Classification;
@@ -77,6 +95,8 @@ const catalogByClassification: Readonly<Record<Classification, Omit<Classificati
   SIDELOADED_APP: { category: 'application', defaultRiskLevel: 'none' },
   NON_APP_STORE_SIGNER: { category: 'application', defaultRiskLevel: 'none' },
   ROOTED_OR_JAILBROKEN: { category: 'device', defaultRiskLevel: 'high' },
+  DEVICE_INTEGRITY_FAILED: { category: 'device', defaultRiskLevel: 'high' },
+  DEVICE_INTEGRITY_UNVERIFIED: { category: 'device', defaultRiskLevel: 'low' },
   OS_VULNERABILITY: { category: 'device', defaultRiskLevel: 'medium' },
   OUTDATED_OS: { category: 'device', defaultRiskLevel: 'low' },
   NO_DEVICE_LOCK: { category: 'device', defaultRiskLevel: 'low' },

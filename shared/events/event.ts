@@ -21,6 +21,7 @@ export const eventTypes = [
   'connector.health_changed',
   'device.override_started',
   'device.override_ended',
+  'device.attestation_failed',
 ] as const;
 export const eventTypeSchema = z.enum(eventTypes);
 export type EventType = z.infer<typeof eventTypeSchema>;
@@ -92,6 +93,13 @@ export const overrideEventDataSchema = z.object({
   endedBy: z.string().optional(),
 });
 
+/** An activation refused because the device's attestation did not verify (`agentTrust.attestation: required`). */
+export const attestationFailedDataSchema = z.object({
+  device: eventDeviceSchema,
+  format: z.enum(['android-key', 'apple-app-attest', 'none']).describe('The attestation format sent (`none`: no attestation).'),
+  reason: z.string(),
+});
+
 const envelope = {
   /** Unique and stable: a redelivery or a re-read of the feed carries the same id. */
   id: z.string(),
@@ -111,6 +119,7 @@ export const serviceEventSchema = z
     z.object({ ...envelope, type: z.literal('connector.health_changed'), data: healthChangedDataSchema }),
     z.object({ ...envelope, type: z.literal('device.override_started'), data: overrideEventDataSchema }),
     z.object({ ...envelope, type: z.literal('device.override_ended'), data: overrideEventDataSchema }),
+    z.object({ ...envelope, type: z.literal('device.attestation_failed'), data: attestationFailedDataSchema }),
   ]);
 export type ServiceEvent = z.infer<typeof serviceEventSchema>;
 export type EventOf<T extends EventType> = Extract<ServiceEvent, { type: T }>;

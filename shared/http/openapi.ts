@@ -58,8 +58,20 @@ const securitySchemes: JsonObject = {
     type: 'http',
     scheme: 'bearer',
     description:
-      'The device credential returned by activation (and rotated by heartbeats), sent as `Authorization: Bearer ' +
-      '<credential>`. A refused credential gets 401 with `WWW-Authenticate: Bearer realm="device"`; activate again.',
+      'A device activated without a key: the device credential returned by activation (and rotated by heartbeats), sent ' +
+      'as `Authorization: Bearer <credential>`, while the tenant\'s `agentTrust.keyBinding` is `optional`. A refused ' +
+      'credential gets 401 with `WWW-Authenticate: Bearer realm="device", error="invalid_token"`; activate again.',
+  },
+  deviceDpop: {
+    type: 'http',
+    scheme: 'DPoP',
+    description:
+      'A key-bound device (RFC 9449): `Authorization: DPoP <credential>` plus a `DPoP` header, a compact JWS with header ' +
+      '`typ: dpop+jwt`, `alg: ES256`, `jwk` (the device\'s public P-256 key, the one bound at activation) and claims ' +
+      '`jti` (new for every request), `htm` (the method), `htu` (`PUBLIC_BASE_URL` + the path, no query), `iat` (within ' +
+      '5 minutes of the service\'s clock) and `ath` (base64url SHA-256 of the credential). A missing or bad proof, another ' +
+      'key, a replayed `jti`, or a key-bound credential sent as `Bearer`: 401 with `WWW-Authenticate: DPoP ' +
+      'error="invalid_dpop_proof"` (`error="invalid_token"` for the credential itself).',
   },
   siemToken: {
     type: 'http',
@@ -107,7 +119,13 @@ function derivedAnswers(route: RouteSpec): Record<number, DerivedAnswer> {
     answers[401] = {
       description: 'No credential, or one that is refused (expired, wrong audience or issuer, revoked).',
       headers: {
-        'WWW-Authenticate': { description: 'The scheme to authenticate with (`Bearer`).', required: challenged },
+        'WWW-Authenticate': {
+          description:
+            route.security === 'deviceCredential'
+              ? 'The scheme to authenticate with and what failed: `DPoP algs="ES256", error="invalid_dpop_proof"` (the proof) or `error="invalid_token"` (the credential), or `Bearer realm="device"`.'
+              : 'The scheme to authenticate with (`Bearer`).',
+          required: challenged,
+        },
       },
     };
   }
@@ -146,6 +164,8 @@ function securityOf(route: RouteSpec): JsonObject[] {
       return [{ functionKey: [] }, { providerToken: [] }];
     case 'eventsReader':
       return [{ consoleToken: [] }, { siemToken: [] }];
+    case 'deviceCredential':
+      return [{ deviceDpop: [] }, { deviceCredential: [] }];
     default:
       return [{ [route.security]: [] }];
   }
@@ -233,6 +253,15 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
   }));
 }
 
+/** The DPoP proof header of key-bound device requests (the `deviceDpop` scheme). */
+const dpopHeader: JsonObject = {
+  name: 'DPoP',
+  in: 'header',
+  required: false,
+  description: 'The DPoP proof of the device key (required with `Authorization: DPoP`; see the `deviceDpop` security scheme).',
+  schema: { type: 'string' },
+};
+
 export interface OpenApiInfo {
   readonly title: string;
   readonly version: string;
@@ -255,7 +284,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApi
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
       tags: route.tags,
-      parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
+      parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query'), ...(route.security === 'deviceCredential' ? [dpopHeader] : [])],
       ...(requestBody ? { requestBody } : {}),
       responses: responsesOf(route),
       security: securityOf(route),

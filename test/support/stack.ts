@@ -23,7 +23,8 @@ import type { QueueSenders } from '../../shared/queues/queue.js';
 import type { CatalogEntry } from '../../functions/handlers.js';
 import { createTableStore, type TableStore } from '../../shared/storage/index.js';
 import { activateTenant, createTenant } from '../../shared/tenants/tenantRepository.js';
-import { quietLog, simSettings, tlsFiles } from './simClient.js';
+import { updateTenantConfig } from '../../shared/tenants/tenantConfig.js';
+import { quietLog, simSettings, testPlatform, tlsFiles } from './simClient.js';
 import { azuriteConnectionString, randomTablePrefix } from './tables.js';
 
 /** A tenant written to the tables at start-up, provisioned and consented (`active`), as onboarding leaves it. */
@@ -35,6 +36,11 @@ export interface TenantSeed {
   readonly displayName?: string;
   /** Default `admin@contoso.test`. */
   readonly primaryContactEmail?: string;
+  /**
+   * The tenant's `agentTrust.attestation`. Default `off`, so agents activated without attestation grade as before;
+   * under the product's default (`report`) each such activation raises DEVICE_INTEGRITY_UNVERIFIED on the device.
+   */
+  readonly attestation?: 'off' | 'report' | 'required';
 }
 
 /** What a host's services are built on, for overrides that need it (a runtime on the tables, a wrapped queue). */
@@ -225,7 +231,8 @@ async function openStorage(storage: StackOptions['storage']): Promise<{ connecti
 async function startSim(options: StackOptions): Promise<Simulator | undefined> {
   if (options.scenario === false) return undefined;
   const scenario = options.scenario === undefined || options.scenario === 'default' ? await loadDefaultScenario() : options.scenario;
-  return startSimulator({ ...(options.tls ?? tlsFiles()), ...options.simulator, scenario });
+  const platform = await testPlatform();
+  return startSimulator({ ...(options.tls ?? tlsFiles()), ...options.simulator, scenario, ...(platform ? { platform } : {}) });
 }
 
 async function seedTenants(tables: TableStore, tenants: readonly TenantSeed[]): Promise<void> {
@@ -240,6 +247,8 @@ async function seedTenants(tables: TableStore, tenants: readonly TenantSeed[]): 
       createdAt: at,
     });
     await activateTenant(tables, tenant.tenantId, { at });
+    const attestation = tenant.attestation ?? 'off';
+    await updateTenantConfig(tables, tenant.tenantId, (current) => ({ settings: { ...current.settings, agentTrust: { ...current.settings.agentTrust, attestation } } }));
   }
 }
 

@@ -78,8 +78,10 @@ describe('threat classifications', () => {
     const answer = await call(h.host, 'GET', 'v1/console/threat-classifications', admin);
     expect(answer.status).toBe(200);
     const items = answer.body.items as { classification: string; category: string; riskLevel: string; defaultRiskLevel: string }[];
-    expect(items).toHaveLength(34);
+    expect(items).toHaveLength(36);
     expect(items).toContainEqual({ classification: 'ADWARE', category: 'application', riskLevel: 'low', defaultRiskLevel: 'low' });
+    expect(items).toContainEqual({ classification: 'DEVICE_INTEGRITY_FAILED', category: 'device', riskLevel: 'high', defaultRiskLevel: 'high' });
+    expect(items).toContainEqual({ classification: 'DEVICE_INTEGRITY_UNVERIFIED', category: 'device', riskLevel: 'low', defaultRiskLevel: 'low' });
     expect((await call(h.host, 'GET', 'v1/console/threat-classifications', ann)).status).toBe(403);
   });
 

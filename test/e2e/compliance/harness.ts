@@ -128,6 +128,8 @@ export async function startComplianceHarness(
     ...structuredClone(defaultConnectorSettings),
     ...options.settings,
     enforcement: { intunePartner: true, entraDeviceAttribute: 'extensionAttribute5', ...options.settings?.enforcement },
+    // Agents here activate without attestation: under the default (`report`) each would raise DEVICE_INTEGRITY_UNVERIFIED.
+    agentTrust: { ...defaultConnectorSettings.agentTrust, attestation: 'off', ...options.settings?.agentTrust },
   };
   await writeSettings(settings);
 

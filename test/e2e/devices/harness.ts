@@ -16,6 +16,7 @@ import { createUserTokenValidator } from '../../../shared/tokens/entraToken.js';
 import { clientId } from '../../support/simClient.js';
 import { startStack } from '../../support/stack.js';
 import { id } from '../../integration/enrollment/harness.js';
+import type { AttestationPolicy } from '../../../shared/domain/index.js';
 
 export { id };
 
@@ -43,7 +44,16 @@ export interface DeviceHarness {
 export const tenantCacheMs = 1_000;
 
 export async function startDeviceHarness(
-  options: { limits?: DeviceLimits; clock?: Clock; settings?: Record<string, string> } = {},
+  options: {
+    limits?: DeviceLimits;
+    clock?: Clock;
+    settings?: Record<string, string>;
+    /**
+     * The tenants' `agentTrust.attestation`. Default `off`: these tests activate agents without attestation, and under
+     * the product's default (`report`) each activation would raise DEVICE_INTEGRITY_UNVERIFIED on the device.
+     */
+    attestation?: AttestationPolicy;
+  } = {},
 ): Promise<DeviceHarness> {
   const contoso = randomUUID();
   const consoleGroupId = randomUUID();
@@ -67,8 +77,8 @@ export async function startDeviceHarness(
       ],
     }),
     tenants: [
-      { tenantId: contoso, fullAccessGroupId: consoleGroupId },
-      { tenantId: fabrikam, fullAccessGroupId: randomUUID() },
+      { tenantId: contoso, fullAccessGroupId: consoleGroupId, attestation: options.attestation ?? 'off' },
+      { tenantId: fabrikam, fullAccessGroupId: randomUUID(), attestation: options.attestation ?? 'off' },
     ],
     settings: options.settings,
     // Nudges are recorded (no compliance function runs here); tenant jobs go to the host's own queue.

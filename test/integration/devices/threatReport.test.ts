@@ -158,6 +158,6 @@ describe('threat reports across instances', () => {
     await expect(send(first, old, 3)).rejects.toMatchObject({ status: 401 });
     expect(await send(first, current, 1)).toMatchObject({ applied: true, riskLevel: 'high' });
     await expect(send(first, old, 4)).rejects.toMatchObject({ status: 401 });
-    expect((await listDeviceThreats(tables, tenantId, deviceId)).filter((t) => t.resolvedAt === undefined).map((t) => t.threatId)).toEqual(['s1']);
+    expect((await listDeviceThreats(tables, tenantId, deviceId)).filter((t) => t.resolvedAt === undefined).map((t) => t.threatId)).toEqual(['s1', 'service:DEVICE_INTEGRITY_UNVERIFIED']);
   });
 });

@@ -212,6 +212,8 @@ describe('enrollment sync', () => {
     });
     const deviceId = id('dev-c1');
     const activation = { intuneDeviceId: deviceId, platform: 'ios' as const, osVersion: '17.5', appVersion: '1.0.0' };
+    // No attestation here: under the default (`report`) the activation would raise DEVICE_INTEGRITY_UNVERIFIED.
+    await updateTenantConfig(harness.tables, harness.tenantId, (current) => ({ settings: { ...current.settings, agentTrust: { ...current.settings.agentTrust, attestation: 'off' } } }));
     const { deviceToken } = await activateDevice(services, { tenantId: harness.tenantId, userId: id('carol') }, activation);
     const report = async (sequence: number, threats: ReportedThreat[] = []) => {
       const principal = await authenticateDevice(services, 'report')(deviceRequest(deviceToken));

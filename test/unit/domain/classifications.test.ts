@@ -18,9 +18,9 @@ const contractTable: Record<string, Record<string, string[]>> = {
     none: ['SIDELOADED_APP', 'NON_APP_STORE_SIGNER'],
   },
   device: {
-    high: ['ROOTED_OR_JAILBROKEN'],
+    high: ['ROOTED_OR_JAILBROKEN', 'DEVICE_INTEGRITY_FAILED'],
     medium: ['OS_VULNERABILITY'],
-    low: ['OUTDATED_OS', 'NO_DEVICE_LOCK', 'ENCRYPTION_DISABLED', 'UNKNOWN_SOURCES_ENABLED'],
+    low: ['DEVICE_INTEGRITY_UNVERIFIED', 'OUTDATED_OS', 'NO_DEVICE_LOCK', 'ENCRYPTION_DISABLED', 'UNKNOWN_SOURCES_ENABLED'],
     none: ['DEVELOPER_MODE', 'USB_DEBUGGING'],
   },
   network: {
@@ -44,10 +44,10 @@ describe('classification catalog', () => {
     expect(threatCategories).toEqual(['application', 'device', 'network', 'web']);
   });
 
-  it('holds exactly the 34 classifications of the contract, each once', () => {
-    expect(contractRows).toHaveLength(34);
-    expect(classifications).toHaveLength(34);
-    expect(new Set(classifications).size).toBe(34);
+  it('holds exactly the 36 classifications of the contract, each once', () => {
+    expect(contractRows).toHaveLength(36);
+    expect(classifications).toHaveLength(36);
+    expect(new Set(classifications).size).toBe(36);
     expect([...classifications].sort()).toEqual(contractRows.map((r) => r.classification).sort());
     expect(classificationCatalog.map((e) => e.classification)).toEqual([...classifications]);
   });
@@ -81,13 +81,13 @@ describe('classification policy', () => {
     expect(policy.TROJAN).toBe('low');
     expect(policy.PHISHING).toBe('none');
     const others = classifications.filter((c) => !['SIDELOADED_APP', 'TROJAN', 'PHISHING'].includes(c));
-    expect(others).toHaveLength(31);
+    expect(others).toHaveLength(33);
     for (const c of others) expect(policy[c]).toBe(defaultPolicy[c]);
   });
 
   it('lists rows for the console with current and default levels', () => {
     const rows = policyRows({ ADWARE: 'high' });
-    expect(rows).toHaveLength(34);
+    expect(rows).toHaveLength(36);
     expect(rows[0]).toEqual({ classification: 'TROJAN', category: 'application', riskLevel: 'high', defaultRiskLevel: 'high' });
     expect(rows.find((r) => r.classification === 'ADWARE')).toEqual({
       classification: 'ADWARE',

@@ -85,7 +85,7 @@ describe('OpenAPI document: answers derived from a route declaration', () => {
     expect(document.servers).toEqual([expect.objectContaining({ url: 'https://mtd.contoso.test' })]);
     expect(document.info.license.name).not.toBe('');
     expect(Object.keys(document.components.securitySchemes).sort()).toEqual(
-      ['consoleToken', 'deviceCredential', 'functionKey', 'providerToken', 'siemToken', 'userToken'].sort(),
+      ['consoleToken', 'deviceCredential', 'deviceDpop', 'functionKey', 'providerToken', 'siemToken', 'userToken'].sort(),
     );
     expect(document.components.securitySchemes.deviceCredential).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
