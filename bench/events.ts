@@ -15,7 +15,10 @@
  * `saturated...`.
  *
  * Prints: events recorded per report, report → webhook delay (p50/p99, healthy and failing endpoint), report → feed
- * delay, deliveries per event (redundant deliveries counted), report rates and their ratio; then one JSON line.
+ * delay, deliveries per event (redundant deliveries counted), what the delivery path costs per event delivered
+ * (`storageOpsPerDelivery`: requests to the `webhooks` and `webhookDeliveries` tables counted at their storage
+ * clients, a transaction being one; `queueMessagesPerDelivery`: messages sent to `webhook-deliveries`; both divided
+ * by the 2xx deliveries at both endpoints), report rates and their ratio; then one JSON line.
  * Settings (env): REPORTS per tenant (default 1000), DEVICES per tenant (100), CONCURRENCY (16), ROUNDS (4),
  * AZURITE_CONNECTION_STRING (else an in-memory Azurite is started).
  */
@@ -33,6 +36,7 @@ import { issueCredential } from '../shared/devices/credential.js';
 import { deviceSchema, deviceToEntity } from '../shared/devices/device.js';
 import { createDeviceRuntime } from '../shared/devices/runtime.js';
 import type { Logger } from '../shared/base/logger.js';
+import type { TableStore } from '../shared/storage/index.js';
 import { startStack } from '../test/support/stack.js';
 
 const env = process.env;
@@ -139,6 +143,28 @@ if (resolve(env.NODE_EXTRA_CA_CERTS ?? '') !== resolve(tls.caCertFile)) {
   process.exit(result.status ?? 1);
 }
 
+/** What the delivery path costs: requests to its tables (`webhooks`, `webhookDeliveries`) and its queue's messages. */
+const deliveryCost = { storageOps: 0, queueMessages: 0 };
+const countedClients = new Set<unknown>();
+function countDeliveryStorage(tables: TableStore): void {
+  for (const name of ['webhooks', 'webhookDeliveries'] as const) {
+    const client = tables.table(name);
+    if (countedClients.has(client)) continue;
+    countedClients.add(client);
+    // Per retry, as the store's own counter: every request that reaches the service (a transaction is one).
+    client.pipeline.addPolicy(
+      {
+        name: 'benchDeliveryCounter',
+        sendRequest: (request, next) => {
+          deliveryCost.storageOps += 1;
+          return next(request);
+        },
+      },
+      { phase: 'Retry' },
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const cert = await readFile(tls.certFile);
   const key = await readFile(tls.keyFile);
@@ -173,12 +199,26 @@ async function main(): Promise<void> {
       primaryContactEmail: 'bench@example.test',
     })),
     settings: { MAIL_FROM: 'bench@example.test', CONNECTOR_CLIENT_SECRET: clientSecret, WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost,127.0.0.1' },
-    // Compliance pushes are not what this measures: their nudges go nowhere. Webhook work uses the host's queue.
-    overrides: ({ tables, queues }) => ({
-      log: quiet,
-      queues: (name) => (name === 'compliance-updates' ? { send: () => Promise.resolve() } : queues(name)),
-      devices: createDeviceRuntime(tables, systemClock, { limits: { reports: unlimited, heartbeats: unlimited } }),
-    }),
+    // Compliance pushes are not what this measures: their nudges go nowhere. Webhook work uses the host's queue,
+    // counted; so are the delivery path's storage requests, at the storage client of its two tables.
+    overrides: ({ tables, queues }) => {
+      countDeliveryStorage(tables);
+      return {
+        log: quiet,
+        queues: (name) => {
+          if (name === 'compliance-updates') return { send: () => Promise.resolve() };
+          const sender = queues(name);
+          if (name !== 'webhook-deliveries') return sender;
+          return {
+            send: (messages) => {
+              deliveryCost.queueMessages += messages.length;
+              return sender.send(messages);
+            },
+          };
+        },
+        devices: createDeviceRuntime(tables, systemClock, { limits: { reports: unlimited, heartbeats: unlimited } }),
+      };
+    },
     host: { functionKey: 'bench' },
   });
   const { sim, tables, host, services } = stack;
@@ -411,6 +451,11 @@ async function main(): Promise<void> {
   const rate = { with: reportsPerTenant / seconds.with, without: reportsPerTenant / seconds.without };
   const ratio = rate.with / rate.without;
   const webhookEventsPerReport = [...healthyAllIndex().keys()].length / (reportsSent.with + pacedCount);
+  await services.webhooks.idle();
+  // Every event delivered (a 2xx), at both endpoints, whatever its type.
+  const delivered = [healthy, flaky].reduce((sum, receiver) => sum + receiver.received.filter((item) => item.status >= 200 && item.status < 300).length, 0);
+  const storageOpsPerDelivery = delivered > 0 ? deliveryCost.storageOps / delivered : null;
+  const queueMessagesPerDelivery = delivered > 0 ? deliveryCost.queueMessages / delivered : null;
 
   stopping = true;
   await host.close();
@@ -432,6 +477,10 @@ async function main(): Promise<void> {
   console.log(`feed reader saw it → healthy webhook got it (at ${pacedRate}/s): p50 ${fmt(percentile(relayToWebhook, 50))}, p99 ${fmt(percentile(relayToWebhook, 99))} (negative: the webhook was first)`);
   console.log(`report → failing webhook at ${pacedRate}/s (half retried after 5 s): p50 ${fmt(percentile(flakyDelays, 50))}, p99 ${fmt(percentile(flakyDelays, 99))}; attempts per event ${(flakyAttempts / Math.max(1, flakyAll.size)).toFixed(2)}`);
   console.log(`deliveries per event (healthy): ${(healthyDeliveries / Math.max(1, healthyKeys.size)).toFixed(3)}; redundant 2xx deliveries (both endpoints): ${redundantDeliveries}`);
+  console.log(
+    `delivery path per event delivered (${delivered} deliveries): ${storageOpsPerDelivery?.toFixed(2) ?? 'n/a'} storage operations, ` +
+      `${queueMessagesPerDelivery?.toFixed(2) ?? 'n/a'} queue messages (target ≤ 1.5 storage operations)`,
+  );
   console.log(`report rate without webhooks ${rate.without.toFixed(0)}/s, with ${rate.with.toFixed(0)}/s: ratio ${ratio.toFixed(2)} (target ≥ 0.9)`);
   console.log(
     JSON.stringify({
@@ -453,6 +502,8 @@ async function main(): Promise<void> {
       webhookEventsLost,
       deliveriesPerEvent: Number((healthyDeliveries / Math.max(1, healthyKeys.size)).toFixed(3)),
       redundantDeliveries,
+      storageOpsPerDelivery: storageOpsPerDelivery === null ? null : Number(storageOpsPerDelivery.toFixed(3)),
+      queueMessagesPerDelivery: queueMessagesPerDelivery === null ? null : Number(queueMessagesPerDelivery.toFixed(3)),
       reportsPerSecondWithout: Number(rate.without.toFixed(1)),
       reportsPerSecondWith: Number(rate.with.toFixed(1)),
       ingestRatioWithWebhooks: Number(ratio.toFixed(3)),

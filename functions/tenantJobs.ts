@@ -1,7 +1,7 @@
 import type { QueueFunctionHandler } from './handlers.js';
 import { bodyValue, messageMetadata } from './queueMessages.js';
-import { runOffboardJob, runTenantJob } from '../shared/app/tenantJobs.js';
-import { offboardJobSchema, tenantJobSchema, tenantJobsMaxDeliveryCount } from '../shared/jobs/messages.js';
+import { runOffboardJob, runRelayJob, runTenantJob } from '../shared/app/tenantJobs.js';
+import { offboardJobSchema, relayJobSchema, tenantJobSchema, tenantJobsMaxDeliveryCount } from '../shared/jobs/messages.js';
 import type { Services } from '../shared/app/services.js';
 import { redact } from '../shared/errorReports/errorReports.js';
 import { toError } from '../shared/base/errors.js';
@@ -9,7 +9,7 @@ import { parseTraceparent } from '../shared/telemetry/index.js';
 
 /**
  * Service Bus queue `tenant-jobs` (one message per invocation): runs one tenant's job (discovery, disconnect sweep,
- * connector heartbeat, reconcile or mail), or one step of a tenant's offboarding. A malformed message is logged and dropped; a job that fails throws, so
+ * connector heartbeat, reconcile or mail), a tenant's event relay, or one step of a tenant's offboarding. A malformed message is logged and dropped; a job that fails throws, so
  * Service Bus delivers it again (and on the last delivery it is reported and rescheduled before it is dead-lettered).
  */
 export const tenantJobs =
@@ -31,6 +31,14 @@ export const tenantJobs =
           );
           throw caught;
         }
+        continue;
+      }
+      const relay = relayJobSchema.safeParse(bodyValue(message));
+      if (relay.success) {
+        const started = Date.now();
+        const op = parseTraceparent(relay.data.traceparent)?.traceId ?? '-';
+        const result = await runRelayJob(services, relay.data, { messageId, deliveryCount });
+        context.log(`Tenant job relay op=${op} tenant=${relay.data.tenantId} msg=${messageId}: ${result.detail ?? result.status} ${Date.now() - started}ms`);
         continue;
       }
       const parsed = tenantJobSchema.safeParse(bodyValue(message));

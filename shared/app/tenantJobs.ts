@@ -18,6 +18,7 @@ import { sweepTenant } from '../heartbeat/disconnectSweep.js';
 import { reconcileTenant } from '../compliance/reconcile.js';
 import { runTenantMail } from '../mail/run.js';
 import { endExpiredOverrides } from '../console/overrides.js';
+import { sendActivationReminders } from '../mail/activationReminders.js';
 import type { Services } from './services.js';
 import { getTenant, type Tenant } from '../tenants/tenantRepository.js';
 import { tenantHealth } from '../health/health.js';
@@ -25,7 +26,15 @@ import { graphMembershipCheck } from '../auth/membership.js';
 import { operationLabel, withOperation } from '../telemetry/index.js';
 import { idleDueMs, markDue, moveDue, removeDue, type JobKind } from '../jobs/dueIndex.js';
 import { acquireJobLease, releaseJobLease } from '../jobs/jobLease.js';
-import { offboardJobMessage, tenantJobMessage, tenantJobsMaxDeliveryCount, tenantJobsQueueName, type OffboardJob, type TenantJob } from '../jobs/messages.js';
+import {
+  offboardJobMessage,
+  tenantJobMessage,
+  tenantJobsMaxDeliveryCount,
+  tenantJobsQueueName,
+  type OffboardJob,
+  type RelayJob,
+  type TenantJob,
+} from '../jobs/messages.js';
 import { refreshTenantIndex } from '../provider/tenantIndex.js';
 import { runOffboarding, type OffboardRunResult } from '../provider/offboarding.js';
 import type { HealthStatus } from '../health/report.js';
@@ -157,6 +166,15 @@ async function work(services: Services, job: JobKind, tenant: Tenant): Promise<s
         `${result.mailUnavailable ? ', SendGrid unavailable' : ''}`
       );
     }
+    case 'activation-reminders': {
+      // Daily while the tenant has reminders on; parked while off (turning them on makes it due).
+      const run = await sendActivationReminders(services, tenant);
+      if (!run.enabled) {
+        await moveDue(services.tables, tenantId, job, (current) => ({ dueMs: idleDueMs, periodMinutes: current?.periodMinutes }));
+        return 'activation reminders off: parked';
+      }
+      return `${run.sent} activation reminders sent, ${run.examined} waiting devices examined${run.failed > 0 ? `, ${run.failed} left for the next run` : ''}`;
+    }
     case 'override-expiry': {
       // Made due at the tenant's earliest override expiry; the run makes it due at the next one.
       const run = await endExpiredOverrides(services, tenantId);
@@ -268,5 +286,18 @@ export function runOffboardJob(services: Services, message: OffboardJob, deliver
       }
       throw caught;
     }
+  });
+}
+
+/**
+ * Runs a tenant's event relay (one `relay` message): relays the outbox partitions its due rows name and deletes the
+ * rows. Whatever the tenant's status: events already recorded reach the feed. Safe to run twice at once (publication is
+ * exactly once, shared/events/publish.ts); a run that throws is delivered again by the queue, and rows it left are
+ * found by a later tick.
+ */
+export function runRelayJob(services: Pick<Services, 'events'>, message: RelayJob, delivery: Delivery): Promise<JobRunResult> {
+  return withOperation('job relay', { traceparent: message.traceparent, tenantId: message.tenantId, job: 'relay', messageId: delivery.messageId }, async () => {
+    const result = await services.events.relayDue(message.tenantId);
+    return { status: 'completed', detail: `${result.due} due partitions relayed, ${result.published} events published` };
   });
 }

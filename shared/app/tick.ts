@@ -16,7 +16,8 @@ import type { TableStore } from '../storage/index.js';
 import { currentTraceparent } from '../telemetry/index.js';
 import { backfillDueRows, type BackfillResult } from '../jobs/backfill.js';
 import { claimDue, dueRows, nextDueMs, type DueRow, type JobKind } from '../jobs/dueIndex.js';
-import { tenantJobMessage, tenantJobsQueueName } from '../jobs/messages.js';
+import { relayJobMessage, tenantJobMessage, tenantJobsQueueName } from '../jobs/messages.js';
+import type { EventRuntime } from '../events/runtime.js';
 
 export interface TickDeps {
   readonly tables: TableStore;
@@ -117,4 +118,34 @@ export function describeTick(result: TickResult): string {
   );
   const backfill = result.backfill && !result.backfill.done ? `; backfill: ${result.backfill.tenants} tenants, ${result.backfill.created} rows` : '';
   return `${parts.join('; ')}${backfill}.`;
+}
+
+export interface RelayTick {
+  /** Tenants with relay-due rows: one `relay` message each. */
+  readonly tenants: number;
+  /** Relay-due rows read. */
+  readonly rows: number;
+  /** Age of the oldest due row, in ms. */
+  readonly oldestLagMs: number;
+}
+
+/**
+ * The `eventsRelay` tick: reads the relay-due rows (one query page per shard) and sends one `relay` tenant job per
+ * tenant that has any. Nothing is claimed: the job deletes the rows it relays, and a tick that finds them again sends
+ * the same message id (the oldest row's time), which duplicate detection drops.
+ */
+export async function scheduleRelayJobs(deps: TickDeps & { readonly events: Pick<EventRuntime, 'dueTenants'> }, options: { chunkSize?: number } = {}): Promise<RelayTick> {
+  const due = await deps.events.dueTenants();
+  const traceparent = currentTraceparent();
+  const chunkSize = options.chunkSize ?? 100;
+  const sender = deps.queues(tenantJobsQueueName);
+  for (let start = 0; start < due.length; start += chunkSize) {
+    await sender.send(due.slice(start, start + chunkSize).map((tenant) => relayJobMessage({ job: 'relay', tenantId: tenant.tenantId, dueMs: tenant.dueMs, traceparent })));
+  }
+  const nowMs = deps.clock.now().getTime();
+  return {
+    tenants: due.length,
+    rows: due.reduce((sum, tenant) => sum + tenant.rows, 0),
+    oldestLagMs: due[0] ? Math.max(0, nowMs - due[0].dueMs) : 0,
+  };
 }

@@ -28,6 +28,13 @@ export interface SweepResult {
   readonly published: number;
 }
 
+/** A tenant with relay-due rows: when the oldest came due, and how many the read found. */
+export interface DueTenant {
+  readonly tenantId: string;
+  readonly dueMs: number;
+  readonly rows: number;
+}
+
 export interface Relay {
   /** Writes the relay-due row before a write that adds outbox rows to a partition (write-ahead: nothing is stranded). */
   readonly prepare: (tenantId: string, table: OutboxTable, partitionKey: string) => Promise<void>;
@@ -35,8 +42,15 @@ export interface Relay {
   readonly nudge: (tenantId: string, table: OutboxTable, partitionKey: string) => void;
   /** Relays a partition's outbox now; resolves with the events published. */
   readonly relay: (tenantId: string, table: OutboxTable, partitionKey: string) => Promise<readonly PublishedEvent[]>;
-  /** The safety net: relays every partition whose relay-due row is due, and runs due retention. */
+  /** The safety net in one go: relays every partition whose relay-due row is due, and runs due retention. */
   readonly sweep: () => Promise<SweepResult>;
+  /**
+   * The tenants with relay-due rows, oldest first (one query page per shard; invalid rows are deleted): what the
+   * `eventsRelay` timer turns into `relay` tenant jobs.
+   */
+  readonly dueTenants: () => Promise<DueTenant[]>;
+  /** A tenant's `relay` job: relays the partitions its due rows name (one query page of its shard) and deletes them. */
+  readonly relayDue: (tenantId: string) => Promise<SweepResult>;
   /** Resolves when every relay started in this process has finished (tests, shutdown). */
   readonly idle: () => Promise<void>;
 }
@@ -183,37 +197,83 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
     return run;
   }
 
+  /** The due rows of a relay shard (their RowKeys), oldest first: one query page of up to 1000. */
+  async function dueRowKeys(partitionKey: string, nowKey: string): Promise<string[]> {
+    const pages = events()
+      .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey lt ${nowKey}`, select: ['RowKey'] } })
+      .byPage({ maxPageSize: 1000 });
+    const rowKeys: string[] = [];
+    for await (const page of pages) {
+      for (const entity of page) if (entity.rowKey) rowKeys.push(entity.rowKey);
+      break;
+    }
+    return rowKeys;
+  }
+
+  /** Relays the partition a due row names (or runs the retention it stands for), then deletes the row. */
+  async function runDueRow(partitionKey: string, rowKey: string, parsed: NonNullable<ReturnType<typeof parseDueRow>>): Promise<number> {
+    try {
+      let published = 0;
+      // Retention rows of the daily schedule before the `r` row: retention runs from the tenant's job now.
+      if (parsed.retention) await retentionDue(parsed.tenantId);
+      // Subscribers are caught up from the tenant's own partition's rows (a failed hand-over writes one).
+      else published = (await relayNow(parsed.tenantId, parsed.table, parsed.partitionKey, parsed.table === 'events')).length;
+      await deleteIgnoringMissing(tables, 'events', partitionKey, rowKey);
+      return published;
+    } catch (error) {
+      warn(`events: relaying a due partition failed (kept for the next run): ${toError(error).message}`);
+      return 0;
+    }
+  }
+
   async function sweep(): Promise<SweepResult> {
     const nowKey = String(clock.now().getTime()).padStart(13, '0');
     let due = 0;
     let published = 0;
     for (let shard = 0; shard < relayShards; shard += 1) {
       const partitionKey = `~relay|${shard.toString(16)}`;
-      const pages = events()
-        .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey lt ${nowKey}`, select: ['RowKey'] } })
-        .byPage({ maxPageSize: 1000 });
-      const rowKeys: string[] = [];
-      for await (const page of pages) {
-        for (const entity of page) if (entity.rowKey) rowKeys.push(entity.rowKey);
-        break;
-      }
-      for (const rowKey of rowKeys) {
+      for (const rowKey of await dueRowKeys(partitionKey, nowKey)) {
         const parsed = parseDueRow(rowKey);
         if (!parsed) {
           await deleteIgnoringMissing(tables, 'events', partitionKey, rowKey);
           continue;
         }
         due += 1;
-        try {
-          // Retention rows of the daily schedule before the `r` row: retention runs from the tenant's job now.
-          if (parsed.retention) await retentionDue(parsed.tenantId);
-          // Subscribers are caught up from the tenant's own partition's rows (a failed hand-over writes one).
-          else published += (await relayNow(parsed.tenantId, parsed.table, parsed.partitionKey, parsed.table === 'events')).length;
-          await deleteIgnoringMissing(tables, 'events', partitionKey, rowKey);
-        } catch (error) {
-          warn(`events: relaying a due partition failed (kept for the next sweep): ${toError(error).message}`);
-        }
+        published += await runDueRow(partitionKey, rowKey, parsed);
       }
+    }
+    return { due, published };
+  }
+
+  async function dueTenants(): Promise<DueTenant[]> {
+    const nowKey = String(clock.now().getTime()).padStart(13, '0');
+    const tenants = new Map<string, DueTenant>();
+    for (let shard = 0; shard < relayShards; shard += 1) {
+      const partitionKey = `~relay|${shard.toString(16)}`;
+      for (const rowKey of await dueRowKeys(partitionKey, nowKey)) {
+        const parsed = parseDueRow(rowKey);
+        if (!parsed) {
+          await deleteIgnoringMissing(tables, 'events', partitionKey, rowKey);
+          continue;
+        }
+        const dueMs = Number(rowKey.slice(0, 13));
+        const known = tenants.get(parsed.tenantId);
+        tenants.set(parsed.tenantId, { tenantId: parsed.tenantId, dueMs: Math.min(known?.dueMs ?? dueMs, dueMs), rows: (known?.rows ?? 0) + 1 });
+      }
+    }
+    return [...tenants.values()].sort((a, b) => a.dueMs - b.dueMs);
+  }
+
+  async function relayDue(tenantId: string): Promise<SweepResult> {
+    const nowKey = String(clock.now().getTime()).padStart(13, '0');
+    const partitionKey = relayShard(tenantId);
+    let due = 0;
+    let published = 0;
+    for (const rowKey of await dueRowKeys(partitionKey, nowKey)) {
+      const parsed = parseDueRow(rowKey);
+      if (!parsed || parsed.tenantId !== tenantId) continue;
+      due += 1;
+      published += await runDueRow(partitionKey, rowKey, parsed);
     }
     return { due, published };
   }
@@ -232,6 +292,8 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
     nudge,
     relay: (tenantId, table, partitionKey) => track(schedule(tenantId, table, partitionKey)),
     sweep,
+    dueTenants,
+    relayDue,
     idle: async () => {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },

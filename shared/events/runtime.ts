@@ -10,7 +10,7 @@ import { readFeed, type FeedPage } from './feedReads.js';
 import type { OutboxTable } from './outboxRow.js';
 import { createPublisher } from './publish.js';
 import { createRecorder } from './record.js';
-import { createRelay, type SweepResult } from './relay.js';
+import { createRelay, type DueTenant, type SweepResult } from './relay.js';
 import { createRetention, type RetentionRun } from './retention.js';
 import { createSubscribers } from './subscribers.js';
 import { createPublicationWaiters } from './waiters.js';
@@ -30,8 +30,12 @@ export interface EventRuntime extends EventRecorder {
   recordEvents(tenantId: string, events: readonly ServiceEvent[]): Promise<void>;
   /** Relays a partition's outbox now; resolves with the events published. */
   relay(tenantId: string, table: OutboxTable, partitionKey: string): Promise<readonly PublishedEvent[]>;
-  /** The safety net: relays every partition whose relay-due row is due, and runs due retention. */
+  /** The safety net in one go: relays every partition whose relay-due row is due, and runs due retention. */
   sweep(): Promise<SweepResult>;
+  /** The tenants with relay-due rows, oldest first: what the `eventsRelay` timer sends `relay` tenant jobs for. */
+  dueTenants(): Promise<DueTenant[]>;
+  /** A tenant's `relay` job: relays the partitions its relay-due rows name, and runs due retention. */
+  relayDue(tenantId: string): Promise<SweepResult>;
   /** Deletes a tenant's events older than the retention period; resolves with how many feed rows went. */
   applyRetention(tenantId: string): Promise<number>;
   /**
@@ -76,6 +80,8 @@ export function createEventRuntime(tables: TableStore, clock: Clock, options: Ev
     nudge: relay.nudge,
     relay: relay.relay,
     sweep: relay.sweep,
+    dueTenants: relay.dueTenants,
+    relayDue: relay.relayDue,
     applyRetention: retention.applyRetention,
     retentionDue: retention.retentionDue,
     readFeed: (tenantId, after, limit, types) => readFeed(tables, tenantId, after, limit, types),

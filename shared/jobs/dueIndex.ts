@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { statusOf, toError } from '../base/errors.js';
 import { odata, readEntity, type TableClient, type TableStore, type TransactionAction } from '../storage/index.js';
 
-export const jobKinds = ['discovery', 'sweep', 'connector-heartbeat', 'reconcile', 'mail', 'override-expiry'] as const;
+export const jobKinds = ['discovery', 'sweep', 'connector-heartbeat', 'reconcile', 'mail', 'override-expiry', 'activation-reminders'] as const;
 export type JobKind = (typeof jobKinds)[number];
 export const jobKindSchema = z.enum(jobKinds);
 

@@ -61,3 +61,21 @@ export function offboardJobMessage(job: OffboardJob, notBefore?: Date): QueueMes
     ...(notBefore ? { scheduledEnqueueTimeUtc: notBefore } : {}),
   };
 }
+
+/**
+ * A tenant's event relay on the same queue: "relay the outbox partitions whose relay-due rows are due for tenant Y"
+ * (shared/events/relay.ts). The rows are the state: a message for rows already relayed finds none. Its id names the
+ * oldest due row's time, so the timer sending again for the same rows is dropped by duplicate detection.
+ */
+export const relayJobSchema = z.object({
+  job: z.literal('relay'),
+  tenantId: z.string().min(1),
+  /** When the tenant's oldest relay-due row came due (ms). */
+  dueMs: z.number(),
+  traceparent: z.string().max(128).optional(),
+});
+export type RelayJob = z.infer<typeof relayJobSchema>;
+
+export function relayJobMessage(job: RelayJob): QueueMessage {
+  return { messageId: `relay|${job.tenantId}|${job.dueMs}`, body: job };
+}

@@ -3,7 +3,8 @@
  * follow the tenant's settings (`enrollmentPollMinutes`, `heartbeatFrequencyMinutes`); the sweep and reconcile run
  * when their index rows say something falls due, with a long period as the backstop; mail runs only when made due
  * (an alert queued, an error recorded) and then parks; the override expiry runs when the tenant's earliest risk override
- * ends (shared/console/overrides.ts) and then parks.
+ * ends (shared/console/overrides.ts) and then parks; activation reminders run once a day while the tenant has them on
+ * (`activationReminderDays`) and park while it has them off (shared/mail/activationReminders.ts).
  */
 import type { ConnectorSettings } from '../domain/index.js';
 import { idleDueMs, jobKinds, type DueRowSpec, type JobKind } from './dueIndex.js';
@@ -19,6 +20,8 @@ export const sweepPeriodMinutes = 12 * 60;
  * wait, so a tenant with nothing waiting costs four runs a day.
  */
 export const reconcilePeriodMinutes = 6 * 60;
+/** Activation reminders are counted in days: one run a day finds every reminder that came due since the last. */
+export const activationRemindersPeriodMinutes = 24 * 60;
 
 /** The period of each job for a tenant's settings; undefined for mail (runs when made due). */
 export function jobPeriodMinutes(job: JobKind, settings: Pick<ConnectorSettings, 'enrollmentPollMinutes' | 'heartbeatFrequencyMinutes'>): number | undefined {
@@ -31,6 +34,8 @@ export function jobPeriodMinutes(job: JobKind, settings: Pick<ConnectorSettings,
       return sweepPeriodMinutes;
     case 'reconcile':
       return reconcilePeriodMinutes;
+    case 'activation-reminders':
+      return activationRemindersPeriodMinutes;
     case 'mail':
     case 'override-expiry':
       // Due only when made due: an alert or error to mail; the tenant's earliest override expiry.

@@ -8,7 +8,7 @@ import { readConnectorSettings } from '../tenants/tenantConfig.js';
 import { currentTraceparent } from '../telemetry/index.js';
 import { claimDue, duePartitionOf, dueRowKey, ensureDueRows, jobKinds, markDue, moveDue, nextDueMs, type JobKind } from './dueIndex.js';
 import { tenantJobMessage, tenantJobsQueueName } from './messages.js';
-import { initialDueRows, jobPeriodMinutes } from './plan.js';
+import { activationRemindersPeriodMinutes, initialDueRows, jobPeriodMinutes } from './plan.js';
 
 type Deps = Pick<CorePorts, 'tables' | 'queues' | 'clock'>;
 
@@ -70,6 +70,12 @@ export async function applyJobPeriods(deps: Deps, tenantId: string, before: Conn
       periodMinutes: period,
     }));
     moved.push(job);
+  }
+  // Reminders turned on (or their interval changed): the job looks at once at the devices already pending; turned
+  // off, its next run parks it.
+  if (after.activationReminderDays > 0 && after.activationReminderDays !== before.activationReminderDays) {
+    await markDue(deps.tables, tenantId, 'activation-reminders', nowMs, activationRemindersPeriodMinutes);
+    moved.push('activation-reminders');
   }
   // A shorter silence limit may make devices silent now: the sweep looks at once.
   if (after.disconnectedAfterDays < before.disconnectedAfterDays) {

@@ -5,6 +5,7 @@
 import { TableClient } from '@azure/data-tables';
 import type { TableServiceClientOptions } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
+import { noteStorageRequest } from './requestCounts.js';
 
 type PipelinePolicy = NonNullable<TableServiceClientOptions['additionalPolicies']>[number]['policy'];
 
@@ -85,6 +86,7 @@ function countingPolicy(stats: TableStoreStats): PipelinePolicy {
     name: 'tableTransactionCounter',
     sendRequest: (request, next) => {
       stats.transactions += 1;
+      noteStorageRequest(request.method, request.url);
       return next(request);
     },
   };

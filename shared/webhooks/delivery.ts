@@ -1,31 +1,31 @@
 /**
  * Webhook delivery through the `webhook-deliveries` queue.
  *
- * - `events` messages (one per tenant and batch of events) fan out: each enabled endpoint subscribed to an event's
- *   type gets a delivery row (created once: a fan-out that runs twice finds it) and its first attempt at once.
- * - `attempt` messages wake attempt n of a delivery's round. Before posting, the attempt schedules the message that
- *   will run attempt n+1 (the safety net, at least the time-out plus a margin ahead) and claims the attempt on the row
- *   with its ETag; the post then runs in the background and records its outcome. A failure schedules attempt n+1
- *   earlier when the backoff allows it. So a process killed mid-attempt loses nothing (the next attempt is already
- *   scheduled), duplicated or reordered messages do nothing (the row says which attempt is due), and a slow endpoint
- *   holds no queue batch: another tenant's deliveries never wait for it.
+ * - `events` messages (one per tenant and batch of events) fan out: for each enabled endpoint, the events of its
+ *   types become one batch (batch.ts): their delivery rows are created in one transaction, already claimed for
+ *   attempt 1, after the message that runs attempt 2 (the safety net) is scheduled; then each event is posted on
+ *   its own, in the background. A fan-out that runs twice finds the rows and does nothing more.
+ * - `batch` messages run attempt n of a batch's rows (a retry of those that failed, the safety net, an attempt put
+ *   back for lack of a free slot); each row says which attempt is due, so duplicated or reordered messages do nothing.
+ * - `attempt` messages wake attempt n of one delivery's round (a manual redelivery, a test event). Before posting,
+ *   the attempt schedules the message that will run attempt n+1 (the safety net, at least the time-out plus a margin
+ *   ahead) and claims the attempt on the row with its ETag; the post then runs in the background and records its
+ *   outcome. A failure schedules attempt n+1 earlier when the backoff allows it.
+ * So a process killed mid-attempt loses nothing (the next attempt is already scheduled), and a slow endpoint holds no
+ * queue batch: another endpoint's or tenant's deliveries never wait for it.
  * - Every attempt resolves the host and checks every address, then connects to a checked one (no DNS rebinding
  *   between check and connect). Redirects are not followed. A 2xx within the time-out is a delivery; 410 disables
  *   the endpoint; anything else is retried on the schedule, then the delivery is marked failed.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { CorePorts } from '../ports.js';
 import type { QueueMessage, QueueSenders } from '../queues/queue.js';
 import { statusOf, toError } from '../base/errors.js';
 import { NO_CHANGE, updateEntity } from '../storage/index.js';
-import { checkHost } from './addressGuard.js';
+import { batchMessageSchema, maxBatchSize, runBatch, startBatch, type BatchMessage } from './batch.js';
 import {
   deliveriesTable,
-  deliveryIdFor,
   deliveryPartition,
   deliveryRowSchema,
-  newDeliveryRow,
   readDelivery,
   webhookEventSchema,
   withAttempt,
@@ -33,11 +33,22 @@ import {
   type StoredDelivery,
   type WebhookEvent,
 } from './deliveries.js';
-import { endpointRowSchema, endpointTypes, endpointsTable, listEndpointRows, openSigningSecrets, readEndpoint, type StoredEndpoint } from './endpoints.js';
-import { signDelivery } from './signing.js';
-import type { WebhookRuntime } from './runtime.js';
+import { endpointTypes, listEndpointRows, openSigningSecrets, readEndpoint, type StoredEndpoint } from './endpoints.js';
+import {
+  deferMs,
+  delayAfter,
+  hash,
+  maxAttempts,
+  noteEndpointOutcome,
+  rowAfterOutcome,
+  rowEnded,
+  sendOnce,
+  webhookQueueName,
+  type DeliveryDeps,
+  type Outcome,
+} from './outcome.js';
 
-export const webhookQueueName = 'webhook-deliveries';
+export { webhookQueueName, type DeliveryDeps } from './outcome.js';
 
 const eventsMessageSchema = z.object({ kind: z.literal('events'), tenantId: z.string().min(1), events: z.array(webhookEventSchema) });
 const attemptMessageSchema = z.object({
@@ -48,19 +59,11 @@ const attemptMessageSchema = z.object({
   round: z.number().int().positive(),
   attempt: z.number().int().positive(),
 });
-export const webhookMessageSchema = z.discriminatedUnion('kind', [eventsMessageSchema, attemptMessageSchema]);
+export const webhookMessageSchema = z.discriminatedUnion('kind', [eventsMessageSchema, attemptMessageSchema, batchMessageSchema]);
 export type AttemptMessage = z.output<typeof attemptMessageSchema>;
 
-export type DeliveryDeps = Pick<CorePorts, 'tables' | 'clock' | 'log' | 'queues' | 'config' | 'secrets'> & { readonly webhooks: WebhookRuntime };
-
-/** How long an attempt put back for lack of a free slot waits. */
-const deferMs = 1_000;
 /** Largest serialized `events` message (Service Bus Standard takes 256 KiB). */
 const maxEventsMessageBytes = 200 * 1024;
-
-function hash(text: string): string {
-  return createHash('sha256').update(text).digest('base64url').slice(0, 22);
-}
 
 function attemptMessage(message: Omit<AttemptMessage, 'kind'>, tag: string, at?: Date): QueueMessage {
   return {
@@ -116,6 +119,7 @@ export async function publishToWebhooks(queues: QueueSenders, events: readonly W
 export async function handleWebhookMessages(services: DeliveryDeps, messages: readonly unknown[]): Promise<void> {
   const eventsByTenant = new Map<string, WebhookEvent[]>();
   const attempts: AttemptMessage[] = [];
+  const batches: BatchMessage[] = [];
   for (const raw of messages) {
     const parsed = webhookMessageSchema.safeParse(raw);
     if (!parsed.success) {
@@ -123,6 +127,7 @@ export async function handleWebhookMessages(services: DeliveryDeps, messages: re
       continue;
     }
     if (parsed.data.kind === 'attempt') attempts.push(parsed.data);
+    else if (parsed.data.kind === 'batch') batches.push(parsed.data);
     else {
       const list = eventsByTenant.get(parsed.data.tenantId) ?? [];
       // An event names its own tenant: one naming another is not delivered to this tenant's endpoints.
@@ -141,59 +146,27 @@ export async function handleWebhookMessages(services: DeliveryDeps, messages: re
   await Promise.all([
     ...[...eventsByTenant].map(([tenantId, events]) => run(() => fanOut(services, tenantId, events))),
     ...attempts.map((message) => run(() => runAttempt(services, message))),
+    ...batches.map((message) => run(() => runBatch(services, message))),
   ]);
   // Storage or queue trouble: the batch comes back (every step above is safe to repeat).
   if (failures.length > 0) throw failures[0] ?? new Error('webhook delivery failed');
 }
 
-/** Creates the delivery rows of a tenant's events and starts each first attempt. */
+/** One batch per endpoint (of up to 100 events) for a tenant's events: rows created together, each event posted. */
 async function fanOut(services: DeliveryDeps, tenantId: string, events: readonly WebhookEvent[]): Promise<void> {
   const endpoints = (await listEndpointRows(services, tenantId)).filter((endpoint) => endpoint.enabled);
   if (endpoints.length === 0) return;
-  const work: Promise<string>[] = [];
-  for (const event of events) {
-    const body = JSON.stringify({ id: event.id, type: event.type, occurredAt: event.occurredAt, tenantId: event.tenantId, data: event.data });
-    for (const endpoint of endpoints) {
-      if (!endpointTypes(endpoint).includes(event.type)) continue;
-      work.push(startDelivery(services, tenantId, endpoint, event, body));
+  const work: Promise<void>[] = [];
+  for (const endpoint of endpoints) {
+    const types = new Set(endpointTypes(endpoint));
+    const due = events.filter((event) => types.has(event.type));
+    for (let start = 0; start < due.length; start += maxBatchSize) {
+      work.push(startBatch(services, tenantId, endpoint, due.slice(start, start + maxBatchSize)));
     }
   }
   const results = await Promise.allSettled(work);
   const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed) throw toError(failed.reason);
-}
-
-/** Creates the delivery row (or finds the one an earlier run made) and runs its first attempt if still due. */
-export async function startDelivery(
-  services: DeliveryDeps,
-  tenantId: string,
-  endpoint: StoredEndpoint,
-  event: WebhookEvent,
-  body: string,
-): Promise<string> {
-  const deliveryId = deliveryIdFor(event);
-  const partitionKey = deliveryPartition(tenantId, endpoint.rowKey);
-  const row = newDeliveryRow(event, body, services.clock.now());
-  let stored: StoredDelivery | undefined;
-  try {
-    const created = await deliveriesTable(services).createEntity({ ...row, partitionKey, rowKey: deliveryId });
-    stored = { ...row, partitionKey, rowKey: deliveryId, etag: created.etag ?? '' };
-  } catch (caught) {
-    if (statusOf(caught) !== 409) throw caught;
-    stored = await readDelivery(services, tenantId, endpoint.rowKey, deliveryId);
-  }
-  if (stored && stored.round === 1 && stored.attempt === 0) {
-    await runAttempt(services, { kind: 'attempt', tenantId, endpointId: endpoint.rowKey, deliveryId, round: 1, attempt: 1 }, { row: stored, endpoint });
-  }
-  return deliveryId;
-}
-
-function delayAfter(services: DeliveryDeps, attempt: number): number | undefined {
-  return services.webhooks.retrySchedule[attempt - 1];
-}
-
-function maxAttempts(services: DeliveryDeps): number {
-  return services.webhooks.retrySchedule.length + 1;
 }
 
 /** Ends a delivery without another attempt (endpoint gone or disabled, or the last attempt's outcome never came). */
@@ -206,8 +179,7 @@ async function endDelivery(services: DeliveryDeps, message: AttemptMessage, fail
     (row) => {
       if (!row || row.round !== message.round || row.status === 'delivered' || row.status === 'failed') return NO_CHANGE;
       const { partitionKey: _pk, rowKey: _rk, etag: _etag, timestamp: _ts, ...rest } = row;
-      const { nextAttemptAt: _next, ...kept } = rest;
-      return { ...kept, status: 'failed' as const, failedAt: now, failure };
+      return rowEnded(rest, now, failure);
     },
     { schema: deliveryRowSchema },
   );
@@ -277,12 +249,7 @@ export async function runAttempt(
   }
 }
 
-type Outcome =
-  | { kind: 'delivered'; statusCode: number; durationMs: number }
-  | { kind: 'gone'; statusCode: number; durationMs: number }
-  | { kind: 'failed'; statusCode?: number; error: string; durationMs: number };
-
-/** Resolves, checks, signs and posts; then records the outcome. */
+/** Signs and posts; then records the outcome. */
 async function post(
   services: DeliveryDeps,
   message: AttemptMessage,
@@ -291,29 +258,7 @@ async function post(
   startedAt: Date,
   safetyAt: Date,
 ): Promise<void> {
-  const { eventId, body } = payload;
-  const runtime = services.webhooks;
-  let outcome: Outcome;
-  const url = new URL(endpoint.url);
-  const check = await checkHost(url, { resolver: runtime.resolver, allowedPrivateHosts: services.config.WEBHOOK_ALLOWED_PRIVATE_HOSTS });
-  if (!check.ok) {
-    outcome = { kind: 'failed', error: `refused: ${check.reason}`, durationMs: 0 };
-  } else {
-    const address = check.addresses[0] ?? '';
-    const headers = signDelivery(await openSigningSecrets(services, endpoint, startedAt), eventId, services.clock.now(), body);
-    const result = await runtime.post({ url, address, headers: { ...headers }, body, timeoutMs: runtime.timeoutMs });
-    if (result.kind === 'error') {
-      outcome = { kind: 'failed', error: result.timedOut ? `no answer within ${runtime.timeoutMs / 1000} s` : result.error, durationMs: result.durationMs };
-    } else if (result.status >= 200 && result.status < 300) {
-      outcome = { kind: 'delivered', statusCode: result.status, durationMs: result.durationMs };
-    } else if (result.status === 410) {
-      outcome = { kind: 'gone', statusCode: 410, durationMs: result.durationMs };
-    } else if (result.status >= 300 && result.status < 400) {
-      outcome = { kind: 'failed', statusCode: result.status, error: 'redirect refused (redirects are not followed)', durationMs: result.durationMs };
-    } else {
-      outcome = { kind: 'failed', statusCode: result.status, error: `answered ${result.status}`, durationMs: result.durationMs };
-    }
-  }
+  const outcome = await sendOnce(services, endpoint, await openSigningSecrets(services, endpoint, startedAt), payload);
   await recordOutcome(services, message, endpoint, outcome, safetyAt);
 }
 
@@ -325,26 +270,14 @@ async function recordOutcome(services: DeliveryDeps, message: AttemptMessage, en
   // The safety net already runs the next attempt after the time-out; run it sooner when the backoff allows.
   const sooner = backoffAt < safetyAt.getTime() - 250;
   const retryAt = new Date(sooner ? backoffAt : safetyAt.getTime());
-  const record = {
-    at,
-    round: message.round,
-    attempt: message.attempt,
-    ...(outcome.kind === 'failed' ? { error: outcome.error } : {}),
-    ...(outcome.statusCode !== undefined ? { statusCode: outcome.statusCode } : {}),
-    durationMs: outcome.durationMs,
-  };
   const written = await updateEntity(
     deliveriesTable(services),
     deliveryPartition(message.tenantId, message.endpointId),
     message.deliveryId,
     (row) => {
       if (!row || row.round !== message.round || row.attempt !== message.attempt || row.status !== 'sending') return NO_CHANGE;
-      const { partitionKey: _pk, rowKey: _rk, etag: _etag, timestamp: _ts, nextAttemptAt: _next, ...rest } = row;
-      const attempts = withAttempt(row, record);
-      if (outcome.kind === 'delivered') return { ...rest, attempts, status: 'delivered' as const, deliveredAt: at };
-      if (outcome.kind === 'gone') return { ...rest, attempts, status: 'failed' as const, failedAt: at, failure: 'The endpoint answered 410 Gone and was disabled.' };
-      if (isLast) return { ...rest, attempts, status: 'failed' as const, failedAt: at, failure: `Every attempt failed; the last: ${outcome.error}.` };
-      return { ...rest, attempts, status: 'retrying' as const, nextAttemptAt: retryAt.toISOString() };
+      const { partitionKey: _pk, rowKey: _rk, etag: _etag, timestamp: _ts, ...rest } = row;
+      return rowAfterOutcome(rest, outcome, { at, round: message.round, attempt: message.attempt, isLast, retryAt });
     },
     { schema: deliveryRowSchema },
   );
@@ -352,41 +285,5 @@ async function recordOutcome(services: DeliveryDeps, message: AttemptMessage, en
   if (outcome.kind === 'failed' && !isLast && sooner) {
     await services.queues(webhookQueueName).send([attemptMessage({ ...message, attempt: message.attempt + 1 }, 'e', retryAt)]);
   }
-  await noteEndpointOutcome(services, message, endpoint, outcome, at);
-}
-
-/** Keeps the endpoint's failing state (for health and the console) and disables it on 410; writes only on a change. */
-async function noteEndpointOutcome(services: DeliveryDeps, message: AttemptMessage, endpoint: StoredEndpoint, outcome: Outcome, at: string): Promise<void> {
-  const failing = outcome.kind !== 'delivered';
-  if (outcome.kind !== 'gone' && failing === (endpoint.failingSince !== undefined)) return;
-  const lastFailure = outcome.kind === 'failed' ? (outcome.statusCode !== undefined ? `${outcome.statusCode}: ${outcome.error}` : outcome.error) : outcome.kind === 'gone' ? '410: Gone' : undefined;
-  await updateEntity(
-    endpointsTable(services),
-    message.tenantId,
-    message.endpointId,
-    (row) => {
-      if (!row) return NO_CHANGE;
-      const { partitionKey: _pk, rowKey: _rk, etag: _etag, timestamp: _ts, ...rest } = row;
-      if (outcome.kind === 'gone') {
-        if (!rest.enabled) return NO_CHANGE;
-        return {
-          ...rest,
-          enabled: false,
-          disabledReason: `The endpoint answered 410 Gone at ${at}.`,
-          disabledAt: at,
-          failingSince: rest.failingSince ?? at,
-          lastFailure: lastFailure ?? '410: Gone',
-          updatedAt: at,
-        };
-      }
-      if (failing) {
-        if (rest.failingSince !== undefined) return NO_CHANGE;
-        return { ...rest, failingSince: at, ...(lastFailure ? { lastFailure } : {}) };
-      }
-      if (rest.failingSince === undefined) return NO_CHANGE;
-      const { failingSince: _since, lastFailure: _last, ...cleared } = rest;
-      return cleared;
-    },
-    { schema: endpointRowSchema },
-  );
+  await noteEndpointOutcome(services, message.tenantId, endpoint, outcome, at);
 }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { audited } from '../audit/auditLog.js';
 import type { ConsolePrincipal } from '../auth/console.js';
 import { eventTypes, type EventRecorder } from '../events/event.js';
+import { eventFormatSchema } from '../events/ocsf.js';
 import { HttpError } from '../http/problem.js';
 import type { CorePorts } from '../ports.js';
 import { listAll, odata, readEntity, updateEntity, NO_CHANGE, type StoredEntity } from '../storage/index.js';
@@ -52,11 +53,14 @@ const descriptionSchema = z
   .max(500, 'must be at most 500 characters')
   .refine((value) => !/\p{Cc}/u.test(value), { message: 'must not contain control characters' });
 
+const formatDescription = 'The body of each delivery: `native` (default), our event; `ocsf`, the event as an OCSF object where OCSF has a class for it (docs/DEPLOY.md, "SIEM formats").';
+
 export const createWebhookBodySchema = z.strictObject({
   url: urlSchema,
   types: typesSchema,
   description: descriptionSchema.optional(),
   enabled: z.boolean().default(true),
+  format: eventFormatSchema.default('native').describe(formatDescription),
 });
 export type CreateWebhookBody = z.output<typeof createWebhookBodySchema>;
 
@@ -66,6 +70,7 @@ export const updateWebhookBodySchema = z
     types: typesSchema.optional(),
     description: descriptionSchema.nullable().optional().describe('`null` removes it.'),
     enabled: z.boolean().optional().describe('`true` re-enables an endpoint that was disabled (by an admin or a 410).'),
+    format: eventFormatSchema.optional().describe(formatDescription),
   })
   .refine((body) => Object.values(body).some((value) => value !== undefined), { message: 'must change at least one field' });
 export type UpdateWebhookBody = z.output<typeof updateWebhookBodySchema>;
@@ -78,6 +83,7 @@ export const webhookEndpointSchema = z.object({
   types: z.array(z.string()),
   description: z.string().nullable(),
   enabled: z.boolean(),
+  format: eventFormatSchema.describe(formatDescription),
   disabledReason: z.string().nullable().describe('Why the endpoint is disabled: an admin, or its answer of 410 Gone.'),
   disabledAt: z.string().nullable(),
   failingSince: z.string().nullable().describe('Set while the latest attempt failed: when the failures began.'),
@@ -105,6 +111,8 @@ export const endpointRowSchema = z.object({
   types: z.string(),
   description: z.string().optional(),
   enabled: z.boolean(),
+  /** Absent on rows written before formats existed: `native`. */
+  format: eventFormatSchema.optional(),
   disabledReason: z.string().optional(),
   disabledAt: z.string().optional(),
   secret: z.string(),
@@ -158,6 +166,7 @@ export function endpointView(row: StoredEndpoint, now: Date): WebhookEndpointVie
     types: endpointTypes(row),
     description: row.description ?? null,
     enabled: row.enabled,
+    format: row.format ?? 'native',
     disabledReason: row.enabled ? null : (row.disabledReason ?? null),
     disabledAt: row.enabled ? null : (row.disabledAt ?? null),
     failingSince: row.failingSince ?? null,
@@ -177,6 +186,7 @@ function audit(row: EndpointRow): Record<string, unknown> {
     types: endpointTypes(row),
     description: row.description ?? null,
     enabled: row.enabled,
+    format: row.format ?? 'native',
     ...(row.enabled ? {} : { disabledReason: row.disabledReason ?? null }),
   };
 }
@@ -239,6 +249,7 @@ export async function createWebhook(services: EndpointUrlDeps, principal: Consol
     types: JSON.stringify(body.types),
     ...(body.description ? { description: body.description } : {}),
     enabled: body.enabled,
+    format: body.format,
     ...(body.enabled ? {} : { disabledReason: `Disabled by ${principal.name}`, disabledAt: now.toISOString() }),
     // Stored sealed; the answer shows it once, in clear.
     secret: await sealEndpointSecret(services, principal.tenantId, id, secret),
@@ -278,6 +289,7 @@ export async function updateWebhook(services: EndpointUrlDeps, principal: Consol
         if (resealed.previousSecret !== undefined && rest.previousSecret === current.previousSecret) next.previousSecret = resealed.previousSecret;
         if (body.url !== undefined) next.url = body.url;
         if (body.types !== undefined) next.types = JSON.stringify(body.types);
+        if (body.format !== undefined) next.format = body.format;
         if (body.description === null) delete next.description;
         else if (body.description !== undefined) next.description = body.description;
         if (body.enabled === true && !rest.enabled) {

@@ -6,6 +6,7 @@
  */
 import { Agent, request } from 'node:https';
 import { isIP } from 'node:net';
+import { LRUCache } from 'lru-cache';
 import { systemResolver, type HostResolver } from './addressGuard.js';
 
 export interface PostRequest {
@@ -51,12 +52,19 @@ export interface WebhookRuntime {
   readonly maxInFlightPerEndpoint: number;
   /** Counts attempts in flight; false when a limit is reached (the caller defers the attempt). */
   tryAcquire(tenantId: string, endpointKey: string): boolean;
+  /** Takes as many slots as the limits allow, up to `wanted` (a batch's posts share them); 0 when none is free. */
+  tryAcquireUpTo(tenantId: string, endpointKey: string, wanted: number): number;
   release(tenantId: string, endpointKey: string): void;
   /** Keeps a background attempt, so `idle()` can wait for it. */
   track(task: Promise<unknown>): void;
   /** Resolves once no attempt is in flight. */
   idle(): Promise<void>;
   readonly stats: { attempts: number; deferred: number };
+  /**
+   * Scheduled batch messages (by message id) this process knows have nothing left to do: every row of the batch
+   * ended or has its own retry message. When one comes, it is dropped without reading its rows.
+   */
+  readonly settled: { has(messageId: string): boolean; add(messageId: string): void };
 }
 
 export interface WebhookRuntimeOptions {
@@ -155,6 +163,8 @@ export function createWebhookRuntime(options: WebhookRuntimeOptions = {}): Webho
     else counts.set(key, current);
   };
   const stats = { attempts: 0, deferred: 0 };
+  // The latest a batch's next attempt is scheduled is the longest retry wait after its time-outs: a day covers it.
+  const settled = new LRUCache<string, true>({ max: 100_000, ttl: 26 * 3_600_000 });
   return {
     resolver: options.resolver ?? systemResolver,
     post: options.post ?? httpsPoster,
@@ -177,6 +187,20 @@ export function createWebhookRuntime(options: WebhookRuntimeOptions = {}): Webho
       stats.attempts += 1;
       return true;
     },
+    tryAcquireUpTo(tenantId, endpointKey, wanted) {
+      const endpoint = perEndpoint.get(endpointKey) ?? 0;
+      const tenant = perTenant.get(tenantId) ?? 0;
+      const free = Math.min(wanted, maxInFlight - total, maxInFlightPerTenant - tenant, maxInFlightPerEndpoint - endpoint);
+      if (free <= 0) {
+        stats.deferred += 1;
+        return 0;
+      }
+      total += free;
+      perTenant.set(tenantId, tenant + free);
+      perEndpoint.set(endpointKey, endpoint + free);
+      stats.attempts += free;
+      return free;
+    },
     release(tenantId, endpointKey) {
       total = Math.max(0, total - 1);
       down(perTenant, tenantId);
@@ -190,5 +214,11 @@ export function createWebhookRuntime(options: WebhookRuntimeOptions = {}): Webho
       while (tasks.size > 0) await Promise.all([...tasks]);
     },
     stats,
+    settled: {
+      has: (messageId) => settled.has(messageId),
+      add: (messageId) => {
+        settled.set(messageId, true);
+      },
+    },
   };
 }

@@ -61,7 +61,7 @@ export async function call(host: LocalHost, method: string, path: string, token:
 }
 
 export async function startWebhookHarness(
-  options: { timeoutMs?: number; retrySchedule?: number[]; healthTtlMs?: number; post?: WebhookPoster } = {},
+  options: { timeoutMs?: number; retrySchedule?: number[]; healthTtlMs?: number; post?: WebhookPoster; maxInFlightPerEndpoint?: number } = {},
 ): Promise<WebhookHarness> {
   const contoso = randomUUID();
   const fabrikam = randomUUID();
@@ -80,6 +80,7 @@ export async function startWebhookHarness(
     safetyMarginMs: 500,
     retrySchedule: options.retrySchedule ?? [100, 100, 100],
     ...(options.post ? { post: options.post } : {}),
+    ...(options.maxInFlightPerEndpoint !== undefined ? { maxInFlightPerEndpoint: options.maxInFlightPerEndpoint } : {}),
   });
   const stack = await startStack({
     scenario: parseScenario({
