@@ -128,6 +128,31 @@ describe('GET /api/v1/events', () => {
     }
   });
 
+  it('serves newest first with order=newest, paging back with before, and keeps the two cursors apart', async () => {
+    const token = await h.userToken({ tenantId: contoso.tenantId, userId: contoso.fullAdmin });
+    const oldestFirst = pageSchema.parse((await get(token, { limit: '1000' })).jsonBody).items.map((e) => e.id);
+    expect(oldestFirst.length).toBeGreaterThanOrEqual(2);
+    const first = pageSchema.parse((await get(token, { order: 'newest', limit: '1' })).jsonBody);
+    expect(first.items.map((e) => e.id)).toEqual([oldestFirst.at(-1)]);
+    const older = pageSchema.parse((await get(token, { order: 'newest', limit: '1000', before: first.nextCursor ?? '' })).jsonBody);
+    expect(older.items.map((e) => e.id)).toEqual(oldestFirst.slice(0, -1).reverse());
+    expect(older.nextCursor).toBeNull();
+    const cases: [Record<string, string>, string][] = [
+      [{ order: 'newest', after: first.nextCursor ?? '' }, 'after'],
+      [{ order: 'newest', wait: '5' }, 'wait'],
+      [{ before: first.nextCursor ?? '' }, 'before'],
+      [{ order: 'newest', before: 'garbage!' }, 'before'],
+      [{ order: 'newest', before: encodeFeedCursor(fabrikam.tenantId, '0000000000001000000') }, 'before'],
+      [{ order: 'latest' }, 'order'],
+    ];
+    for (const [query, field] of cases) {
+      const result = await get(token, query);
+      expect(result.status, JSON.stringify(query)).toBe(400);
+      const body = z.object({ errors: z.array(z.object({ path: z.string() })).optional() }).parse(result.jsonBody);
+      expect(body.errors?.map((e) => e.path).join(' '), JSON.stringify(query)).toContain(field);
+    }
+  });
+
   it('filters by type and pages with the cursor', async () => {
     const token = await h.userToken({ tenantId: contoso.tenantId, userId: contoso.fullAdmin });
     const none = pageSchema.parse((await get(token, { types: 'threat.detected' })).jsonBody);
