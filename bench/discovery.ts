@@ -20,7 +20,7 @@ import { syncTenant, type SyncOutcome } from '../shared/enrollment/sync.js';
 import { createGraphAccess } from '../shared/graph/index.js';
 import type { QueueSenders } from '../shared/queues/queue.js';
 import { systemClock } from '../shared/base/clock.js';
-import { createTableStore, encodeKey } from '../shared/storage/index.js';
+import { createTableStore, encodeKey, odata, type TableStore } from '../shared/storage/index.js';
 import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
 import { startAzurite } from '../dev/azurite.js';
 import { ensureBenchTrust } from './trust.js';
@@ -62,7 +62,8 @@ function watchMemory(): { stop(): Peak } {
     peak.heap = Math.max(peak.heap, usage.heapUsed);
   };
   sample();
-  const timer = setInterval(sample, 25);
+  // Every 100 ms: process.memoryUsage() costs enough that sampling it faster shows in the run's own CPU time.
+  const timer = setInterval(sample, 100);
   return {
     stop: () => {
       clearInterval(timer);
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
     ].join(' '),
   );
 
+  const results: Record<string, unknown>[] = [];
   try {
     for (const { size: users, dry } of runs) {
       const tenantId = randomUUID();
@@ -228,6 +230,26 @@ async function main(): Promise<void> {
         const requests = graph.stats.requests - graphBefore;
         const figures = outcome.figures;
         const planned = figures.discovered + figures.rediscovered + figures.deactivated + figures.updated;
+        const tableTx = tables.stats.transactions - tablesBefore;
+        const entities = await countDeviceEntities(tables, tenantId);
+        results.push({
+          users,
+          run: label,
+          devices: figures.managedDevices,
+          written: figures.devicesWritten,
+          graphRequests: requests,
+          pagesToRead: pagesToRead,
+          tableTransactions: tableTx,
+          writeTransactions: figures.writeTransactions,
+          wallS: Number(wall.toFixed(1)),
+          cpuS: Number(cpu.toFixed(1)),
+          azuriteCpuS: azuriteBefore !== undefined && azuriteAfter !== undefined ? Number((azuriteAfter - azuriteBefore).toFixed(1)) : null,
+          readS: figures.timings.readMs / 1000,
+          writeS: figures.timings.writeMs / 1000,
+          // The tenant's rows in `devices` after the run: device rows and the rows beside them, by kind.
+          rowsPerDevice: Number((entities.total / Math.max(1, entities.devices)).toFixed(2)),
+          rowsByKind: entities.byKind,
+        });
         console.log(
           [
             pad(users, 7),
@@ -238,7 +260,7 @@ async function main(): Promise<void> {
             pad(pagesToRead, 6),
             pad((requests / pagesToRead).toFixed(2), 10),
             pad((requests / users).toFixed(4), 9),
-            pad(tables.stats.transactions - tablesBefore, 9),
+            pad(tableTx, 9),
             pad(dry ? `(${Math.ceil(planned / 100)})` : figures.writeTransactions, 9),
             pad(`${wall.toFixed(1)} s`, 8),
             pad(`${cpu.toFixed(1)} s`, 7),
@@ -254,6 +276,8 @@ async function main(): Promise<void> {
   } finally {
     await azurite.stop();
   }
+  const at = (users: number, run: string) => results.find((result) => result.users === users && result.run === run);
+  const largest = Math.max(...runs.map((run) => run.size));
   console.log(
     '\ngraph req: requests sent to Graph (group lookup, member and device pages, retries); pages: pages that must be\n' +
       'read (1 group lookup + users/999 + devices/1000); req/user: Graph requests per user (one call per user would be >= 1);\n' +
@@ -266,6 +290,32 @@ async function main(): Promise<void> {
       'first run commits its batches side by side; Azurite finds each written row by scanning its partition, which\n' +
       'stays small this way.',
   );
+  console.log(
+    JSON.stringify({
+      bench: 'discovery',
+      devicesPerUser,
+      firstRunS: at(largest, 'first')?.wallS ?? null,
+      noChangeRunS: at(largest, 'no-change')?.wallS ?? null,
+      users: largest,
+      runs: results,
+    }),
+  );
+}
+
+/** The tenant's rows in `devices` by kind (device rows, then the rows beside them by RowKey prefix); keys only. */
+async function countDeviceEntities(tables: TableStore, tenantId: string): Promise<{ total: number; devices: number; byKind: Record<string, number> }> {
+  const byKind: Record<string, number> = {};
+  let total = 0;
+  const rows = tables.table('devices').listEntities({
+    queryOptions: { filter: odata`PartitionKey ge ${`${tenantId}|`} and PartitionKey lt ${`${tenantId}}`}`, select: ['RowKey'] },
+  });
+  for await (const row of rows) {
+    const rowKey = row.rowKey ?? '';
+    const kind = rowKey.startsWith('~') ? rowKey.slice(0, 2) : 'device';
+    byKind[kind] = (byKind[kind] ?? 0) + 1;
+    total += 1;
+  }
+  return { total, devices: byKind.device ?? 0, byKind };
 }
 
 (process.argv[2] === '--serve-sim' ? serveSimulator(process.argv.slice(3)) : main()).catch((error: unknown) => {

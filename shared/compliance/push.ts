@@ -230,11 +230,28 @@ export function createPush(deps: PushDeps) {
     return { summary, followUps, failed, progressed };
   }
 
+  /** Relays the device events of the batch's partitions (never throws: the next push or reconcile relays them). */
+  async function relayEvents(byTenant: ReturnType<typeof coalesce>): Promise<void> {
+    const relay = deps.relayDeviceEvents;
+    if (!relay) return;
+    await Promise.all(
+      [...byTenant].map(async ([tenantId, devices]) => {
+        const partitions = new Set([...devices.values()].map((delivery) => devicePartitionKey(tenantId, delivery.nudge.deviceId)));
+        await relay(tenantId, [...partitions]).catch((caught: unknown) =>
+          deps.log.warn(`Compliance: device events of tenant ${tenantId} were not relayed now: ${toError(caught).message}`),
+        );
+      }),
+    );
+  }
+
   /** Pushes a batch of deliveries. Throws `PushFailed` when every device failed (the queue then redelivers). */
   return async function push(deliveries: readonly Delivery[]): Promise<PushSummary> {
     const summary = emptySummary();
     const limiter = new RoundRobinLimiter(deps.graphConcurrency ?? 8);
     const byTenant = coalesce(deliveries);
+    // The device events of the nudged devices were written before their nudges, so their relay runs beside the push
+    // rather than after it: a batch takes the longer of the two, not their sum.
+    const relaying = relayEvents(byTenant);
     const results = await Promise.all(
       [...byTenant].map(async ([tenantId, devices]) => {
         try {
@@ -248,17 +265,7 @@ export function createPush(deps: PushDeps) {
         }
       }),
     );
-    if (deps.relayDeviceEvents) {
-      const relay = deps.relayDeviceEvents;
-      await Promise.all(
-        [...byTenant].map(async ([tenantId, devices]) => {
-          const partitions = new Set([...devices.values()].map((delivery) => devicePartitionKey(tenantId, delivery.nudge.deviceId)));
-          await relay(tenantId, [...partitions]).catch((caught: unknown) =>
-            deps.log.warn(`Compliance: device events of tenant ${tenantId} were not relayed now: ${toError(caught).message}`),
-          );
-        }),
-      );
-    }
+    await relaying;
     const followUps: QueueMessage[] = [];
     const failed: Failure[] = [];
     let progressed = 0;

@@ -9,10 +9,10 @@ import { odata } from '@azure/data-tables';
 import { queueAlerts, type PendingAlert } from '../alerts/pendingAlerts.js';
 import { statusOf, toError } from '../base/errors.js';
 import { mapLimit } from '../base/mapLimit.js';
-import { sendNudges } from '../devices/complianceNudges.js';
-import { credentialedDeviceBuckets, storedOverride, threatLevelOf, withThreatLevel, withVersionRule, type Device } from '../devices/device.js';
+import { sendNudges, type Nudge } from '../devices/complianceNudges.js';
+import { credentialedDeviceBuckets, devicePartitionKey, storedOverride, threatLevelOf, withThreatLevel, withVersionRule, type Device } from '../devices/device.js';
 import { readDevice, replaceDevice } from '../devices/deviceRepository.js';
-import { listDeviceThreats, packageKey } from '../devices/threatRows.js';
+import { listDeviceThreats, listThreatsOfDevices, packageKey } from '../devices/threatRows.js';
 import {
   classificationCatalog,
   compareRisk,
@@ -141,6 +141,37 @@ async function regradeOne(tables: TableStore, tenantId: string, deviceId: string
   return { device, open, from: device.riskLevel, to: graded.riskLevel, threatTo: graded.threatRiskLevel };
 }
 
+/** Partitions whose threats are read at once while grading a chunk. */
+const partitionConcurrency = 8;
+
+/**
+ * The grades of a chunk of devices: each device row by a point read, and the threats of the chunk's devices with one
+ * range query per device partition (`listThreatsOfDevices`) rather than one per device. Devices that do not exist are
+ * left out; the order of `deviceIds` is kept.
+ */
+async function regradeChunk(tables: TableStore, tenantId: string, deviceIds: readonly string[], grading: Grading): Promise<(RegradedDevice | undefined)[]> {
+  const byPartition = new Map<string, string[]>();
+  for (const deviceId of deviceIds) {
+    const partitionKey = devicePartitionKey(tenantId, deviceId);
+    const list = byPartition.get(partitionKey);
+    if (list) list.push(deviceId);
+    else byPartition.set(partitionKey, [deviceId]);
+  }
+  const threats = new Map<string, readonly StoredThreat[]>();
+  const [devices] = await Promise.all([
+    mapLimit(deviceIds, deviceConcurrency, (deviceId) => readDevice(tables, tenantId, deviceId)),
+    mapLimit([...byPartition], partitionConcurrency, async ([partitionKey, ids]) => {
+      for (const [deviceId, list] of await listThreatsOfDevices(tables, partitionKey, ids)) threats.set(deviceId, list);
+    }),
+  ]);
+  return devices.map((device) => {
+    if (!device) return undefined;
+    const open = (threats.get(device.deviceId) ?? []).filter(isOpen);
+    const graded = gradeDevice({ openThreats: open, policy: grading.policy, rules: grading.rules, override: storedOverride(device), now: grading.now });
+    return { device, open, from: device.riskLevel, to: graded.riskLevel, threatTo: graded.threatRiskLevel };
+  });
+}
+
 /** Whether a re-graded device needs a write: its effective level or its threats' level changed. */
 function differs(item: RegradedDevice | undefined): item is RegradedDevice {
   return item !== undefined && (item.from !== item.to || threatLevelOf(item.device) !== item.threatTo);
@@ -150,6 +181,9 @@ function differs(item: RegradedDevice | undefined): item is RegradedDevice {
 export function changedClassifications(before: ClassificationPolicy, after: ClassificationPolicy): Classification[] {
   return classificationCatalog.map((entry) => entry.classification).filter((c) => before[c] !== after[c]);
 }
+
+/** Nudges sent together while a chunk is written: one Intune `$batch` (20 requests). */
+const nudgeGroupSize = 20;
 
 /** Devices are re-graded in chunks, so writes and pushes of the first ones overlap the reads of the rest. */
 const chunkSize = 500;
@@ -182,7 +216,7 @@ export async function regradeCandidates(
   ].sort();
   const all: RegradedDevice[] = [];
   for (const chunk of chunks(deviceIds, chunkSize)) {
-    const graded = await mapLimit(chunk, deviceConcurrency, (deviceId) => regradeOne(tables, tenantId, deviceId, after));
+    const graded = await regradeChunk(tables, tenantId, chunk, after);
     // The preview reports changes of the effective level (what Intune would be told).
     const differing = graded.filter((item): item is RegradedDevice => item !== undefined && item.from !== item.to);
     all.push(...differing);
@@ -251,6 +285,19 @@ export async function applyRegrade(
   grading: Grading,
   candidates: readonly RegradedDevice[],
 ): Promise<number> {
+  // Nudges go out as the devices are written, one Intune `$batch` worth at a time, so the push of a chunk's first
+  // devices starts while the rest of the chunk (and the slice's next chunks) are still being re-graded.
+  const waiting: Nudge[] = [];
+  const flush = async (all: boolean): Promise<void> => {
+    while (waiting.length >= nudgeGroupSize || (all && waiting.length > 0)) {
+      const group = waiting.splice(0, nudgeGroupSize);
+      try {
+        await sendNudges(deps.queues, group);
+      } catch (caught) {
+        deps.log.warn(`Re-grade nudges not sent (reconcile will catch up): ${toError(caught).message}`);
+      }
+    }
+  };
   const written = await mapLimit(candidates, deviceConcurrency, async (candidate) => {
     let current: RegradedDevice | undefined = candidate;
     for (let attempt = 1; current; attempt += 1) {
@@ -259,6 +306,10 @@ export async function applyRegrade(
       const { device, nudge } = withVersionRule(current.device, withThreatLevel(current.device, current.threatTo, grading.now));
       try {
         const after = await replaceDevice(deps.tables, { ...device, etag: current.device.etag }, current.device, deps.clock.now());
+        if (nudge) {
+          waiting.push({ tenantId, deviceId: after.deviceId, version: after.version });
+          await flush(false);
+        }
         return { after, nudge, from: current.from, open: current.open };
       } catch (caught) {
         const status = statusOf(caught);
@@ -272,14 +323,7 @@ export async function applyRegrade(
   const applied = written.filter((item) => item !== undefined);
   // Only a change of the effective level counts (and alerts); a change of the threats' level under an override does not.
   const changed = applied.filter((item) => item.after.riskLevel !== item.from);
-  try {
-    await sendNudges(
-      deps.queues,
-      applied.filter((item) => item.nudge).map(({ after }) => ({ tenantId, deviceId: after.deviceId, version: after.version })),
-    );
-  } catch (caught) {
-    deps.log.warn(`Re-grade nudges not sent (reconcile will catch up): ${toError(caught).message}`);
-  }
+  await flush(true);
   const now = deps.clock.now().toISOString();
   const alerts: PendingAlert[] = [];
   for (const item of changed) {
@@ -328,7 +372,7 @@ export async function runRegradeSlice(deps: RegradeDeps, message: SliceMessage):
       return [...ids].sort().map((id) => ({ id }));
     },
     plan: async (chunk) => {
-      const graded = await mapLimit(chunk, deviceConcurrency, ({ id }) => regradeOne(deps.tables, tenantId, id, grading));
+      const graded = await regradeChunk(deps.tables, tenantId, chunk.map(({ id }) => id), grading);
       const toWrite = graded.filter(differs);
       const changed = toWrite.filter((item) => item.from !== item.to);
       return { changed: changed.length, apply: async () => void (await applyRegrade(deps, tenantId, grading, toWrite)) };

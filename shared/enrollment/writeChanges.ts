@@ -1,11 +1,13 @@
 /**
  * A discovery run's writes: the planned device changes in entity group transactions (up to 100 actions, one device
- * partition each), several at a time, each device row with its sidecar rows. A transaction that lost a race is redone
- * row by row from the current rows; the compliance nudges go out for what was written.
+ * partition each), several partitions at a time, each device row with its sidecar rows and one counter delta per
+ * transaction. A transaction that lost a race is redone row by row from the current rows; the compliance nudges go
+ * out for what was written.
  */
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { sendNudges, type Nudge } from '../devices/complianceNudges.js';
 import { devicePartitionKey, type Device } from '../devices/device.js';
+import { isDeviceDelta, sumDeviceDeltas } from '../devices/deviceCounters.js';
 import { deviceWriteActions, ensureReconcileFor, newNudgeTime, writeDeviceWith } from '../devices/deviceRepository.js';
 import { revokeCredentials } from '../devices/credentialSession.js';
 import { statusOf, toError } from '../base/errors.js';
@@ -21,32 +23,58 @@ interface ChangeWrite {
   readonly nudgeTime: number | undefined;
 }
 
-/**
- * The changes in groups of at most one transaction's worth (100 actions), each group within one device partition,
- * each change's actions kept together. Actions are built per group as it is taken (`actionsOf`), so a 150k-device
- * first run never holds every entity at once; only their count is needed here.
- */
-function groupsOfOnePartition(changes: readonly DeviceChange[], actionCount: (change: DeviceChange) => number): DeviceChange[][] {
-  const byPartition = new Map<string, { changes: DeviceChange[]; actions: number }[]>();
-  for (const change of changes) {
-    const partitionKey = devicePartitionKey(change.device.tenantId, change.device.deviceId);
-    let groups = byPartition.get(partitionKey);
-    if (!groups) byPartition.set(partitionKey, (groups = []));
-    const count = actionCount(change);
-    const last = groups.at(-1);
-    if (last && last.actions + count <= maxActionsPerTransaction) {
-      last.changes.push(change);
-      last.actions += count;
-    } else groups.push({ changes: [change], actions: count });
-  }
-  return [...byPartition.values()].flat().map((group) => group.changes);
+/** One transaction of a partition: the changes it carries and its actions (the counter deltas summed into one row). */
+export interface PackedTransaction {
+  readonly writes: ChangeWrite[];
+  readonly actions: TransactionAction[];
 }
 
-/** Submits one partition's group: one transaction (a lone action as its own call). Returns transactions sent. */
-async function submitGroup(table: TableClient, writes: readonly ChangeWrite[]): Promise<number> {
-  const actions = writes.flatMap((write) => write.actions);
-  if (actions.length === 0) return 0;
-  return submitTogether(table, actions);
+/** The changes by device partition, in plan order within each. */
+function byPartition(changes: readonly DeviceChange[]): DeviceChange[][] {
+  const partitions = new Map<string, DeviceChange[]>();
+  for (const change of changes) {
+    const partitionKey = devicePartitionKey(change.device.tenantId, change.device.deviceId);
+    const list = partitions.get(partitionKey);
+    if (list) list.push(change);
+    else partitions.set(partitionKey, [change]);
+  }
+  return [...partitions.values()];
+}
+
+/**
+ * One partition's writes in transactions of at most 100 actions, each change's actions kept together. The counter
+ * delta rows of a transaction's devices are summed into one delta row (`sumDeviceDeltas`): a first run then writes
+ * one counter entity per transaction instead of one per device, with the same counts.
+ */
+export function packTransactions(writes: readonly ChangeWrite[]): PackedTransaction[] {
+  const packed: PackedTransaction[] = [];
+  let current: ChangeWrite[] = [];
+  let count = 0;
+  let hasDelta = false;
+  const close = (): void => {
+    if (current.length === 0) return;
+    packed.push({ writes: current, actions: sumDeviceDeltas(current.flatMap((write) => write.actions)) });
+    current = [];
+    count = 0;
+    hasDelta = false;
+  };
+  for (const write of writes) {
+    const deltas = write.actions.filter(isDeviceDelta).length;
+    const own = write.actions.length - deltas;
+    const needed = own + (deltas > 0 && !hasDelta ? 1 : 0);
+    if (current.length > 0 && count + needed > maxActionsPerTransaction) close();
+    current.push(write);
+    count += own + (deltas > 0 && !hasDelta ? 1 : 0);
+    if (deltas > 0) hasDelta = true;
+  }
+  close();
+  return packed;
+}
+
+/** Submits one transaction (a lone action as its own call). Returns transactions sent. */
+async function submitPacked(table: TableClient, transaction: PackedTransaction): Promise<number> {
+  if (transaction.actions.length === 0) return 0;
+  return submitTogether(table, transaction.actions);
 }
 
 /** Someone else wrote one of the rows between our read and our write. */
@@ -62,11 +90,14 @@ export interface Written {
 }
 
 /**
- * Writes the planned changes, each device row in one transaction with its sidecar rows (index rows, sidecar.ts), up
- * to 100 actions per transaction, several transactions at a time. A transaction that lost a race (a row changed
- * since it was read, e.g. an agent activated) is redone row by row: each row is re-read and the same observation
- * re-applied, so a concurrent activation or admin change is never overwritten. Nudges go out for what was written,
- * even when a later transaction fails.
+ * Writes the planned changes, each device row in one transaction with its sidecar rows (index rows, events, timeline;
+ * sidecar.ts), up to 100 actions per transaction, a transaction's counter deltas summed into one row. Partitions are
+ * written several at a time, the transactions of one partition in order; a partition's actions are built when its
+ * turn comes, so a 150k-device first run never holds every entity at once. Before a partition's first write, its hint
+ * and the tenant's reconcile due time are made sure of (once per partition, not per transaction). A transaction that
+ * lost a race (a row changed since it was read, e.g. an agent activated) is redone row by row: each row is re-read
+ * and the same observation re-applied, so a concurrent activation or admin change is never overwritten. Nudges go
+ * out for what was written, even when a later transaction fails.
  */
 export async function writeChanges(
   deps: Pick<CorePorts, 'tables' | 'queues' | 'log'>,
@@ -83,7 +114,7 @@ export async function writeChanges(
     const { device, actions } = deviceWriteActions(before, change.device, at);
     return { change, actions, nudgeTime: newNudgeTime(before, device) };
   };
-  const transactions = groupsOfOnePartition(plan.changes, (change) => writeOf(change).actions.length);
+  const partitions = byPartition(plan.changes);
   const written: Written = { changes: [], transactions: 0, nudges: 0 };
   const nudges: Nudge[] = [];
   const accept = (change: DeviceChange): void => {
@@ -91,40 +122,56 @@ export async function writeChanges(
     if (change.nudge) nudges.push({ tenantId, deviceId: change.device.deviceId, version: change.device.version });
   };
 
+  async function redoAll(changes: readonly DeviceChange[]): Promise<void> {
+    for (const change of changes) {
+      const observation = plan.observations.get(change.device.deviceId);
+      if (!observation) continue;
+      // Revoked again: a re-activation may have started a new credential since the first revocation.
+      if (observation.kind === 'left') await revokeCredentials(deps.tables, tenantId, [change.device.deviceId], now);
+      const redone = await redo(deps.tables, tenantId, change.device.deviceId, at, (current) => applyObservation(tenantId, current, observation, now));
+      written.transactions += redone.writes;
+      if (redone.change) accept(redone.change);
+    }
+  }
+
   let next = 0;
   let failure: unknown;
   async function worker(): Promise<void> {
-    while (failure === undefined && next < transactions.length) {
-      const changes = transactions[next] ?? [];
+    while (failure === undefined && next < partitions.length) {
+      const changes = partitions[next] ?? [];
       next += 1;
-      // Entities are built per transaction, so a 150k-device first run never holds them all at once.
       const writes = changes.map(writeOf);
       try {
-        // A deactivated device's credential ends before its row changes (see credentialSession.ts).
-        await revokeCredentials(deps.tables, tenantId, changes.filter((c) => c.kind === 'deactivated').map((c) => c.device.deviceId), now);
         await ensureReconcileFor(deps.tables, tenantId, writes.map((write) => ({ deviceId: write.change.device.deviceId, nudgeMs: write.nudgeTime })), at);
-        written.transactions += await submitGroup(table, writes);
-        changes.forEach(accept);
       } catch (caught) {
-        if (!lostRace(caught)) {
-          failure = caught;
-          return;
-        }
-        for (const change of changes) {
-          const observation = plan.observations.get(change.device.deviceId);
-          if (!observation) continue;
-          // Revoked again: a re-activation may have started a new credential since the first revocation.
-          if (observation.kind === 'left') await revokeCredentials(deps.tables, tenantId, [change.device.deviceId], now);
-          const redone = await redo(deps.tables, tenantId, change.device.deviceId, at, (current) =>
-            applyObservation(tenantId, current, observation, now),
-          );
-          written.transactions += redone.writes;
-          if (redone.change) accept(redone.change);
+        failure = caught;
+        return;
+      }
+      for (const transaction of packTransactions(writes)) {
+        if (failure !== undefined) return;
+        const carried = transaction.writes.map((write) => write.change);
+        try {
+          // A deactivated device's credential ends before its row changes (see credentialSession.ts).
+          await revokeCredentials(deps.tables, tenantId, carried.filter((c) => c.kind === 'deactivated').map((c) => c.device.deviceId), now);
+          const sent = await submitPacked(table, transaction);
+          written.transactions += sent;
+          carried.forEach(accept);
+        } catch (caught) {
+          if (!lostRace(caught)) {
+            failure = caught;
+            return;
+          }
+          try {
+            await redoAll(carried);
+          } catch (again) {
+            failure = again;
+            return;
+          }
         }
       }
     }
   }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, transactions.length)) }, () => worker()));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, partitions.length)) }, () => worker()));
   try {
     await sendNudges(deps.queues, nudges);
     written.nudges = nudges.length;
