@@ -40,3 +40,21 @@ export function relayDeviceEvents(deps: RelayDeps, writes: readonly (Pick<Device
   }
   for (const [partitionKey, tenantId] of partitions) events.nudge(tenantId, 'devices', partitionKey);
 }
+
+/**
+ * Relay nudges held back until `flush`, so the writes of one request (a report's threat batch, then its device write)
+ * are relayed by one run of the relay (one feed write, one hand-over to subscribers) rather than one run each. The
+ * events are in storage either way; `flush` belongs in a `finally`.
+ */
+export function holdRelayNudges<E extends Pick<EventRuntime, 'nudge'>>(events: E): { readonly events: E; flush(): void } {
+  const held = new Map<string, [string, Parameters<EventRuntime['nudge']>[1], string]>();
+  return {
+    events: { ...events, nudge: (tenantId, table, partitionKey) => void held.set(`${tenantId}|${table}|${partitionKey}`, [tenantId, table, partitionKey]) },
+    flush: () => {
+      // In one synchronous pass: the relay takes every partition nudged before its run starts.
+      for (const [tenantId, table, partitionKey] of held.values()) events.nudge(tenantId, table, partitionKey);
+      held.clear();
+    },
+  };
+}
+
