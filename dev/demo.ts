@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { startWebhookReceiver, type WebhookReceiver } from './webhookReceiver.js';
-import { DemoFailure, api, check, demoSettings, expectStatus, runDemo, sim, step, trustLocalCa, type Step } from './demoKit.js';
+import { DemoFailure, api, check, demoSettings, expectStatus, remindersWithMovedClock, runDemo, sim, step, trustLocalCa, type Step } from './demoKit.js';
+import { ReferenceAgent, generateDeviceKey } from './agent/referenceAgent.js';
 
 trustLocalCa();
 
@@ -497,6 +498,191 @@ steps.push(
   }),
   // Last: the report's event reaches the webhook through the event feed's relay.
   threatEvent,
+);
+
+// ---- day-to-day: a risk override, what Intune is told meanwhile ----------------------------------------------------
+// After the all-clear: the help desk marks the (clean) device high for an hour, Intune and Entra ID follow at once,
+// and ending the override brings them back to the device's own level.
+
+const overrideAnswer = z.object({ override: z.object({ riskLevel: z.string(), reason: z.string(), expiresAt: z.string(), createdBy: z.string() }) });
+const deviceDetail = z.object({
+  device: z.object({ riskLevel: z.string(), status: z.string() }),
+  override: z.object({ riskLevel: z.string(), createdBy: z.string() }).nullish(),
+  activeThreats: z.array(z.object({ classification: z.string() })),
+  trust: z.object({ keyBound: z.boolean(), attestation: z.object({ status: z.string(), reason: z.string().optional() }).optional() }).optional(),
+});
+
+const overrideSteps = [
+  step('the help desk sets a risk override (high, 1 hour): Intune and Entra ID are told at once', async () => {
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    const reply = expectStatus(
+      await api('PUT', `/api/v1/console/devices/${agent.deviceId}/override`, {
+        token: consoleAdmin.token,
+        body: { riskLevel: 'high', reason: 'Reported lost at the airport; blocked until found', expiresAt },
+      }),
+      200,
+      'PUT .../override',
+    );
+    const body = overrideAnswer.safeParse(reply.json);
+    check(body.success && body.data.override.riskLevel === 'high', `the override answered ${reply.text.slice(0, 200)}`);
+    const detail = deviceDetail.safeParse((await api('GET', `/api/v1/console/devices/${agent.deviceId}`, { token: consoleAdmin.token })).json);
+    check(detail.success && detail.data.device.riskLevel === 'high' && detail.data.override?.riskLevel === 'high', 'the device page does not show the override');
+    const pushed = await waitForPush('highSeverity', 'high');
+    return `by ${body.data.override.createdBy} until ${body.data.override.expiresAt}; no threat open, yet ${pushed}`;
+  }),
+  step('the override ends: the device goes back to its threats\' level (none), Intune holds secured', async () => {
+    expectStatus(await api('DELETE', `/api/v1/console/devices/${agent.deviceId}/override`, { token: consoleAdmin.token }), 204, 'DELETE .../override');
+    return waitForPush('secured', 'secured');
+  }),
+];
+const allClearIndex = steps.findIndex((candidate) => candidate.name.startsWith('the agent reports all clear'));
+steps.splice(allClearIndex < 0 ? steps.length : allClearIndex + 1, 0, ...overrideSteps);
+
+// ---- activation reminders: a user whose phone waits for the agent gets a mail --------------------------------------
+
+const reminderSettings = { days: 3, installUrl: 'https://apps.contoso.test/mtd-agent' };
+const coverageBody = z.object({ total: z.object({ byStatus: z.object({ pending: z.number() }), pendingByAge: z.object({ under1d: z.number(), days1to7: z.number(), over7d: z.number() }) }) });
+
+steps.push(
+  step(`the admin turns on activation reminders (every ${reminderSettings.days} days, with the install link)`, async () => {
+    const reply = expectStatus(
+      await api('PUT', '/api/v1/console/connector', {
+        token: consoleAdmin.token,
+        body: { activationReminderDays: reminderSettings.days, agentInstallUrl: reminderSettings.installUrl },
+      }),
+      200,
+      'PUT /api/v1/console/connector',
+    );
+    check(reply.text.includes(reminderSettings.installUrl), 'the settings do not hold the install link');
+    const coverage = coverageBody.safeParse((await api('GET', '/api/v1/console/coverage', { token: consoleAdmin.token })).json);
+    check(coverage.success, 'coverage did not answer');
+    const { pendingByAge } = coverage.data.total;
+    return `${coverage.data.total.byStatus.pending} devices pending (under a day ${pendingByAge.under1d}, 1-7 days ${pendingByAge.days1to7}, over 7 days ${pendingByAge.over7d})`;
+  }),
+  step(`${reminderSettings.days} days later: the users of pending phones get a reminder (clock moved in a scratch copy)`, async () => {
+    const tenants = simTenantList.safeParse((await sim('GET', '/_sim/tenants')).json);
+    const tenant = tenants.success ? tenants.data.value.find((candidate) => candidate.id === consoleAdmin.tenantId) : undefined;
+    check(tenant !== undefined, 'the console admin\'s tenant is not in the simulator');
+    const run = await remindersWithMovedClock({
+      tenantId: tenant.id,
+      displayName: tenant.displayName,
+      enrollmentGroup: demoEnrollmentGroup,
+      days: reminderSettings.days,
+      installUrl: reminderSettings.installUrl,
+    });
+    check(run.sent > 0, `no reminder was sent (${run.pending} devices pending in the copy)`);
+    const mail = simMail.safeParse((await sim('GET', '/_sim/mail')).json);
+    check(mail.success, 'the simulator did not list its mail');
+    const reminder = mail.data.value.find((candidate) => candidate.subject.startsWith('Action needed: activate mobile security'));
+    check(reminder !== undefined, 'the simulator\'s SendGrid holds no reminder');
+    const excerpt = (reminder.text ?? '').split('\n').filter((line) => /^\d\./.test(line)).join(' / ');
+    return `${run.sent} mailed; "${reminder.subject}" to ${reminder.to.join(', ')}: ${excerpt}`;
+  }),
+);
+
+// ---- agent trust: key-bound, attested activations; a copied token; a tampered phone --------------------------------
+// With the reference agent (dev/agent/referenceAgent.ts) on two more phones of the admin's tenant.
+
+const trustAgents: { android?: ReferenceAgent; ios?: ReferenceAgent } = {};
+
+/** Sets the tenant's `agentTrust`. */
+async function setAgentTrust(attestation: 'off' | 'report' | 'required'): Promise<void> {
+  expectStatus(
+    await api('PUT', '/api/v1/console/connector', { token: consoleAdmin.token, body: { agentTrust: { keyBinding: 'optional', attestation } } }),
+    200,
+    'PUT /api/v1/console/connector (agentTrust)',
+  );
+}
+
+// The first agent above is one built before key binding (no key, no attestation): the pilot starts with attestation
+// off, so it is not flagged; the trust steps below turn it to `report`.
+const pilotTrust = step('the pilot starts with attestation off (the first agent predates key binding)', async () => {
+  await setAgentTrust('off');
+  return 'agentTrust: { keyBinding: optional, attestation: off }';
+});
+const firstActivation = steps.findIndex((candidate) => candidate.name.startsWith('the agent activates on a discovered device'));
+steps.splice(firstActivation < 0 ? steps.length : firstActivation, 0, pilotTrust);
+
+/** A discovered, not yet activated phone of the admin's tenant on `platform`, with a token of its user. */
+async function freshPhone(platform: 'ios' | 'android', skip: readonly string[]): Promise<{ intuneDeviceId: string; userToken: string }> {
+  const devices = simDevices.safeParse((await sim('GET', `/_sim/intune/devices/${consoleAdmin.tenantId}`)).json);
+  check(devices.success, 'the simulator did not list the tenant\'s devices');
+  const pattern = platform === 'android' ? /android/i : /^(ios|ipados)$/i;
+  for (const device of devices.data.value) {
+    if (!device.userId || !pattern.test(device.operatingSystem) || skip.includes(device.id.toLowerCase())) continue;
+    const detail = deviceDetail.safeParse((await api('GET', `/api/v1/console/devices/${device.id}`, { token: consoleAdmin.token })).json);
+    if (!detail.success || detail.data.device.status !== 'pending') continue;
+    const minted = tokenBody.safeParse((await sim('POST', '/_sim/tokens/user', { tenantId: consoleAdmin.tenantId, userId: device.userId })).json);
+    if (minted.success) return { intuneDeviceId: device.id, userToken: minted.data.token };
+  }
+  throw new DemoFailure(`no discovered ${platform} phone left to activate in tenant ${consoleAdmin.tenantId}`);
+}
+
+const activationBody = z.object({ deviceId: z.string(), tokenType: z.string(), attestation: z.object({ status: z.string(), reason: z.string().optional() }) });
+
+async function attestedActivation(platform: 'ios' | 'android'): Promise<string> {
+  const phone = await freshPhone(platform, [agent.deviceId.toLowerCase()]);
+  const phoneAgent = new ReferenceAgent({
+    baseUrl: demoSettings.baseUrl,
+    userToken: () => phone.userToken,
+    intuneDeviceId: phone.intuneDeviceId,
+    platform,
+    attestation: { kind: platform === 'android' ? 'android' : 'apple', simUrl: demoSettings.simUrl },
+  });
+  const answer = await phoneAgent.activate();
+  check(answer.status === 200, `activation answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
+  const body = activationBody.safeParse(answer.body);
+  check(body.success && body.data.tokenType === 'DPoP', `activation answered ${JSON.stringify(answer.body).slice(0, 200)}`);
+  check(body.data.attestation.status === 'verified', `the attestation was ${body.data.attestation.status}: ${body.data.attestation.reason ?? ''}`);
+  const report = await phoneAgent.report([]);
+  check(report.status === 202, `a report with a DPoP proof answered ${report.status}`);
+  trustAgents[platform] = phoneAgent;
+  const format = platform === 'android' ? 'Keystore chain (android-key)' : 'App Attest (apple-app-attest)';
+  return `${phone.intuneDeviceId}: token type DPoP, ${format} verified; a report signed with the device key answers 202`;
+}
+
+steps.push(
+  step('the admin turns attestation to report: unverified devices are flagged, not refused', async () => {
+    await setAgentTrust('report');
+    return 'agentTrust: { keyBinding: optional, attestation: report }';
+  }),
+  step('an Android phone activates with a hardware key and its Keystore attestation', () => attestedActivation('android')),
+  step('an iPhone activates with a Secure Enclave key and App Attest', () => attestedActivation('ios')),
+  step('a copied device token is refused without the device key (401 DPoP)', async () => {
+    const phoneAgent = trustAgents.android;
+    check(phoneAgent?.token !== undefined, 'the Android phone is not activated');
+    const body = { reportId: `copied-${Date.now()}`, sequence: 99, observedAt: new Date().toISOString(), threats: [] };
+    // As a bearer token, the way a copied secret is usually replayed.
+    const asBearer = await phoneAgent.send('v1/device/threat-report', body, { authorization: `Bearer ${phoneAgent.token}`, 'content-type': 'application/json' });
+    check(asBearer.status === 401, `the copied token as Bearer answered ${asBearer.status}`);
+    // With a proof of the copier's own key.
+    const thief = new ReferenceAgent({ ...phoneAgent.options });
+    thief.token = phoneAgent.token;
+    thief.tokenType = 'DPoP';
+    thief.key = await generateDeviceKey();
+    const withOtherKey = await thief.send('v1/device/threat-report', body);
+    check(withOtherKey.status === 401, `the copied token with another key's proof answered ${withOtherKey.status}`);
+    return `as Bearer: 401 ${asBearer.headers.get('www-authenticate') ?? ''}; with another key: 401 ${withOtherKey.headers.get('www-authenticate') ?? ''}`;
+  }),
+  step('a tampered Android phone (unverified boot) activates and is graded DEVICE_INTEGRITY_FAILED', async () => {
+    const phone = await freshPhone('android', [agent.deviceId.toLowerCase(), (trustAgents.android?.options.intuneDeviceId ?? '').toLowerCase()]);
+    const tampered = new ReferenceAgent({
+      baseUrl: demoSettings.baseUrl,
+      userToken: () => phone.userToken,
+      intuneDeviceId: phone.intuneDeviceId,
+      platform: 'android',
+      attestation: { kind: 'android', simUrl: demoSettings.simUrl, flaws: ['unverified-boot'] },
+    });
+    const answer = await tampered.activate();
+    const body = activationBody.safeParse(answer.body);
+    check(answer.status === 200 && body.success, `activation answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
+    check(body.data.attestation.status === 'failed', `the attestation was ${body.data.attestation.status}`);
+    const detail = deviceDetail.safeParse((await api('GET', `/api/v1/console/devices/${body.data.deviceId}`, { token: consoleAdmin.token })).json);
+    check(detail.success, 'the device page did not answer');
+    const flagged = detail.data.activeThreats.some((threat) => threat.classification === 'DEVICE_INTEGRITY_FAILED');
+    check(flagged, `the device has no DEVICE_INTEGRITY_FAILED threat (risk ${detail.data.device.riskLevel})`);
+    return `attestation failed (${body.data.attestation.reason ?? 'no reason'}); the service raised DEVICE_INTEGRITY_FAILED, risk ${detail.data.device.riskLevel}`;
+  }),
 );
 
 await runDemo(steps);

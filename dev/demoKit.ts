@@ -9,7 +9,22 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { ManualClock } from '../shared/base/clock.js';
+import { parseConfig } from '../shared/base/config.js';
 import { toError } from '../shared/base/errors.js';
+import type { Logger } from '../shared/base/logger.js';
+import { readDeviceCounts } from '../shared/devices/deviceCounters.js';
+import { connectorSettingsSchema } from '../shared/domain/index.js';
+import { syncTenant } from '../shared/enrollment/sync.js';
+import { createGraphAccess } from '../shared/graph/index.js';
+import { sendActivationReminders } from '../shared/mail/activationReminders.js';
+import { createSendGridSender } from '../shared/sendgrid/sendgrid.js';
+import { createTableStore, encodeKey } from '../shared/storage/index.js';
+import { updateTenantConfig } from '../shared/tenants/tenantConfig.js';
+import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
+import { startAzurite } from './azurite.js';
+import { devSettings } from './devSettings.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -154,4 +169,61 @@ export async function runDemo(steps: readonly Step[]): Promise<void> {
     }
   }
   console.log(`\nAll ${steps.length} steps passed.`);
+}
+
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Activation reminders `days` days on, without waiting `days` days: the tenant's discovery and reminder run are
+ * played against a scratch in-memory Azurite with a clock moved forward, through the same use cases the service runs
+ * and the same simulated Graph and SendGrid, so the reminder mail lands in the simulator's SendGrid. The running
+ * service's own storage is not touched.
+ */
+export async function remindersWithMovedClock(input: {
+  tenantId: string;
+  displayName: string;
+  enrollmentGroup: string;
+  days: number;
+  installUrl: string;
+}): Promise<{ sent: number; pending: number }> {
+  const azurite = await startAzurite({ inMemory: true });
+  try {
+    const config = parseConfig({
+      ...devSettings({ env: process.env, simUrl: demoSettings.simUrl, storage: azurite.connectionString }),
+      SECRETS_KEY: randomBytes(32).toString('base64'),
+    });
+    const tables = createTableStore({ connectionString: azurite.connectionString }, { prefix: 'Demo' });
+    await tables.ensureTables();
+    const clock = new ManualClock(new Date().toISOString());
+    const at = clock.now().toISOString();
+    await createTenant(tables, input.tenantId, {
+      displayName: input.displayName,
+      fullAccessGroupId: randomUUID(),
+      primaryContactEmail: 'it@contoso.test',
+      status: 'provisioned',
+      createdAt: at,
+    });
+    await activateTenant(tables, input.tenantId, { at });
+    await tables.table('enrollmentGroups').upsertEntity({
+      partitionKey: input.tenantId,
+      rowKey: encodeKey(input.enrollmentGroup),
+      displayName: input.enrollmentGroup,
+      status: 'unchecked',
+      addedAt: at,
+      addedBy: 'demo',
+    });
+    const graph = createGraphAccess(config);
+    const outcome = await syncTenant({ tables, graph, queues: () => ({ send: () => Promise.resolve() }), clock, log: quiet }, input.tenantId);
+    if (outcome.status !== 'completed') throw new DemoFailure(`discovery in the scratch copy ${outcome.status}`);
+    await updateTenantConfig(tables, input.tenantId, (current) => ({
+      settings: connectorSettingsSchema.parse({ ...current.settings, activationReminderDays: input.days, agentInstallUrl: input.installUrl }),
+    }));
+    clock.advance(input.days * 86_400_000 + 60_000);
+    const mail = createSendGridSender(config, { log: quiet });
+    const run = await sendActivationReminders({ tables, clock, log: quiet, graph, mail }, { tenantId: input.tenantId, displayName: input.displayName });
+    const counts = await readDeviceCounts(tables, input.tenantId);
+    return { sent: run.sent, pending: counts.byStatus.pending };
+  } finally {
+    await azurite.stop();
+  }
 }

@@ -7,10 +7,10 @@ import type { Services } from '../shared/app/services.js';
 export const consoleSummaryRoute = defineRoute({
   method: 'GET',
   route: 'v1/console/summary',
-  summary: 'The whole fleet at a glance: devices by status and by risk level, and open threats by classification.',
+  summary: 'The whole fleet at a glance: devices by status, risk level and agent trust, and open threats by classification.',
   description:
-    'Complete for any fleet size: read from counters kept with every device and threat write, never by reading the devices. ' +
-    '`byRisk` counts the devices that are not deactivated; `total` every device.',
+    'Complete and exact for any fleet size: read from counters kept with every device and threat write (a rollup and the changes since it), ' +
+    'never by reading the devices. `byRisk` counts the devices that are not deactivated; `total` every device; `trust` the activated ones.',
   tags: ['console'],
   security: 'consoleToken',
   responses: { 200: { description: 'The counts.', schema: fleetSummarySchema } },

@@ -1,4 +1,7 @@
 import { scheduleTick } from './scheduleTick.js';
 
-/** Timer (`%MAIL_SCHEDULE%`): sends a `mail` job for every tenant with alerts or errors to mail. */
-export const mail = scheduleTick('mail', ['mail']);
+/**
+ * Timer (`%MAIL_SCHEDULE%`): sends a `mail` job for every tenant with alerts or errors to mail, and an
+ * `activation-reminders` job for every tenant whose daily reminder run is due.
+ */
+export const mail = scheduleTick('mail', ['mail', 'activation-reminders']);

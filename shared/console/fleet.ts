@@ -1,7 +1,7 @@
 /**
  * The fleet at a glance (`GET /api/v1/console/summary`) and enrollment coverage (`GET /api/v1/console/coverage`),
  * both from the tenant's device counters (shared/devices/deviceCounters.ts): complete for any fleet size, at the cost
- * of a fixed number of range queries, never a read of the devices.
+ * of one point read of the counters' rollup and one query per table for the changes since, never a read of the devices.
  */
 import { z } from 'zod';
 import type { Clock } from '../base/clock.js';
@@ -18,8 +18,28 @@ const byRiskSchema = z
   .object(Object.fromEntries(riskLevels.map((level) => [level, count])) as Record<(typeof riskLevels)[number], typeof count>)
   .describe('Devices that are not deactivated, by their (effective) risk level.');
 
+const trustSchema = z
+  .object({
+    keyBound: count.describe('Activated devices whose credential is bound to a device key (DPoP).'),
+    notKeyBound: count.describe('Activated devices still on a bearer credential (activated without a device key).'),
+    attestation: z
+      .object({
+        verified: count,
+        failed: count,
+        absent: count.describe('No attestation sent (or activated before attestation was checked).'),
+        notChecked: count.describe("Activated while the tenant's attestation mode was off."),
+      })
+      .describe("Activated devices by their last activation's attestation verdict."),
+  })
+  .describe('Agent trust of the activated devices (active or disconnected).');
+
 export const fleetSummarySchema = z.object({
-  devices: z.object({ byStatus: byStatusSchema, byRisk: byRiskSchema, total: count.describe('Every device the tenant has, deactivated ones included.') }),
+  devices: z.object({
+    byStatus: byStatusSchema,
+    byRisk: byRiskSchema,
+    total: count.describe('Every device the tenant has, deactivated ones included.'),
+    trust: trustSchema,
+  }),
   openThreats: z.object({
     byClassification: z.partialRecord(classificationSchema, count).describe('Open threats by classification (classifications with none are left out).'),
   }),
@@ -50,7 +70,10 @@ export const coverageSchema = z.object({
 export type Coverage = z.infer<typeof coverageSchema>;
 
 export function summaryOf(counters: FleetCounters): FleetSummary {
-  return { devices: { byStatus: counters.devices.byStatus, byRisk: counters.devices.byRisk, total: counters.devices.total }, openThreats: counters.openThreats };
+  return {
+    devices: { byStatus: counters.devices.byStatus, byRisk: counters.devices.byRisk, total: counters.devices.total, trust: counters.trust },
+    openThreats: counters.openThreats,
+  };
 }
 
 export async function readFleetSummary(deps: { tables: TableStore; clock: Clock }, tenantId: string): Promise<FleetSummary> {

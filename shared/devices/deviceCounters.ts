@@ -6,13 +6,25 @@
  * No write ever reads a counter: a write that changes what a device counts as adds, in the same entity group
  * transaction as the device row (the device-write seam, sidecar.ts) or the threat batch (threatStore.ts), a **delta
  * row** with a unique key in the device's own partition. So counters never become a row that concurrent writers
- * queue on, and a delta exists exactly when its change committed. Each partition also holds a **sum row**; a reader
- * sums, per partition, the sum row and the deltas after it (one range query each, 256 partitions side by side), and
- * folds a partition's deltas into its sum row (one transaction: the sum with its ETag, the deltas deleted) once they
- * pile up. A fold racing another loses its ETag and changes nothing.
+ * queue on, and a delta exists exactly when its change committed. Each partition also holds a **sum row**, into which
+ * a rollup build folds the partition's older deltas (one transaction: the sum with its ETag, the deltas deleted); a
+ * fold racing another loses its ETag and changes nothing.
  *
- * - `devices`: sum `~n#`, deltas `~n|{13-digit ms}|{deviceId}|{random}`, field `d` (JSON `{ key: ±n }`).
- * - `threats`: sum `n#`, deltas `n|{13-digit ms}|{deviceId}|{random}`, the same fields.
+ * - `devices`: sum `~n!`, deltas `~n|{13-digit ms}|{deviceId}|{random}`, field `d` (JSON `{ key: ±n }`).
+ * - `threats`: sum `n!`, deltas `n|{13-digit ms}|{deviceId}|{random}`, the same fields.
+ *
+ * Reading 256 partitions per table on every summary costs 512 queries; so the tenant keeps a **rollup** (`indexHints`
+ * row `counters|rollup`): every partition's sum and deltas older than its watermark `w`, built by the hourly tenant
+ * job (and by a read that finds it missing or far behind). A read is one point read of the rollup plus one query per
+ * table for the deltas since `w` (a RowKey range over the tenant's partitions). Partition folds fold only deltas
+ * older than the rollup's watermark, and the rollup's watermark only moves forward (ETag), so the rollup and the
+ * deltas since it never hold a change twice or miss one. The watermark trails the build by `settleMs`, so a write
+ * whose transaction commits a little after the time in its delta's key is still read as "since".
+ *
+ * Each pending device also has an **activation-wait row** `~w|{13-digit ms it became pending}|{deviceId}` in its
+ * partition (fields `deviceId`, `sent`: activation reminders mailed, `lastSentAt`), written with the counters: the
+ * activation reminders (shared/mail/activationReminders.ts) read the devices pending longer than a cutoff as one
+ * RowKey range per partition, and keep their count on that row.
  *
  * Rows written before the counters existed carry no `counted` mark (device row, `s|` threats row) and count for
  * nothing until counted: a write through the seam counts them (their whole contribution as the delta), and
@@ -32,29 +44,49 @@ import { indexTime } from './deviceIndex.js';
 
 export type CounterDelta = Record<string, number>;
 
-/** The mark a counted row carries (device row `counted`, `s|` row `counted`). */
-export const countedMark = 1;
+/**
+ * The mark a counted device row carries: 2 (its contribution has the trust keys and, while pending, its activation-wait
+ * row exists). Rows marked 1 were counted before those existed: their contribution lacks both (`legacyContribution`),
+ * and the backfill upgrades them.
+ */
+export const countedMark = 2;
+const legacyCountedMark = 1;
+/** The mark a counted `s|` threats row carries (threatRows.ts). */
+export const threatCountedMark = 1;
 
-const deviceSumKey = '~n#';
+
 const deviceDeltaPrefix = '~n|';
-const threatSumKey = 'n#';
+
 const threatDeltaPrefix = 'n|';
-/** A partition's deltas are folded into its sum row by a reader once there are this many. */
-export const foldThreshold = 16;
-const maxFoldPerTransaction = 99;
 
 const minuteMs = 60_000;
 
 function pendingSinceMinute(device: Pick<Device, 'statusChangedAt' | 'discoveredAt'>): number {
-  const ms = Date.parse(device.statusChangedAt || device.discoveredAt);
-  return Number.isNaN(ms) ? 0 : Math.floor(ms / minuteMs) * minuteMs;
+  return Math.floor(pendingSinceMs(device) / minuteMs) * minuteMs;
+}
+
+/** Whether the device has activated and not been deactivated since: the devices whose trust the summary counts. */
+function activated(device: Pick<Device, 'status'>): boolean {
+  return device.status === 'active' || device.status === 'disconnected';
 }
 
 /**
  * What one device counts as: `total`, `s|{status}`, `r|{risk}` (devices not deactivated), `g|{group}|{status}` per
- * enrollment group, and for a pending device `p|{minute its wait began}` and `gp|{group}|{minute}`.
+ * enrollment group, for a pending device `p|{minute its wait began}` and `gp|{group}|{minute}`, and for an activated
+ * one (active or disconnected) `k|bound` or `k|unbound` (its credential bound to a device key or not) and
+ * `a|{attestation status}` (`absent` for a device activated before attestation was checked).
  */
 export function deviceContribution(device: Device): CounterDelta {
+  const counts = legacyContribution(device);
+  if (activated(device)) {
+    counts[device.keyThumbprint ? 'k|bound' : 'k|unbound'] = 1;
+    counts[`a|${device.attestationStatus ?? 'absent'}`] = 1;
+  }
+  return counts;
+}
+
+/** What a row marked `legacyCountedMark` was counted as: the contribution without the trust keys. */
+function legacyContribution(device: Device): CounterDelta {
   const counts: CounterDelta = { total: 1, [`s|${device.status}`]: 1 };
   if (device.status !== 'deactivated') counts[`r|${device.riskLevel}`] = 1;
   const pending = device.status === 'pending' ? pendingSinceMinute(device) : undefined;
@@ -92,28 +124,55 @@ export function withCountedMark(device: Device): Device {
   return device.counted === countedMark ? device : { ...device, counted: countedMark };
 }
 
+/** What a stored row was counted as, by its mark. */
+function countedContribution(device: Device): CounterDelta {
+  if (device.counted === countedMark) return deviceContribution(device);
+  if (device.counted === legacyCountedMark) return legacyContribution(device);
+  return {};
+}
+
+export const activationWaitPrefix = '~w|';
+
+/** When a pending device's wait began (ms): when it became pending, else when it was found. */
+export function pendingSinceMs(device: Pick<Device, 'statusChangedAt' | 'discoveredAt'>): number {
+  const ms = Date.parse(device.statusChangedAt || device.discoveredAt);
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
+/** The activation-wait RowKey of a pending device. */
+export function activationWaitKey(device: Pick<Device, 'deviceId' | 'statusChangedAt' | 'discoveredAt'>): string {
+  return `${activationWaitPrefix}${indexTime(pendingSinceMs(device))}|${device.deviceId}`;
+}
+
+/** The activation-wait row a stored row has: only a pending row marked with the current mark is sure to have it. */
+function storedWaitKey(device: Device | undefined): string | undefined {
+  return device && device.counted === countedMark && device.status === 'pending' ? activationWaitKey(device) : undefined;
+}
+
+function waitEntity(device: Device): { partitionKey: string; rowKey: string; deviceId: string; sent: number } {
+  return { partitionKey: devicePartitionKey(device.tenantId, device.deviceId), rowKey: activationWaitKey(device), deviceId: device.deviceId, sent: 0 };
+}
+
 /**
- * The delta action for one device-row change (sidecar.ts): nothing when the change leaves what the device counts as
- * unchanged (most writes), else one `create` of a delta row. A `before` without the mark counts as nothing, so its
- * first write through the seam counts it whole.
+ * The counter actions for one device-row change (sidecar.ts): a `create` of a delta row when what the device counts
+ * as changes (most writes change nothing), and the activation-wait row's create or delete when the device starts or
+ * stops waiting (a wait that goes on keeps its row, and so its reminder count). A `before` without the mark counts
+ * as nothing, so its first write through the seam counts it whole.
  */
 export function deviceCounterActions(before: Device | undefined, after: Device | undefined, at: Date): TransactionAction[] {
   const device = after ?? before;
   if (!device) return [];
-  const old = before && before.counted === countedMark ? deviceContribution(before) : {};
-  const next = after ? deviceContribution(after) : {};
-  const delta = subtractCounts(next, old);
-  if (Object.keys(delta).length === 0) return [];
-  return [
-    [
-      'create',
-      {
-        partitionKey: devicePartitionKey(device.tenantId, device.deviceId),
-        rowKey: deltaRowKey(deviceDeltaPrefix, device.deviceId, at),
-        d: JSON.stringify(delta),
-      },
-    ],
-  ];
+  const partitionKey = devicePartitionKey(device.tenantId, device.deviceId);
+  const actions: TransactionAction[] = [];
+  const delta = subtractCounts(after ? deviceContribution(after) : {}, before ? countedContribution(before) : {});
+  if (Object.keys(delta).length > 0) {
+    actions.push(['create', { partitionKey, rowKey: deltaRowKey(deviceDeltaPrefix, device.deviceId, at), d: JSON.stringify(delta) }]);
+  }
+  const oldWait = storedWaitKey(before);
+  const newWait = after && after.status === 'pending' ? activationWaitKey(after) : undefined;
+  if (oldWait !== undefined && oldWait !== newWait) actions.push(['delete', { partitionKey, rowKey: oldWait }]);
+  if (after && newWait !== undefined && newWait !== oldWait) actions.push(['upsert', waitEntity(after), 'Replace']);
+  return actions;
 }
 
 /** Open threats by classification, as counter keys `c|{classification}`. */
@@ -151,71 +210,241 @@ function parseCounts(text: unknown): CounterDelta {
   }
 }
 
-interface PartitionRead {
-  readonly counts: CounterDelta;
-  readonly sum: { readonly etag: string; readonly counts: CounterDelta } | undefined;
-  readonly deltas: readonly { readonly rowKey: string; readonly counts: CounterDelta }[];
+const rowSchema = z.object({ partitionKey: z.string(), rowKey: z.string(), d: z.string().optional() });
+
+type CounterTable = 'devices' | 'threats';
+
+const deltaPrefixes: Readonly<Record<CounterTable, string>> = { devices: deviceDeltaPrefix, threats: threatDeltaPrefix };
+
+/** The first key after every delta of a prefix (`~n|` → `~n}`). */
+function deltaUpper(prefix: string): string {
+  return `${prefix.slice(0, -1)}}`;
 }
 
-const rowSchema = z.object({ rowKey: z.string(), etag: z.string(), d: z.string().optional() });
+// ---- The rollup: the tenant's folded counts, one point read ----
 
-async function readPartition(tables: TableStore, table: 'devices' | 'threats', partitionKey: string, sumKey: string, deltaPrefix: string): Promise<PartitionRead> {
-  const upper = `${deltaPrefix.slice(0, -1)}}`;
-  const rows = tables.table(table).listEntities({
-    queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${sumKey} and RowKey lt ${upper}`, select: ['RowKey', 'd'] },
-  });
-  const counts: CounterDelta = {};
-  let sum: PartitionRead['sum'];
-  const deltas: { rowKey: string; counts: CounterDelta }[] = [];
-  for await (const raw of rows) {
-    const row = rowSchema.safeParse(raw);
-    if (!row.success) continue;
-    const rowCounts = parseCounts(row.data.d);
-    addInto(counts, rowCounts);
-    if (row.data.rowKey === sumKey) sum = { etag: row.data.etag, counts: rowCounts };
-    else if (row.data.rowKey.startsWith(deltaPrefix)) deltas.push({ rowKey: row.data.rowKey, counts: rowCounts });
+const rollupRowKey = 'counters|rollup';
+/** At most this many deltas are folded by one build (the keys it covers must fit in the rollup row). */
+export const maxFoldPerBuild = 5_000;
+/** A read that finds more deltas than this builds the rollup again (after answering from them). */
+export const rebuildAfterDeltas = 1_000;
+/** Table Storage keeps at most 64 KiB in one string property: long JSON is split over several. */
+const chunkChars = 30_000;
+
+interface Rollup {
+  readonly devices: CounterDelta;
+  readonly threats: CounterDelta;
+  /** Deltas already in the counts but not deleted yet (`{table}/{PartitionKey}/{RowKey}`): readers skip them. */
+  readonly covers: ReadonlySet<string>;
+  readonly etag: string;
+}
+
+const emptyRollup: Omit<Rollup, 'etag'> = { devices: {}, threats: {}, covers: new Set() };
+
+function joinChunks(raw: Readonly<Record<string, unknown>>, name: string): string | undefined {
+  let text = '';
+  for (let index = 0; ; index += 1) {
+    const part = raw[`${name}${index}`];
+    if (typeof part !== 'string') return index === 0 ? undefined : text;
+    text += part;
   }
-  return { counts, sum, deltas };
 }
 
-/** Folds the deltas read into the sum row: one transaction per 99 deltas; a lost race changes nothing. */
-async function fold(tables: TableStore, table: 'devices' | 'threats', partitionKey: string, sumKey: string, read: PartitionRead): Promise<void> {
-  let sum = read.sum;
-  for (let start = 0; start < read.deltas.length; start += maxFoldPerTransaction) {
-    const chunk = read.deltas.slice(start, start + maxFoldPerTransaction);
-    const counts: CounterDelta = { ...(sum?.counts ?? {}) };
-    for (const delta of chunk) addInto(counts, delta.counts);
-    const entity = { partitionKey, rowKey: sumKey, d: JSON.stringify(counts) };
-    const actions: TransactionAction[] = [
-      sum ? ['update', entity, 'Replace', { etag: sum.etag }] : ['create', entity],
-      ...chunk.map((delta): TransactionAction => ['delete', { partitionKey, rowKey: delta.rowKey }]),
-    ];
+function chunked(name: string, text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let index = 0; index === 0 || index * chunkChars < text.length; index += 1) fields[`${name}${index}`] = text.slice(index * chunkChars, (index + 1) * chunkChars);
+  return fields;
+}
+
+const coversSchema = z.array(z.string());
+
+function parseCovers(text: string | undefined): Set<string> {
+  if (!text) return new Set();
+  try {
+    const parsed = coversSchema.safeParse(JSON.parse(text));
+    return new Set(parsed.success ? parsed.data : []);
+  } catch {
+    return new Set();
+  }
+}
+
+async function readRollup(tables: TableStore, tenantId: string): Promise<Rollup | undefined> {
+  try {
+    const raw: Readonly<Record<string, unknown>> = await tables.table('indexHints').getEntity(tenantId, rollupRowKey);
+    if (typeof raw.etag !== 'string') return undefined;
+    return { devices: parseCounts(joinChunks(raw, 'dv')), threats: parseCounts(joinChunks(raw, 'th')), covers: parseCovers(joinChunks(raw, 'cv')), etag: raw.etag };
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Writes the rollup under the ETag it was read with (a create when there was none); false when another build won. */
+async function writeRollup(tables: TableStore, tenantId: string, next: Omit<Rollup, 'etag'>, previous: Rollup | undefined, at: Date): Promise<boolean> {
+  const entity = {
+    partitionKey: tenantId,
+    rowKey: rollupRowKey,
+    builtAt: at.toISOString(),
+    ...chunked('dv', JSON.stringify(next.devices)),
+    ...chunked('th', JSON.stringify(next.threats)),
+    ...chunked('cv', JSON.stringify([...next.covers])),
+  };
+  const hints = tables.table('indexHints');
+  try {
+    if (previous) await hints.updateEntity(entity, 'Replace', { etag: previous.etag });
+    else await hints.createEntity(entity);
+    return true;
+  } catch (error) {
+    const status = statusOf(error);
+    if (status === 412 || status === 409) return false;
+    throw error;
+  }
+}
+
+interface DeltaRow {
+  readonly table: CounterTable;
+  readonly partitionKey: string;
+  readonly rowKey: string;
+  readonly counts: CounterDelta;
+}
+
+function coverKey(row: Pick<DeltaRow, 'table' | 'partitionKey' | 'rowKey'>): string {
+  return `${row.table}/${row.partitionKey}/${row.rowKey}`;
+}
+
+/** Every delta row of one table of the tenant: one query (a RowKey range over the tenant's partitions). */
+async function* deltaRows(tables: TableStore, tenantId: string, table: CounterTable): AsyncGenerator<DeltaRow> {
+  const prefix = deltaPrefixes[table];
+  const filter = odata`PartitionKey ge ${`${tenantId}|`} and PartitionKey lt ${`${tenantId}}`} and RowKey ge ${prefix} and RowKey lt ${deltaUpper(prefix)}`;
+  for await (const raw of tables.table(table).listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey', 'd'] } })) {
+    const row = rowSchema.safeParse(raw);
+    if (row.success) yield { table, partitionKey: row.data.partitionKey, rowKey: row.data.rowKey, counts: parseCounts(row.data.d) };
+  }
+}
+
+async function deleteDeltas(tables: TableStore, rows: readonly DeltaRow[]): Promise<Set<string>> {
+  const deleted = new Set<string>();
+  const byPartition = new Map<string, DeltaRow[]>();
+  for (const row of rows) {
+    const key = `${row.table}/${row.partitionKey}`;
+    const list = byPartition.get(key) ?? [];
+    list.push(row);
+    byPartition.set(key, list);
+  }
+  const chunks: DeltaRow[][] = [];
+  for (const list of byPartition.values()) for (let start = 0; start < list.length; start += 100) chunks.push(list.slice(start, start + 100));
+  await mapLimit(chunks, 16, async (chunk) => {
+    const first = chunk[0];
+    if (!first) return;
     try {
-      const response = await tables.table(table).submitTransaction(actions);
-      const etag = response.subResponses[0]?.etag;
-      if (!etag) return;
-      sum = { etag, counts };
+      await tables.table(first.table).submitTransaction(chunk.map((row): TransactionAction => ['delete', { partitionKey: row.partitionKey, rowKey: row.rowKey }]));
+      for (const row of chunk) deleted.add(coverKey(row));
     } catch (error) {
-      const status = statusOf(error);
-      // Another reader folded first: its sum holds these deltas.
-      if (status === 412 || status === 409 || status === 404) return;
-      throw error;
+      if (statusOf(error) !== 404) throw error;
+      // Another build deleted some of them: one by one, a missing row counts as deleted.
+      for (const row of chunk) {
+        await tables
+          .table(row.table)
+          .deleteEntity(row.partitionKey, row.rowKey)
+          .catch((caught: unknown) => {
+            if (statusOf(caught) !== 404) throw caught;
+          });
+        deleted.add(coverKey(row));
+      }
+    }
+  });
+  return deleted;
+}
+
+/**
+ * Folds the tenant's deltas into its rollup, so reads find few: (1) reads every delta (one query per table) and
+ * writes the rollup with their sum added and their keys as `covers` (under the ETag it read: a lost race stops here);
+ * (2) deletes those deltas; (3) takes the deleted keys out of `covers`. At every step, the rollup plus the deltas
+ * present that it does not cover is exactly the tenant's counts. At most `maxFoldPerBuild` deltas per round.
+ */
+export async function buildCounterRollup(tables: TableStore, tenantId: string, at: Date = new Date()): Promise<{ folded: number }> {
+  let folded = 0;
+  // Rounds of at most `maxFoldPerBuild` (a first discovery leaves one delta per device), up to 5 minutes' work
+  // (a job's run may take 10); what is left waits for the next build.
+  const until = Date.now() + 5 * 60_000;
+  for (;;) {
+    const round = await foldRound(tables, tenantId, at);
+    folded += round.folded;
+    if (round.folded < maxFoldPerBuild || Date.now() > until) return { folded };
+  }
+}
+
+async function foldRound(tables: TableStore, tenantId: string, at: Date): Promise<{ folded: number }> {
+  const previous = await readRollup(tables, tenantId);
+  const base = previous ?? { ...emptyRollup, etag: '' };
+  const devices: CounterDelta = { ...base.devices };
+  const threats: CounterDelta = { ...base.threats };
+  const covers = new Set(base.covers);
+  const folded: DeltaRow[] = [];
+  for (const table of ['devices', 'threats'] as const) {
+    for await (const row of deltaRows(tables, tenantId, table)) {
+      if (folded.length >= maxFoldPerBuild) break;
+      const key = coverKey(row);
+      if (covers.has(key)) continue;
+      covers.add(key);
+      addInto(table === 'devices' ? devices : threats, row.counts);
+      folded.push(row);
     }
   }
+  // Deltas an earlier build covered but did not delete (it stopped half-way) are deleted now too.
+  const stale = [...base.covers];
+  if (folded.length === 0 && stale.length === 0) return { folded: 0 };
+  if (folded.length > 0 && !(await writeRollup(tables, tenantId, { devices, threats, covers }, previous, at))) return { folded: 0 };
+  const staleRows = stale.flatMap((key): DeltaRow[] => {
+    const [table, partitionKey, ...rest] = key.split('/');
+    return table === 'devices' || table === 'threats' ? [{ table, partitionKey: partitionKey ?? '', rowKey: rest.join('/'), counts: {} }] : [];
+  });
+  const deleted = await deleteDeltas(tables, [...folded, ...staleRows]);
+  // Take the deleted keys out of the covers, under the ETag (another build may have written meanwhile: re-read).
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const current = await readRollup(tables, tenantId);
+    if (!current) break;
+    const remaining = new Set([...current.covers].filter((key) => !deleted.has(key)));
+    if (remaining.size === current.covers.size) break;
+    if (await writeRollup(tables, tenantId, { devices: current.devices, threats: current.threats, covers: remaining }, current, at)) break;
+  }
+  return { folded: folded.length };
 }
 
-/** Sums the tenant's 256 partitions of one table, folding partitions whose deltas have piled up. */
-async function readTable(tables: TableStore, tenantId: string, table: 'devices' | 'threats'): Promise<CounterDelta> {
-  const sumKey = table === 'devices' ? deviceSumKey : threatSumKey;
-  const prefix = table === 'devices' ? deviceDeltaPrefix : threatDeltaPrefix;
-  const total: CounterDelta = {};
-  await mapLimit(credentialedDeviceBuckets, 64, async (bucket) => {
-    const partitionKey = `${tenantId}|${bucket}`;
-    const read = await readPartition(tables, table, partitionKey, sumKey, prefix);
-    addInto(total, read.counts);
-    if (read.deltas.length >= foldThreshold) await fold(tables, table, partitionKey, sumKey, read);
-  });
-  return total;
+/** Builds in flight in this process, so a burst of reads starts one. */
+const building = new Map<string, Promise<{ folded: number }>>();
+
+function buildOnce(tables: TableStore, tenantId: string): Promise<{ folded: number }> {
+  const key = `${tables.physicalName('indexHints')}|${tenantId}`;
+  let pending = building.get(key);
+  if (!pending) {
+    pending = buildCounterRollup(tables, tenantId).finally(() => building.delete(key));
+    building.set(key, pending);
+  }
+  return pending;
+}
+
+/**
+ * The tenant's summed counters: the rollup (none yet: zero) plus every delta it does not cover, one query per table.
+ * A read that finds many deltas starts a build without waiting for it (this answer is complete already).
+ */
+async function readTotals(tables: TableStore, tenantId: string, tablesWanted: readonly CounterTable[]): Promise<Record<CounterTable, CounterDelta>> {
+  await backfillCounters(tables, tenantId);
+  const rollup = (await readRollup(tables, tenantId)) ?? emptyRollup;
+  const totals: Record<CounterTable, CounterDelta> = { devices: {}, threats: {} };
+  let rows = 0;
+  await Promise.all(
+    tablesWanted.map(async (table) => {
+      addInto(totals[table], rollup[table]);
+      for await (const row of deltaRows(tables, tenantId, table)) {
+        if (rollup.covers.has(coverKey(row))) continue;
+        rows += 1;
+        addInto(totals[table], row.counts);
+      }
+    }),
+  );
+  if (rows > rebuildAfterDeltas) buildOnce(tables, tenantId).catch(() => undefined);
+  return totals;
 }
 
 export interface DeviceCounts {
@@ -237,8 +466,16 @@ export interface GroupCoverage {
   readonly pendingByAge: PendingByAge;
 }
 
+/** Activated devices (active or disconnected) by key binding and by their last activation's attestation verdict. */
+export interface TrustCounts {
+  readonly keyBound: number;
+  readonly notKeyBound: number;
+  readonly attestation: { readonly verified: number; readonly failed: number; readonly absent: number; readonly notChecked: number };
+}
+
 export interface FleetCounters {
   readonly devices: DeviceCounts;
+  readonly trust: TrustCounts;
   readonly openThreats: { readonly byClassification: Partial<Record<Classification, number>> };
   readonly pendingByAge: PendingByAge;
   /** Per enrollment group the devices were found through (a device in two groups counts in both). */
@@ -286,6 +523,7 @@ export function fleetFromCounts(devices: CounterDelta, threats: CounterDelta, no
   const byRisk = zeroRisks();
   const byClassification: Partial<Record<Classification, number>> = {};
   const pending = new Map<number, number>();
+  const trust = { keyBound: 0, notKeyBound: 0, attestation: { verified: 0, failed: 0, absent: 0, notChecked: 0 } };
   const groups = new Map<string, { byStatus: Record<DeviceStatus, number>; pending: Map<number, number> }>();
   const group = (name: string): { byStatus: Record<DeviceStatus, number>; pending: Map<number, number> } => {
     let entry = groups.get(name);
@@ -299,7 +537,12 @@ export function fleetFromCounts(devices: CounterDelta, threats: CounterDelta, no
     const rest = bar < 0 ? '' : key.slice(bar + 1);
     if (kind === 's' && isStatus(rest)) byStatus[rest] += n;
     else if (kind === 'r' && isRisk(rest)) byRisk[rest] += n;
-    else if (kind === 'p') pending.set(Number(rest), (pending.get(Number(rest)) ?? 0) + n);
+    else if (key === 'k|bound') trust.keyBound += n;
+    else if (key === 'k|unbound') trust.notKeyBound += n;
+    else if (kind === 'a') {
+      const verdict = rest === 'not-checked' ? 'notChecked' : rest;
+      if (verdict === 'verified' || verdict === 'failed' || verdict === 'absent' || verdict === 'notChecked') trust.attestation[verdict] += n;
+    } else if (kind === 'p') pending.set(Number(rest), (pending.get(Number(rest)) ?? 0) + n);
     else if (kind === 'g' || kind === 'gp') {
       const last = rest.lastIndexOf('|');
       if (last < 0) continue;
@@ -319,6 +562,7 @@ export function fleetFromCounts(devices: CounterDelta, threats: CounterDelta, no
   const total = Object.values(byStatus).reduce((sum, n) => sum + n, 0);
   return {
     devices: { total, byStatus, byRisk },
+    trust,
     openThreats: { byClassification },
     pendingByAge: ageBucket(pending, nowMs),
     groups: [...groups.entries()]
@@ -327,49 +571,50 @@ export function fleetFromCounts(devices: CounterDelta, threats: CounterDelta, no
   };
 }
 
-/** The fleet's counters: 512 range queries side by side, whatever the fleet's size. */
+/** The fleet's counters: the rollup's point read and one query per table for the deltas since it, whatever the fleet's size. */
 export async function readFleetCounters(tables: TableStore, tenantId: string, nowMs: number): Promise<FleetCounters> {
-  await backfillCounters(tables, tenantId);
-  const [devices, threats] = await Promise.all([readTable(tables, tenantId, 'devices'), readTable(tables, tenantId, 'threats')]);
-  return fleetFromCounts(devices, threats, nowMs);
+  const totals = await readTotals(tables, tenantId, ['devices', 'threats']);
+  return fleetFromCounts(totals.devices, totals.threats, nowMs);
 }
 
 /** The tenant's devices by status and by risk level (devices not deactivated), and their total. */
 export async function readDeviceCounts(tables: TableStore, tenantId: string): Promise<DeviceCounts> {
-  await backfillCounters(tables, tenantId);
-  return fleetFromCounts(await readTable(tables, tenantId, 'devices'), {}, 0).devices;
+  return fleetFromCounts((await readTotals(tables, tenantId, ['devices'])).devices, {}, 0).devices;
 }
 
 // ---- Backfill: counting rows written before the counters existed ----
 
 const stateRowKey = 'counters';
-const stateSchema = z.object({ done: z.boolean(), next: z.number().int().default(0) });
+/** `layout`: the device mark the backfill brought every row to (absent: the first layout, `legacyCountedMark`). */
+const stateSchema = z.object({ done: z.boolean(), next: z.number().int().default(0), layout: z.number().int().optional() });
 /** Tenants this process knows are counted (bounded: a forgotten tenant costs one point read). */
 const counted = new Set<string>();
 const maxRemembered = 50_000;
 
 /**
- * Counts, once per tenant, the rows written before the counters existed: partition by partition (progress on the
- * `indexHints` row `counters`, so a stopped run resumes), each uncounted device row and `s|` threats row gets its
- * mark (a Merge conditioned on the ETag it was read with) in one transaction with the delta that counts it. A row
- * written meanwhile through the seam is counted by that write instead (its ETag moved: the mark is skipped).
+ * Counts, once per tenant and layout, the rows not counted with the current mark: partition by partition (progress
+ * on the `indexHints` row `counters`, so a stopped run resumes), each device row without the current mark gets it (a
+ * Merge conditioned on the ETag it was read with) in one transaction with the delta from what it was counted as
+ * (nothing, or the first layout's contribution) and, while pending, its activation-wait row; each uncounted `s|`
+ * threats row likewise. A row written meanwhile through the seam is counted by that write instead (its ETag moved:
+ * the mark is skipped).
  */
 export async function backfillCounters(tables: TableStore, tenantId: string): Promise<void> {
   const memo = `${tables.physicalName('indexHints')}|${tenantId}`;
   if (counted.has(memo)) return;
   const hints = tables.table('indexHints');
   const state = await readEntity(hints, stateSchema, tenantId, stateRowKey);
-  if (state?.done) {
+  if (state?.done && state.layout === countedMark) {
     remember(memo);
     return;
   }
-  let next = state?.next ?? 0;
+  let next = state && state.layout === countedMark ? state.next : 0;
   let etag = state?.etag;
   while (next < credentialedDeviceBuckets.length) {
     const batch = credentialedDeviceBuckets.slice(next, next + 16);
     await mapLimit(batch, 16, (bucket) => countPartition(tables, `${tenantId}|${bucket}`));
     next += batch.length;
-    const entity = { partitionKey: tenantId, rowKey: stateRowKey, done: next >= credentialedDeviceBuckets.length, next };
+    const entity = { partitionKey: tenantId, rowKey: stateRowKey, done: next >= credentialedDeviceBuckets.length, next, layout: countedMark };
     try {
       etag = etag ? (await hints.updateEntity(entity, 'Replace', { etag })).etag : (await hints.createEntity(entity)).etag;
     } catch (error) {
@@ -377,7 +622,7 @@ export async function backfillCounters(tables: TableStore, tenantId: string): Pr
       if (status !== 412 && status !== 409) throw error;
       // Another reader is counting too; counting a partition twice marks nothing twice, so carry on from its row.
       const fresh = await readEntity(hints, stateSchema, tenantId, stateRowKey);
-      if (fresh?.done) break;
+      if (fresh?.done && fresh.layout === countedMark) break;
       etag = fresh?.etag;
     }
   }
@@ -392,12 +637,26 @@ function remember(memo: string): void {
 const markSchema = z.object({ rowKey: z.string(), etag: z.string(), counted: z.number().optional() });
 const threatIndexSchema = z.object({ deviceId: z.string(), classification: z.string() });
 
-async function submitMarks(tables: TableStore, table: 'devices' | 'threats', partitionKey: string, marks: { rowKey: string; etag: string; delta: CounterDelta; deviceId: string }[], prefix: string, at: Date): Promise<void> {
-  for (let start = 0; start < marks.length; start += 50) {
-    const chunk = marks.slice(start, start + 50);
+interface Mark {
+  readonly rowKey: string;
+  readonly etag: string;
+  readonly delta: CounterDelta;
+  readonly deviceId: string;
+  /** Rows to write with the mark (the activation-wait row of a pending device). */
+  readonly extra: readonly TransactionAction[];
+}
+
+function markActions(partitionKey: string, mark: Mark, value: number): TransactionAction[] {
+  return [['update', { partitionKey, rowKey: mark.rowKey, counted: value }, 'Merge', { etag: mark.etag }], ...mark.extra];
+}
+
+async function submitMarks(tables: TableStore, table: CounterTable, partitionKey: string, marks: readonly Mark[], value: number, at: Date): Promise<void> {
+  const prefix = deltaPrefixes[table];
+  for (let start = 0; start < marks.length; start += 45) {
+    const chunk = marks.slice(start, start + 45);
     const delta: CounterDelta = {};
     for (const mark of chunk) addInto(delta, mark.delta);
-    const actions: TransactionAction[] = chunk.map((mark): TransactionAction => ['update', { partitionKey, rowKey: mark.rowKey, counted: countedMark }, 'Merge', { etag: mark.etag }]);
+    const actions: TransactionAction[] = chunk.flatMap((mark) => markActions(partitionKey, mark, value));
     if (Object.keys(delta).length > 0) actions.push(['create', { partitionKey, rowKey: deltaRowKey(prefix, chunk[0]?.deviceId ?? '', at), d: JSON.stringify(delta) }]);
     try {
       await tables.table(table).submitTransaction(actions);
@@ -406,7 +665,7 @@ async function submitMarks(tables: TableStore, table: 'devices' | 'threats', par
       if (status !== 412 && status !== 404 && status !== 409) throw error;
       // A row in the chunk was written meanwhile (and so counted by that write): mark the others one by one.
       for (const mark of chunk) {
-        const single: TransactionAction[] = [['update', { partitionKey, rowKey: mark.rowKey, counted: countedMark }, 'Merge', { etag: mark.etag }]];
+        const single = markActions(partitionKey, mark, value);
         if (Object.keys(mark.delta).length > 0) single.push(['create', { partitionKey, rowKey: deltaRowKey(prefix, mark.deviceId, at), d: JSON.stringify(mark.delta) }]);
         await tables
           .table(table)
@@ -422,14 +681,20 @@ async function submitMarks(tables: TableStore, table: 'devices' | 'threats', par
 
 async function countPartition(tables: TableStore, partitionKey: string): Promise<void> {
   const at = new Date();
-  const deviceMarks: { rowKey: string; etag: string; delta: CounterDelta; deviceId: string }[] = [];
+  const deviceMarks: Mark[] = [];
   for await (const raw of tables.table('devices').listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey lt ${'~'}` } })) {
     const mark = markSchema.safeParse(raw);
     if (!mark.success || mark.data.counted === countedMark) continue;
     const device = deviceFromEntity(raw);
-    deviceMarks.push({ rowKey: mark.data.rowKey, etag: mark.data.etag, delta: deviceContribution(device), deviceId: device.deviceId });
+    deviceMarks.push({
+      rowKey: mark.data.rowKey,
+      etag: mark.data.etag,
+      delta: subtractCounts(deviceContribution(device), countedContribution(device)),
+      deviceId: device.deviceId,
+      extra: device.status === 'pending' ? [['upsert', waitEntity(device), 'Replace']] : [],
+    });
   }
-  await submitMarks(tables, 'devices', partitionKey, deviceMarks, deviceDeltaPrefix, at);
+  await submitMarks(tables, 'devices', partitionKey, deviceMarks, countedMark, at);
 
   const threats = tables.table('threats');
   const open = new Map<string, { classification: string }[]>();
@@ -440,17 +705,51 @@ async function countPartition(tables: TableStore, partitionKey: string): Promise
     list.push({ classification: row.data.classification });
     open.set(row.data.deviceId, list);
   }
-  const threatMarks: { rowKey: string; etag: string; delta: CounterDelta; deviceId: string }[] = [];
+  const threatMarks: Mark[] = [];
   for await (const raw of threats.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${'s|'} and RowKey lt ${'s}'}`, select: ['RowKey', 'counted'] } })) {
     const mark = markSchema.safeParse(raw);
-    if (!mark.success || mark.data.counted === countedMark) continue;
+    if (!mark.success || mark.data.counted === threatCountedMark) continue;
     const deviceId = mark.data.rowKey.slice(2);
-    threatMarks.push({ rowKey: mark.data.rowKey, etag: mark.data.etag, delta: threatContribution(open.get(deviceId) ?? []), deviceId });
+    threatMarks.push({ rowKey: mark.data.rowKey, etag: mark.data.etag, delta: threatContribution(open.get(deviceId) ?? []), deviceId, extra: [] });
   }
-  await submitMarks(tables, 'threats', partitionKey, threatMarks, threatDeltaPrefix, at);
+  await submitMarks(tables, 'threats', partitionKey, threatMarks, threatCountedMark, at);
 }
 
 /** For tests: forget which tenants this process knows are counted. */
 export function forgetCountedTenants(): void {
   counted.clear();
+}
+
+
+
+/** Whether an action is the `create` of a device delta row (as `deviceCounterActions` makes). */
+export function isDeviceDelta(action: TransactionAction): boolean {
+  return action[0] === 'create' && typeof action[1].rowKey === 'string' && action[1].rowKey.startsWith(deviceDeltaPrefix);
+}
+
+/**
+ * The actions of one partition's transaction with its device delta rows summed into one (at the first one's place,
+ * under its key); nothing when they cancel out. For writers that put many devices in one transaction (discovery): the
+ * counts are the same, one entity instead of one per device.
+ */
+export function sumDeviceDeltas(actions: readonly TransactionAction[]): TransactionAction[] {
+  const total: CounterDelta = {};
+  let carrier: number | undefined;
+  const result: TransactionAction[] = [];
+  for (const action of actions) {
+    if (!isDeviceDelta(action)) {
+      result.push(action);
+      continue;
+    }
+    addInto(total, parseCounts(action[1].d));
+    if (carrier === undefined) {
+      carrier = result.length;
+      result.push(action);
+    }
+  }
+  if (carrier === undefined) return result;
+  const first = result[carrier];
+  if (!first || Object.keys(total).length === 0) return result.filter((_action, index) => index !== carrier);
+  result[carrier] = ['create', { partitionKey: first[1].partitionKey, rowKey: first[1].rowKey, d: JSON.stringify(total) }];
+  return result;
 }

@@ -3,14 +3,14 @@
  * (shared/tenants/providerIndex.ts) and the usage counters (shared/tenants/usageCounters.ts) up to date.
  *
  * The refresh reads what the list shows from where it lives (the tenant row, its `tenantHealth` row, its device
- * counters: a few reads, never its devices) and writes the index rows when something changed. It runs on the tenant's
+ * counters' rollup, which it first moves forward: a few reads and the rollup's build, never its devices) and writes the index rows when something changed. It runs on the tenant's
  * hourly connector-heartbeat job (with the health just evaluated) and after discovery; provisioning, consent, health
  * changes and offboarding write their own field at once.
  */
 import { z } from 'zod';
 import type { CorePorts } from '../ports.js';
 import { readEntity } from '../storage/index.js';
-import { readDeviceCounts } from '../devices/deviceCounters.js';
+import { backfillCounters, buildCounterRollup, readDeviceCounts } from '../devices/deviceCounters.js';
 import { healthStatusSchema } from '../events/event.js';
 import { healthRowKey } from '../health/status.js';
 import { getTenant } from '../tenants/tenantRepository.js';
@@ -35,6 +35,9 @@ const healthRowSchema = z.object({ status: healthStatusSchema });
 export async function refreshTenantIndex(deps: TenantIndexDeps, tenantId: string, health?: IndexHealth): Promise<number | undefined> {
   const tenant = await getTenant(deps.tables, tenantId);
   if (!tenant) return undefined;
+  // The hourly refresh also moves the counters' rollup forward, so the console's summary reads few deltas since it.
+  await backfillCounters(deps.tables, tenant.tenantId);
+  await buildCounterRollup(deps.tables, tenant.tenantId, deps.clock.now());
   const [counts, healthRow] = await Promise.all([
     readDeviceCounts(deps.tables, tenant.tenantId),
     health === undefined ? readEntity(deps.tables.table('tenantHealth'), healthRowSchema, tenant.tenantId, healthRowKey) : Promise.resolve(undefined),

@@ -94,7 +94,13 @@ describe('console: summary, coverage and exports', () => {
     const response = await get('v1/console/summary', viewerToken);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
-      devices: { total: 3, byStatus: { pending: 2, active: 1, disconnected: 0, deactivated: 0 }, byRisk: { none: 2, low: 0, medium: 0, high: 1 } },
+      devices: {
+        total: 3,
+        byStatus: { pending: 2, active: 1, disconnected: 0, deactivated: 0 },
+        byRisk: { none: 2, low: 0, medium: 0, high: 1 },
+        // Ann's phone was activated without a device key or an attestation.
+        trust: { keyBound: 0, notKeyBound: 1, attestation: { verified: 0, failed: 0, absent: 1, notChecked: 0 } },
+      },
       openThreats: { byClassification: {} },
     });
   });

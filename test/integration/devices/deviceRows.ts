@@ -70,6 +70,7 @@ export async function indexRowsOf(
     if (row.rowKey.startsWith('~e|')) continue; // event outbox rows: the events capability's
     if (row.rowKey.startsWith('~n')) continue; // device counter rows: deviceCounters.ts
     if (row.rowKey.startsWith('~t|')) continue; // timeline rows: deviceTimeline.ts
+    if (row.rowKey.startsWith('~w|')) continue; // activation-wait rows: deviceCounters.ts (its own tests)
     if (row.rowKey.startsWith('~')) {
       const { partitionKey: _pk, rowKey, etag: _etag, timestamp: _ts, ...fields } = row;
       actual[`${row.partitionKey}/${rowKey}`] = fields;
