@@ -3,6 +3,12 @@
  * (test/support/globalSetup.ts), settings pointing every upstream at one simulator, and a silent logger.
  */
 import { readFileSync } from 'node:fs';
+import {
+  ensurePlatformAuthority,
+  platformAuthorityFiles,
+  simAgentIdentity,
+  type PlatformAuthority,
+} from '../../dev/sim/platform.js';
 import { parseConfig, type Config } from '../../shared/base/config.js';
 import type { Logger } from '../../shared/base/logger.js';
 import { azuriteConnectionString } from './tables.js';
@@ -28,6 +34,7 @@ export function tlsFiles(): { cert: Buffer; key: Buffer } {
 export function simSettings(simUrl: string | undefined): Record<string, string> {
   return {
     ...(simUrl !== undefined ? { ENTRA_AUTHORITY_HOST: simUrl, GRAPH_BASE_URL: simUrl, SENDGRID_API_BASE_URL: simUrl } : {}),
+    ...(simUrl !== undefined ? platformSettings(simUrl) : {}),
     SENDGRID_API_KEY: 'SG.sim-api-key',
     MAIL_FROM: 'mtd@connector.test',
     CONNECTOR_CLIENT_ID: clientId,
@@ -35,6 +42,30 @@ export function simSettings(simUrl: string | undefined): Record<string, string> 
     // Encrypts the secrets kept in tables (Key Vault's role in Azure).
     SECRETS_KEY: testSecretsKey,
   };
+}
+
+/** The simulator plays the phone's platform: its attestation roots (the run's, globalSetup), agent app and status list. */
+function platformSettings(simUrl: string): Record<string, string> {
+  const dir = process.env.TEST_PLATFORM_DIR;
+  if (!dir) return {};
+  const files = platformAuthorityFiles(dir);
+  return {
+    ATTESTATION_ANDROID_ROOTS: files.androidRootsFile,
+    ATTESTATION_APPLE_ROOTS: files.appleRootsFile,
+    ANDROID_ATTESTATION_STATUS_URL: `${simUrl}/_sim/platform/android/attestation-status`,
+    ANDROID_APP_PACKAGES: simAgentIdentity.androidPackage,
+    ANDROID_APP_SIGNER_SHA256: simAgentIdentity.androidSignerSha256,
+    APPLE_APP_IDS: simAgentIdentity.appleAppId,
+  };
+}
+
+let platform: Promise<PlatformAuthority> | undefined;
+/** The run's simulated platform (globalSetup made it), for the simulators tests start; undefined outside vitest. */
+export function testPlatform(): Promise<PlatformAuthority> | undefined {
+  const dir = process.env.TEST_PLATFORM_DIR;
+  if (!dir) return undefined;
+  platform ??= ensurePlatformAuthority(dir);
+  return platform;
 }
 
 /** The settings of `simSettings` on the run's Azurite (unless `extra` names other storage), parsed. */
