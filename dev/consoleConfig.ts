@@ -2,7 +2,8 @@
  * Writes web/dist/config.json for a deployment (azure.yaml runs it before the console is uploaded), from azd's
  * environment: CONSOLE_CLIENT_ID (the console's SPA registration), CONNECTOR_CLIENT_ID (the API, whose scope
  * `api://{id}/access_as_user` the console asks for), PUBLIC_BASE_URL (the function app) and, for a national cloud,
- * ENTRA_AUTHORITY_HOST. It also adds the console's security headers (the Content-Security-Policy names the API's and
+ * ENTRA_AUTHORITY_HOST; and PROVIDER_TENANT_ID, the provider's own tenant, whose users holding `Provider.Support` see the
+ * provider pages (Tenants, Usage). It also adds the console's security headers (the Content-Security-Policy names the API's and
  * the authority's origins) to the Static Web App's `globalHeaders` in staticwebapp.config.json.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -29,6 +30,7 @@ const settings = consoleSettings({
   clientId: required('CONSOLE_CLIENT_ID'),
   apiClientId: required('CONNECTOR_CLIENT_ID'),
   apiBaseUrl: required('PUBLIC_BASE_URL'),
+  providerTenantId: process.env.PROVIDER_TENANT_ID?.trim() || undefined,
 });
 // MSAL knows Microsoft's public cloud; other authority hosts are listed so it skips instance discovery.
 if (authorityHost === 'https://login.microsoftonline.com') settings.knownAuthorities = [];

@@ -22,6 +22,8 @@ export interface ConsoleSettings {
   apiScope: string;
   apiBaseUrl: string;
   knownAuthorities: string[];
+  /** The provider's own tenant: its users with `Provider.Support` see the provider pages (absent: nobody does). */
+  providerTenantId?: string;
 }
 
 export interface ConsoleServer {
@@ -44,7 +46,7 @@ const types: Record<string, string> = {
 };
 
 /** The console's settings for a run: its client id, the authority (`{host}/organizations`), the API's scope and origin. */
-export function consoleSettings(options: { authorityHost: string; clientId: string; apiClientId: string; apiBaseUrl: string }): ConsoleSettings {
+export function consoleSettings(options: { authorityHost: string; clientId: string; apiClientId: string; apiBaseUrl: string; providerTenantId?: string | undefined }): ConsoleSettings {
   const host = options.authorityHost.replace(/\/+$/, '');
   return {
     clientId: options.clientId,
@@ -52,6 +54,7 @@ export function consoleSettings(options: { authorityHost: string; clientId: stri
     apiScope: `api://${options.apiClientId}/access_as_user`,
     apiBaseUrl: options.apiBaseUrl,
     knownAuthorities: [new URL(host).host],
+    ...(options.providerTenantId ? { providerTenantId: options.providerTenantId.toLowerCase() } : {}),
   };
 }
 

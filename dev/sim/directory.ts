@@ -160,6 +160,8 @@ export class TenantDirectory {
   readonly connectors = new Map<string, MtdConnector>();
   /** Domains added to the tenant beyond its initial one, by name (lower case): whether each is verified. */
   readonly extraDomains = new Map<string, boolean>();
+  /** User id → app roles of the connector's API assigned to the user (the `roles` of their delegated tokens). */
+  readonly apiAppRoles = new Map<string, readonly string[]>();
 
   /** Bumped on every change to who exists or who belongs where; list caches key on it. */
   version = 0;
@@ -177,6 +179,7 @@ export class TenantDirectory {
     this.domain = (t.domain ?? `${t.displayName.toLowerCase().replace(/[^a-z0-9]/g, '')}.onmicrosoft.com`).toLowerCase();
     for (const d of t.domains) this.extraDomains.set(d.id.toLowerCase(), d.isVerified);
     for (const u of t.users) this.putUser(u);
+    for (const u of t.users) if (u.appRoles !== undefined && u.appRoles.length > 0) this.apiAppRoles.set(u.id.toLowerCase(), [...u.appRoles]);
     for (const g of t.groups) this.putGroup(g);
     for (const g of t.groups) {
       for (const m of g.members) {

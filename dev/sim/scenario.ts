@@ -47,6 +47,8 @@ export const userSchema = z.object({
   givenName: z.string().nullable().default(null),
   surname: z.string().nullable().default(null),
   accountEnabled: z.boolean().default(true),
+  /** App roles of the connector's API assigned to the user, e.g. `Provider.Support` in the provider's own tenant. */
+  appRoles: z.array(z.string().min(1)).optional(),
 });
 export type ScenarioUser = z.infer<typeof userSchema>;
 

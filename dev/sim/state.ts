@@ -361,6 +361,9 @@ export class SimState {
       uti: randomUUID().replace(/-/g, ''),
       ver: '2.0',
     };
+    // As Entra ID: the API's app roles assigned to the user, and no `roles` claim when there are none.
+    const roles = t.apiAppRoles.get(user.id);
+    if (roles !== undefined && roles.length > 0) claims.roles = [...roles];
     if (overage) {
       claims._claim_names = { groups: 'src1' };
       claims._claim_sources = { src1: { endpoint: `${this.origin}/v1.0/users/${user.id}/getMemberObjects` } };

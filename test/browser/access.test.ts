@@ -21,7 +21,7 @@ afterAll(async () => {
 
 /** Controls that only read or navigate: allowed for everyone. */
 const readOnlyActions = /^(Sign out|Previous page|Next page|Newer|Older|Newer events|Older events|Deliveries|Before and after|Details|JSON|Export CSV)$/;
-const readOnlyFields = /^(Search by device or user|Status|Risk level|Platform|Event type)$/;
+const readOnlyFields = /^(Search by device or user|Status|Risk level|Platform|Attestation|Event type)$/;
 
 /** Names of the enabled, visible controls in the page's main region that could change something. */
 async function enabledWriteControls(page: Page): Promise<string[]> {

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { LocalHost } from '../../dev/host/server.js';
 import { consoleBuildIsCurrent, consoleSettings, defaultConsoleDist, ensureConsoleBuild, startConsoleServer, type ConsoleServer } from '../../dev/host/console.js';
+import { devProviderTenantId } from '../../dev/devSettings.js';
 import { devConsoleClientId } from '../../dev/sim/interactive.js';
 import { loadDefaultScenario } from '../../dev/sim/scenario.js';
 import type { Simulator } from '../../dev/sim/server.js';
@@ -28,6 +29,15 @@ export const contoso = {
   restrictedAccessGroupId: 'feda78c3-5e3b-4f78-9232-3d1fa44c5789',
   admin: 'adele.vance@contoso.onmicrosoft.com',
   reader: 'alex.wilber@contoso.onmicrosoft.com',
+} as const;
+
+/** The simulated provider's own tenant (Woodgrove) and its users: one holding `Provider.Support`, one not. */
+export const provider = {
+  tenantId: devProviderTenantId,
+  support: 'nestor.wilke@woodgrove.onmicrosoft.com',
+  other: 'pradeep.gupta@woodgrove.onmicrosoft.com',
+  /** The provider key the service checks itself when provider support may sign in (PROVIDER_FUNCTION_KEY). */
+  key: `provider-key-${'p'.repeat(32)}`,
 } as const;
 
 export const chromiumFlags = [
@@ -69,20 +79,34 @@ async function consoleDist(): Promise<string> {
   return dist;
 }
 
-/** `storage`: the test run's Azurite unless given (`memory` for one of the stack's own). */
-export async function startConsoleStack(options: { storage?: Exclude<StackOptions['storage'], false> } = {}): Promise<ConsoleStack> {
+/**
+ * `storage`: the test run's Azurite unless given (`memory` for one of the stack's own). `provider`: provider support
+ * may sign in from the simulated provider's tenant (PROVIDER_TENANT_ID, PROVIDER_FUNCTION_KEY and the console's
+ * `providerTenantId`).
+ */
+export async function startConsoleStack(options: { storage?: Exclude<StackOptions['storage'], false>; provider?: boolean } = {}): Promise<ConsoleStack> {
   const [dist, scenario] = await Promise.all([consoleDist(), loadDefaultScenario()]);
   // The console is served first, as the host's CORS allows its origin only; its settings name the simulator and the
   // host, read when a browser asks for them.
   const web = await startConsoleServer({
     dist,
-    settings: () => consoleSettings({ authorityHost: stack.sim.url, clientId: devConsoleClientId, apiClientId: clientId, apiBaseUrl: stack.host.url }),
+    settings: () =>
+      consoleSettings({
+        authorityHost: stack.sim.url,
+        clientId: devConsoleClientId,
+        apiClientId: clientId,
+        apiBaseUrl: stack.host.url,
+        ...(options.provider ? { providerTenantId: provider.tenantId } : {}),
+      }),
   });
   const stack = await startStack({
     scenario: { ...scenario, app: { ...scenario.app, clientId } },
     tenants: [{ tenantId: contoso.tenantId, fullAccessGroupId: contoso.fullAccessGroupId, restrictedAccessGroupId: contoso.restrictedAccessGroupId }],
     // Webhooks may point at this machine (the tests' receivers), as WEBHOOK_ALLOWED_PRIVATE_HOSTS allows.
-    settings: { WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost' },
+    settings: {
+      WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost',
+      ...(options.provider ? { PROVIDER_TENANT_ID: provider.tenantId, PROVIDER_FUNCTION_KEY: provider.key } : {}),
+    },
     host: { corsOrigins: [web.url] },
     storage: options.storage,
   }).catch(async (error: unknown) => {

@@ -1,6 +1,8 @@
 /**
  * The console's frame: sign-in, the caller's access (GET /api/v1/console/me; a clear refusal when they have none),
- * navigation, and the pages.
+ * navigation, and the pages. Users of the provider's own tenant (`providerTenantId` in the console's settings) are
+ * also asked whether they are provider support (the server's answer to a one-row read of the provider's tenant list):
+ * those get the Tenants and Usage pages. Everyone else never sees them, and their routes say so.
  */
 import { useMemo, useState } from 'react';
 import { NavLink, Navigate, Route, Routes } from 'react-router-dom';
@@ -22,12 +24,13 @@ import {
 import { AuthorityUnreachable, type Auth } from './auth.js';
 import { createApiClient, ApiError } from './api/client.js';
 import { useMe } from './api/me.js';
+import { useProviderAccess } from './api/provider.js';
 import { SessionContext, type Session } from './context.js';
 import { ErrorMessage, Loading } from './components/common.js';
 import { OverviewPage } from './pages/Overview.js';
 import { DevicesPage } from './pages/Devices.js';
 import { DeviceDetailPage } from './pages/DeviceDetail.js';
-import { pages } from './pages/registry.js';
+import { pages, providerPages } from './pages/registry.js';
 
 const useStyles = makeStyles({
   shell: { display: 'grid', gridTemplateColumns: '13rem minmax(0, 1fr)', minHeight: '100vh', '@media (max-width: 900px)': { gridTemplateColumns: '1fr' } },
@@ -116,9 +119,22 @@ function Refusal({ error, auth }: { error: unknown; auth: Auth }) {
   );
 }
 
+/** A provider page asked for by someone who is not provider support. */
+function ProviderOnly() {
+  return (
+    <MessageBar intent="warning" role="alert">
+      <MessageBarBody>
+        <MessageBarTitle>Not available</MessageBarTitle>
+        This page is for the service provider&apos;s support staff.
+      </MessageBarBody>
+    </MessageBar>
+  );
+}
+
 function Shell({ session }: { session: Session }) {
   const styles = useStyles();
   const { me } = session;
+  const navPages = [...(me ? pages : []), ...(session.provider ? providerPages : [])];
   return (
     <SessionContext.Provider value={session}>
       <a href="#main" className={styles.skip}>
@@ -129,7 +145,7 @@ function Shell({ session }: { session: Session }) {
           <Title3 as="p" style={{ padding: '0 12px 12px' }}>
             MTD Connector
           </Title3>
-          {pages.map((page) => (
+          {navPages.map((page) => (
             <NavLink key={page.path} to={page.path} end={page.path === '/'} className={({ isActive }) => `${styles.navLink} ${isActive ? styles.navActive : ''}`}>
               {page.title}
             </NavLink>
@@ -139,24 +155,40 @@ function Shell({ session }: { session: Session }) {
           <div className={styles.top}>
             <div />
             <div style={{ display: 'flex', alignItems: 'center', gap: 8, flexWrap: 'wrap' }}>
-              <Body1>{me.name}</Body1>
-              <Badge appearance="tint" color={me.access === 'full' ? 'brand' : 'informative'}>
-                {me.access === 'full' ? 'Full access' : 'Read-only'}
-              </Badge>
+              <Body1>{me?.name ?? session.userName}</Body1>
+              {me ? (
+                <Badge appearance="tint" color={me.access === 'full' ? 'brand' : 'informative'}>
+                  {me.access === 'full' ? 'Full access' : 'Read-only'}
+                </Badge>
+              ) : null}
+              {session.provider ? (
+                <Badge appearance="tint" color="important">
+                  Provider support
+                </Badge>
+              ) : null}
               <Button size="small" onClick={() => session.signOut()}>
                 Sign out
               </Button>
             </div>
           </div>
           <Routes>
-            <Route path="/" element={<OverviewPage />} />
-            <Route path="/devices" element={<DevicesPage />} />
-            <Route path="/devices/:deviceId" element={<DeviceDetailPage />} />
-            {pages
-              .filter((p) => p.element)
-              .map((p) => (
-                <Route key={p.path} path={p.path} element={p.element} />
-              ))}
+            {me ? (
+              <>
+                <Route path="/" element={<OverviewPage />} />
+                <Route path="/devices" element={<DevicesPage />} />
+                <Route path="/devices/:deviceId" element={<DeviceDetailPage />} />
+                {pages
+                  .filter((p) => p.element)
+                  .map((p) => (
+                    <Route key={p.path} path={p.path} element={p.element} />
+                  ))}
+              </>
+            ) : (
+              <Route path="/" element={<Navigate to="/tenants" replace />} />
+            )}
+            {providerPages.flatMap((p) =>
+              p.routes.map((r) => <Route key={r.path} path={r.path} element={session.provider ? r.element : <ProviderOnly />} />),
+            )}
             <Route path="*" element={<Navigate to="/" replace />} />
           </Routes>
         </main>
@@ -165,19 +197,30 @@ function Shell({ session }: { session: Session }) {
   );
 }
 
-export function App({ auth, apiBaseUrl }: { auth: Auth; apiBaseUrl: string }) {
+export function App({ auth, apiBaseUrl, providerTenantId }: { auth: Auth; apiBaseUrl: string; providerTenantId?: string | undefined }) {
   const api = useMemo(() => createApiClient(apiBaseUrl, () => auth.token()), [apiBaseUrl, auth]);
   const me = useMe(api, auth.account !== null);
+  // Only users of the provider's own tenant are asked; customer admins never call a provider route.
+  const inProviderTenant = auth.account !== null && providerTenantId !== undefined && auth.account.tenantId.toLowerCase() === providerTenantId;
+  const provider = useProviderAccess(api, inProviderTenant);
   const styles = useStyles();
   if (!auth.account) return <SignInPage auth={auth} />;
-  if (me.isPending) {
+  if (me.isPending || (inProviderTenant && provider.isPending)) {
     return (
       <main className={styles.centre}>
         <Loading label="Checking your access…" />
       </main>
     );
   }
-  if (me.isError) return <Refusal error={me.error} auth={auth} />;
-  const session: Session = { api, me: me.data, canWrite: me.data.access === 'full', signOut: () => void auth.signOut() };
+  const isProvider = inProviderTenant && provider.data === true;
+  if (me.isError && !isProvider) return <Refusal error={me.error} auth={auth} />;
+  const session: Session = {
+    api,
+    me: me.data ?? null,
+    canWrite: me.data?.access === 'full',
+    provider: isProvider,
+    userName: auth.account.name ?? auth.account.username,
+    signOut: () => void auth.signOut(),
+  };
   return <Shell session={session} />;
 }

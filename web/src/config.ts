@@ -15,6 +15,11 @@ export const consoleConfigSchema = z.object({
   apiBaseUrl: z.url(),
   /** Hosts MSAL trusts without instance discovery (the authority's host, for a sovereign cloud or the simulator). */
   knownAuthorities: z.array(z.string()).default([]),
+  /**
+   * The provider's own tenant id: only its users are asked whether they are provider support (a one-row read of the
+   * provider's tenant list, which the server answers only for the app role `Provider.Support`). Absent: nobody is.
+   */
+  providerTenantId: z.string().trim().toLowerCase().optional(),
 });
 export type ConsoleConfig = z.output<typeof consoleConfigSchema>;
 

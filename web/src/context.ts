@@ -5,9 +5,14 @@ import type { Me } from './api/me.js';
 
 export interface Session {
   readonly api: ApiClient;
-  readonly me: Me;
+  /** The customer tenant's console user; null for provider support whose own tenant is not a customer tenant. */
+  readonly me: Me | null;
   /** Full access may change things; restricted users see every page read-only. */
   readonly canWrite: boolean;
+  /** Provider support (the provider's tenant, app role `Provider.Support`): the Tenants and Usage pages. */
+  readonly provider?: boolean;
+  /** Who is signed in, for the top bar. */
+  readonly userName?: string;
   signOut(): void;
 }
 

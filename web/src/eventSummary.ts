@@ -27,5 +27,7 @@ export function eventSummary(event: ServiceEvent): string {
       return `${deviceName(event.data.device)}: ${event.data.override.createdBy} set the risk to ${event.data.override.riskLevel} until ${event.data.override.expiresAt} (${event.data.override.reason})`;
     case 'device.override_ended':
       return `${deviceName(event.data.device)}: risk override ended (${event.data.endedBy ?? 'expiry'})`;
+    case 'device.attestation_failed':
+      return `${deviceName(event.data.device)}: activation refused, attestation not verified (${event.data.reason})`;
   }
 }

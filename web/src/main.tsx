@@ -36,7 +36,7 @@ async function start(): Promise<void> {
         <FluentProvider theme={webLightTheme} style={{ minHeight: '100vh' }}>
           <QueryClientProvider client={queries}>
             <BrowserRouter>
-              <App auth={auth} apiBaseUrl={config.apiBaseUrl} />
+              <App auth={auth} apiBaseUrl={config.apiBaseUrl} providerTenantId={config.providerTenantId} />
             </BrowserRouter>
           </QueryClientProvider>
         </FluentProvider>

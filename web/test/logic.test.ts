@@ -36,6 +36,7 @@ function detail(riskLevel: DeviceDetail['device']['riskLevel'], classifications:
     activeThreats: classifications.map((classification, i) => ({
       threatId: `t${i}`, classification, name: null, packageName: null, detectedAt: '2026-01-01T00:00:00Z', firstSeenAt: null, lastSeenAt: null,
     })),
+    trust: { keyBound: true, attestation: { format: 'android-key', status: 'verified', securityLevel: 'TrustedEnvironment', checkedAt: '2026-03-01T09:00:00.000Z' } },
     enforcement: {
       version: 1, syncPending: false, deadLetteredVersion: null,
       intune: { state: null, version: null, at: null, result: null },
@@ -166,6 +167,10 @@ describe('connector settings form', () => {
     intunePartner: true,
     entraDeviceAttribute: '',
     recipients: 'ops@contoso.test\n  secops@contoso.test, ',
+    keyBinding: 'optional' as const,
+    attestation: 'report' as const,
+    activationReminderDays: '0',
+    agentInstallUrl: '',
   };
 
   it('builds the PUT body the API accepts', () => {
@@ -177,6 +182,9 @@ describe('connector settings form', () => {
         stateSync: { deviceStatus: true, threatStatus: true },
         errorReportRecipients: ['ops@contoso.test', 'secops@contoso.test'],
         enforcement: { intunePartner: true, entraDeviceAttribute: null },
+        agentTrust: { keyBinding: 'optional', attestation: 'report' },
+        activationReminderDays: 0,
+        agentInstallUrl: null,
       },
       errors: {},
     });
@@ -189,6 +197,14 @@ describe('connector settings form', () => {
     expect(Object.keys(checked.errors).sort()).toEqual(['disconnectedAfterDays', 'errorReportRecipients', 'heartbeatFrequencyMinutes']);
     expect(checked.errors.errorReportRecipients).toContain('not-an-address');
     expect(checkDraft({ ...draft, recipients: Array.from({ length: 11 }, (_, i) => `u${i}@contoso.test`).join('\n') }).errors.errorReportRecipients).toBeDefined();
+  });
+
+  it('sends agent trust and reminders, an empty install link as none, and refuses a reminder past 30 days or a link that is not https', () => {
+    const trusted = checkDraft({ ...draft, keyBinding: 'required', attestation: 'required', activationReminderDays: '3', agentInstallUrl: ' https://apps.contoso.test/agent ' });
+    expect(trusted.body).toMatchObject({ agentTrust: { keyBinding: 'required', attestation: 'required' }, activationReminderDays: 3, agentInstallUrl: 'https://apps.contoso.test/agent' });
+    const refused = checkDraft({ ...draft, activationReminderDays: '31', agentInstallUrl: 'http://apps.contoso.test/agent' });
+    expect(refused.body).toBeUndefined();
+    expect(Object.keys(refused.errors).sort()).toEqual(['activationReminderDays', 'agentInstallUrl']);
   });
 });
 

@@ -22,7 +22,12 @@ class NoResize {
 globalThis.ResizeObserver ??= NoResize;
 
 const summary: FleetSummary = {
-  devices: { total: 5, byStatus: { active: 3, pending: 1, disconnected: 0, deactivated: 1 }, byRisk: { none: 1, low: 1, medium: 0, high: 2 } },
+  devices: {
+    total: 5,
+    byStatus: { active: 3, pending: 1, disconnected: 0, deactivated: 1 },
+    byRisk: { none: 1, low: 1, medium: 0, high: 2 },
+    trust: { keyBound: 1, notKeyBound: 2, attestation: { verified: 1, failed: 1, absent: 0, notChecked: 1 } },
+  },
   openThreats: { byClassification: { TROJAN: 2, ADWARE: 1 } },
 };
 
@@ -58,6 +63,9 @@ describe('the overview', () => {
     expect(screen.getByLabelText('active: 3')).toBeTruthy();
     expect(screen.getByLabelText('pending: 1')).toBeTruthy();
     expect(screen.getByLabelText('high: 2')).toBeTruthy();
+    // Agent trust: how many activated devices still use a bearer credential, and the attestation verdicts.
+    expect(screen.getByLabelText('Agent trust').textContent).toContain('2 devices are not key-bound yet');
+    expect(screen.getByLabelText('failed: 1')).toBeTruthy();
     // The summary only: no device list, no device details.
     expect(asked.filter((path) => path.startsWith('/api/v1/console/devices'))).toEqual([]);
     expect(asked).toContain('/api/v1/console/summary');

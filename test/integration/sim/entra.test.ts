@@ -150,6 +150,14 @@ describe('user tokens and the JWKS', () => {
     expect(claims.aud).toBe(CLIENT_ID);
   });
 
+  it("carries the API's app roles assigned to a user (the provider's support staff), and none for others", async () => {
+    const woodgrove = '77777777-7777-4777-8777-777777777777';
+    const support = decodeJwt(await userToken({ tenantId: woodgrove, upn: 'nestor.wilke@woodgrove.onmicrosoft.com' }));
+    expect(support).toMatchObject({ tid: woodgrove, roles: ['Provider.Support'] });
+    expect(decodeJwt(await userToken({ tenantId: woodgrove, upn: 'pradeep.gupta@woodgrove.onmicrosoft.com' })).roles).toBeUndefined();
+    expect(decodeJwt(await userToken({ tenantId: CONTOSO, upn: 'adele.vance@contoso.onmicrosoft.com' })).roles).toBeUndefined();
+  });
+
   it('signs with an unlisted key or overridden claims for negative tests', async () => {
     const jwks = await jwksFor(CONTOSO);
     const unlisted = await userToken({ tenantId: CONTOSO, upn: 'adele.vance@contoso.onmicrosoft.com', signWith: 'unlisted' });

@@ -6,6 +6,7 @@ import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query'
 import { useSession } from '../context.js';
 import { answer, type ApiClient } from './client.js';
 import type { operations } from './schema.js';
+import { attestationStatuses } from './trust.js';
 
 export type DeviceList = operations['getConsoleDevices']['responses'][200]['content']['application/json'];
 export type DeviceQuery = NonNullable<operations['getConsoleDevices']['parameters']['query']>;
@@ -20,7 +21,9 @@ export interface DeviceFilters {
   readonly status?: string;
   readonly riskLevel?: string;
   readonly platform?: string;
+  readonly attestation?: string;
 }
+
 
 const statuses = ['pending', 'active', 'disconnected', 'deactivated'] as const satisfies readonly DeviceStatus[];
 const riskLevels = ['none', 'low', 'medium', 'high'] as const satisfies readonly RiskLevel[];
@@ -35,10 +38,12 @@ export function deviceListParams(filters: DeviceFilters & { cursor?: string | nu
   const status = oneOf(filters.status, statuses);
   const riskLevel = oneOf(filters.riskLevel, riskLevels);
   const platform = oneOf(filters.platform, platforms);
+  const attestation = oneOf(filters.attestation, attestationStatuses);
   return {
     ...(status ? { status } : {}),
     ...(riskLevel ? { riskLevel } : {}),
     ...(platform ? { platform } : {}),
+    ...(attestation ? { attestation } : {}),
     ...(filters.cursor ? { cursor: filters.cursor } : {}),
     limit: filters.limit ?? 50,
   };

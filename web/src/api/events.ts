@@ -1,11 +1,16 @@
-/** The tenant's event feed (GET /api/v1/events): oldest first, filtered by type, a page per cursor. */
+/**
+ * The tenant's event feed (GET /api/v1/events) for people: newest first across the whole feed (`order=newest`, paged
+ * back with `before`), filtered by type, a page per cursor.
+ */
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { useSession } from '../context.js';
 import { answer, retryUnlessNotAvailable, type ApiClient } from './client.js';
 import type { operations } from './schema.js';
 
-export type EventPage = operations['getEvents']['responses'][200]['content']['application/json'];
-export type ServiceEvent = EventPage['items'][number];
+type FeedPage = operations['getEvents']['responses'][200]['content']['application/json'];
+/** The console reads the native format only: the OCSF items a SIEM asks for (`format=ocsf`) are not its events. */
+export type ServiceEvent = Extract<FeedPage['items'][number], { type: string }>;
+export type EventPage = Omit<FeedPage, 'items'> & { items: ServiceEvent[] };
 export type EventType = ServiceEvent['type'];
 
 /** The event types, as values for the filters and the webhook form; the check below keeps the list complete. */
@@ -20,6 +25,7 @@ export const eventTypes = [
   'connector.health_changed',
   'device.override_started',
   'device.override_ended',
+  'device.attestation_failed',
 ] as const satisfies readonly EventType[];
 type MissingEventTypes = Exclude<EventType, (typeof eventTypes)[number]>;
 /** Fails to compile when the service gains an event type this list lacks. */
@@ -37,12 +43,16 @@ export const eventKeys = {
   page: (type: string, cursor: string | null) => ['events', type, cursor] as const,
 };
 
-/** A page of events of `type` ('' for every type) after `cursor`. */
+/** A page of events of `type` ('' for every type), newest first, older than `cursor` (null: the newest). */
 export function eventPageQueryOptions(api: ApiClient, type: string, cursor: string | null) {
   return queryOptions({
     queryKey: eventKeys.page(type, cursor),
     queryFn: () =>
-      answer(api.GET('/api/v1/events', { params: { query: { limit: pageSize, ...(type ? { types: type } : {}), ...(cursor ? { after: cursor } : {}) } } })),
+      answer(
+        api.GET('/api/v1/events', {
+          params: { query: { order: 'newest', limit: pageSize, ...(type ? { types: type } : {}), ...(cursor ? { before: cursor } : {}) } },
+        }),
+      ) as Promise<EventPage>,
     placeholderData: keepPreviousData,
     retry: retryUnlessNotAvailable,
   });

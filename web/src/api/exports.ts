@@ -11,7 +11,7 @@ export function fileNameOf(disposition: string | null, fallback: string): string
   return match?.[1] ?? fallback;
 }
 
-function save(blob: Blob, fileName: string): void {
+export function save(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
@@ -25,8 +25,14 @@ function save(blob: Blob, fileName: string): void {
 
 /** Downloads every device matching the list's filters as CSV. */
 export async function downloadDevicesCsv(api: ApiClient, filters: DeviceFilters): Promise<void> {
-  const { status, riskLevel, platform } = deviceListParams(filters);
-  const query = { format: 'csv' as const, ...(status ? { status } : {}), ...(riskLevel ? { riskLevel } : {}), ...(platform ? { platform } : {}) };
+  const { status, riskLevel, platform, attestation } = deviceListParams(filters);
+  const query = {
+    format: 'csv' as const,
+    ...(status ? { status } : {}),
+    ...(riskLevel ? { riskLevel } : {}),
+    ...(platform ? { platform } : {}),
+    ...(attestation ? { attestation } : {}),
+  };
   const result = await api.GET('/api/v1/console/devices/export', { params: { query }, parseAs: 'blob' });
   if (result.error !== undefined || !result.response.ok) throw toApiError(result.response.status, result.error);
   save(result.data ?? new Blob(), fileNameOf(result.response.headers.get('content-disposition'), 'devices.csv'));

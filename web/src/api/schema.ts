@@ -439,8 +439,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The whole fleet at a glance: devices by status and by risk level, and open threats by classification.
-     * @description Complete for any fleet size: read from counters kept with every device and threat write, never by reading the devices. `byRisk` counts the devices that are not deactivated; `total` every device.
+     * The whole fleet at a glance: devices by status, risk level and agent trust, and open threats by classification.
+     * @description Complete and exact for any fleet size: read from counters kept with every device and threat write (a rollup and the changes since it), never by reading the devices. `byRisk` counts the devices that are not deactivated; `total` every device; `trust` the activated ones.
      */
     get: operations["getConsoleSummary"];
     put?: never;
@@ -661,9 +661,29 @@ export interface paths {
     put?: never;
     /**
      * Activates the agent on a device discovered for the signed-in user and returns the device's credential.
-     * @description Takes the user's Entra ID access token. Only a device discovered for that user in that tenant can be activated; activating again rotates the credential (the previous one stops working) and restarts the report sequence.
+     * @description Takes the user's Entra ID access token. Only a device discovered for that user in that tenant can be activated; activating again rotates the credential (the previous one stops working), replaces the bound key and restarts the report sequence. Agent trust: with `deviceKey` (and the `challenge` it requires) the credential is bound to the key (`tokenType: "DPoP"`); `attestation` is judged under the tenant's `agentTrust.attestation`: `off` checks nothing, `report` activates whatever the verdict and raises `DEVICE_INTEGRITY_FAILED` (failed) or `DEVICE_INTEGRITY_UNVERIFIED` (absent) on the device until a verified activation, `required` refuses anything but a verified attestation (403, event `device.attestation_failed`, the device unchanged). Under `agentTrust.keyBinding: required` an activation without `deviceKey` is refused (400).
      */
     post: operations["postDeviceActivate"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/device/challenge": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Issues a single-use activation challenge for the signed-in user (agent trust: key binding and attestation).
+     * @description Takes the user's Entra ID access token, as activation does. The challenge (base64url, 32 random bytes) is valid 5 minutes, for this user in this tenant only, and is used up by the activation that presents it, whatever its outcome. The agent creates its device key with it as the attestation challenge (Android) or hashes it with the key's thumbprint into the App Attest clientDataHash (iOS). A user holds at most 4 unused challenges; a newer one may replace an older.
+     */
+    post: operations["postDeviceChallenge"];
     delete?: never;
     options?: never;
     head?: never;
@@ -681,7 +701,7 @@ export interface paths {
     put?: never;
     /**
      * The agent checks in; a disconnected device becomes active again; a credential near its expiry is rotated.
-     * @description Too many heartbeats from one device answer 429 with Retry-After. A device credential lives `DEVICE_CREDENTIAL_DAYS` (90 by default). Within 7 days of its expiry the answer also carries `deviceToken` and `deviceTokenExpiresAt`: the new credential, to be used from then on; the presented one keeps working for 24 hours after the rotation (a heartbeat with it within those hours receives the same new credential again), then only the new one. An expired credential, or a replaced one after its 24 hours, is refused with 401: the agent activates again with its user's token.
+     * @description Too many heartbeats from one device answer 429 with Retry-After. A device credential lives `DEVICE_CREDENTIAL_DAYS` (90 by default). Within 7 days of its expiry the answer also carries `deviceToken` and `deviceTokenExpiresAt`: the new credential, to be used from then on; the presented one keeps working for 24 hours after the rotation (a heartbeat with it within those hours receives the same new credential again), then only the new one. An expired credential, or a replaced one after its 24 hours, is refused with 401: the agent activates again with its user's token. A key-bound device sends `Authorization: DPoP` and a `DPoP` proof; a rotated credential stays bound to the same key.
      */
     post: operations["postDeviceHeartbeat"];
     delete?: never;
@@ -701,7 +721,7 @@ export interface paths {
     put?: never;
     /**
      * The agent reports the complete set of threats active on the device now.
-     * @description A report whose `sequence` is not above the last applied one, or whose `reportId` was already received, changes nothing and answers 200 with `applied: false`. At most 500 threats and 64 KiB per report; too many reports from one device answer 429 with Retry-After.
+     * @description A report whose `sequence` is not above the last applied one, or whose `reportId` was already received, changes nothing and answers 200 with `applied: false`. At most 500 threats and 64 KiB per report; too many reports from one device answer 429 with Retry-After. The service's own classifications (`DEVICE_INTEGRITY_FAILED`, `DEVICE_INTEGRITY_UNVERIFIED`) are refused (400) and stay open whatever the agent reports. Key-bound devices send `Authorization: DPoP` and a `DPoP` proof (see the security schemes).
      */
     post: operations["postDeviceThreatReport"];
     delete?: never;
@@ -719,7 +739,7 @@ export interface paths {
     };
     /**
      * The tenant's events, oldest first (threats, device changes, enforcement failures, audit entries, health changes). Console users (full or restricted), or an app-only token of the tenant with the `Events.Read` app role. `audit.recorded` events are for full-access users and `Events.Read` applications only.
-     * @description Page with `after` = `nextCursor` of the previous answer; an empty page keeps the same `nextCursor`. With `wait`, answers as soon as a first event arrives. Events are kept at least `EVENT_RETENTION_DAYS` (30) days. Each event has a stable `id`, the same as in webhook deliveries (`webhook-id`).
+     * @description Page with `after` = `nextCursor` of the previous answer; an empty page keeps the same `nextCursor`. With `wait`, answers as soon as a first event arrives. Events are kept at least `EVENT_RETENTION_DAYS` (30) days. Each event has a stable `id`, the same as in webhook deliveries (`webhook-id`). Beyond the contract, for people reading the feed (the web console): `order=newest` answers the newest events first, and `nextCursor` (passed as `before`) goes to older ones; it is `null` once the oldest kept event was served.
      */
     get: operations["getEvents"];
     put?: never;
@@ -1162,7 +1182,7 @@ export interface operations {
             /** @description A re-grade running as a queued job. */
             regrade: {
               /** @description The classifications whose devices are re-graded. */
-              classifications: ("TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL")[];
+              classifications: ("TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "DEVICE_INTEGRITY_FAILED" | "OS_VULNERABILITY" | "DEVICE_INTEGRITY_UNVERIFIED" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL")[];
               /** @description When the last slice finished. */
               completedAt?: string;
               /** @description When the change was saved. */
@@ -1308,7 +1328,7 @@ export interface operations {
             /** @description A re-grade running as a queued job. */
             regrade: {
               /** @description The classifications whose devices are re-graded. */
-              classifications: ("TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL")[];
+              classifications: ("TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "DEVICE_INTEGRITY_FAILED" | "OS_VULNERABILITY" | "DEVICE_INTEGRITY_UNVERIFIED" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL")[];
               /** @description When the last slice finished. */
               completedAt?: string;
               /** @description When the change was saved. */
@@ -1736,6 +1756,30 @@ export interface operations {
         content: {
           "application/json": {
             /**
+             * @description Days a device may stay pending before its user is reminded to activate the agent, and between reminders (at most 3 per device); 0 turns reminders off.
+             * @default 0
+             */
+            activationReminderDays: number;
+            /**
+             * @description Where users install the agent (an https URL), given in activation reminders; null for none.
+             * @default null
+             */
+            agentInstallUrl: string | null;
+            agentTrust: {
+              /**
+               * @description `off`: attestations are not checked; `report`: devices activate whatever the verdict and the service raises DEVICE_INTEGRITY_FAILED or DEVICE_INTEGRITY_UNVERIFIED; `required`: activation is refused (403) unless the platform's attestation is verified.
+               * @default report
+               * @enum {string}
+               */
+              attestation: "off" | "report" | "required";
+              /**
+               * @description `required`: activation must bind a device key (DPoP) and credentials issued without one answer 401 on their next use; `optional`: devices may also activate without a key (bearer credential).
+               * @default optional
+               * @enum {string}
+               */
+              keyBinding: "optional" | "required";
+            };
+            /**
              * @description Days without a check-in after which an active device becomes disconnected.
              * @default 7
              */
@@ -1853,6 +1897,22 @@ export interface operations {
          *     }
          */
         "application/json": {
+          /** @description Days a device may stay pending before its user is reminded to activate the agent, and between reminders (at most 3 per device); 0 turns reminders off. */
+          activationReminderDays?: number;
+          /** @description Where users install the agent (an https URL), given in activation reminders; null for none. */
+          agentInstallUrl?: string | null;
+          agentTrust?: {
+            /**
+             * @description `off`: attestations are not checked; `report`: devices activate whatever the verdict and the service raises DEVICE_INTEGRITY_FAILED or DEVICE_INTEGRITY_UNVERIFIED; `required`: activation is refused (403) unless the platform's attestation is verified.
+             * @enum {string}
+             */
+            attestation?: "off" | "report" | "required";
+            /**
+             * @description `required`: activation must bind a device key (DPoP) and credentials issued without one answer 401 on their next use; `optional`: devices may also activate without a key (bearer credential).
+             * @enum {string}
+             */
+            keyBinding?: "optional" | "required";
+          };
           /** @description Days without a check-in after which an active device becomes disconnected. */
           disconnectedAfterDays?: number;
           enforcement?: {
@@ -1884,6 +1944,30 @@ export interface operations {
         };
         content: {
           "application/json": {
+            /**
+             * @description Days a device may stay pending before its user is reminded to activate the agent, and between reminders (at most 3 per device); 0 turns reminders off.
+             * @default 0
+             */
+            activationReminderDays: number;
+            /**
+             * @description Where users install the agent (an https URL), given in activation reminders; null for none.
+             * @default null
+             */
+            agentInstallUrl: string | null;
+            agentTrust: {
+              /**
+               * @description `off`: attestations are not checked; `report`: devices activate whatever the verdict and the service raises DEVICE_INTEGRITY_FAILED or DEVICE_INTEGRITY_UNVERIFIED; `required`: activation is refused (403) unless the platform's attestation is verified.
+               * @default report
+               * @enum {string}
+               */
+              attestation: "off" | "report" | "required";
+              /**
+               * @description `required`: activation must bind a device key (DPoP) and credentials issued without one answer 401 on their next use; `optional`: devices may also activate without a key (bearer credential).
+               * @default optional
+               * @enum {string}
+               */
+              keyBinding: "optional" | "required";
+            };
             /**
              * @description Days without a check-in after which an active device becomes disconnected.
              * @default 7
@@ -2122,6 +2206,8 @@ export interface operations {
   getConsoleDevices: {
     parameters: {
       query?: {
+        /** @description Only devices whose last activation's attestation verdict is this one (agent trust). */
+        attestation?: "verified" | "failed" | "absent" | "not-checked";
         /** @description `nextCursor` of the previous page. */
         cursor?: string;
         /** @description Devices per page, 1..200 (default 50); a page may hold fewer. */
@@ -2348,6 +2434,20 @@ export interface operations {
               reason: string;
               /** @enum {string} */
               riskLevel: "none" | "low" | "medium" | "high";
+            };
+            /** @description Agent trust: the key binding and the attestation verdict. */
+            trust: {
+              /** @description The last activation's platform attestation verdict (`not-checked` for a device activated before verdicts were recorded). */
+              attestation: {
+                checkedAt: string | null;
+                format: ("android-key" | "apple-app-attest") | null;
+                reason?: string;
+                securityLevel?: string;
+                /** @enum {string} */
+                status: "verified" | "failed" | "absent" | "not-checked";
+              };
+              /** @description Whether the device credential is bound to a device key (DPoP). */
+              keyBound: boolean;
             };
           };
         };
@@ -2767,6 +2867,8 @@ export interface operations {
   getConsoleDevicesExport: {
     parameters: {
       query: {
+        /** @description Only devices whose last activation's attestation verdict is this one (agent trust). */
+        attestation?: "verified" | "failed" | "absent" | "not-checked";
         /** @description The only format: `csv`. */
         format: "csv";
         /** @description Only devices of this platform. */
@@ -3674,6 +3776,22 @@ export interface operations {
               };
               /** @description Every device the tenant has, deactivated ones included. */
               total: number;
+              /** @description Agent trust of the activated devices (active or disconnected). */
+              trust: {
+                /** @description Activated devices by their last activation's attestation verdict. */
+                attestation: {
+                  /** @description No attestation sent (or activated before attestation was checked). */
+                  absent: number;
+                  failed: number;
+                  /** @description Activated while the tenant's attestation mode was off. */
+                  notChecked: number;
+                  verified: number;
+                };
+                /** @description Activated devices whose credential is bound to a device key (DPoP). */
+                keyBound: number;
+                /** @description Activated devices still on a bearer credential (activated without a device key). */
+                notKeyBound: number;
+              };
             };
             openThreats: {
               /** @description Open threats by classification (classifications with none are left out). */
@@ -3755,7 +3873,7 @@ export interface operations {
               /** @enum {string} */
               category: "application" | "device" | "network" | "web";
               /** @enum {string} */
-              classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
+              classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "DEVICE_INTEGRITY_FAILED" | "OS_VULNERABILITY" | "DEVICE_INTEGRITY_UNVERIFIED" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
               /** @enum {string} */
               defaultRiskLevel: "none" | "low" | "medium" | "high";
               /** @enum {string} */
@@ -3820,7 +3938,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
-        classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
+        classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "DEVICE_INTEGRITY_FAILED" | "OS_VULNERABILITY" | "DEVICE_INTEGRITY_UNVERIFIED" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
       };
       cookie?: never;
     };
@@ -3852,7 +3970,7 @@ export interface operations {
               /** @enum {string} */
               category: "application" | "device" | "network" | "web";
               /** @enum {string} */
-              classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
+              classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "DEVICE_INTEGRITY_FAILED" | "OS_VULNERABILITY" | "DEVICE_INTEGRITY_UNVERIFIED" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
               /** @enum {string} */
               defaultRiskLevel: "none" | "low" | "medium" | "high";
               /** @enum {string} */
@@ -3861,7 +3979,7 @@ export interface operations {
             /** @description A re-grade running as a queued job. */
             regrade: {
               /** @description The classifications whose devices are re-graded. */
-              classifications: ("TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL")[];
+              classifications: ("TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "DEVICE_INTEGRITY_FAILED" | "OS_VULNERABILITY" | "DEVICE_INTEGRITY_UNVERIFIED" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL")[];
               /** @description When the last slice finished. */
               completedAt?: string;
               /** @description When the change was saved. */
@@ -4119,7 +4237,7 @@ export interface operations {
         content: {
           "application/json": {
             /** @description The classifications whose devices are re-graded. */
-            classifications: ("TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL")[];
+            classifications: ("TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "DEVICE_INTEGRITY_FAILED" | "OS_VULNERABILITY" | "DEVICE_INTEGRITY_UNVERIFIED" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL")[];
             /** @description When the last slice finished. */
             completedAt?: string;
             /** @description When the change was saved. */
@@ -4229,7 +4347,7 @@ export interface operations {
               /** @enum {string} */
               category: "application" | "device" | "network" | "web";
               /** @enum {string} */
-              classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
+              classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "DEVICE_INTEGRITY_FAILED" | "OS_VULNERABILITY" | "DEVICE_INTEGRITY_UNVERIFIED" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
               /** @enum {string} */
               defaultRiskLevel: "none" | "low" | "medium" | "high";
               /** @enum {string} */
@@ -4238,7 +4356,7 @@ export interface operations {
             /** @description A re-grade running as a queued job. */
             regrade: {
               /** @description The classifications whose devices are re-graded. */
-              classifications: ("TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL")[];
+              classifications: ("TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "DEVICE_INTEGRITY_FAILED" | "OS_VULNERABILITY" | "DEVICE_INTEGRITY_UNVERIFIED" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL")[];
               /** @description When the last slice finished. */
               completedAt?: string;
               /** @description When the change was saved. */
@@ -4337,6 +4455,11 @@ export interface operations {
               enabled: boolean;
               /** @description Set while the latest attempt failed: when the failures began. */
               failingSince: string | null;
+              /**
+               * @description The body of each delivery: `native` (default), our event; `ocsf`, the event as an OCSF object where OCSF has a class for it (docs/DEPLOY.md, "SIEM formats").
+               * @enum {string}
+               */
+              format: "native" | "ocsf";
               id: string;
               /** @description The latest failed attempt: status code or error. */
               lastFailure: string | null;
@@ -4425,8 +4548,14 @@ export interface operations {
           description?: string;
           /** @default true */
           enabled?: boolean;
+          /**
+           * @description The body of each delivery: `native` (default), our event; `ocsf`, the event as an OCSF object where OCSF has a class for it (docs/DEPLOY.md, "SIEM formats").
+           * @default native
+           * @enum {string}
+           */
+          format?: "native" | "ocsf";
           /** @description The event types delivered to this endpoint. */
-          types: ("threat.detected" | "threat.resolved" | "device.discovered" | "device.status_changed" | "device.risk_changed" | "device.enforcement_failed" | "audit.recorded" | "connector.health_changed" | "device.override_started" | "device.override_ended")[];
+          types: ("threat.detected" | "threat.resolved" | "device.discovered" | "device.status_changed" | "device.risk_changed" | "device.enforcement_failed" | "audit.recorded" | "connector.health_changed" | "device.override_started" | "device.override_ended" | "device.attestation_failed")[];
           /** @description Where deliveries are POSTed: https, a public host (or one in WEBHOOK_ALLOWED_PRIVATE_HOSTS). */
           url: string;
         };
@@ -4449,6 +4578,11 @@ export interface operations {
             enabled: boolean;
             /** @description Set while the latest attempt failed: when the failures began. */
             failingSince: string | null;
+            /**
+             * @description The body of each delivery: `native` (default), our event; `ocsf`, the event as an OCSF object where OCSF has a class for it (docs/DEPLOY.md, "SIEM formats").
+             * @enum {string}
+             */
+            format: "native" | "ocsf";
             id: string;
             /** @description The latest failed attempt: status code or error. */
             lastFailure: string | null;
@@ -4577,6 +4711,11 @@ export interface operations {
             enabled: boolean;
             /** @description Set while the latest attempt failed: when the failures began. */
             failingSince: string | null;
+            /**
+             * @description The body of each delivery: `native` (default), our event; `ocsf`, the event as an OCSF object where OCSF has a class for it (docs/DEPLOY.md, "SIEM formats").
+             * @enum {string}
+             */
+            format: "native" | "ocsf";
             id: string;
             /** @description The latest failed attempt: status code or error. */
             lastFailure: string | null;
@@ -4766,8 +4905,13 @@ export interface operations {
           description?: string | null;
           /** @description `true` re-enables an endpoint that was disabled (by an admin or a 410). */
           enabled?: boolean;
+          /**
+           * @description The body of each delivery: `native` (default), our event; `ocsf`, the event as an OCSF object where OCSF has a class for it (docs/DEPLOY.md, "SIEM formats").
+           * @enum {string}
+           */
+          format?: "native" | "ocsf";
           /** @description The event types delivered to this endpoint. */
-          types?: ("threat.detected" | "threat.resolved" | "device.discovered" | "device.status_changed" | "device.risk_changed" | "device.enforcement_failed" | "audit.recorded" | "connector.health_changed" | "device.override_started" | "device.override_ended")[];
+          types?: ("threat.detected" | "threat.resolved" | "device.discovered" | "device.status_changed" | "device.risk_changed" | "device.enforcement_failed" | "audit.recorded" | "connector.health_changed" | "device.override_started" | "device.override_ended" | "device.attestation_failed")[];
           /** @description Where deliveries are POSTed: https, a public host (or one in WEBHOOK_ALLOWED_PRIVATE_HOSTS). */
           url?: string;
         };
@@ -4790,6 +4934,11 @@ export interface operations {
             enabled: boolean;
             /** @description Set while the latest attempt failed: when the failures began. */
             failingSince: string | null;
+            /**
+             * @description The body of each delivery: `native` (default), our event; `ocsf`, the event as an OCSF object where OCSF has a class for it (docs/DEPLOY.md, "SIEM formats").
+             * @enum {string}
+             */
+            format: "native" | "ocsf";
             id: string;
             /** @description The latest failed attempt: status code or error. */
             lastFailure: string | null;
@@ -5357,6 +5506,31 @@ export interface operations {
         "application/json": {
           /** @description Agent app version. */
           appVersion: string;
+          /** @description The platform attestation proving the device key lives in a genuine device running the agent. */
+          attestation?: {
+            /** @description The Keystore attestation certificate chain of the device key, leaf first (the leaf certifies the device key and carries the key description extension), each certificate base64 DER. */
+            certificateChain: string[];
+            /** @constant */
+            format: "android-key";
+          } | {
+            /** @description The attestation object from DCAppAttestService.attestKey (base64 CBOR), made with clientDataHash = SHA-256(UTF-8 of challenge + "." + jkt). */
+            attestationObject: string;
+            /** @constant */
+            format: "apple-app-attest";
+            /** @description The App Attest key identifier (base64 of the SHA-256 of its public key), as DCAppAttestService returns it. */
+            keyId: string;
+          };
+          /** @description A challenge from `POST /api/v1/device/challenge` (required with `deviceKey`); used up by this activation whatever its outcome. */
+          challenge?: string;
+          /** @description The device key's public JWK (EC P-256, `x` and `y` only; a private member such as `d` is refused). The credential is bound to its RFC 7638 thumbprint: every later device request carries a DPoP proof signed with this key. */
+          deviceKey?: {
+            /** @constant */
+            crv: "P-256";
+            /** @constant */
+            kty: "EC";
+            x: string;
+            y: string;
+          };
           /**
            * Format: uuid
            * @description The Intune managed device id the agent runs on.
@@ -5377,8 +5551,17 @@ export interface operations {
         };
         content: {
           "application/json": {
+            /** @description The platform attestation verdict of this activation. */
+            attestation: {
+              reason?: string;
+              /**
+               * @description `verified`, `failed` (see `reason`), `absent` (no attestation sent) or `not-checked` (the tenant's `agentTrust.attestation` is `off`).
+               * @enum {string}
+               */
+              status: "verified" | "failed" | "absent" | "not-checked";
+            };
             deviceId: string;
-            /** @description The device credential: send it as `Authorization: Bearer` on the other device routes. Returned once. */
+            /** @description The device credential. Returned once. With `tokenType: "DPoP"`, send it as `Authorization: DPoP <token>` with a `DPoP` proof header of the device key on every other device route; with `"Bearer"`, as `Authorization: Bearer`. */
             deviceToken: string;
             /**
              * Format: date-time
@@ -5386,10 +5569,15 @@ export interface operations {
              */
             deviceTokenExpiresAt: string;
             heartbeatIntervalMinutes: number;
+            /**
+             * @description `DPoP` when the credential is bound to `deviceKey`, else `Bearer`.
+             * @enum {string}
+             */
+            tokenType: "DPoP" | "Bearer";
           };
         };
       };
-      /** @description The input does not match the route's schema; `errors` names each field. */
+      /** @description The input does not match the schema (a `deviceKey` with a private member such as `d`, an unknown field), or the tenant requires `deviceKey`, or `challenge` is missing, unknown, expired or already used; `errors` names the field. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5409,7 +5597,7 @@ export interface operations {
           "application/problem+json": components["schemas"]["Problem"];
         };
       };
-      /** @description The device belongs to another user, or was deactivated; or the token is not a user token of a connected tenant. */
+      /** @description The device belongs to another user, or was deactivated; or the token is not a user token of a connected tenant; or the tenant requires a verified attestation and it did not verify (the reason is in `detail`). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5476,10 +5664,90 @@ export interface operations {
       };
     };
   };
-  postDeviceHeartbeat: {
+  postDeviceChallenge: {
     parameters: {
       query?: never;
       header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A fresh challenge and when it expires. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @description base64url of 32 random bytes; single use, for this user only. */
+            challenge: string;
+            /**
+             * Format: date-time
+             * @description When the challenge stops being accepted (5 minutes after its issue).
+             */
+            expiresAt: string;
+          };
+        };
+      };
+      /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (`Bearer`). */
+          "WWW-Authenticate": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential is valid but not enough: wrong role or scope, or the tenant is not connected. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's organization is being removed from this service (offboarding); nothing was done. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description An unexpected fault; it is logged. Retry later. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The sign-in authority or directory cannot be reached to check the caller; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  postDeviceHeartbeat: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The DPoP proof of the device key (required with `Authorization: DPoP`; see the `deviceDpop` security scheme). */
+        DPoP?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -5528,7 +5796,7 @@ export interface operations {
       /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (`Bearer`). */
+          /** @description The scheme to authenticate with and what failed: `DPoP algs="ES256", error="invalid_dpop_proof"` (the proof) or `error="invalid_token"` (the credential), or `Bearer realm="device"`. */
           "WWW-Authenticate": string;
           [name: string]: unknown;
         };
@@ -5597,7 +5865,10 @@ export interface operations {
   postDeviceThreatReport: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description The DPoP proof of the device key (required with `Authorization: DPoP`; see the `deviceDpop` security scheme). */
+        DPoP?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -5627,8 +5898,11 @@ export interface operations {
           sequence: number;
           /** @description The complete set of threats active on the device now; empty when all clear. */
           threats: {
-            /** @enum {string} */
-            classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
+            /**
+             * @description Any classification but `DEVICE_INTEGRITY_FAILED` and `DEVICE_INTEGRITY_UNVERIFIED`, which the service raises itself from the attestation (400).
+             * @enum {string}
+             */
+            classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "DEVICE_INTEGRITY_FAILED" | "OS_VULNERABILITY" | "DEVICE_INTEGRITY_UNVERIFIED" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
             /** Format: date-time */
             detectedAt: string;
             /** @description The agent's stable id of this threat on this device. */
@@ -5682,7 +5956,7 @@ export interface operations {
       /** @description No credential, or one that is refused (expired, wrong audience or issuer, revoked). */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (`Bearer`). */
+          /** @description The scheme to authenticate with and what failed: `DPoP algs="ES256", error="invalid_dpop_proof"` (the proof) or `error="invalid_token"` (the credential), or `Bearer realm="device"`. */
           "WWW-Authenticate": string;
           [name: string]: unknown;
         };
@@ -5753,8 +6027,14 @@ export interface operations {
       query?: {
         /** @description `nextCursor` of an earlier answer; omitted: from the oldest kept event. */
         after?: string;
+        /** @description With `order=newest`: `nextCursor` of an earlier newest-first answer; omitted: from the newest event. */
+        before?: string;
+        /** @description `native` (default): our events; `ocsf`: each event as an OCSF object where OCSF has a class for it (docs/DEPLOY.md, "SIEM formats"). The cursor is the same. */
+        format?: "native" | "ocsf";
         /** @description Events per page (1..1000, default 100). */
         limit?: number;
+        /** @description `oldest` (the contract's feed, default) or `newest`: newest first, paged back with `before`; an extension beyond the contract. */
+        order?: "oldest" | "newest";
         /** @description Comma-separated event types, e.g. `threat.detected,device.risk_changed`. */
         types?: string;
         /** @description Seconds to wait for a first event when none is there (0..30). */
@@ -5773,7 +6053,8 @@ export interface operations {
         };
         content: {
           "application/json": {
-            items: ({
+            /** @description Our events; with `format=ocsf`, OCSF objects (those with `class_uid`) and the events OCSF has no class for. */
+            items: (({
               data: {
                 device: {
                   deviceId: string;
@@ -5791,7 +6072,7 @@ export interface operations {
                   /** @enum {string} */
                   category: "application" | "device" | "network" | "web";
                   /** @enum {string} */
-                  classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
+                  classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "DEVICE_INTEGRITY_FAILED" | "OS_VULNERABILITY" | "DEVICE_INTEGRITY_UNVERIFIED" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
                   detectedAt: string;
                   id: string;
                   name?: string;
@@ -5824,7 +6105,7 @@ export interface operations {
                   /** @enum {string} */
                   category: "application" | "device" | "network" | "web";
                   /** @enum {string} */
-                  classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "OS_VULNERABILITY" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
+                  classification: "TROJAN" | "SPY" | "SURVEILLANCE" | "BACKDOOR" | "BOT" | "EXPLOIT" | "ROOT_ENABLER" | "VIRUS" | "WORM" | "APP_DROPPER" | "CHARGEWARE" | "CLICK_FRAUD" | "TOLL_FRAUD" | "DATA_LEAK" | "DENYLISTED_APP" | "ADWARE" | "RISKWARE" | "SPAM" | "VULNERABILITY" | "SIDELOADED_APP" | "NON_APP_STORE_SIGNER" | "ROOTED_OR_JAILBROKEN" | "DEVICE_INTEGRITY_FAILED" | "OS_VULNERABILITY" | "DEVICE_INTEGRITY_UNVERIFIED" | "OUTDATED_OS" | "NO_DEVICE_LOCK" | "ENCRYPTION_DISABLED" | "UNKNOWN_SOURCES_ENABLED" | "DEVELOPER_MODE" | "USB_DEBUGGING" | "MAN_IN_THE_MIDDLE" | "ROGUE_WIFI" | "UNSECURED_WIFI" | "PHISHING" | "MALICIOUS_URL";
                   detectedAt: string;
                   id: string;
                   name?: string;
@@ -6033,12 +6314,84 @@ export interface operations {
               tenantId: string;
               /** @constant */
               type: "device.override_ended";
-            })[];
+            } | {
+              data: {
+                device: {
+                  deviceId: string;
+                  deviceName: string;
+                  intuneDeviceId: string;
+                  /** @enum {string} */
+                  platform: "ios" | "android";
+                  /** @enum {string} */
+                  riskLevel: "none" | "low" | "medium" | "high";
+                  /** @enum {string} */
+                  status: "pending" | "active" | "disconnected" | "deactivated";
+                  userPrincipalName: string;
+                };
+                /**
+                 * @description The attestation format sent (`none`: no attestation).
+                 * @enum {string}
+                 */
+                format: "android-key" | "apple-app-attest" | "none";
+                reason: string;
+              };
+              id: string;
+              occurredAt: string;
+              tenantId: string;
+              /** @constant */
+              type: "device.attestation_failed";
+            }) | ({
+              /** @description Detection Finding: 1 Create, 3 Close; Device Inventory Info: 1 Log. */
+              activity_id: number;
+              activity_name: string;
+              category_name: string;
+              /** @description 2 Findings or 5 Discovery. */
+              category_uid: number;
+              class_name: string;
+              /** @description 2004 Detection Finding or 5001 Device Inventory Info. */
+              class_uid: number;
+              /** @description The device (OCSF Device object: uid, name, type_id 5 Mobile, os, owner, risk_level_id). */
+              device?: {
+                [key: string]: unknown;
+              };
+              /** @description Detection Finding only: uid (the threat id), title, types, analytic, created_time. */
+              finding_info?: {
+                [key: string]: unknown;
+              };
+              metadata: {
+                /** @description The native event type, e.g. `threat.detected`. */
+                event_code: string;
+                product: {
+                  name: string;
+                  vendor_name: string;
+                } & {
+                  [key: string]: unknown;
+                };
+                tenant_uid: string;
+                /** @description The event id (the same as in the native format and `webhook-id`). */
+                uid: string;
+                /** @description The OCSF schema version. */
+                version: string;
+              } & {
+                [key: string]: unknown;
+              };
+              severity: string;
+              /** @description 1 Informational, 2 Low, 3 Medium, 4 High. */
+              severity_id: number;
+              /** @description When the event occurred, epoch milliseconds. */
+              time: number;
+              time_dt: string;
+              type_name: string;
+              /** @description `class_uid` * 100 + `activity_id`. */
+              type_uid: number;
+            } & {
+              [key: string]: unknown;
+            }))[];
             nextCursor: string | null;
           };
         };
       };
-      /** @description A bad cursor, type, limit or wait. */
+      /** @description A bad cursor, type, limit, wait or format. */
       400: {
         headers: {
           [name: string]: unknown;

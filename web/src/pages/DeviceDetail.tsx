@@ -21,6 +21,7 @@ import { useSession } from '../context.js';
 import { useAppRules } from '../api/appRules.js';
 import { OverrideBanner, OverrideDialog } from '../components/RiskOverride.js';
 import { useDevice } from '../api/devices.js';
+import { attestationStatusLabels, describeAttestation } from '../api/trust.js';
 import { explainRisk } from '../logic.js';
 import { RiskBadge, StatusBadge } from '../components/badges.js';
 import { ErrorMessage, Loading, PageHeader, When } from '../components/common.js';
@@ -73,6 +74,7 @@ export function DeviceDetailPage() {
     );
   }
   const { device, activeThreats, enforcement } = detail.data;
+  const { trust } = detail.data;
   const explanation = policy.data ? explainRisk(detail.data, policy.data.items, rules.data?.items) : null;
   return (
     <>
@@ -111,6 +113,19 @@ export function DeviceDetailPage() {
           <CardHeader header={<Subtitle1 as="h2">Why this risk level</Subtitle1>} />
           {policy.isError ? <ErrorMessage error={policy.error} /> : null}
           {explanation ? <Body1>{explanation.summary}</Body1> : <Loading label="Reading the policy…" />}
+        </Card>
+        <Card className={styles.card} aria-label="Agent trust">
+          <CardHeader header={<Subtitle1 as="h2">Agent trust</Subtitle1>} description={describeAttestation(trust.attestation)} />
+          <Facts
+            items={[
+              ['Credential', trust.keyBound ? 'Key-bound (DPoP): only this device’s key can use it' : 'Bearer: not bound to a device key'],
+              ['Attestation', attestationStatusLabels[trust.attestation.status]],
+              ['Format', trust.attestation.format ?? '—'],
+              ['Verdict', trust.attestation.reason ?? (trust.attestation.status === 'verified' ? 'genuine device and app' : '—')],
+              ['Security level', trust.attestation.securityLevel ?? '—'],
+              ['Checked', <When key="ck" at={trust.attestation.checkedAt} />],
+            ]}
+          />
         </Card>
         <IntuneViewCard detail={detail.data} />
         <Card className={styles.card} aria-label="What Intune and Entra were told">

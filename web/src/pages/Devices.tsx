@@ -16,6 +16,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { useDevicePage, useDeviceSearch } from '../api/devices.js';
+import { attestationStatusLabels, attestationStatuses } from '../api/trust.js';
 import { downloadDevicesCsv } from '../api/exports.js';
 import { useSession } from '../context.js';
 import { ExportButton } from '../components/ExportButton.js';
@@ -35,12 +36,13 @@ interface Filters {
   status: string;
   riskLevel: string;
   platform: string;
+  attestation: string;
 }
 
 export function DevicesPage() {
   const styles = useStyles();
   const { api } = useSession();
-  const [filters, setFilters] = useState<Filters>({ status: '', riskLevel: '', platform: '' });
+  const [filters, setFilters] = useState<Filters>({ status: '', riskLevel: '', platform: '', attestation: '' });
   const pages = useCursorPages();
   const [search, setSearch] = useState('');
   const term = search.trim();
@@ -89,6 +91,16 @@ export function DevicesPage() {
             <option value="">Any</option>
             <option value="ios">iOS</option>
             <option value="android">Android</option>
+          </Select>
+        </Field>
+        <Field label="Attestation">
+          <Select value={filters.attestation} onChange={(_, d) => setFilter('attestation', d.value)}>
+            <option value="">Any</option>
+            {attestationStatuses.map((status) => (
+              <option key={status} value={status}>
+                {attestationStatusLabels[status]}
+              </option>
+            ))}
           </Select>
         </Field>
       </div>

@@ -1,7 +1,7 @@
 /**
- * The event feed (GET /api/v1/events, CONTRACT.md), for a person: each page newest first, one line in words per event
- * (which device, which threat, who changed what) beside the raw JSON, filtered by type. The feed itself pages oldest
- * first (its cursor moves forward), so "Next page" goes to newer events.
+ * The event feed (GET /api/v1/events, CONTRACT.md), for a person: newest first across the whole feed (the page opens
+ * on the most recent events, "Older events" goes back), one line in words per event (which device, which threat, who
+ * changed what) beside the raw JSON, filtered by type.
  */
 import { useState } from 'react';
 import { Caption1, Field, Select, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens } from '@fluentui/react-components';
@@ -31,7 +31,7 @@ export function EventsPage() {
   }
   return (
     <>
-      <PageHeader title="Events" description="What happened in your tenant, as your SIEM and webhooks see it: each page newest first; the next page holds newer events." />
+      <PageHeader title="Events" description="What happened in your tenant, as your SIEM and webhooks see it, newest first." />
       <Field label="Event type" style={{ maxWidth: '20rem' }}>
         <Select
           value={type}
@@ -60,7 +60,7 @@ export function EventsPage() {
               </TableRow>
             </TableHeader>
             <TableBody>
-              {[...page.data.items].reverse().map((event) => (
+              {page.data.items.map((event) => (
                 <TableRow key={event.id}>
                   <TableCell>
                     <When at={event.occurredAt} />
@@ -80,9 +80,9 @@ export function EventsPage() {
               ))}
             </TableBody>
           </Table>
-          {page.data.items.length === 0 ? <Caption1>No events yet.</Caption1> : null}
-          {/* The feed always answers a cursor; an empty page is its end for now. */}
-          <CursorPager pages={pages} nextCursor={page.data.items.length === 0 ? null : page.data.nextCursor} previousLabel="Older events" nextLabel="Newer events" />
+          {page.data.items.length === 0 ? <Caption1>{pages.page === 1 ? 'No events yet.' : 'No older events of this type in this stretch of the feed.'}</Caption1> : null}
+          {/* Going back: the next page holds older events; none once the oldest kept event was shown. */}
+          <CursorPager pages={pages} nextCursor={page.data.nextCursor} previousLabel="Newer events" nextLabel="Older events" />
         </>
       ) : null}
     </>

@@ -47,6 +47,7 @@ export function OverviewPage() {
   const styles = useStyles();
   const summary = useFleetSummary();
   const data = summary.data;
+  const trust = data?.devices.trust;
   const threats = data
     ? Object.entries(data.openThreats.byClassification)
         .map(([classification, count]) => ({ classification, count: count ?? 0 }))
@@ -82,6 +83,25 @@ export function OverviewPage() {
                 empty="No open threats."
               />
             </Card>
+            {trust ? (
+              <Card className={styles.card} aria-label="Agent trust">
+                <CardHeader header={<Subtitle1 as="h2">Agent trust</Subtitle1>} />
+                <Body1>
+                  <strong>{trust.notKeyBound}</strong> {trust.notKeyBound === 1 ? 'device is' : 'devices are'} not key-bound yet
+                  {trust.notKeyBound > 0 ? ': they re-activate when key binding becomes required.' : '.'} {trust.keyBound} key-bound.
+                </Body1>
+                <BarChart
+                  title="Attestation"
+                  bars={[
+                    { label: 'verified', value: trust.attestation.verified, color: '#107c10' },
+                    { label: 'failed', value: trust.attestation.failed, color: '#d13438' },
+                    { label: 'absent', value: trust.attestation.absent, color: '#ca5010' },
+                    { label: 'not checked', value: trust.attestation.notChecked, color: '#8a8886' },
+                  ]}
+                  empty="No activated devices yet."
+                />
+              </Card>
+            ) : null}
           </>
         ) : null}
       </div>

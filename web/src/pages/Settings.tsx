@@ -1,11 +1,13 @@
 /**
- * Connector settings: every field with its range, state sync, enforcement targets and error-report recipients.
+ * Connector settings: every field with its range, state sync, enforcement targets, error-report recipients, agent
+ * trust (key binding and attestation) and activation reminders.
  * The form checks the values with the API's own schema before sending, and shows the API's answer in words.
  */
 import { useEffect, useState } from 'react';
 import { Button, Field, Input, Select, Subtitle1, Switch, Textarea, makeStyles, tokens } from '@fluentui/react-components';
 import { connectorSettingsUpdateSchema, entraAttributeNames, maxErrorReportRecipients } from '../../../shared/domain/connectorSettings.js';
 import { useConnectorSettings, useSaveConnectorSettings, type ConnectorSettings, type ConnectorSettingsUpdate } from '../api/settings.js';
+import { useFleetSummary } from '../api/fleet.js';
 import { useSession } from '../context.js';
 import { parseRecipients } from '../logic.js';
 import { ErrorMessage, Notice, PageHeader } from '../components/common.js';
@@ -25,7 +27,25 @@ interface Draft {
   intunePartner: boolean;
   entraDeviceAttribute: string;
   recipients: string;
+  keyBinding: ConnectorSettings['agentTrust']['keyBinding'];
+  attestation: ConnectorSettings['agentTrust']['attestation'];
+  activationReminderDays: string;
+  agentInstallUrl: string;
 }
+
+const attestationModes: readonly { value: Draft['attestation']; label: string; hint: string }[] = [
+  { value: 'off', label: 'Off', hint: 'Attestations are not checked; devices show “not checked”.' },
+  {
+    value: 'report',
+    label: 'Report',
+    hint: 'Every device activates; a failed attestation raises DEVICE_INTEGRITY_FAILED and a missing one DEVICE_INTEGRITY_UNVERIFIED on the device, graded and pushed like any threat.',
+  },
+  {
+    value: 'required',
+    label: 'Required',
+    hint: 'Activation is refused unless the platform verifies the device and the app; the device stays pending and the refusal is an event (device.attestation_failed).',
+  },
+];
 
 function draftOf(s: ConnectorSettings): Draft {
   return {
@@ -37,6 +57,10 @@ function draftOf(s: ConnectorSettings): Draft {
     intunePartner: s.enforcement.intunePartner,
     entraDeviceAttribute: s.enforcement.entraDeviceAttribute ?? '',
     recipients: s.errorReportRecipients.join('\n'),
+    keyBinding: s.agentTrust.keyBinding,
+    attestation: s.agentTrust.attestation,
+    activationReminderDays: String(s.activationReminderDays),
+    agentInstallUrl: s.agentInstallUrl ?? '',
   };
 }
 
@@ -53,6 +77,10 @@ export function checkDraft(draft: Draft): { body?: ConnectorSettingsUpdate; erro
     stateSync: { deviceStatus: draft.deviceStatus, threatStatus: draft.threatStatus },
     errorReportRecipients: parseRecipients(draft.recipients),
     enforcement: { intunePartner: draft.intunePartner, entraDeviceAttribute: draft.entraDeviceAttribute === '' ? null : draft.entraDeviceAttribute },
+    agentTrust: { keyBinding: draft.keyBinding, attestation: draft.attestation },
+    activationReminderDays: toNumber(draft.activationReminderDays),
+    // An empty field means no install link.
+    agentInstallUrl: draft.agentInstallUrl.trim() === '' ? null : draft.agentInstallUrl.trim(),
   };
   const parsed = connectorSettingsUpdateSchema.safeParse(candidate);
   if (parsed.success) return { body: parsed.data, errors: {} };
@@ -73,6 +101,8 @@ export function SettingsPage() {
     if (settings.data && draft === null) setDraft(draftOf(settings.data));
   }, [settings.data, draft]);
   const save = useSaveConnectorSettings();
+  const summary = useFleetSummary();
+  const keyless = summary.data?.devices.trust.notKeyBound;
   const checked = draft ? checkDraft(draft) : { errors: {} as Record<string, string> };
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
     save.reset();
@@ -135,6 +165,56 @@ export function SettingsPage() {
             </legend>
             <Field label="Recipients" hint={`Up to ${maxErrorReportRecipients} addresses in your organization’s verified domains, one per line.`} {...error('errorReportRecipients')}>
               <Textarea value={draft.recipients} disabled={!canWrite} resize="vertical" onChange={(_, d) => set('recipients', d.value)} />
+            </Field>
+          </fieldset>
+          <fieldset className={styles.group}>
+            <legend>
+              <Subtitle1>Agent trust</Subtitle1>
+            </legend>
+            <Field
+              label="Device key binding"
+              hint="Optional: devices may also activate without a device key (a bearer credential). Required: every device proves on each request that it holds the key it activated with."
+            >
+              <Select value={draft.keyBinding} disabled={!canWrite} onChange={(_, d) => set('keyBinding', d.value === 'required' ? 'required' : 'optional')}>
+                <option value="optional">Optional</option>
+                <option value="required">Required</option>
+              </Select>
+            </Field>
+            {draft.keyBinding === 'required' && settings.data?.agentTrust.keyBinding !== 'required' ? (
+              <Notice intent="warning" title="Keyless devices will activate again">
+                {keyless === undefined
+                  ? 'Devices activated without a device key'
+                  : `${keyless} ${keyless === 1 ? 'device was' : 'devices were'} activated without a device key: they`}{' '}
+                will be refused on their next request, and their agents must activate again (users may need to open the app).
+              </Notice>
+            ) : null}
+            <Field label="Platform attestation" hint={attestationModes.find((m) => m.value === draft.attestation)?.hint}>
+              <Select
+                value={draft.attestation}
+                disabled={!canWrite}
+                onChange={(_, d) => set('attestation', attestationModes.find((m) => m.value === d.value)?.value ?? 'report')}
+              >
+                {attestationModes.map((mode) => (
+                  <option key={mode.value} value={mode.value}>
+                    {mode.label}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+          </fieldset>
+          <fieldset className={styles.group}>
+            <legend>
+              <Subtitle1>Activation reminders</Subtitle1>
+            </legend>
+            <Field
+              label="Remind after (days)"
+              hint="0 to 30; 0 turns reminders off. A user whose device has been pending this many days gets a mail, again every this many days, at most 3 times."
+              {...error('activationReminderDays')}
+            >
+              <Input type="number" min={0} max={30} value={draft.activationReminderDays} disabled={!canWrite} onChange={(_, d) => set('activationReminderDays', d.value)} />
+            </Field>
+            <Field label="Agent install link" hint="An https address where users install the agent, given in the reminder; leave empty for none." {...error('agentInstallUrl')}>
+              <Input type="url" value={draft.agentInstallUrl} disabled={!canWrite} placeholder="https://" onChange={(_, d) => set('agentInstallUrl', d.value)} />
             </Field>
           </fieldset>
           {save.isError ? <ErrorMessage error={save.error} title="The settings were not saved" /> : null}

@@ -8,6 +8,9 @@ import { AuditPage } from './Audit.js';
 import { WebhooksPage } from './Webhooks.js';
 import { EventsPage } from './Events.js';
 import { CoveragePage } from './Coverage.js';
+import { ProviderTenantsPage } from './provider/Tenants.js';
+import { ProviderTenantPage } from './provider/TenantDetail.js';
+import { ProviderUsagePage } from './provider/Usage.js';
 
 export interface PageEntry {
   readonly path: string;
@@ -27,4 +30,17 @@ export const pages: readonly PageEntry[] = [
   { path: '/audit', title: 'Audit log', element: <AuditPage /> },
   { path: '/webhooks', title: 'Webhooks', element: <WebhooksPage /> },
   { path: '/events', title: 'Events', element: <EventsPage /> },
+];
+
+/** The provider support pages: shown, and routed, only for provider support (the server refuses everyone else too). */
+export const providerPages: readonly (PageEntry & { readonly routes: readonly { path: string; element: ReactElement }[] })[] = [
+  {
+    path: '/tenants',
+    title: 'Tenants',
+    routes: [
+      { path: '/tenants', element: <ProviderTenantsPage /> },
+      { path: '/tenants/:tenantId', element: <ProviderTenantPage /> },
+    ],
+  },
+  { path: '/usage', title: 'Usage', routes: [{ path: '/usage', element: <ProviderUsagePage /> }] },
 ];
