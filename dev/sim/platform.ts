@@ -22,7 +22,7 @@ import {
 } from '@peculiar/asn1-android';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as x509 from '@peculiar/x509';
-import { encode } from 'cbor-x';
+import { encode } from 'cborg';
 
 /** The simulated agent app's identity: what a local run's settings allow. */
 export const simAgentIdentity = {

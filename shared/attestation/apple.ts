@@ -3,7 +3,7 @@
  * The receipt is not evaluated: it serves Apple's fraud-metric service, which this check does not call.
  */
 import { createHash, type X509Certificate } from 'node:crypto';
-import { decode } from 'cbor-x';
+import { decode } from 'cborg';
 import type { JWK } from 'jose';
 import { parseCertificate, verifyChain } from './certificates.js';
 import { fail } from './failure.js';

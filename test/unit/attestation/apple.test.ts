@@ -3,7 +3,7 @@
  * fails with a reason naming that step.
  */
 import { createHash } from 'node:crypto';
-import { decode, encode } from 'cbor-x';
+import { decode, encode } from 'cborg';
 import { describe, expect, it } from 'vitest';
 import { issueAppleAppAttestation, type AppleFlaw } from '../../../dev/sim/platform.js';
 import { newDevice, simVerifier } from './fixtures.js';
