@@ -2,6 +2,7 @@
  * Per-process state of the device API: rate limits, the brief tenant cache, the threat-state cache and the
  * per-device lock. Built once per process with the services (tests build their own to tune the limits).
  */
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../base/clock.js';
 import type { TableStore } from '../storage/tableStore.js';
 import { createParsedDeviceCache, type ParsedDeviceCache } from './deviceRepository.js';
@@ -48,6 +49,12 @@ export interface DeviceRuntime {
    * while this one waited for the lock.
    */
   readonly reportedDevices: ParsedDeviceCache;
+  /**
+   * The devices whose last write here nudged a push. The push records on the device row what Intune was told, so the
+   * row this process holds is stale by the device's next grade change: that write reads the row first instead of
+   * losing its ETag race (a failed transaction, then the same read).
+   */
+  readonly pushNudged: LRUCache<string, true>;
 }
 
 export interface DeviceRuntimeOptions {
@@ -71,5 +78,6 @@ export function createDeviceRuntime(tables: TableStore, clock: Clock, options: D
     lock: createKeyedMutex(),
     parsedDevices: createParsedDeviceCache(),
     reportedDevices: createParsedDeviceCache(),
+    pushNudged: new LRUCache<string, true>({ max: 10_000 }),
   };
 }

@@ -6,7 +6,6 @@
  * from those). The threat events and the device events of one report go to the relay together, after both writes.
  * What a report costs in storage requests: docs/SCALE.md, "Threat reports through the whole stack".
  */
-import { LRUCache } from 'lru-cache';
 import { deviceRiskLevel, type RiskLevel } from '../domain/index.js';
 import { withThreatLevel } from './device.js';
 import type { CorePorts } from '../ports.js';
@@ -19,7 +18,6 @@ import { devicePartitionKey } from './device.js';
 import { threatEvents } from './threatEvents.js';
 import { holdRelayNudges } from './afterDeviceWrite.js';
 import { readDevice } from './deviceRepository.js';
-import type { DeviceRuntime } from './runtime.js';
 
 export interface ThreatReportResult {
   readonly deviceId: string;
@@ -34,22 +32,6 @@ function observedAt(report: ThreatReportBody, now: Date): string {
 }
 
 type ThreatReportDeps = CheckInDeps & Pick<CorePorts, 'clock'>;
-
-/**
- * Per process: the devices whose last write here nudged a push. The push records on the device row what Intune was
- * told, so the row this process holds is stale by the device's next grade change: that write reads the row first
- * instead of losing its ETag race (a failed transaction, then the same read).
- */
-const pushNudged = new WeakMap<DeviceRuntime, LRUCache<string, true>>();
-
-function pushNudgedRows(runtime: DeviceRuntime): LRUCache<string, true> {
-  let rows = pushNudged.get(runtime);
-  if (!rows) {
-    rows = new LRUCache<string, true>({ max: 10_000 });
-    pushNudged.set(runtime, rows);
-  }
-  return rows;
-}
 
 export async function receiveThreatReport(
   services: ThreatReportDeps,
@@ -107,7 +89,7 @@ async function applyReport(services: ThreatReportDeps, principal: DevicePrincipa
   const { policy, appRules } = principal.tenant;
   // The threats' half of the grade; the device's override (if any) decides the effective level (one precedence).
   const threatLevel = deviceRiskLevel(outcome.open, policy, appRules);
-  const pushed = pushNudgedRows(services.devices);
+  const pushed = services.devices.pushNudged;
   // A new grade is written; after a push of this process's last write, from the row as it is now.
   const fresh =
     pushed.has(key) && start.threatRiskLevel !== threatLevel ? await readDevice(services.tables, tenantId, deviceId, services.devices.parsedDevices) : undefined;
