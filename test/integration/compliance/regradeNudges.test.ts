@@ -12,12 +12,11 @@ import { getRegrade, setClassificationLevel } from '../../../shared/console/clas
 import { createServices } from '../../../shared/app/services.js';
 import { runSliceMessage } from '../../../shared/app/deviceSlices.js';
 import { complianceQueueName } from '../../../shared/devices/complianceNudges.js';
-import { devicePartitionKey, deviceSchema } from '../../../shared/devices/device.js';
-import { putDevice, readDevice } from '../../../shared/devices/deviceRepository.js';
-import { threatIndexRowKey, threatRowKey } from '../../../shared/devices/threatRows.js';
+import { readDevice } from '../../../shared/devices/deviceRepository.js';
 import type { QueueSenders } from '../../../shared/queues/queue.js';
 import { sliceMessageSchema, sliceQueueName, type SliceMessage } from '../../../shared/slices/sliceJobs.js';
 import { createTestTableStore } from '../../support/tables.js';
+import { seedAdwareDevice } from '../devices/deviceRows.js';
 import { provisionTenant, quietLog, simConfig } from '../enrollment/harness.js';
 
 const config = simConfig('https://127.0.0.1:9');
@@ -32,26 +31,7 @@ describe('a re-grade slice', () => {
     // 60 devices of slice 0 (partitions 00..0f), in four partitions: three groups of nudges.
     const deviceIds = Array.from({ length: 60 }, (_unused, n) => `0${(n % 4).toString(16)}${n.toString(16).padStart(6, '0')}-0000-4000-8000-000000000000`);
     await mapLimit([...deviceIds.entries()], 8, async ([index, deviceId]) => {
-      await putDevice(
-        tables,
-        deviceSchema.parse({
-          tenantId,
-          deviceId,
-          intuneDeviceId: deviceId,
-          platform: 'ios',
-          userId: randomUUID(),
-          status: 'active',
-          statusChangedAt: at,
-          discoveredAt: at,
-          activatedAt: at,
-          hasReport: true,
-          riskLevel: 'low',
-          version: 2,
-        }),
-      );
-      const row = { partitionKey: devicePartitionKey(tenantId, deviceId), deviceId, threatId: `t${index}`, classification: 'ADWARE' };
-      await tables.table('threats').upsertEntity({ ...row, rowKey: threatRowKey(deviceId, `t${index}`), detectedAt: at, firstSeenAt: at, lastSeenAt: at });
-      await tables.table('threats').upsertEntity({ ...row, rowKey: threatIndexRowKey('ADWARE', deviceId, `t${index}`) });
+      await seedAdwareDevice(tables, tenantId, deviceId, index, at);
     });
 
     const slices: SliceMessage[] = [];

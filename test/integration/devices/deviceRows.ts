@@ -1,5 +1,7 @@
 /** Device rows for tests that do not exercise discovery: written through the device-write seam (`putDevice`), index rows included. */
-import { deviceFromEntity, deviceSchema, type Device } from '../../../shared/devices/device.js';
+import { randomUUID } from 'node:crypto';
+import { deviceFromEntity, devicePartitionKey, deviceSchema, type Device } from '../../../shared/devices/device.js';
+import { threatIndexRowKey, threatRowKey } from '../../../shared/devices/threatRows.js';
 import { indexRows } from '../../../shared/devices/deviceIndex.js';
 import { putDevice, readDevice } from '../../../shared/devices/deviceRepository.js';
 import type { ApiRequest } from '../../../shared/http/request.js';
@@ -33,6 +35,33 @@ export async function seedDevice(tables: TableStore, tenantId: string, seed: See
   const stored = await readDevice(tables, tenantId, seed.deviceId);
   if (!stored) throw new Error('seeded device not found');
   return stored;
+}
+
+/**
+ * An active device graded `low` by one open ADWARE threat `t{index}` (its threat row and classification index row):
+ * what a re-grade of ADWARE finds.
+ */
+export async function seedAdwareDevice(tables: TableStore, tenantId: string, deviceId: string, index: number, at: string): Promise<void> {
+  await putDevice(
+    tables,
+    deviceSchema.parse({
+      tenantId,
+      deviceId,
+      intuneDeviceId: deviceId,
+      platform: 'ios',
+      userId: randomUUID(),
+      status: 'active',
+      statusChangedAt: at,
+      discoveredAt: at,
+      activatedAt: at,
+      hasReport: true,
+      riskLevel: 'low',
+      version: 2,
+    }),
+  );
+  const row = { partitionKey: devicePartitionKey(tenantId, deviceId), deviceId, threatId: `t${index}`, classification: 'ADWARE' };
+  await tables.table('threats').upsertEntity({ ...row, rowKey: threatRowKey(deviceId, `t${index}`), detectedAt: at, firstSeenAt: at, lastSeenAt: at });
+  await tables.table('threats').upsertEntity({ ...row, rowKey: threatIndexRowKey('ADWARE', deviceId, `t${index}`) });
 }
 
 /** The device row as stored, or a test failure when it is missing. */

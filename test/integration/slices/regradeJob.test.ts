@@ -14,15 +14,14 @@ import type { ConsolePrincipal } from '../../../shared/auth/console.js';
 import { ManualClock } from '../../../shared/base/clock.js';
 import { complianceQueueName } from '../../../shared/devices/complianceNudges.js';
 import { getRegrade, setClassificationLevel } from '../../../shared/console/classifications.js';
-import { devicePartitionKey, deviceSchema } from '../../../shared/devices/device.js';
-import { putDevice, readDevice } from '../../../shared/devices/deviceRepository.js';
-import { threatIndexRowKey, threatRowKey } from '../../../shared/devices/threatRows.js';
+import { readDevice } from '../../../shared/devices/deviceRepository.js';
 import type { QueueMessage, QueueSenders } from '../../../shared/queues/queue.js';
 import { createServices } from '../../../shared/app/services.js';
 import { runSliceMessage } from '../../../shared/app/deviceSlices.js';
 import { sliceMessageSchema, sliceQueueName } from '../../../shared/slices/sliceJobs.js';
 import { readOverrides } from '../../../shared/tenants/tenantConfig.js';
 import { createTestTableStore } from '../../support/tables.js';
+import { seedAdwareDevice } from '../devices/deviceRows.js';
 import { provisionTenant, quietLog, simConfig } from '../enrollment/harness.js';
 
 const config = simConfig('https://127.0.0.1:9');
@@ -37,26 +36,7 @@ describe('a re-grade job whose slices were not sent', () => {
     const at = clock.now().toISOString();
     const deviceIds = [randomUUID(), randomUUID(), randomUUID()];
     for (const [index, deviceId] of deviceIds.entries()) {
-      await putDevice(
-        tables,
-        deviceSchema.parse({
-          tenantId,
-          deviceId,
-          intuneDeviceId: deviceId,
-          platform: 'ios',
-          userId: randomUUID(),
-          status: 'active',
-          statusChangedAt: at,
-          discoveredAt: at,
-          activatedAt: at,
-          hasReport: true,
-          riskLevel: 'low',
-          version: 2,
-        }),
-      );
-      const row = { partitionKey: devicePartitionKey(tenantId, deviceId), deviceId, threatId: `t${index}`, classification: 'ADWARE' };
-      await tables.table('threats').upsertEntity({ ...row, rowKey: threatRowKey(deviceId, `t${index}`), detectedAt: at, firstSeenAt: at, lastSeenAt: at });
-      await tables.table('threats').upsertEntity({ ...row, rowKey: threatIndexRowKey('ADWARE', deviceId, `t${index}`) });
+      await seedAdwareDevice(tables, tenantId, deviceId, index, at);
     }
 
     let serviceBusUp = false;
@@ -105,10 +85,7 @@ describe('a re-grade slice that fails every delivery', () => {
     await provisionTenant(tables, tenantId, randomUUID(), clock.now().toISOString());
     const at = clock.now().toISOString();
     const deviceId = randomUUID();
-    await putDevice(tables, deviceSchema.parse({ tenantId, deviceId, intuneDeviceId: deviceId, platform: 'ios', userId: randomUUID(), status: 'active', statusChangedAt: at, discoveredAt: at, activatedAt: at, hasReport: true, riskLevel: 'low', version: 2 }));
-    const row = { partitionKey: devicePartitionKey(tenantId, deviceId), deviceId, threatId: 't0', classification: 'ADWARE' };
-    await tables.table('threats').upsertEntity({ ...row, rowKey: threatRowKey(deviceId, 't0'), detectedAt: at, firstSeenAt: at, lastSeenAt: at });
-    await tables.table('threats').upsertEntity({ ...row, rowKey: threatIndexRowKey('ADWARE', deviceId, 't0') });
+    await seedAdwareDevice(tables, tenantId, deviceId, 0, at);
     const slices: QueueMessage[] = [];
     const queues: QueueSenders = (name) => ({
       send: (messages) => {
