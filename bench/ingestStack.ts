@@ -29,21 +29,14 @@ import { generateScenario } from '../dev/sim/generate.js';
 import { parseScenario } from '../dev/sim/scenario.js';
 import { ensureLocalCa } from '../dev/sim/tls.js';
 import { catalog } from '../functions/catalog.js';
-import type { CatalogEntry, HttpFunctionHandler, QueueFunctionHandler, TimerFunctionHandler } from '../functions/handlers.js';
 import { systemClock } from '../shared/base/clock.js';
 import type { Logger } from '../shared/base/logger.js';
 import { issueCredential } from '../shared/devices/credential.js';
 import { mutateDevice, readDevice } from '../shared/devices/deviceRepository.js';
 import { encodeKey } from '../shared/storage/keys.js';
 import { createDeviceRuntime } from '../shared/devices/runtime.js';
-import type { EventRuntime } from '../shared/events/runtime.js';
-import {
-  countStorageRequests,
-  storageRequestKinds,
-  storageRequestsBetween,
-  withStorageCause,
-  type StorageRequestCounts,
-} from '../shared/storage/requestCounts.js';
+import { countStorageRequests, storageRequestKinds, storageRequestsBetween, type StorageRequestCounts } from '../shared/storage/requestCounts.js';
+import { attributed, attributeRelay, describe, sumCounts } from './storageCauses.js';
 import { startStack } from '../test/support/stack.js';
 import { ensureBenchTrust } from './trust.js';
 
@@ -60,56 +53,6 @@ const enrollmentGroup = 'MTD-All';
 const causes = ['report', 'relay', 'push', 'timers', 'other'] as const;
 
 const quiet: Logger = { info: () => undefined, warn: () => undefined, error: (line) => console.error(line) };
-
-/** What caused a function's storage requests: the agent's report, a push, or the timers and the jobs they queue. */
-function causeOf(entry: CatalogEntry): string {
-  if (entry.kind === 'http') return entry.name === 'deviceThreatReport' ? 'report' : 'other';
-  if (entry.kind === 'timer') return 'timers';
-  if (entry.name === 'complianceUpdates') return 'push';
-  if (entry.name === 'tenantJobs' || entry.name === 'deviceSlices') return 'timers';
-  return 'other';
-}
-
-/** The catalog with each function's invocations running under its cause. */
-function attributed(entries: readonly CatalogEntry[]): CatalogEntry[] {
-  return entries.map((entry): CatalogEntry => {
-    const cause = causeOf(entry);
-    switch (entry.kind) {
-      case 'http':
-        return {
-          ...entry,
-          handler: (services): HttpFunctionHandler => {
-            const inner = entry.handler(services);
-            return (req, context) => withStorageCause(cause, () => inner(req, context));
-          },
-        };
-      case 'timer':
-        return {
-          ...entry,
-          handler: (services): TimerFunctionHandler => {
-            const inner = entry.handler(services);
-            return (timer, context) => withStorageCause(cause, () => inner(timer, context));
-          },
-        };
-      case 'serviceBusQueue':
-        return {
-          ...entry,
-          handler: (services): QueueFunctionHandler => {
-            const inner = entry.handler(services);
-            return (messages, context) => withStorageCause(cause, () => inner(messages, context));
-          },
-        };
-    }
-  });
-}
-
-/** The relay a write starts in the background counts as the relay's, not as the work that started it. */
-function attributeRelay(events: EventRuntime): void {
-  const nudge = events.nudge.bind(events);
-  const relay = events.relay.bind(events);
-  events.nudge = (tenantId, table, partitionKey) => withStorageCause('relay', () => nudge(tenantId, table, partitionKey));
-  events.relay = (tenantId, table, partitionKey) => withStorageCause('relay', () => relay(tenantId, table, partitionKey));
-}
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 function postJson(url: string, token: string, body: unknown): Promise<{ status: number; text: string }> {
@@ -149,17 +92,6 @@ function perReport(counts: StorageRequestCounts, count: number): Record<string, 
       return [cause, Number((total / count).toFixed(3))];
     }),
   );
-}
-
-function describe(counts: StorageRequestCounts, count: number): string[] {
-  return Object.entries(counts.byCause)
-    .filter(([, kinds]) => storageRequestKinds.some((kind) => kinds[kind] !== 0))
-    .map(([cause, kinds]) => {
-      const total = storageRequestKinds.reduce((sum, kind) => sum + kinds[kind], 0);
-      const split = storageRequestKinds.filter((kind) => kinds[kind] !== 0).map((kind) => `${kind} ${kinds[kind]}`).join(', ');
-      const tables = Object.entries(counts.byTable[cause] ?? {}).filter(([, n]) => n !== 0).map(([table, n]) => `${table} ${n}`).join(', ');
-      return `    ${cause.padEnd(7)} ${(total / count).toFixed(3)} per report (${split}; ${tables})`;
-    });
 }
 
 export async function runIngestStack(): Promise<void> {
@@ -327,20 +259,4 @@ export async function runIngestStack(): Promise<void> {
     await azurite.stop();
     if (env.BENCH_DATA_DIR === undefined) await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-function sumCounts(a: StorageRequestCounts, b: StorageRequestCounts): StorageRequestCounts {
-  const byCause: Record<string, Record<(typeof storageRequestKinds)[number], number>> = {};
-  const byTable: Record<string, Record<string, number>> = {};
-  for (const side of [a, b]) {
-    for (const [cause, kinds] of Object.entries(side.byCause)) {
-      const into = (byCause[cause] ??= { read: 0, query: 0, write: 0, delete: 0, batch: 0, table: 0 });
-      for (const kind of storageRequestKinds) into[kind] += kinds[kind];
-    }
-    for (const [cause, tables] of Object.entries(side.byTable)) {
-      const into = (byTable[cause] ??= {});
-      for (const [table, n] of Object.entries(tables)) into[table] = (into[table] ?? 0) + n;
-    }
-  }
-  return { byCause, byTable, total: a.total + b.total };
 }

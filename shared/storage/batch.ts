@@ -4,7 +4,7 @@
  * transactions of one partition in order. A transaction of one action is sent as that action's own call: the same
  * round trip and outcome, without the multipart framing both ends would otherwise build and parse.
  */
-import type { TableClient, TransactionAction } from '@azure/data-tables';
+import type { TableClient, TableTransactionResponse, TransactionAction } from '@azure/data-tables';
 import { toError } from '../base/errors.js';
 
 /** Azure's limit of operations per entity group transaction. */
@@ -24,6 +24,15 @@ export interface SubmitInBatchesOptions {
 
 function estimatedBytes(action: TransactionAction): number {
   return Buffer.byteLength(JSON.stringify(action[1]), 'utf8') * 1.5 + perActionOverheadBytes;
+}
+
+/**
+ * The ETag each action of a transaction got, in the order the actions were sent: the service answers a change set's
+ * operations in that order, and an update's answer names no RowKey (so `getResponseForEntity` finds only inserts).
+ * Empty where the answer carries none (a delete).
+ */
+export function transactionEtags(response: TableTransactionResponse, count: number): string[] {
+  return Array.from({ length: count }, (_, index) => response.subResponses[index]?.etag ?? '');
 }
 
 /** Splits the actions into transactions: by partition, count, size and distinct row keys, order kept. */

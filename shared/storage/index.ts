@@ -3,7 +3,7 @@ export type { TableName, TableStore, TableStoreConnection, TableStoreSettings, T
 export { encodeKey, decodeKey, maxKeyLength } from './keys.js';
 export { NO_CHANGE, updateEntity } from './concurrency.js';
 export type { Mutation, NoChange, UpdateEntityOptions, UpdateEntityResult } from './concurrency.js';
-export { submitInBatches, submitTogether, planTransactions, maxActionsPerTransaction, maxTransactionBytes } from './batch.js';
+export { submitInBatches, submitTogether, planTransactions, transactionEtags, maxActionsPerTransaction, maxTransactionBytes } from './batch.js';
 export type { SubmitInBatchesOptions } from './batch.js';
 export { listPage, listAll, anyEntity, maxPageSize, encodeCursor, decodeCursor } from './paging.js';
 export type { Page, PageOptions, QueryOptions } from './paging.js';

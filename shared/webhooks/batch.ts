@@ -15,7 +15,7 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { statusOf, toError } from '../base/errors.js';
 import type { QueueMessage } from '../queues/queue.js';
-import { NO_CHANGE, odata, updateEntity, type TransactionAction } from '../storage/index.js';
+import { NO_CHANGE, odata, transactionEtags, updateEntity, type TransactionAction } from '../storage/index.js';
 import {
   deliveriesTable,
   deliveryIdFor,
@@ -126,8 +126,8 @@ async function writeHeld(services: DeliveryDeps, partitionKey: string, rows: rea
   if (rows.length > 1) {
     const actions: TransactionAction[] = rows.map((held) => ['update', { ...held.row, partitionKey, rowKey: held.rowKey }, 'Replace', { etag: held.etag }]);
     try {
-      const result = await table.submitTransaction(actions);
-      const written = rows.map((held) => ({ ...held, etag: result.getResponseForEntity(held.rowKey)?.etag ?? '' }));
+      const etags = transactionEtags(await table.submitTransaction(actions), rows.length);
+      const written = rows.map((held, index) => ({ ...held, etag: etags[index] ?? '' }));
       if (written.every((held) => held.etag !== '')) return written;
       // No ETags in the answer: read them back before the next conditional write.
       return await Promise.all(written.map(async (held) => ({ ...held, etag: (await table.getEntity(partitionKey, held.rowKey)).etag ?? '' })));
@@ -155,7 +155,8 @@ async function createRows(services: DeliveryDeps, partitionKey: string, rows: re
   if (rows.length > 1) {
     try {
       const result = await table.submitTransaction(rows.map((held) => ['create', { ...held.row, partitionKey, rowKey: held.rowKey }]));
-      const created = rows.map((held) => ({ ...held, etag: result.getResponseForEntity(held.rowKey)?.etag ?? '' }));
+      const etags = transactionEtags(result, rows.length);
+      const created = rows.map((held, index) => ({ ...held, etag: etags[index] ?? '' }));
       if (created.every((held) => held.etag !== '')) return { created, found: [] };
       return { created: await Promise.all(created.map(async (held) => ({ ...held, etag: (await table.getEntity(partitionKey, held.rowKey)).etag ?? '' }))), found: [] };
     } catch (caught) {

@@ -1,7 +1,7 @@
 import type { TransactionAction } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { listAll, odata, planTransactions, submitInBatches } from '../../../shared/storage/index.js';
+import { listAll, odata, planTransactions, submitInBatches, transactionEtags } from '../../../shared/storage/index.js';
 import { createTestTableStore } from '../../support/tables.js';
 
 const row = z.object({ n: z.number() });
@@ -107,5 +107,24 @@ describe('submitInBatches', () => {
       submitInBatches(table, [['update', { partitionKey: 'single', rowKey: 'a', n: 5 }, 'Replace', { etag }]]),
     ).rejects.toMatchObject({ statusCode: 412 });
     expect(await rowsOf(store, 'single')).toEqual([{ rowKey: 'a', n: 4 }]);
+  });
+});
+
+describe('transactionEtags', () => {
+  it('gives each action of a transaction the ETag it got, in order, updates included', async () => {
+    const store = await createTestTableStore();
+    const table = store.table('devices');
+    await table.createEntity({ partitionKey: 'etags', rowKey: 'b', n: 0 });
+    const actions: TransactionAction[] = [
+      ['create', { partitionKey: 'etags', rowKey: 'a', n: 1 }],
+      ['update', { partitionKey: 'etags', rowKey: 'b', n: 2 }, 'Replace'],
+      ['upsert', { partitionKey: 'etags', rowKey: 'c', n: 3 }, 'Replace'],
+    ];
+    const etags = transactionEtags(await table.submitTransaction(actions), actions.length);
+    // Each ETag is the row's own: a conditional write on it succeeds.
+    for (const [index, rowKey] of ['a', 'b', 'c'].entries()) {
+      expect(etags[index]).toBe((await table.getEntity('etags', rowKey)).etag);
+      await table.updateEntity({ partitionKey: 'etags', rowKey, n: 9 }, 'Replace', { etag: etags[index] ?? '' });
+    }
   });
 });
