@@ -54,7 +54,7 @@ export function attributed(entries: readonly CatalogEntry[]): CatalogEntry[] {
 export function attributeRelay(events: EventRuntime): void {
   const nudge = events.nudge.bind(events);
   const relay = events.relay.bind(events);
-  events.nudge = (tenantId, table, partitionKey) => withStorageCause('relay', () => nudge(tenantId, table, partitionKey));
+  events.nudge = (...args) => withStorageCause('relay', () => nudge(...args));
   events.relay = (tenantId, table, partitionKey) => withStorageCause('relay', () => relay(tenantId, table, partitionKey));
 }
 

@@ -194,7 +194,7 @@ async function applyServiceThreats(
     },
   });
   if (!outcome.applied) return undefined;
-  if (outcome.events > 0) services.events.nudge(tenantId, 'threats', devicePartitionKey(tenantId, deviceId));
+  if (outcome.events > 0) services.events.nudge(tenantId, 'threats', devicePartitionKey(tenantId, deviceId), outcome.outbox);
   return outcome.open;
 }
 

@@ -47,12 +47,21 @@ export function relayDeviceEvents(deps: RelayDeps, writes: readonly (Pick<Device
  * events are in storage either way; `flush` belongs in a `finally`.
  */
 export function holdRelayNudges<E extends Pick<EventRuntime, 'nudge'>>(events: E): { readonly events: E; flush(): void } {
-  const held = new Map<string, [string, Parameters<EventRuntime['nudge']>[1], string]>();
+  type Nudge = Parameters<EventRuntime['nudge']>;
+  const held = new Map<string, Nudge>();
+  const hold = (...[tenantId, table, partitionKey, written]: Nudge): void => {
+    const key = `${tenantId}|${table}|${partitionKey}`;
+    const before = held.get(key);
+    // Two writes of one partition: their rows together, carried only if both carried theirs from exclusive writes.
+    const earlier = before ? before[3] : { rows: [], exclusive: true };
+    const both = earlier && written ? { rows: [...earlier.rows, ...written.rows], exclusive: earlier.exclusive && written.exclusive } : undefined;
+    held.set(key, [tenantId, table, partitionKey, both]);
+  };
   return {
-    events: { ...events, nudge: (tenantId, table, partitionKey) => void held.set(`${tenantId}|${table}|${partitionKey}`, [tenantId, table, partitionKey]) },
+    events: { ...events, nudge: hold },
     flush: () => {
       // In one synchronous pass: the relay takes every partition nudged before its run starts.
-      for (const [tenantId, table, partitionKey] of held.values()) events.nudge(tenantId, table, partitionKey);
+      for (const nudge of held.values()) events.nudge(...nudge);
       held.clear();
     },
   };

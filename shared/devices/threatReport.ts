@@ -74,7 +74,7 @@ async function applyReport(services: ThreatReportDeps, principal: DevicePrincipa
       prepare: () => services.events.prepare(tenantId, 'threats', devicePartitionKey(tenantId, deviceId)),
     },
   });
-  if (outcome.applied && outcome.events > 0) services.events.nudge(tenantId, 'threats', devicePartitionKey(tenantId, deviceId));
+  if (outcome.applied && outcome.events > 0) services.events.nudge(tenantId, 'threats', devicePartitionKey(tenantId, deviceId), outcome.outbox);
 
   if (!outcome.applied && outcome.revoked) throw credentialRevoked();
   if (!outcome.applied) {

@@ -56,6 +56,8 @@ export interface DeviceThreatState {
    * process's cache (a batch by anyone else changes the ETag, and the state is then read again).
    */
   readonly loaded: { readonly sequence: number; readonly session: string };
+  /** This state is what this process's own last batch for the device left (not a read of storage). */
+  readonly committedHere?: boolean;
 }
 
 const threatEntitySchema = z.object({

@@ -18,7 +18,8 @@ import type { TableStore } from '../storage/tableStore.js';
 import { devicePartitionKey } from './device.js';
 import { recentReportIdsKept } from './schemas.js';
 import type { ServiceEvent } from '../events/event.js';
-import { outboxEntity } from '../events/outboxRow.js';
+import { outboxEntity, outboxPrefix } from '../events/outboxRow.js';
+import type { WrittenOutbox } from '../events/relay.js';
 import { credentialMayCommit } from './credentialSession.js';
 import { threatStateKey, type ThreatStateCache } from './threatCache.js';
 import { threatCounterAction } from './deviceCounters.js';
@@ -116,6 +117,8 @@ export type ReportOutcome =
       readonly ownSince: number;
       /** Events recorded with the report's threat rows (outbox rows to relay). */
       readonly events: number;
+      /** Those outbox rows, for the relay's nudge. */
+      readonly outbox: WrittenOutbox;
     };
 
 function isConflict(error: unknown): boolean {
@@ -143,6 +146,8 @@ export async function applyThreatReport(tables: TableStore, cache: ThreatStateCa
       state = undefined;
     }
     state ??= await loadThreatState(tables, tenantId, deviceId);
+    // A batch on the ETag this process's own last batch left: nobody else added rows to the partition since.
+    const exclusive = attempt === 1 && state.committedHere === true;
     if (!credentialMayCommit(state.marker, input.credentialHash)) return { applied: false, revoked: true };
     const sameSession = state.marker.session === input.session;
     const lastSequence = sameSession ? state.marker.lastSequence : -1;
@@ -219,7 +224,7 @@ export async function applyThreatReport(tables: TableStore, cache: ThreatStateCa
       if (committed > 0) {
         // Part of a very large snapshot was written before another writer took over the device: that writer's
         // snapshot (computed from the rows as they then were) decides the final state.
-        return { applied: true, ...openAfter(snapshot.threats, snapshot.opened), ...nextMarker, ownSince, events: recorded.length };
+        return { applied: true, ...openAfter(snapshot.threats, snapshot.opened), ...nextMarker, ownSince, events: recorded.length, outbox: outboxOf(recorded, false) };
       }
       if (isConflict(error)) {
         await pause(attempt);
@@ -238,10 +243,22 @@ export async function applyThreatReport(tables: TableStore, cache: ThreatStateCa
         if (statusOf(error) !== 404) throw error;
       });
     }
-    cache.set(key, { marker: { etag, ...nextMarker }, threats: snapshot.threats, loaded: state.loaded });
-    return { applied: true, ...openAfter(snapshot.threats, snapshot.opened), ...nextMarker, ownSince, events: recorded.length };
+    cache.set(key, { marker: { etag, ...nextMarker }, threats: snapshot.threats, loaded: state.loaded, committedHere: true });
+    return {
+      applied: true,
+      ...openAfter(snapshot.threats, snapshot.opened),
+      ...nextMarker,
+      ownSince,
+      events: recorded.length,
+      // Exclusive only when every batch of the write went in on this process's own chain of ETags.
+      outbox: outboxOf(recorded, exclusive),
+    };
   }
   throw new ConcurrencyExhausted(tables.physicalName('threats'), tenantId, sequenceRowKey(deviceId), maxAttempts);
+}
+
+function outboxOf(events: readonly ServiceEvent[], exclusive: boolean): WrittenOutbox {
+  return { rows: events.map((event) => ({ rowKey: `${outboxPrefix.threats}${event.id}`, event })), exclusive };
 }
 
 /**

@@ -4,10 +4,11 @@
  * transaction. The head's ETag orders racing relays and the marker keeps an event from being published twice.
  */
 import type { TransactionAction } from '@azure/data-tables';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { statusOf } from '../base/errors.js';
 import type { CorePorts } from '../ports.js';
-import { readEntity } from '../storage/index.js';
+import { readEntity, transactionEtags } from '../storage/index.js';
 import type { PublishedEvent, ServiceEvent } from './event.js';
 import { nextPositions } from './positions.js';
 import { deleteIgnoringMissing } from './rowDeletes.js';
@@ -30,15 +31,35 @@ export interface PublishRun {
 
 export type Publish = (tenantId: string, batch: readonly OutboxItem[]) => Promise<PublishRun>;
 
-/** Events per publishing transaction: head + 2 actions each (feed row, marker; or feed row, outbox delete) + 1 spare. */
-const eventsPerTransaction = 33;
+/** Actions per publishing transaction: the head, then 2 per event (feed row, marker; a direct event also its outbox delete). */
+const actionsPerTransaction = 100;
 const maxAttempts = 20;
 
 const headSchema = z.object({ last: z.string() });
 const markerSchema = z.object({ position: z.string() });
 
+/** The next chunk of a batch: as many events as fit in one transaction beside the head. */
+function nextChunk(batch: readonly OutboxItem[], start: number): OutboxItem[] {
+  const chunk: OutboxItem[] = [];
+  let actions = 1;
+  for (let index = start; index < batch.length; index += 1) {
+    const item = batch[index];
+    if (!item) break;
+    const needed = item.direct ? 3 : 2;
+    if (actions + needed > actionsPerTransaction) break;
+    chunk.push(item);
+    actions += needed;
+  }
+  return chunk;
+}
+
 export function createPublisher({ tables, clock }: Pick<CorePorts, 'tables' | 'clock'>): Publish {
   const events = () => tables.table('events');
+  /**
+   * Each tenant's head as this process last wrote it: the next publication is conditioned on its ETag without
+   * reading it first (another process publishing meanwhile makes that fail with 412: then it is read).
+   */
+  const heads = new LRUCache<string, { last: string; etag: string }>({ max: 20_000 });
 
   /** Which of these events are already in the feed (their `i|` marker exists). */
   async function alreadyPublished(tenantId: string, ids: readonly string[]): Promise<Set<string>> {
@@ -62,11 +83,12 @@ export function createPublisher({ tables, clock }: Pick<CorePorts, 'tables' | 'c
     let contiguous = true;
     let expectedHead: string | undefined;
     let first = true;
-    for (let start = 0; start < batch.length; start += eventsPerTransaction) {
-      let chunk = batch.slice(start, start + eventsPerTransaction);
+    for (let start = 0; start < batch.length; ) {
+      let chunk = nextChunk(batch, start);
+      start += chunk.length;
       for (let attempt = 1; chunk.length > 0; attempt += 1) {
         if (attempt > maxAttempts) throw new Error(`events: gave up publishing for a tenant after ${maxAttempts} attempts`);
-        const head = await readEntity(events(), headSchema, tenantId, 'h');
+        const head = heads.get(tenantId) ?? (await readEntity(events(), headSchema, tenantId, 'h'));
         const positions = nextPositions(head?.last, clock.now().getTime(), chunk.length);
         const last = positions.at(-1) ?? '';
         const actions: TransactionAction[] = [
@@ -79,7 +101,9 @@ export function createPublisher({ tables, clock }: Pick<CorePorts, 'tables' | 'c
           if (direct) actions.push(['delete', { partitionKey: tenantId, rowKey: `o|${event.id}` }]);
         });
         try {
-          await events().submitTransaction(actions);
+          const [headEtag] = transactionEtags(await events().submitTransaction(actions), 1);
+          if (headEtag) heads.set(tenantId, { last, etag: headEtag });
+          else heads.delete(tenantId);
           if (first) from = head?.last ?? '';
           else if (head?.last !== expectedHead) contiguous = false;
           first = false;
@@ -87,6 +111,7 @@ export function createPublisher({ tables, clock }: Pick<CorePorts, 'tables' | 'c
           chunk.forEach(({ event }, index) => published.push({ position: positions[index] ?? '', event }));
           chunk = [];
         } catch (error) {
+          heads.delete(tenantId);
           const status = statusOf(error);
           if (status === 412) continue; // another relay published first: take the new head
           if (status === 409 || status === 404) {

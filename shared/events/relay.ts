@@ -18,9 +18,30 @@ import type { OutboxItem, Publish, PublishRun } from './publish.js';
 import type { RetentionRun } from './retention.js';
 import { deleteIgnoringMissing, deleteRows } from './rowDeletes.js';
 
+/** An outbox row: its RowKey and the event it holds. */
+export interface OutboxRow {
+  readonly rowKey: string;
+  readonly event: ServiceEvent;
+}
+
+/**
+ * The outbox rows a write committed, as its writer knows them (what a nudge may carry, so the relay need not read
+ * them back).
+ */
+export interface WrittenOutbox {
+  readonly rows: readonly OutboxRow[];
+  /**
+   * The write was conditioned on the ETag this process's own last write of the partition left (nobody else wrote
+   * there since): the partition's outbox holds these rows besides those this process already handed the relay.
+   */
+  readonly exclusive: boolean;
+}
+
 interface Target {
   readonly table: OutboxTable;
   readonly partitionKey: string;
+  /** The rows to relay as nudges carried them; undefined: read the partition's outbox. */
+  readonly known?: readonly OutboxRow[];
 }
 
 export interface SweepResult {
@@ -38,8 +59,11 @@ export interface DueTenant {
 export interface Relay {
   /** Writes the relay-due row before a write that adds outbox rows to a partition (write-ahead: nothing is stranded). */
   readonly prepare: (tenantId: string, table: OutboxTable, partitionKey: string) => Promise<void>;
-  /** After a write with outbox rows committed: relay that partition soon, in this process. */
-  readonly nudge: (tenantId: string, table: OutboxTable, partitionKey: string) => void;
+  /**
+   * After a write with outbox rows committed: relay that partition soon, in this process. With `written`, the rows
+   * are relayed as given, without reading the outbox, when that is exact (see `WrittenOutbox`).
+   */
+  readonly nudge: (tenantId: string, table: OutboxTable, partitionKey: string, written?: WrittenOutbox) => void;
   /** Relays a partition's outbox now; resolves with the events published. */
   readonly relay: (tenantId: string, table: OutboxTable, partitionKey: string) => Promise<readonly PublishedEvent[]>;
   /** The safety net in one go: relays every partition whose relay-due row is due, and runs due retention. */
@@ -78,6 +102,13 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
   const preparedRows = new LRUCache<string, true>({ max: 10_000, ttl: 3 * 60_000 });
   /** Per tenant: the partitions nudged since the tenant's last relay run started, and the run that will take them. */
   const queued = new Map<string, { targets: Map<string, Target>; run: Promise<PublishedEvent[]> | undefined }>();
+  /**
+   * Partitions whose last relay run in this process succeeded (`{tenantId}|{table}|{partitionKey}`): their outbox
+   * holds nothing but rows this process's writers have handed over since, so rows a nudge carries from an exclusive
+   * write are relayed without reading the outbox. A failed run, or a partition not seen yet, is read.
+   */
+  const clean = new LRUCache<string, true>({ max: 50_000 });
+  const cleanKey = (tenantId: string, target: Pick<Target, 'table' | 'partitionKey'>): string => `${tenantId}|${target.table}|${target.partitionKey}`;
 
   async function prepare(tenantId: string, table: OutboxTable, partitionKey: string): Promise<void> {
     const dueMs = Math.floor(clock.now().getTime() / 60_000) * 60_000 + relayDelayMs;
@@ -113,16 +144,20 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
   }
 
   /**
-   * Relays outbox partitions of one tenant together (one feed write per 33 events, one hand-over to subscribers).
+   * Relays outbox partitions of one tenant together (one feed write per 49 events, one hand-over to subscribers).
    * Subscribers are handed what this run published; with `deliverPending` (the safety net) they are also handed
    * anything an earlier run published and failed to deliver. Callers hold the tenant's lock.
    */
   async function relayTargets(tenantId: string, targets: readonly Target[], deliverPending: boolean): Promise<PublishedEvent[]> {
     const run: { published: PublishedEvent[]; from: string | undefined; contiguous: boolean } = { published: [], from: undefined, contiguous: true };
-    let pendingTargets = targets;
     let deletes: Promise<unknown> = Promise.resolve();
+    // Rows a nudge carried are relayed as carried only while the partition is clean (the run before succeeded);
+    // until this run succeeds, none of its partitions is.
+    const settled = targets.map((target) => (target.known && !clean.has(cleanKey(tenantId, target)) ? { table: target.table, partitionKey: target.partitionKey } : target));
+    for (const target of settled) clean.delete(cleanKey(tenantId, target));
+    let pendingTargets: readonly Target[] = settled;
     while (pendingTargets.length > 0) {
-      const read = await mapLimit(pendingTargets, 8, async (target) => ({ target, rows: await readOutbox(target.table, target.partitionKey) }));
+      const read = await mapLimit(pendingTargets, 32, async (target) => ({ target, rows: target.known ?? (await readOutbox(target.table, target.partitionKey)) }));
       const items: OutboxItem[] = [];
       for (const { target, rows } of read) {
         for (const row of rows) {
@@ -140,11 +175,11 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
       run.published.push(...result.published);
       const deleting = mapLimit(
         read.filter(({ target, rows }) => target.table !== 'events' && rows.length > 0),
-        8,
+        32,
         ({ target, rows }) => deleteRows(tables, target.table, target.partitionKey, rows.filter((row) => row.event.tenantId === tenantId).map((row) => row.rowKey)),
       );
       // A partition with more than one read's worth of outbox rows is read again (once its rows are deleted).
-      pendingTargets = read.filter(({ rows }) => rows.length >= 1000).map(({ target }) => target);
+      pendingTargets = read.filter(({ target, rows }) => !target.known && rows.length >= 1000).map(({ target }) => target);
       if (pendingTargets.length > 0) await deleting;
       // The last deletes run beside the hand-over: a row left by a stop in between is dropped by its `i|` marker.
       else deletes = deleting;
@@ -165,6 +200,8 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
     const [handed, deleted] = await Promise.allSettled([handOver, deletes]);
     if (handed.status === 'rejected') throw toError(handed.reason);
     if (deleted.status === 'rejected') throw toError(deleted.reason);
+    // Every row of these partitions the run knew of is in the feed and gone from the outbox.
+    for (const target of settled) clean.set(cleanKey(tenantId, target), true);
     if (run.published.length > 0) await retentionWhenDue(tenantId, clock.now().getTime());
     return run.published;
   }
@@ -177,13 +214,17 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
    * Queues a partition for the tenant's next relay run: at most one run per tenant waits behind the running one, and
    * it takes every partition nudged until it starts, so a burst of writes costs a few runs, not one each.
    */
-  function schedule(tenantId: string, table: OutboxTable, partitionKey: string): Promise<PublishedEvent[]> {
+  function schedule(tenantId: string, table: OutboxTable, partitionKey: string, written?: WrittenOutbox): Promise<PublishedEvent[]> {
     let entry = queued.get(tenantId);
     if (!entry) {
       entry = { targets: new Map(), run: undefined };
       queued.set(tenantId, entry);
     }
-    entry.targets.set(`${table}|${partitionKey}`, { table, partitionKey });
+    const key = `${table}|${partitionKey}`;
+    const queuedTarget = entry.targets.get(key);
+    // Carried rows add up while every nudge of the partition carries them from an exclusive write; else it is read.
+    const carried = written?.exclusive === true && (queuedTarget === undefined || queuedTarget.known !== undefined);
+    entry.targets.set(key, carried ? { table, partitionKey, known: [...(queuedTarget?.known ?? []), ...written.rows] } : { table, partitionKey });
     if (entry.run) return entry.run;
     const tenantEntry = entry;
     const run = perTenant(tenantId, async () => {
@@ -278,9 +319,9 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
     return { due, published };
   }
 
-  function nudge(tenantId: string, table: OutboxTable, partitionKey: string): void {
+  function nudge(tenantId: string, table: OutboxTable, partitionKey: string, written?: WrittenOutbox): void {
     void track(
-      schedule(tenantId, table, partitionKey).catch((error: unknown) => {
+      schedule(tenantId, table, partitionKey, written).catch((error: unknown) => {
         warn(`events: relay failed (the safety net relays it later): ${toError(error).message}`);
         return [];
       }),

@@ -10,7 +10,7 @@ import { readFeed, type FeedPage } from './feedReads.js';
 import type { OutboxTable } from './outboxRow.js';
 import { createPublisher } from './publish.js';
 import { createRecorder } from './record.js';
-import { createRelay, type DueTenant, type SweepResult } from './relay.js';
+import { createRelay, type DueTenant, type SweepResult, type WrittenOutbox } from './relay.js';
 import { createRetention, type RetentionRun } from './retention.js';
 import { createSubscribers } from './subscribers.js';
 import { createPublicationWaiters } from './waiters.js';
@@ -24,8 +24,11 @@ export interface EventRuntime extends EventRecorder {
   subscribe(subscriber: EventSubscriber): void;
   /** Writes the relay-due row before a write that adds outbox rows to a partition (write-ahead: nothing is stranded). */
   prepare(tenantId: string, table: OutboxTable, partitionKey: string): Promise<void>;
-  /** After a write with outbox rows committed: relay that partition soon, in this process. */
-  nudge(tenantId: string, table: OutboxTable, partitionKey: string): void;
+  /**
+   * After a write with outbox rows committed: relay that partition soon, in this process; `written` (the rows the
+   * write committed) spares the relay reading them back when that is exact (relay.ts, `WrittenOutbox`).
+   */
+  nudge(tenantId: string, table: OutboxTable, partitionKey: string, written?: WrittenOutbox): void;
   /** Records events that already have their ids (a change reported again records the same id; the feed takes it once). */
   recordEvents(tenantId: string, events: readonly ServiceEvent[]): Promise<void>;
   /** Relays a partition's outbox now; resolves with the events published. */

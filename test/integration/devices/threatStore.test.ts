@@ -11,6 +11,7 @@ import { applyThreatReport, type ReportInput } from '../../../shared/devices/thr
 import { listDeviceThreats } from '../../../shared/devices/threatRows.js';
 import { createThreatStateCache, threatStateKey } from '../../../shared/devices/threatCache.js';
 import { odata, type TableStore } from '../../../shared/storage/index.js';
+import { toEvent } from '../../../shared/events/event.js';
 import { createTestTableStore } from '../../support/tables.js';
 
 let tables: TableStore;
@@ -124,5 +125,40 @@ describe('threat store', () => {
     // Once 100 is applied, nothing lower can be.
     const late = await applyThreatReport(tables, createThreatStateCache(), report(99, threatsOf(99), undefined, 'late'));
     expect(late.applied).toBe(false);
+  });
+
+  it("marks the outbox rows a write commits as exclusive only when it followed this instance's own last write", async () => {
+    // One event per opened threat, as the report path records them.
+    const withEvents = (input: ReportInput): ReportInput => ({
+      ...input,
+      events: {
+        events: ({ opened }) =>
+          opened.map((stored) =>
+            toEvent(tenantId, {
+              type: 'audit.recorded',
+              occurredAt: input.now,
+              data: { actor: { id: 'agent', name: 'agent' }, action: 'threat.opened', target: stored.threatId, before: null, after: null },
+            }),
+          ),
+        prepare: () => Promise.resolve(),
+      },
+    });
+    const mine = createThreatStateCache();
+    const exclusive = async (cache: ReturnType<typeof createThreatStateCache>, sequence: number, threats: ReportedThreat[]) => {
+      const outcome = await applyThreatReport(tables, cache, withEvents(report(sequence, threats)));
+      if (!outcome.applied) throw new Error('not applied');
+      return { exclusive: outcome.outbox.exclusive, rows: outcome.outbox.rows.map((row) => row.rowKey) };
+    };
+    // The first write read the device's rows from storage: whatever another writer left there is not known.
+    const first = await exclusive(mine, 1, [threat('a')]);
+    expect(first.exclusive).toBe(false);
+    expect(first.rows).toHaveLength(1);
+    expect(first.rows[0]).toMatch(/^e\|evt_/);
+    // The next one went in on the ETag this instance's write left: nobody else wrote in between.
+    expect(await exclusive(mine, 2, [threat('a'), threat('b')])).toMatchObject({ exclusive: true, rows: [expect.stringMatching(/^e\|/)] });
+    // Another instance writes; this instance's next write finds its ETag moved and reads again: not exclusive.
+    await exclusive(createThreatStateCache(), 3, [threat('a'), threat('b'), threat('c')]);
+    expect((await exclusive(mine, 4, [threat('a'), threat('b'), threat('c'), threat('d')])).exclusive).toBe(false);
+    expect((await exclusive(mine, 5, [threat('e')])).exclusive).toBe(true);
   });
 });

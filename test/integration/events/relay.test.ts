@@ -133,6 +133,57 @@ describe('recording and relaying events', () => {
     expect(handOvers.length).toBeLessThanOrEqual(2);
   });
 
+  it('relays the rows a write carries without reading the outbox while only this process writes there, and reads it otherwise', async () => {
+    const events = runtime();
+    let failNext = false;
+    events.subscribe({
+      name: 'flaky',
+      deliver: () => {
+        if (!failNext) return Promise.resolve();
+        failNext = false;
+        return Promise.reject(new Error('subscriber down'));
+      },
+    });
+    const partitionKey = `${tenantId}|ef`;
+    const outbox = tables.table('threats');
+    /** A write of one event's outbox row, nudged with the row it committed. */
+    const write = async (n: number, exclusive: boolean): Promise<ServiceEvent> => {
+      const event = toEvent(tenantId, audit(n));
+      await outbox.createEntity(outboxEntity('threats', partitionKey, event));
+      events.nudge(tenantId, 'threats', partitionKey, { rows: [{ rowKey: `e|${event.id}`, event }], exclusive });
+      await events.idle();
+      return event;
+    };
+    /** A row nobody handed this relay: only a read of the partition finds it. */
+    const unseen = async (n: number): Promise<ServiceEvent> => {
+      const event = toEvent(tenantId, audit(n));
+      await outbox.createEntity(outboxEntity('threats', partitionKey, event));
+      return event;
+    };
+    const ids = async (): Promise<string[]> => (await readAll(events, tenantId, 1000)).map((e) => e.id);
+
+    // A partition this process has not relayed yet is read, carried rows or not: what was left there goes first.
+    const left = await unseen(1);
+    const first = await write(2, true);
+    expect(await ids()).toEqual([left.id, first.id]);
+    // Now only this process's rows are there: carried rows are relayed as carried (a row written behind its back,
+    // which an exclusive write rules out, shows that the partition was not read).
+    const behind = await unseen(3);
+    const second = await write(4, true);
+    expect(await ids()).toEqual([left.id, first.id, second.id]);
+    // A write that was not exclusive (another writer came in between) makes the relay read the partition.
+    const third = await write(5, false);
+    expect(await ids()).toEqual([left.id, first.id, second.id, behind.id, third.id]);
+    // A run that failed leaves the partition to be read by the next one, carried rows or not.
+    failNext = true;
+    const fourth = await write(6, true);
+    const afterFailure = await unseen(7);
+    const fifth = await write(8, true);
+    expect(await ids()).toEqual([left.id, first.id, second.id, behind.id, third.id, fourth.id, afterFailure.id, fifth.id]);
+    // Every outbox row is gone.
+    for await (const row of outbox.listEntities()) expect(row.rowKey?.startsWith('e|')).toBe(false);
+  });
+
   it('keeps order and loses or repeats nothing with concurrent writers on two instances and a reader polling meanwhile', async () => {
     const instances = [runtime(), runtime()];
     const seen: ServiceEvent[] = [];
