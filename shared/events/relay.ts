@@ -100,6 +100,8 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
   const pending = new Set<Promise<unknown>>();
   /** Relay-due rows this process wrote (each is shared by the writes of one minute). */
   const preparedRows = new LRUCache<string, true>({ max: 10_000, ttl: 3 * 60_000 });
+  /** Per tenant: the last hand-over to subscribers started in this process (the next one starts after it). */
+  const handOvers = new Map<string, Promise<void>>();
   /** Per tenant: the partitions nudged since the tenant's last relay run started, and the run that will take them. */
   const queued = new Map<string, { targets: Map<string, Target>; run: Promise<PublishedEvent[]> | undefined }>();
   /**
@@ -145,12 +147,17 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
 
   /**
    * Relays outbox partitions of one tenant together (one feed write per 49 events, one hand-over to subscribers).
-   * Subscribers are handed what this run published; with `deliverPending` (the safety net) they are also handed
-   * anything an earlier run published and failed to deliver. Callers hold the tenant's lock.
+   * Resolves once the events are in the feed and their outbox rows gone, with the hand-over to subscribers under
+   * way (`handedOver`): the tenant's next run need not wait for it. Subscribers are handed what this run published;
+   * with `deliverPending` (the safety net) they are also handed anything an earlier run published and failed to
+   * deliver. Callers hold the tenant's lock.
    */
-  async function relayTargets(tenantId: string, targets: readonly Target[], deliverPending: boolean): Promise<PublishedEvent[]> {
+  async function relayTargets(
+    tenantId: string,
+    targets: readonly Target[],
+    deliverPending: boolean,
+  ): Promise<{ published: PublishedEvent[]; handedOver: Promise<void> }> {
     const run: { published: PublishedEvent[]; from: string | undefined; contiguous: boolean } = { published: [], from: undefined, contiguous: true };
-    let deletes: Promise<unknown> = Promise.resolve();
     // Rows a nudge carried are relayed as carried only while the partition is clean (the run before succeeded);
     // until this run succeeds, none of its partitions is.
     const settled = targets.map((target) => (target.known && !clean.has(cleanKey(tenantId, target)) ? { table: target.table, partitionKey: target.partitionKey } : target));
@@ -173,41 +180,54 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
       else if (!result.contiguous || result.from !== run.published.at(-1)?.position) run.contiguous = false;
       if (!result.contiguous) run.contiguous = false;
       run.published.push(...result.published);
-      const deleting = mapLimit(
+      // Readers see the events as soon as they are in the feed.
+      if (result.published.length > 0) notify(tenantId);
+      await mapLimit(
         read.filter(({ target, rows }) => target.table !== 'events' && rows.length > 0),
         32,
         ({ target, rows }) => deleteRows(tables, target.table, target.partitionKey, rows.filter((row) => row.event.tenantId === tenantId).map((row) => row.rowKey)),
       );
-      // A partition with more than one read's worth of outbox rows is read again (once its rows are deleted).
+      // A partition with more than one read's worth of outbox rows is read again.
       pendingTargets = read.filter(({ target, rows }) => !target.known && rows.length >= 1000).map(({ target }) => target);
-      if (pendingTargets.length > 0) await deleting;
-      // The last deletes run beside the hand-over: a row left by a stop in between is dropped by its `i|` marker.
-      else deletes = deleting;
     }
-    if (run.published.length > 0) notify(tenantId);
-    const handOver =
-      run.published.length > 0 || deliverPending
-        ? deliver(tenantId, run).catch(async (error: unknown) => {
-            // The events are in the feed; the subscribers get them again from their recorded progress: on the
-            // tenant's next publication, or from the safety net, which this row makes due.
-            await events().upsertEntity(
-              { partitionKey: relayShard(tenantId), rowKey: dueRowKey(clock.now().getTime() + 60_000, tenantId, 'events', tenantId) },
-              'Replace',
-            );
-            throw error;
-          })
-        : Promise.resolve();
-    const [handed, deleted] = await Promise.allSettled([handOver, deletes]);
-    if (handed.status === 'rejected') throw toError(handed.reason);
-    if (deleted.status === 'rejected') throw toError(deleted.reason);
     // Every row of these partitions the run knew of is in the feed and gone from the outbox.
     for (const target of settled) clean.set(cleanKey(tenantId, target), true);
     if (run.published.length > 0) await retentionWhenDue(tenantId, clock.now().getTime());
-    return run.published;
+    const handedOver = run.published.length > 0 || deliverPending ? handOver(tenantId, run) : Promise.resolve();
+    return { published: run.published, handedOver };
   }
 
-  function relayNow(tenantId: string, table: OutboxTable, partitionKey: string, deliverPending = false): Promise<PublishedEvent[]> {
-    return perTenant(tenantId, () => relayTargets(tenantId, [{ table, partitionKey }], deliverPending));
+  /**
+   * Hands a run's events to the subscribers after the tenant's earlier hand-overs in this process (in feed order;
+   * the next run publishes meanwhile). If it fails, the events are in the feed and the subscribers get them again
+   * from their recorded progress: on the tenant's next hand-over, or from the safety net, which a due row makes due.
+   */
+  function handOver(tenantId: string, run: PublishRun): Promise<void> {
+    const previous = handOvers.get(tenantId) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(() => deliver(tenantId, run))
+      .catch(async (error: unknown) => {
+        await events().upsertEntity(
+          { partitionKey: relayShard(tenantId), rowKey: dueRowKey(clock.now().getTime() + 60_000, tenantId, 'events', tenantId) },
+          'Replace',
+        );
+        throw error;
+      });
+    handOvers.set(tenantId, next);
+    void next
+      .finally(() => {
+        if (handOvers.get(tenantId) === next) handOvers.delete(tenantId);
+      })
+      .catch(() => undefined);
+    return next;
+  }
+
+  /** Relays one partition now and waits for the hand-over too (the safety net, `relay`). */
+  async function relayNow(tenantId: string, table: OutboxTable, partitionKey: string, deliverPending = false): Promise<PublishedEvent[]> {
+    const { published, handedOver } = await perTenant(tenantId, () => relayTargets(tenantId, [{ table, partitionKey }], deliverPending));
+    await handedOver;
+    return published;
   }
 
   /**
@@ -233,6 +253,10 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
       tenantEntry.run = undefined;
       if (queued.get(tenantId) === tenantEntry) queued.delete(tenantId);
       return relayTargets(tenantId, targets, false);
+    }).then(async ({ published, handedOver }) => {
+      // The tenant's lock is free again: the next run publishes while this one's events are handed over.
+      await handedOver;
+      return published;
     });
     entry.run = run;
     return run;

@@ -134,16 +134,26 @@ describe('recording and relaying events', () => {
   });
 
   it('relays the rows a write carries without reading the outbox while only this process writes there, and reads it otherwise', async () => {
-    const events = runtime();
+    // Storage that fails the next publishing transaction when told to (a fault in the middle of a run).
     let failNext = false;
-    events.subscribe({
-      name: 'flaky',
-      deliver: () => {
-        if (!failNext) return Promise.resolve();
-        failNext = false;
-        return Promise.reject(new Error('subscriber down'));
+    const failing: TableStore = {
+      ...tables,
+      table: (name) => {
+        const client = tables.table(name);
+        if (name !== 'events') return client;
+        return new Proxy(client, {
+          get: (target, property, receiver) => {
+            if (property !== 'submitTransaction') return Reflect.get(target, property, receiver) as unknown;
+            return (...args: Parameters<typeof client.submitTransaction>) => {
+              if (!failNext) return target.submitTransaction(...args);
+              failNext = false;
+              return Promise.reject(Object.assign(new Error('storage unavailable'), { statusCode: 503 }));
+            };
+          },
+        });
       },
-    });
+    };
+    const events = createEventRuntime(failing, clock, { retentionDays: 30 });
     const partitionKey = `${tenantId}|ef`;
     const outbox = tables.table('threats');
     /** A write of one event's outbox row, nudged with the row it committed. */
@@ -174,9 +184,10 @@ describe('recording and relaying events', () => {
     // A write that was not exclusive (another writer came in between) makes the relay read the partition.
     const third = await write(5, false);
     expect(await ids()).toEqual([left.id, first.id, second.id, behind.id, third.id]);
-    // A run that failed leaves the partition to be read by the next one, carried rows or not.
+    // A run that failed leaves its rows, and the partition to be read by the next run, carried rows or not.
     failNext = true;
     const fourth = await write(6, true);
+    expect(await ids()).toEqual([left.id, first.id, second.id, behind.id, third.id]);
     const afterFailure = await unseen(7);
     const fifth = await write(8, true);
     expect(await ids()).toEqual([left.id, first.id, second.id, behind.id, third.id, fourth.id, afterFailure.id, fifth.id]);
