@@ -3,8 +3,9 @@
  * Azurite and the simulated tenant, with two webhook endpoints (one healthy, one that fails the first attempt of half
  * its deliveries, so those are retried on the real schedule) and a feed reader (`GET /api/v1/events?wait=`).
  *
- * Two tenants share the host: tenant W has the two endpoints, tenant N has none. Their reports alternate in ROUNDS
- * rounds, so the agent API's report rate with and without webhooks is measured in the same process under the same
+ * The endpoints run in a process of their own (bench/webhookReceivers.ts), as a customer's do, so this process's CPU is
+ * the connector's (and the load generator's). Two tenants share the host: tenant W has the two endpoints, tenant N has
+ * none. Their reports alternate in ROUNDS rounds, so the agent API's report rate with and without webhooks is measured in the same process under the same
  * load (the ratio shows whether delivery slows ingest). Every report names a new threat and so resolves the previous
  * one: `threat.detected` and `threat.resolved` are expected per report, and their keys (tenant, device, threat, type)
  * tell what was lost or duplicated.
@@ -23,14 +24,14 @@
  * AZURITE_CONNECTION_STRING (else an in-memory Azurite is started).
  */
 import { spawnSync } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseScenario } from '../dev/sim/scenario.js';
 import { ensureLocalCa } from '../dev/sim/tls.js';
-import { startWebhookReceiver, type ReceivedDelivery } from '../dev/webhookReceiver.js';
+import type { ReceivedDelivery } from '../dev/webhookReceiver.js';
 import { systemClock } from '../shared/base/clock.js';
 import { issueCredential } from '../shared/devices/credential.js';
 import { deviceSchema, deviceToEntity } from '../shared/devices/device.js';
@@ -41,6 +42,7 @@ import { catalog } from '../functions/catalog.js';
 import { countStorageRequests, storageRequestsBetween } from '../shared/storage/requestCounts.js';
 import { startStack } from '../test/support/stack.js';
 import { attributed, attributeRelay, describe } from './storageCauses.js';
+import { startReceiverProcess } from './webhookReceivers.js';
 
 const env = process.env;
 const reportsPerTenant = Number(env.REPORTS ?? 1_000);
@@ -251,20 +253,10 @@ async function main(): Promise<void> {
     }
   }
 
-  // Receivers: the failing one answers 500 to the first attempt of half the events (chosen by event id).
-  const healthy = await startWebhookReceiver({ cert, key });
-  const seenByFlaky = new Set<string>();
-  const flaky = await startWebhookReceiver({
-    cert,
-    key,
-    answer: ({ headers }) => {
-      const id = headers['webhook-id'] ?? '';
-      const first = !seenByFlaky.has(id);
-      seenByFlaky.add(id);
-      const unlucky = Number.parseInt(createHash('sha256').update(id).digest('hex').slice(0, 2), 16) % 2 === 0;
-      return { status: first && unlucky ? 500 : 204 };
-    },
-  });
+  // The endpoints, in a process of their own: the failing one answers 500 to the first attempt of half the events.
+  const receivers = await startReceiverProcess(tls);
+  const healthy = receivers.endpoints.healthy;
+  const flaky = receivers.endpoints.flaky;
 
   const tokens = {
     with: await sim.state.mintUserToken({ tenantId: tenants.with, userId: adminOf(tenants.with).id }),
@@ -472,7 +464,7 @@ async function main(): Promise<void> {
   stopping = true;
   await host.close();
   await services.webhooks.idle();
-  await Promise.all([healthy.close(), flaky.close()]);
+  await receivers.close();
   await stack.stop();
   counter.stop();
   agent.destroy();
