@@ -5,10 +5,10 @@
  *
  * The endpoints run in a process of their own (bench/webhookReceivers.ts), as a customer's do, so this process's CPU is
  * the connector's (and the load generator's). Two tenants share the host: tenant W has the two endpoints, tenant N has
- * none. Their reports alternate in ROUNDS rounds, so the agent API's report rate with and without webhooks is measured in the same process under the same
- * load (the ratio shows whether delivery slows ingest). Every report names a new threat and so resolves the previous
- * one: `threat.detected` and `threat.resolved` are expected per report, and their keys (tenant, device, threat, type)
- * tell what was lost or duplicated.
+ * none. Their reports alternate in ROUNDS rounds, so the agent API's report rate with and without webhooks is measured
+ * in the same process under the same load (the ratio shows whether delivery slows ingest). Every report names a new
+ * threat and so resolves the previous one: `threat.detected` and `threat.resolved` are expected per report, and their
+ * keys (tenant, device, threat, type) tell what was lost or duplicated.
  *
  * Before those rounds, on a system with no backlog, a steady load (PACED_RATE reports per second to W for
  * PACED_SECONDS, default 5/s for 30 s) measures the delay from each report to its delivery and to the feed reader:
