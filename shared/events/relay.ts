@@ -147,8 +147,8 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
 
   /**
    * Relays outbox partitions of one tenant together (one feed write per 49 events, one hand-over to subscribers).
-   * Resolves once the events are in the feed and their outbox rows gone, with the hand-over to subscribers under
-   * way (`handedOver`): the tenant's next run need not wait for it. Subscribers are handed what this run published;
+   * Resolves once the events are in the feed, with the hand-over to subscribers (`handedOver`) and the deletes of
+   * carried outbox rows (`deleted`) under way: the tenant's next run need not wait for them. Subscribers are handed what this run published;
    * with `deliverPending` (the safety net) they are also handed anything an earlier run published and failed to
    * deliver. Callers hold the tenant's lock.
    */
@@ -156,7 +156,8 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
     tenantId: string,
     targets: readonly Target[],
     deliverPending: boolean,
-  ): Promise<{ published: PublishedEvent[]; handedOver: Promise<void> }> {
+  ): Promise<{ published: PublishedEvent[]; handedOver: Promise<void>; deleted: Promise<void> }> {
+    const deletions: Promise<unknown>[] = [];
     const run: { published: PublishedEvent[]; from: string | undefined; contiguous: boolean } = { published: [], from: undefined, contiguous: true };
     // Rows a nudge carried are relayed as carried only while the partition is clean (the run before succeeded);
     // until this run succeeds, none of its partitions is.
@@ -182,19 +183,25 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
       run.published.push(...result.published);
       // Readers see the events as soon as they are in the feed.
       if (result.published.length > 0) notify(tenantId);
-      await mapLimit(
-        read.filter(({ target, rows }) => target.table !== 'events' && rows.length > 0),
-        32,
-        ({ target, rows }) => deleteRows(tables, target.table, target.partitionKey, rows.filter((row) => row.event.tenantId === tenantId).map((row) => row.rowKey)),
-      );
+      const remove = ({ target, rows }: (typeof read)[number]): Promise<void> =>
+        deleteRows(tables, target.table, target.partitionKey, rows.filter((row) => row.event.tenantId === tenantId).map((row) => row.rowKey));
+      const published = read.filter(({ target, rows }) => target.table !== 'events' && rows.length > 0);
+      // Carried rows are deleted beside the next run (which will not read their partitions: nothing unpublished is
+      // left there); the rows of a partition that was read, before it (a read finding them again costs a retry).
+      const carriedDeletes = mapLimit(published.filter(({ target }) => target.known), 32, remove);
+      carriedDeletes.catch(() => undefined); // observed by `deleted`, or dropped with a run that failed
+      deletions.push(carriedDeletes);
+      await mapLimit(published.filter(({ target }) => !target.known), 32, remove);
       // A partition with more than one read's worth of outbox rows is read again.
       pendingTargets = read.filter(({ target, rows }) => !target.known && rows.length >= 1000).map(({ target }) => target);
     }
-    // Every row of these partitions the run knew of is in the feed and gone from the outbox.
+    // Nothing unpublished is left in these partitions but what this process's writers hand over from now on. (A row
+    // whose delete fails is already in the feed: a later read drops it by its `i|` marker.)
     for (const target of settled) clean.set(cleanKey(tenantId, target), true);
     if (run.published.length > 0) await retentionWhenDue(tenantId, clock.now().getTime());
     const handedOver = run.published.length > 0 || deliverPending ? handOver(tenantId, run) : Promise.resolve();
-    return { published: run.published, handedOver };
+    const deleted = Promise.all(deletions).then(() => undefined);
+    return { published: run.published, handedOver, deleted };
   }
 
   /**
@@ -225,8 +232,8 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
 
   /** Relays one partition now and waits for the hand-over too (the safety net, `relay`). */
   async function relayNow(tenantId: string, table: OutboxTable, partitionKey: string, deliverPending = false): Promise<PublishedEvent[]> {
-    const { published, handedOver } = await perTenant(tenantId, () => relayTargets(tenantId, [{ table, partitionKey }], deliverPending));
-    await handedOver;
+    const { published, handedOver, deleted } = await perTenant(tenantId, () => relayTargets(tenantId, [{ table, partitionKey }], deliverPending));
+    await Promise.all([handedOver, deleted]);
     return published;
   }
 
@@ -253,9 +260,9 @@ export function createRelay({ tables, clock }: Pick<CorePorts, 'tables' | 'clock
       tenantEntry.run = undefined;
       if (queued.get(tenantId) === tenantEntry) queued.delete(tenantId);
       return relayTargets(tenantId, targets, false);
-    }).then(async ({ published, handedOver }) => {
+    }).then(async ({ published, handedOver, deleted }) => {
       // The tenant's lock is free again: the next run publishes while this one's events are handed over.
-      await handedOver;
+      await Promise.all([handedOver, deleted]);
       return published;
     });
     entry.run = run;
