@@ -4,6 +4,7 @@
  * thumbprint with the one the credential is bound to and remembers `jti`s (deviceAuth.ts).
  */
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 
 /** How far a proof's `iat` may be from the service's clock (either way). */
@@ -83,9 +84,9 @@ export async function verifyDpopProof(proof: string, expected: DpopExpectation):
   if (!isPublicP256Jwk(header.jwk)) throw new DpopProofError('the DPoP proof jwk is not a public P-256 key');
   const jwk = header.jwk;
   let payload: Record<string, unknown>;
+  const known = await deviceKeyOf(jwk);
   try {
-    const key = await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, 'ES256');
-    const verified = await compactVerify(proof, key, { algorithms: ['ES256'] });
+    const verified = await compactVerify(proof, known.key, { algorithms: ['ES256'] });
     payload = JSON.parse(new TextDecoder().decode(verified.payload)) as Record<string, unknown>;
   } catch {
     throw new DpopProofError('the DPoP proof signature does not verify');
@@ -101,5 +102,26 @@ export async function verifyDpopProof(proof: string, expected: DpopExpectation):
   const iatMs = iat * 1000;
   if (Math.abs(expected.nowMs - iatMs) > dpopMaxAgeMs) throw new DpopProofError('the DPoP proof iat is not within 5 minutes of the service clock');
   if (typeof ath !== 'string' || ath !== accessTokenHash(expected.accessToken)) throw new DpopProofError('the DPoP proof ath is not the hash of the device token');
-  return { jkt: await jwkThumbprint(jwk), jti, iatMs };
+  return { jkt: known.thumbprint, jti, iatMs };
+}
+
+/**
+ * Device keys seen lately, imported and with their thumbprints: an agent signs every request with the same key, so
+ * importing it and hashing it once serves its next proofs (bounded: a stranger's many keys only push others out).
+ */
+const deviceKeys = new LRUCache<string, { key: Awaited<ReturnType<typeof importJWK>>; thumbprint: string }>({ max: 20_000 });
+
+async function deviceKeyOf(jwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string }): Promise<{ key: Awaited<ReturnType<typeof importJWK>>; thumbprint: string }> {
+  const cacheKey = `${jwk.x}.${jwk.y}`;
+  const cached = deviceKeys.get(cacheKey);
+  if (cached) return cached;
+  let key: Awaited<ReturnType<typeof importJWK>>;
+  try {
+    key = await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, 'ES256');
+  } catch {
+    throw new DpopProofError('the DPoP proof signature does not verify');
+  }
+  const entry = { key, thumbprint: await jwkThumbprint(jwk) };
+  deviceKeys.set(cacheKey, entry);
+  return entry;
 }
