@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createTableStore } from '../../shared/storage/index.js';
-import type { TableStore } from '../../shared/storage/index.js';
+import type { TableClient, TableName, TableStore } from '../../shared/storage/index.js';
 
 export function azuriteConnectionString(): string {
   const value = process.env.AZURITE_CONNECTION_STRING;
@@ -24,4 +24,26 @@ export async function createTestTableStore(prefix = randomTablePrefix()): Promis
   const store = createTableStore({ connectionString: azuriteConnectionString() }, { prefix });
   await store.ensureTables();
   return store;
+}
+
+/**
+ * The store with one method of one table's client replaced (a fault, a delay, a race injected at the storage client);
+ * `replace` gets the real client to call through. Every other table and method is the store's own.
+ */
+export function withTableMethod<K extends 'submitTransaction' | 'listEntities' | 'updateEntity' | 'upsertEntity' | 'createEntity' | 'getEntity' | 'deleteEntity'>(
+  tables: TableStore,
+  name: TableName,
+  method: K,
+  replace: (real: TableClient) => (...args: Parameters<TableClient[K]>) => unknown,
+): TableStore {
+  return {
+    ...tables,
+    table: (asked) => {
+      const client = tables.table(asked);
+      if (asked !== name) return client;
+      return new Proxy(client, {
+        get: (target, property, receiver) => (property === method ? replace(target) : (Reflect.get(target, property, receiver) as unknown)),
+      });
+    },
+  };
 }

@@ -13,6 +13,7 @@ import type { Services } from '../../../shared/app/services.js';
 import { previewRate } from '../../../shared/console/budgets.js';
 import { createHealthRuntime, type ConsentProbe } from '../../../shared/health/runtime.js';
 import type { TableStore } from '../../../shared/storage/index.js';
+import { withTableMethod } from '../../support/tables.js';
 import { addEnrollmentGroupRow } from '../enrollment/harness.js';
 import { contoso, fabrikam, provision, startSimHarness, type SimHarness } from '../auth/harness.js';
 
@@ -51,28 +52,16 @@ function heldThreatReads(tables: TableStore): { tables: TableStore; reached: Pro
   const reached = new Promise<void>((resolve) => {
     arrived = resolve;
   });
-  const wrapped: TableStore = {
-    ...tables,
-    table: (name) => {
-      const table = tables.table(name);
-      if (name !== 'threats') return table;
-      return new Proxy(table, {
-        get(target, property, receiver) {
-          if (property !== 'listEntities') return Reflect.get(target, property, receiver) as unknown;
-          return (...args: Parameters<typeof table.listEntities>) => {
-            const inner = target.listEntities(...args);
-            return {
-              async *[Symbol.asyncIterator]() {
-                arrived();
-                await held;
-                yield* inner;
-              },
-            };
-          };
-        },
-      });
-    },
-  };
+  const wrapped = withTableMethod(tables, 'threats', 'listEntities', (real) => (...args) => {
+    const inner = real.listEntities(...args);
+    return {
+      async *[Symbol.asyncIterator]() {
+        arrived();
+        await held;
+        yield* inner;
+      },
+    };
+  });
   return { tables: wrapped, reached, release };
 }
 

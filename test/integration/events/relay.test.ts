@@ -12,7 +12,7 @@ import { createEventRuntime, type EventRuntime } from '../../../shared/events/ru
 import { toEvent } from '../../../shared/events/event.js';
 import { HttpError } from '../../../shared/http/problem.js';
 import type { TableStore } from '../../../shared/storage/index.js';
-import { createTestTableStore } from '../../support/tables.js';
+import { createTestTableStore, withTableMethod } from '../../support/tables.js';
 
 let tables: TableStore;
 let tenantId: string;
@@ -136,23 +136,11 @@ describe('recording and relaying events', () => {
   it('relays the rows a write carries without reading the outbox while only this process writes there, and reads it otherwise', async () => {
     // Storage that fails the next publishing transaction when told to (a fault in the middle of a run).
     let failNext = false;
-    const failing: TableStore = {
-      ...tables,
-      table: (name) => {
-        const client = tables.table(name);
-        if (name !== 'events') return client;
-        return new Proxy(client, {
-          get: (target, property, receiver) => {
-            if (property !== 'submitTransaction') return Reflect.get(target, property, receiver) as unknown;
-            return (...args: Parameters<typeof client.submitTransaction>) => {
-              if (!failNext) return target.submitTransaction(...args);
-              failNext = false;
-              return Promise.reject(Object.assign(new Error('storage unavailable'), { statusCode: 503 }));
-            };
-          },
-        });
-      },
-    };
+    const failing = withTableMethod(tables, 'events', 'submitTransaction', (real) => (...args) => {
+      if (!failNext) return real.submitTransaction(...args);
+      failNext = false;
+      return Promise.reject(Object.assign(new Error('storage unavailable'), { statusCode: 503 }));
+    });
     const events = createEventRuntime(failing, clock, { retentionDays: 30 });
     const partitionKey = `${tenantId}|ef`;
     const outbox = tables.table('threats');
