@@ -3,7 +3,7 @@
  * which rows change and how. No I/O; O(n) over the devices with Maps.
  */
 import { z } from 'zod';
-import { transition } from '../domain/index.js';
+import { deviceStatuses, transition, type DeviceStatus } from '../domain/index.js';
 import { deviceSchema, withVersionRule, type Device, type Platform } from '../devices/device.js';
 
 /** A managed device as discovery sees it (iOS and Android only). */
@@ -144,11 +144,40 @@ export function applyObservation(
   return { kind: 'rediscovered', device, nudge, existed: true };
 }
 
+/** A device row as Table Storage returned it (properties untyped). */
+export type StoredRow = Readonly<Record<string, unknown>>;
+
+/**
+ * The tenant's device rows by device id. `row`, when given, hands out a row as stored so the plan can see that a
+ * device stays as it is without typing its row (most devices of most runs); `get` types a row when it must.
+ */
+export type StoredDevices = ReadonlyMap<string, Device> & { readonly row?: (deviceId: string) => StoredRow | undefined };
+
+const statuses: ReadonlySet<string> = new Set(deviceStatuses);
+
+/**
+ * Whether finding the device enrolled again certainly leaves its stored row as it is (`applyObservation` would
+ * return no change), judged from the row as stored. Conservative: false whenever it cannot tell (a field absent
+ * where the schema would fill a default, a stored form it does not expect), and the row is then typed and diffed.
+ * Identity fields are stored as they are typed (no transforms), so equal stored values mean equal typed ones.
+ */
+export function unchangedByEnrollment(row: StoredRow, observed: IntuneDevice): boolean {
+  const status = row.status;
+  if (typeof status !== 'string' || !statuses.has(status)) return false;
+  if (!(status === 'deactivated' && row.deactivationReason === 'admin')) {
+    const result = transition(status as DeviceStatus, 'rediscover');
+    if (!result.ok || result.changed) return false;
+  }
+  if (!identityFields.every((field) => row[field] === observed[field])) return false;
+  const groups = observed.enrollmentGroups;
+  return groups === undefined || row.enrollmentGroups === JSON.stringify(groups);
+}
+
 export interface SyncPlanInput {
   readonly tenantId: string;
   readonly now: string;
   /** The tenant's device rows by device id. */
-  readonly stored: ReadonlyMap<string, Device>;
+  readonly stored: StoredDevices;
   /** Every iOS/Android managed device in Intune by device id. */
   readonly intune: ReadonlyMap<string, IntuneDevice>;
   /** Users of the enrollment groups (transitive): user id → user principal name. */
@@ -187,25 +216,27 @@ export function planSync(input: SyncPlanInput): SyncPlan {
   };
 
   for (const [deviceId, observed] of input.intune) {
-    const current = input.stored.get(deviceId);
     const upn = input.members.get(observed.userId);
     if (upn !== undefined) {
-      consider(deviceId, current, {
-        kind: 'enrolled',
-        device: {
-          ...observed,
-          userPrincipalName: upn || observed.userPrincipalName,
-          ...(input.memberGroups ? { enrollmentGroups: [...(input.memberGroups.get(observed.userId) ?? [])].sort() } : {}),
-        },
-      });
-    } else if (current !== undefined) {
+      const device: IntuneDevice = {
+        ...observed,
+        userPrincipalName: upn || observed.userPrincipalName,
+        ...(input.memberGroups ? { enrollmentGroups: [...(input.memberGroups.get(observed.userId) ?? [])].sort() } : {}),
+      };
+      const row = input.stored.row?.(deviceId);
+      if (row !== undefined && unchangedByEnrollment(row, device)) counts.unchanged += 1;
+      else consider(deviceId, input.stored.get(deviceId), { kind: 'enrolled', device });
+      continue;
+    }
+    const current = input.stored.get(deviceId);
+    if (current !== undefined) {
       if (input.membershipComplete) consider(deviceId, current, { kind: 'left', reason: 'left-groups' });
       else if (current.status !== 'deactivated') counts.kept += 1;
       else counts.unchanged += 1;
     }
   }
-  for (const [deviceId, current] of input.stored) {
-    if (!input.intune.has(deviceId)) consider(deviceId, current, { kind: 'left', reason: 'left-intune' });
+  for (const deviceId of input.stored.keys()) {
+    if (!input.intune.has(deviceId)) consider(deviceId, input.stored.get(deviceId), { kind: 'left', reason: 'left-intune' });
   }
   return { changes, observations, counts };
 }

@@ -7,21 +7,22 @@
  * touched. Delta queries are not used; see the note in `directoryReads.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import type { TableClient } from '@azure/data-tables';
 import type { Clock } from '../base/clock.js';
-import { deviceFromEntity, tenantDevicesFilter, type Device } from '../devices/device.js';
 import { recordError } from '../errorReports/errorReports.js';
 import { toError } from '../base/errors.js';
 import { GraphError, type GraphAccess } from '../graph/index.js';
 import type { QueueSenders } from '../queues/queue.js';
 import type { Logger } from '../base/logger.js';
-import { anyEntity, listAll, type TableStore } from '../storage/index.js';
+import type { TableStore } from '../storage/index.js';
 import { readGroupUsers, readManagedDevices, type ReadCounters } from './directoryReads.js';
 import { readEnrollmentGroupRows, resolveGroups, writeGroupStatuses, type GroupOutcome } from './groups.js';
 import { acquireLease, releaseLease, renewLease } from './lease.js';
 import { planSync, type ChangeKind, type DeviceChange } from './reconcile.js';
 import { recordSyncHealth } from './tenantState.js';
+import { readStoredDevices } from './storedDevices.js';
 import { writeChanges } from './writeChanges.js';
+
+export { readStoredDevices, storedDeviceRanges } from './storedDevices.js';
 
 /** What a sync needs from the process's services. */
 export interface EnrollmentDeps {
@@ -241,14 +242,4 @@ function countsOf(changes: readonly DeviceChange[]): Record<ChangeKind, number> 
   const counts: Record<ChangeKind, number> = { discovered: 0, rediscovered: 0, deactivated: 0, updated: 0 };
   for (const change of changes) counts[change.kind] += 1;
   return counts;
-}
-
-/** The tenant's device rows by device id (1,000 per storage page). */
-export async function readStoredDevices(table: TableClient, tenantId: string): Promise<Map<string, Device>> {
-  const devices = new Map<string, Device>();
-  for await (const entity of listAll(table, { schema: anyEntity, filter: tenantDevicesFilter(tenantId) })) {
-    const device = deviceFromEntity(entity);
-    devices.set(device.deviceId, device);
-  }
-  return devices;
 }

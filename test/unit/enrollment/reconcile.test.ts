@@ -1,5 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deviceSchema, type Device } from '../../../shared/devices/device.js';
+import { deviceFromEntity, deviceSchema, deviceToEntity, type Device } from '../../../shared/devices/device.js';
+import { deviceStatuses } from '../../../shared/domain/index.js';
+import { StoredDeviceRows } from '../../../shared/enrollment/storedDevices.js';
 import {
   applyObservation,
   planSync,
@@ -213,5 +216,98 @@ describe('toIntuneDevice', () => {
     expect(toIntuneDevice({ ...base, operatingSystem: 'macOS' })).toBeUndefined();
     expect(toIntuneDevice({ ...base, operatingSystem: 'iOS', userId: null })).toBeUndefined();
     expect(toIntuneDevice({ ...base, operatingSystem: 'iOS', userId: '00000000-0000-0000-0000-000000000000' })).toBeUndefined();
+  });
+});
+
+describe('planSync on rows as stored', () => {
+  // The plan may tell an unchanged device from its row as stored, without typing it; whatever the row and the
+  // observation, it must plan exactly what it plans from the typed rows.
+  const statusArb = fc.constantFrom(...deviceStatuses);
+  const reasonArb = fc.constantFrom(undefined, 'admin', 'left-groups', 'left-intune');
+  const groupsArb = fc.constantFrom(undefined, [], ['MTD All'], ['MTD All', 'MTD Field']);
+  const identityArb = fc.record({
+    deviceName: fc.constantFrom('Phone', 'Phone 2', ''),
+    osVersion: fc.constantFrom('17.5', '18.0', ''),
+    platform: fc.constantFrom('ios' as const, 'android' as const),
+    azureAdDeviceId: fc.constantFrom(undefined, 'aad-1', 'aad-2'),
+    userPrincipalName: fc.constantFrom('u1@contoso.test', 'U1@contoso.test', ''),
+  });
+
+  it('plans the same from the stored rows as from the typed devices', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          status: statusArb,
+          reason: reasonArb,
+          storedIdentity: identityArb,
+          storedGroups: groupsArb,
+          dropped: fc.constantFrom(undefined, 'deviceName', 'osVersion', 'userPrincipalName', 'azureAdDeviceId', 'enrollmentGroups'),
+          observedIdentity: identityArb,
+          memberUpn: fc.constantFrom(undefined, '', 'u1@contoso.test', 'U1@contoso.test'),
+          memberGroups: groupsArb,
+          inIntune: fc.boolean(),
+          membershipComplete: fc.boolean(),
+        }),
+        (c) => {
+          const device = deviceSchema.parse({
+            tenantId,
+            deviceId: 'd1',
+            intuneDeviceId: 'd1',
+            userId: 'u1',
+            ...c.storedIdentity,
+            status: c.status,
+            statusChangedAt: earlier,
+            discoveredAt: earlier,
+            ...(c.status === 'deactivated' && c.reason !== undefined ? { deactivationReason: c.reason, deactivatedAt: earlier } : {}),
+            ...(c.storedGroups ? { enrollmentGroups: c.storedGroups } : {}),
+            version: 3,
+          });
+          const row: Record<string, unknown> = { ...deviceToEntity(device), etag: 'W/"1"' };
+          if (c.dropped) delete row[c.dropped];
+          const rows = new StoredDeviceRows();
+          rows.add('d1', row);
+          const typed = new Map([['d1', deviceFromEntity(row)]]);
+          const input = {
+            tenantId,
+            now,
+            intune: new Map(c.inIntune ? [['d1', intune('d1', 'u1', c.observedIdentity)]] : []),
+            members: new Map(c.memberUpn === undefined ? [] : [['u1', c.memberUpn]]),
+            ...(c.memberGroups ? { memberGroups: new Map([['u1', c.memberGroups]]) } : {}),
+            membershipComplete: c.membershipComplete,
+          };
+          expect(planSync({ ...input, stored: rows })).toEqual(planSync({ ...input, stored: typed }));
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('types no row of a device that stays as it is', () => {
+    const device = stored(intune('d1', 'u1'), { enrollmentGroups: ['MTD All'] });
+    const rows = new StoredDeviceRows();
+    rows.add('d1', { ...deviceToEntity(device), etag: 'W/"1"', version: 'not a number' });
+    const result = planSync({
+      tenantId,
+      now,
+      stored: rows,
+      intune: new Map([['d1', intune('d1', 'u1')]]),
+      members: new Map([['u1', 'u1@contoso.test']]),
+      memberGroups: new Map([['u1', ['MTD All']]]),
+      membershipComplete: true,
+    });
+    expect(result.changes).toEqual([]);
+    expect(result.counts.unchanged).toBe(1);
+    // The same row is typed (and refused) as soon as the device changes.
+    expect(() =>
+      planSync({
+        tenantId,
+        now,
+        stored: rows,
+        intune: new Map([['d1', intune('d1', 'u1', { osVersion: '18.0' })]]),
+        members: new Map([['u1', 'u1@contoso.test']]),
+        memberGroups: new Map([['u1', ['MTD All']]]),
+        membershipComplete: true,
+      }),
+    ).toThrow();
   });
 });
