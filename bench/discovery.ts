@@ -6,13 +6,19 @@
  * memory and CPU figures are the connector's own), with tables on an in-memory Azurite. Two runs: the first discovers every device, the second finds nothing changed. Prints Graph
  * requests, the pages that must be read, table transactions, wall time, peak memory and the ratio of Graph requests
  * to one call per user. Figures only: nothing passes or fails on time.
+ *
+ * Options: sizes as arguments (`10000`, or `1000,10000`); `--dry=N` reads and plans only; `--azurite-port=N` uses an
+ * Azurite already listening (its tables are created with a prefix of their own per size); `--cpu-prof-runs=DIR`
+ * writes a CPU profile of the connector's process per run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { loadavg } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { generateScenario } from '../dev/sim/generate.js';
 import { ensureLocalCa } from '../dev/sim/tls.js';
 import { parseConfig } from '../shared/base/config.js';
@@ -22,13 +28,14 @@ import type { QueueSenders } from '../shared/queues/queue.js';
 import { systemClock } from '../shared/base/clock.js';
 import { createTableStore, encodeKey, odata, type TableStore } from '../shared/storage/index.js';
 import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
-import { startAzurite } from '../dev/azurite.js';
+import { azuriteConnectionString, startAzurite } from '../dev/azurite.js';
 import { ensureBenchTrust } from './trust.js';
 
 /** Sizes run in full (default 1000, 10000 and 100000 users); `--dry=N` reads and plans only. */
 function parseArgs(args: readonly string[]): { size: number; dry: boolean }[] {
   const runs: { size: number; dry: boolean }[] = [];
   for (const arg of args) {
+    if (arg.startsWith('--azurite-port=') || arg.startsWith('--cpu-prof-runs=')) continue;
     const dry = arg.startsWith('--dry=');
     for (const part of (dry ? arg.slice('--dry='.length) : arg).split(',')) {
       const size = Number(part);
@@ -44,6 +51,13 @@ function parseArgs(args: readonly string[]): { size: number; dry: boolean }[] {
       ];
 }
 const runs = parseArgs(process.argv.slice(2));
+/** `--cpu-prof-runs=DIR`: a CPU profile of this process for each run (`<users>-<run>.cpuprofile`), setup excluded. */
+const profileDir = process.argv.find((arg) => arg.startsWith('--cpu-prof-runs='))?.slice('--cpu-prof-runs='.length);
+/**
+ * `--azurite-port=N`: use an Azurite already listening on N (e.g. one started under `node --cpu-prof`, to see where
+ * the emulator's time goes) instead of starting one in memory.
+ */
+const externalAzuritePort = Number(process.argv.find((arg) => arg.startsWith('--azurite-port='))?.slice('--azurite-port='.length)) || undefined;
 const devicesPerUser = 1.5;
 const groupName = 'MTD-All';
 const clientId = '33333333-3333-4333-8333-333333333333';
@@ -99,6 +113,22 @@ function azuriteCpuSeconds(port: number): number | undefined {
   return undefined;
 }
 
+/** Profiles this process until `stop` writes the profile to `file`. */
+async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    stop: async (file: string) => {
+      const { profile } = await session.post('Profiler.stop');
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 const pad = (text: string | number, width: number): string => String(text).padStart(width);
 
@@ -145,7 +175,10 @@ async function main(): Promise<void> {
   const tlsDir = resolve(process.env.BENCH_TLS_DIR ?? '.local/tls');
   if (!(await ensureBenchTrust(tlsDir))) return;
   const tls = await ensureLocalCa(tlsDir);
-  const azurite = await startAzurite({ inMemory: true });
+  const azurite =
+    externalAzuritePort === undefined
+      ? await startAzurite({ inMemory: true })
+      : { port: externalAzuritePort, connectionString: azuriteConnectionString(externalAzuritePort), stop: () => Promise.resolve() };
   const queues: QueueSenders = () => ({ send: () => Promise.resolve() });
   const log = { info: () => undefined, warn: (m: string) => console.warn(m), error: (m: string) => console.error(m) };
 
@@ -210,6 +243,7 @@ async function main(): Promise<void> {
       // The group's lookup by name (one page), its users (999 per page) and the devices (1,000 per page).
       const pagesToRead = 1 + Math.ceil(users / 999) + Math.ceil(devices / 1000);
 
+      let counted: Awaited<ReturnType<typeof countDeviceEntities>> | undefined;
       for (const label of dry ? ['read+plan'] : ['first', 'no-change']) {
         if (global.gc) global.gc();
         const graphBefore = graph.stats.requests;
@@ -218,7 +252,21 @@ async function main(): Promise<void> {
         const started = performance.now();
         const cpuBefore = process.cpuUsage();
         const azuriteBefore = azuriteCpuSeconds(azurite.port);
-        const outcome: SyncOutcome = await syncTenant(deps, tenantId, { dryRun: dry });
+        const loadBefore = loadavg()[0] ?? 0;
+        const profiler = profileDir === undefined ? undefined : await startProfile();
+        // A long run says how far it has got once a minute (stderr), so one stopped at a time limit still tells.
+        const progress = setInterval(() => {
+          const cpuSoFar = process.cpuUsage(cpuBefore);
+          const azuriteSoFar = azuriteCpuSeconds(azurite.port);
+          console.error(
+            `[${users} ${label}] ${((performance.now() - started) / 1000).toFixed(0)} s: ${tables.stats.transactions - tablesBefore} table transactions, ` +
+              `cpu ${((cpuSoFar.user + cpuSoFar.system) / 1e6).toFixed(1)} s, azurite cpu ` +
+              `${azuriteBefore !== undefined && azuriteSoFar !== undefined ? `${(azuriteSoFar - azuriteBefore).toFixed(1)} s` : 'n/a'}, ` +
+              `load ${(loadavg()[0] ?? 0).toFixed(1)}`,
+          );
+        }, 60_000);
+        const outcome: SyncOutcome = await syncTenant(deps, tenantId, { dryRun: dry }).finally(() => clearInterval(progress));
+        if (profiler && profileDir !== undefined) await profiler.stop(resolve(profileDir, `${users}-${label}.cpuprofile`));
         const wall = (performance.now() - started) / 1000;
         const cpuUsed = process.cpuUsage(cpuBefore);
         const cpu = (cpuUsed.user + cpuUsed.system) / 1e6;
@@ -231,7 +279,12 @@ async function main(): Promise<void> {
         const figures = outcome.figures;
         const planned = figures.discovered + figures.rediscovered + figures.deactivated + figures.updated;
         const tableTx = tables.stats.transactions - tablesBefore;
-        const entities = await countDeviceEntities(tables, tenantId);
+        // A run that wrote nothing left the rows as the previous count found them.
+        const entities =
+          counted !== undefined && figures.devicesWritten === 0 && figures.writeTransactions === 0
+            ? counted
+            : await countDeviceEntities(tables, tenantId, figures.managedDevices);
+        counted = entities;
         results.push({
           users,
           run: label,
@@ -244,11 +297,14 @@ async function main(): Promise<void> {
           wallS: Number(wall.toFixed(1)),
           cpuS: Number(cpu.toFixed(1)),
           azuriteCpuS: azuriteBefore !== undefined && azuriteAfter !== undefined ? Number((azuriteAfter - azuriteBefore).toFixed(1)) : null,
+          // The machine's 1-minute load average when the run started and ended (the machine is shared).
+          loadAverage: [Number(loadBefore.toFixed(1)), Number((loadavg()[0] ?? 0).toFixed(1))],
           readS: figures.timings.readMs / 1000,
           writeS: figures.timings.writeMs / 1000,
           // The tenant's rows in `devices` after the run: device rows and the rows beside them, by kind.
           rowsPerDevice: Number((entities.total / Math.max(1, entities.devices)).toFixed(2)),
           rowsByKind: entities.byKind,
+          rowsCountedInPartitions: entities.partitions,
         });
         console.log(
           [
@@ -285,6 +341,8 @@ async function main(): Promise<void> {
       'cpu, peak RSS, peak heap: this process, the connector (the simulator and Azurite run in their own processes);\n' +
       'azurite cpu: CPU time of the Azurite process; read/plan/write: the run\'s phases.\n' +
       'read+plan (--dry=N): the run reads and joins everything and writes nothing; (n) is what it would write.\n' +
+      'rowsPerDevice (JSON): the tenant\'s rows per device row after the run, over every partition up to 20,000 devices,\n' +
+      'else over 4 of the 256 (rowsCountedInPartitions).\n' +
       '\n' +
       'Device rows are spread over 256 partitions per tenant (by the first two characters of the device id), so a\n' +
       'first run commits its batches side by side; Azurite finds each written row by scanning its partition, which\n' +
@@ -302,12 +360,24 @@ async function main(): Promise<void> {
   );
 }
 
-/** The tenant's rows in `devices` by kind (device rows, then the rows beside them by RowKey prefix); keys only. */
-async function countDeviceEntities(tables: TableStore, tenantId: string): Promise<{ total: number; devices: number; byKind: Record<string, number> }> {
+/**
+ * The tenant's rows in `devices` by kind (device rows, then the rows beside them by RowKey prefix); keys only. Every
+ * row up to `fullCountUpTo` devices; above, the rows of 4 of the tenant's 256 partitions (device ids are spread
+ * evenly over them), because Azurite scans and sorts the whole table for each page of a query: counting 750,000
+ * rows page by page would take longer than the runs it describes.
+ */
+async function countDeviceEntities(
+  tables: TableStore,
+  tenantId: string,
+  devices: number,
+): Promise<{ total: number; devices: number; byKind: Record<string, number>; partitions: number }> {
+  const fullCountUpTo = 20_000;
+  const sample = devices > fullCountUpTo;
   const byKind: Record<string, number> = {};
   let total = 0;
+  const [from, to] = sample ? [`${tenantId}|00`, `${tenantId}|04`] : [`${tenantId}|`, `${tenantId}}`];
   const rows = tables.table('devices').listEntities({
-    queryOptions: { filter: odata`PartitionKey ge ${`${tenantId}|`} and PartitionKey lt ${`${tenantId}}`}`, select: ['RowKey'] },
+    queryOptions: { filter: odata`PartitionKey ge ${from} and PartitionKey lt ${to}`, select: ['RowKey'] },
   });
   for await (const row of rows) {
     const rowKey = row.rowKey ?? '';
@@ -315,7 +385,7 @@ async function countDeviceEntities(tables: TableStore, tenantId: string): Promis
     byKind[kind] = (byKind[kind] ?? 0) + 1;
     total += 1;
   }
-  return { total, devices: byKind.device ?? 0, byKind };
+  return { total, devices: byKind.device ?? 0, byKind, partitions: sample ? 4 : 256 };
 }
 
 (process.argv[2] === '--serve-sim' ? serveSimulator(process.argv.slice(3)) : main()).catch((error: unknown) => {
