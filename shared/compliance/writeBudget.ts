@@ -31,6 +31,9 @@ const budgetRowSchema = z.looseObject({
   deferredUntil: z.number().optional(),
   /** JSON array of `[atMs, count]`: room about to free up, promised to work that found none. */
   promised: z.string().optional(),
+  /** The start of the line's last window (ms) and the writes handed a time in it. */
+  lineAt: z.number().optional(),
+  lineCount: z.number().optional(),
   updatedAt: z.string().optional(),
 });
 type BudgetRow = z.infer<typeof budgetRowSchema>;
@@ -53,6 +56,7 @@ function stateOf(row: BudgetRow | undefined): BudgetState {
     blockedUntil: row?.blockedUntil ?? 0,
     deferredUntil: row?.deferredUntil ?? 0,
     promised: parseBuckets(row?.promised),
+    ...(row?.lineAt !== undefined && row.lineCount !== undefined ? { lineAt: row.lineAt, lineCount: row.lineCount } : {}),
   };
 }
 
@@ -64,6 +68,7 @@ function rowOf(current: BudgetRow | undefined, state: BudgetState, now: Date): B
     blockedUntil: state.blockedUntil,
     deferredUntil: state.deferredUntil,
     promised: JSON.stringify(state.promised ?? []),
+    ...(state.lineAt !== undefined && state.lineCount !== undefined ? { lineAt: state.lineAt, lineCount: state.lineCount } : {}),
     updatedAt: now.toISOString(),
   };
 }
@@ -116,6 +121,8 @@ export function createWriteBudget(
         const unchanged =
           decision.granted === 0 &&
           decision.state.deferredUntil === state.deferredUntil &&
+          decision.state.lineAt === state.lineAt &&
+          decision.state.lineCount === state.lineCount &&
           promisedAfter(decision.state, now.getTime()) === promisedAfter(state, now.getTime());
         return unchanged ? NO_CHANGE : rowOf(current, decision.state, now);
       },

@@ -6,9 +6,10 @@
  * The state keeps a sliding window of grants in small buckets. A grant is counted until its bucket's end plus the
  * window plus a margin, so writes that reach Intune a little after they were granted still fall inside the window
  * the service counts. Work beyond the budget is not retried in a loop: it is given a time in a later window
- * (`deferrals`), handed out in groups of one `$batch` at the sustainable pace, so deferred work from every
- * instance lines up behind the earlier one instead of coming back all at once. A 429 from Intune blocks the budget
- * until its Retry-After.
+ * (`deferrals`), a window's worth at a time at the sustainable pace (a window's `$batch` groups a bucket apart), so
+ * deferred work from every instance lines up behind the earlier one instead of coming back all at once, and the last
+ * window of a backlog goes as its room frees up instead of being spread over the window. A 429 from Intune blocks
+ * the budget until its Retry-After.
  *
  * Deferred work is paced for the moment its room frees up, but it is granted only once it is back and its devices
  * are read, a little later, and a grant is counted from then; so the work one window behind it comes back a little
@@ -72,6 +73,9 @@ export interface BudgetState {
   deferredUntil: number;
   /** `[atMs, count]`: times handed to work whose time had come but found no room (see `decide`). */
   promised?: [number, number][];
+  /** The start of the line's last window (ms) and the writes handed a time in it (see `decide`). */
+  lineAt?: number;
+  lineCount?: number;
 }
 
 /** Writes that would be granted now. */
@@ -206,18 +210,53 @@ export function decide(
       break;
     }
   }
-  // New work (and work beyond the room of one window) lines up behind the deferred work, a $batch group at a time.
+  // New work (and work beyond the room of one window) lines up behind the deferred work, a window's worth at a
+  // time: the line's windows follow each other at the sustainable pace (`limit` writes every `limit` ×
+  // `deferralSpacingMs`), and within a window its $batch groups come back a bucket apart rather than spread over the
+  // whole window. Spread evenly, the last window of a backlog took a whole window to go out although its room was
+  // free at its start, and work a little late left room unused that no one was waiting for; back together, a
+  // window's work is granted as its room frees up, and work back a little early waits for it or is promised the
+  // moment it frees (above).
   const rest = returningLeft + Math.max(0, fresh) - grantedFresh;
+  let lineAt = state.lineAt;
+  let lineCount = state.lineCount;
   if (rest > 0) {
     const lastSlot = slots.at(-1)?.[0] ?? from;
     const freeAt = Math.max(nowMs + r.bucketMs, nextFree ?? lastSlot);
-    const spacing = deferralSpacingMs(settings);
-    const start = Math.max(freeAt, state.deferredUntil);
-    const groups = Math.ceil(rest / r.groupSize);
-    for (let i = 0; i < rest; i += 1) {
-      deferrals.push(new Date(Math.ceil(start + Math.floor(i / r.groupSize) * r.groupSize * spacing)));
+    const period = deferralSpacingMs(settings) * r.limit;
+    let windowAt: number;
+    let count: number;
+    if (state.deferredUntil > nowMs && lineAt !== undefined && lineCount !== undefined) {
+      windowAt = lineAt;
+      count = lineCount;
+    } else {
+      windowAt = Math.max(freeAt, state.deferredUntil);
+      count = 0;
     }
-    deferredUntil = start + groups * r.groupSize * spacing;
+    let at = windowAt;
+    for (let i = 0; i < rest; i += 1) {
+      if (count >= r.limit) {
+        windowAt += period;
+        count = 0;
+      }
+      at = Math.max(windowAt + Math.floor(count / r.groupSize) * r.bucketMs, nowMs + r.bucketMs, state.blockedUntil);
+      deferrals.push(new Date(Math.ceil(at)));
+      count += 1;
+    }
+    lineAt = windowAt;
+    lineCount = count;
+    deferredUntil = Math.max(state.deferredUntil, Math.ceil(at) + r.bucketMs);
   }
-  return { granted, deferrals, state: { buckets, blockedUntil: state.blockedUntil, deferredUntil, promised } };
+  return {
+    granted,
+    deferrals,
+    state: {
+      buckets,
+      blockedUntil: state.blockedUntil,
+      deferredUntil,
+      promised,
+      ...(lineAt !== undefined ? { lineAt } : {}),
+      ...(lineCount !== undefined ? { lineCount } : {}),
+    },
+  };
 }

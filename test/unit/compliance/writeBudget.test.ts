@@ -29,6 +29,27 @@ describe('the write budget', () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 
+  it('hands a backlog out a window at a time: windows at the sustainable pace, the groups of a window together', () => {
+    const full = decide(empty, 200, 0, settings);
+    const backlog = decide(full.state, 0, 10, settings, 1_000);
+    expect(backlog.granted).toBe(0);
+    const times = backlog.deferrals.map((date) => date.getTime());
+    expect(times).toHaveLength(1_000);
+    const period = 200 * deferralSpacingMs(settings);
+    for (let window = 0; window < 5; window += 1) {
+      const own = times.slice(window * 200, window * 200 + 200);
+      // Not before the first grants leave the window, then one window after the other.
+      expect(Math.min(...own)).toBeGreaterThanOrEqual(20_900 + Math.floor(window * period));
+      // The ten $batch groups of a window come back within a few seconds, not spread over the whole window: the
+      // last window of a backlog goes as soon as its room frees up.
+      expect(Math.max(...own) - Math.min(...own)).toBeLessThanOrEqual(4_000);
+      expect(new Set(own).size).toBe(10);
+    }
+    // A caller that comes later continues the line where it stopped.
+    const more = decide(backlog.state, 0, 20, settings, 20);
+    expect(Math.min(...more.deferrals.map((d) => d.getTime()))).toBeGreaterThan(Math.max(...times));
+  });
+
   it('lines deferred work from several callers up one behind the other', () => {
     const full = decide(empty, 200, 0, settings);
     const a = decide(full.state, 0, 10, settings, 40);
@@ -73,12 +94,12 @@ describe('the write budget', () => {
     const full = decide(empty, 200, 0, settings);
     const deferred = decide(full.state, 0, 10, settings, 40);
     const promised = Math.max(...deferred.deferrals.map((d) => d.getTime()));
-    // Room frees up before the deferred work is due; new work does not jump the line.
-    const later = decide(deferred.state, 0, 22_000, settings, 30);
+    // Room frees up (20.9 s) before the deferred work's last group is due (21.3 s); new work does not jump the line.
+    const later = decide(deferred.state, 0, 21_000, settings, 30);
     expect(later.granted).toBe(0);
     expect(Math.min(...later.deferrals.map((d) => d.getTime()))).toBeGreaterThan(promised);
     // Deferred work coming back is granted.
-    expect(decide(deferred.state, 20, 22_000, settings).granted).toBe(20);
+    expect(decide(deferred.state, 20, 21_000, settings).granted).toBe(20);
     // Without a line, new work goes at once.
     expect(decide(empty, 0, 0, settings, 30).granted).toBe(30);
   });
