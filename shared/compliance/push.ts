@@ -7,8 +7,8 @@
  *   its current row, and a target already told the value is skipped.
  * - Intune writes are counted against the tenant's shared write budget; writes beyond it are re-sent as nudges
  *   scheduled for a later window. A 429 (the whole `$batch` or one sub-response) re-sends the device's nudge after
- *   its Retry-After. Neither is retried in a loop. While the tenant's budget has no room at all, a batch is deferred
- *   as a whole without reading its devices, so a large backlog costs one budget read per batch, not a read per device.
+ *   its Retry-After. Neither is retried in a loop. The devices of a batch beyond the room left in the tenant's budget
+ *   are deferred without being read, so a large backlog costs one budget read per batch, not a read per device.
  *   Deferred work that is back and finds its room about to free up waits for it (see writeBudget.ts).
  * - A 404 means the device is gone from that service: recorded, not retried.
  * - Any other failure is retried: when every device of the batch failed, by throwing (the queue redelivers and
@@ -141,25 +141,49 @@ export function createPush(deps: PushDeps) {
     // A tenant being offboarded is told `deactivated` by its offboarding; a push in flight must not undo it.
     if (config.offboarding) return { summary: { ...summary, devices: deliveries.length }, followUps: [], failed: [], progressed: deliveries.length };
     const settings = config.settings;
+    let ready: readonly Delivery[] = deliveries;
+    const held: QueueMessage[] = [];
+    let hold = (_fallback?: boolean): Promise<void> => Promise.resolve();
     if (settings.enforcement.intunePartner) {
-      // The tenant's Intune budget has no room for this batch (spent, or, for new work, promised to deferred work):
-      // the devices come back later without being read now. Work coming back from a deferral goes first and keeps
-      // its place; new work queues behind the deferred work still waiting.
+      // Work beyond the room in the tenant's Intune budget (spent, or, for new work, promised to deferred work) comes
+      // back later without its devices being read now: a large backlog costs one budget read per batch, not a read
+      // and a record per device, and the work that does go now is not slowed by the rest. Work coming back from a
+      // deferral goes first and keeps its place; new work queues behind the deferred work still waiting. The rest
+      // is handed its times after the work that goes now has taken its room (handed first, it would be a line
+      // that the work going now queues behind).
       const room = await deps.budget.room(tenantId);
       const returning = deliveries.filter((delivery) => delivery.nudge.deferral);
-      if ((returning.length > 0 ? room.returning : room.fresh) === 0) {
-        const fresh = deliveries.filter((delivery) => !delivery.nudge.deferral);
-        const deferrals = await deps.budget.defer(tenantId, returning.length, fresh.length);
-        const followUps = [...returning, ...fresh].map((delivery, index) =>
-          nudgeMessage(
-            { ...delivery.nudge, deferral: (delivery.nudge.deferral ?? 0) + 1 },
-            deferrals[index] ?? new Date(deps.clock.now().getTime() + deps.budget.settings.windowMs),
+      const fresh = deliveries.filter((delivery) => !delivery.nudge.deferral);
+      const returningNow = returning.slice(0, room.returning);
+      const freshNow = fresh.slice(0, Math.max(0, room.fresh - returningNow.length));
+      const returningLater = returning.slice(returningNow.length);
+      const freshLater = fresh.slice(freshNow.length);
+      ready = [...returningNow, ...freshNow];
+      hold = async (fallback = false) => {
+        if (returningLater.length + freshLater.length === 0) return;
+        // Beside writes already granted, a failure to hand out times must not fail the batch (its redelivery would
+        // push the granted devices again): the rest then come back a window later.
+        const deferrals = await deps.budget.defer(tenantId, returningLater.length, freshLater.length).catch((caught: unknown) => {
+          if (!fallback) throw caught;
+          deps.log.warn(`Compliance: no times from the write budget of tenant ${tenantId} for deferred devices: ${toError(caught).message}`);
+          return [];
+        });
+        [...returningLater, ...freshLater].forEach((delivery, index) =>
+          held.push(
+            nudgeMessage(
+              { ...delivery.nudge, deferral: (delivery.nudge.deferral ?? 0) + 1 },
+              deferrals[index] ?? new Date(deps.clock.now().getTime() + deps.budget.settings.windowMs),
+            ),
           ),
         );
-        return { summary: { ...summary, deferred: deliveries.length }, followUps, failed: [], progressed: deliveries.length };
+        summary.deferred += held.length;
+      };
+      if (ready.length === 0) {
+        await hold();
+        return { summary, followUps: held, failed: [], progressed: held.length };
       }
     }
-    const { work, missing } = await readWork(deps.tables, tenantId, deliveries, settings);
+    const { work, missing } = await readWork(deps.tables, tenantId, ready, settings);
     for (const delivery of missing) {
       summary.missing += 1;
       deps.log.info(`Compliance: device ${delivery.nudge.deviceId} of tenant ${tenantId} no longer exists; nudge dropped`);
@@ -193,8 +217,10 @@ export function createPush(deps: PushDeps) {
       });
     }
 
+    const holding = hold(true);
     const entraNow = entraWork.filter((item) => item.entra.kind === 'none' && (item.device.entraObjectId ?? item.entraObjectId));
     const outcomes = await sendWrites(deps, limiter, tenantId, intuneNow, entraNow);
+    await holding;
     const intune = readIntuneOutcomes(deps.clock, intuneNow, outcomes.intune);
     summary.intuneSent += intune.sent;
     if (intune.throttledUntil !== undefined) {
@@ -206,9 +232,9 @@ export function createPush(deps: PushDeps) {
 
     // Record, then decide what comes back later.
     const at = deps.clock.now().toISOString();
-    const followUps: QueueMessage[] = [];
+    const followUps: QueueMessage[] = [...held];
     const failed: Failure[] = [];
-    let progressed = 0;
+    let progressed = deliveries.length - ready.length;
     await mapLimit(work, 16, async (item) => {
       const uncertain = await recordWork(deps.tables, tenantId, item, settings, at);
       const failedNow = item.errors.length > 0;
