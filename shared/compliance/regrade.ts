@@ -60,6 +60,25 @@ const deviceConcurrency = 16;
 /** Index range queries in flight at once while collecting re-grade candidates. */
 const indexQueryConcurrency = 16;
 
+/** Storage requests a slice keeps in flight at once (reads, threat queries, writes). */
+export interface RegradeConcurrency {
+  readonly devices: number;
+  readonly partitions: number;
+  readonly indexQueries: number;
+}
+
+/** The preview answers a console request over the whole tenant: as many requests at once as it usefully can. */
+const previewConcurrency: RegradeConcurrency = { devices: deviceConcurrency, partitions: 8, indexQueries: indexQueryConcurrency };
+
+/**
+ * A slice runs beside the tenant's other slices (16 per instance) and the pushes of the devices it nudges, against
+ * the same storage account. The re-grade produces devices far faster than Intune takes them (200 per 20 s), so its
+ * slices grade and write with few requests in flight each: a push's reads and records then wait behind fewer of
+ * them, and the first windows after a change carry what the limit allows instead of waiting for the re-grade to
+ * finish. Finding the slice's devices comes before any push and keeps the index queries' concurrency.
+ */
+const sliceConcurrency: RegradeConcurrency = { devices: 4, partitions: 2, indexQueries: indexQueryConcurrency };
+
 /**
  * Device ids with an open threat of any of the classifications, from the index: one RowKey range query per
  * classification in each device partition of the tenant (threat rows live in their device's partition), so only
@@ -70,13 +89,14 @@ export async function devicesWithOpenThreats(
   tenantId: string,
   classifications: readonly Classification[],
   buckets: readonly string[] = credentialedDeviceBuckets,
+  concurrency: number = indexQueryConcurrency,
 ): Promise<string[]> {
   const ids = new Set<string>();
   const table = tables.table('threats');
   const ranges = classifications.flatMap((classification) =>
     buckets.map((bucket) => ({ classification, partitionKey: `${tenantId}|${bucket}` })),
   );
-  await mapLimit(ranges, indexQueryConcurrency, async ({ classification, partitionKey }) => {
+  await mapLimit(ranges, concurrency, async ({ classification, partitionKey }) => {
     // `}` sorts right after `|`, so [`c|X|`, `c|X}`) is exactly the rows of classification X.
     const low = `c|${classification}|`;
     const high = `c|${classification}}`;
@@ -100,11 +120,12 @@ export async function devicesWithOpenPackages(
   tenantId: string,
   packages: readonly string[],
   buckets: readonly string[] = credentialedDeviceBuckets,
+  concurrency: number = indexQueryConcurrency,
 ): Promise<string[]> {
   const ids = new Set<string>();
   const table = tables.table('threats');
   const ranges = packages.flatMap((packageName) => buckets.map((bucket) => ({ packageName, partitionKey: `${tenantId}|${bucket}` })));
-  await mapLimit(ranges, indexQueryConcurrency, async ({ packageName, partitionKey }) => {
+  await mapLimit(ranges, concurrency, async ({ packageName, partitionKey }) => {
     const low = `p|${packageKey(packageName)}|`;
     const high = `p|${packageKey(packageName)}}`;
     const rows = table.listEntities({
@@ -141,15 +162,18 @@ async function regradeOne(tables: TableStore, tenantId: string, deviceId: string
   return { device, open, from: device.riskLevel, to: graded.riskLevel, threatTo: graded.threatRiskLevel };
 }
 
-/** Partitions whose threats are read at once while grading a chunk. */
-const partitionConcurrency = 8;
-
 /**
  * The grades of a chunk of devices: each device row by a point read, and the threats of the chunk's devices with one
  * range query per device partition (`listThreatsOfDevices`) rather than one per device. Devices that do not exist are
  * left out; the order of `deviceIds` is kept.
  */
-async function regradeChunk(tables: TableStore, tenantId: string, deviceIds: readonly string[], grading: Grading): Promise<(RegradedDevice | undefined)[]> {
+async function regradeChunk(
+  tables: TableStore,
+  tenantId: string,
+  deviceIds: readonly string[],
+  grading: Grading,
+  concurrency: RegradeConcurrency = previewConcurrency,
+): Promise<(RegradedDevice | undefined)[]> {
   const byPartition = new Map<string, string[]>();
   for (const deviceId of deviceIds) {
     const partitionKey = devicePartitionKey(tenantId, deviceId);
@@ -159,8 +183,8 @@ async function regradeChunk(tables: TableStore, tenantId: string, deviceIds: rea
   }
   const threats = new Map<string, readonly StoredThreat[]>();
   const [devices] = await Promise.all([
-    mapLimit(deviceIds, deviceConcurrency, (deviceId) => readDevice(tables, tenantId, deviceId)),
-    mapLimit([...byPartition], partitionConcurrency, async ([partitionKey, ids]) => {
+    mapLimit(deviceIds, concurrency.devices, (deviceId) => readDevice(tables, tenantId, deviceId)),
+    mapLimit([...byPartition], concurrency.partitions, async ([partitionKey, ids]) => {
       for (const [deviceId, list] of await listThreatsOfDevices(tables, partitionKey, ids)) threats.set(deviceId, list);
     }),
   ]);
@@ -284,6 +308,7 @@ export async function applyRegrade(
   tenantId: string,
   grading: Grading,
   candidates: readonly RegradedDevice[],
+  concurrency: number = deviceConcurrency,
 ): Promise<number> {
   // Nudges go out as the devices are written, one Intune `$batch` worth at a time, so the push of a chunk's first
   // devices starts while the rest of the chunk (and the slice's next chunks) are still being re-graded.
@@ -298,7 +323,7 @@ export async function applyRegrade(
       }
     }
   };
-  const written = await mapLimit(candidates, deviceConcurrency, async (candidate) => {
+  const written = await mapLimit(candidates, concurrency, async (candidate) => {
     let current: RegradedDevice | undefined = candidate;
     for (let attempt = 1; current; attempt += 1) {
       if (!differs(current)) return undefined;
@@ -366,16 +391,18 @@ export async function runRegradeSlice(deps: RegradeDeps, message: SliceMessage):
     items: async () => {
       const buckets = sliceBuckets(message.slice, message.slices);
       const ids = new Set([
-        ...(classifications.length > 0 ? await devicesWithOpenThreats(deps.tables, tenantId, classifications, buckets) : []),
-        ...(packages.length > 0 ? await devicesWithOpenPackages(deps.tables, tenantId, packages, buckets) : []),
+        ...(classifications.length > 0
+          ? await devicesWithOpenThreats(deps.tables, tenantId, classifications, buckets, sliceConcurrency.indexQueries)
+          : []),
+        ...(packages.length > 0 ? await devicesWithOpenPackages(deps.tables, tenantId, packages, buckets, sliceConcurrency.indexQueries) : []),
       ]);
       return [...ids].sort().map((id) => ({ id }));
     },
     plan: async (chunk) => {
-      const graded = await regradeChunk(deps.tables, tenantId, chunk.map(({ id }) => id), grading);
+      const graded = await regradeChunk(deps.tables, tenantId, chunk.map(({ id }) => id), grading, sliceConcurrency);
       const toWrite = graded.filter(differs);
       const changed = toWrite.filter((item) => item.from !== item.to);
-      return { changed: changed.length, apply: async () => void (await applyRegrade(deps, tenantId, grading, toWrite)) };
+      return { changed: changed.length, apply: async () => void (await applyRegrade(deps, tenantId, grading, toWrite, sliceConcurrency.devices)) };
     },
   });
 }
