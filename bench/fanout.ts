@@ -11,7 +11,9 @@
  * Prints: how fast the PUT answered (target under 1 s); how long the re-grade job ran; time until the simulator
  * holds every write against the least the Intune limit allows (writes ÷ LIMIT windows; target within 1.1 ×);
  * Intune writes vs devices changed (redundant writes); Graph requests vs writes/20; 429s received; write-budget use
- * against the limit, per window, while work remains. The last line is one JSON object with the figures.
+ * against the limit, per window, while work remains; when the first nudge, the first and the last write came after
+ * the PUT, and per window from the PUT the devices nudged by its start against those written in it (which windows
+ * waited for the re-grade, which for the push). The last line is one JSON object with the figures.
  *
  * Intune allows 200 writes per 20 s, so 10,000 writes take about 17 minutes. By default the bench tightens the
  * throttle window to 2 s in both the simulator and the service's write budget (same limit of 200; the budget's
@@ -277,6 +279,17 @@ async function main(): Promise<void> {
     peak = Math.max(peak, i - j + 1);
   }
   const mean = perWindow.length > 0 ? perWindow.reduce((sum, n) => sum + n, 0) / perWindow.length : 0;
+  // Where the time went: until the first nudge (the slices' delay and their first chunk), until the first write,
+  // and from the first write to the last (the limit's windows); and, per window from the PUT, how many re-graded
+  // devices had been nudged by its start, against how many were written in it.
+  const firstNudgeMs = (nudgeTimes[0] ?? startedAt) - startedAt;
+  const firstWriteMs = first - startedAt;
+  const lastWriteMs = last - startedAt;
+  const timeline: string[] = [];
+  for (let from = startedAt; from <= last; from += windowMs) {
+    const written = times.filter((time) => time >= from && time < from + windowMs).length;
+    timeline.push(`${countUpTo(nudgeTimes, from)}/${written}`);
+  }
 
   // The least time the Intune limit allows for these writes: one window per LIMIT writes.
   const idealMs = (Math.max(writes.length, affected.size) / limit) * windowMs;
@@ -302,6 +315,11 @@ async function main(): Promise<void> {
       `max ${Math.max(...perWindow, 0)}); peak in any sliding ${windowSeconds} s window ${peak}/${limit}`,
   );
   console.log(`  writes per window: ${perWindow.join(' ')}`);
+  console.log(
+    `first nudge ${seconds(firstNudgeMs)}, first write ${seconds(firstWriteMs)}, last write ${seconds(lastWriteMs)} after the PUT ` +
+      `(first to last: ${seconds(last - first)})`,
+  );
+  console.log(`  per ${windowSeconds} s window from the PUT, devices nudged by its start / written in it: ${timeline.join(' ')}`);
   console.log(`queue afterwards: ${JSON.stringify(counts)}; $batch requests by the service: ${compliance.batchStats.batches} carrying ${compliance.batchStats.requests}`);
   console.log(
     JSON.stringify({
@@ -323,6 +341,9 @@ async function main(): Promise<void> {
       batchRequests,
       throttled,
       budgetUseWhileBusy: Number((busyMean / limit).toFixed(3)),
+      firstNudgeMs: Math.round(firstNudgeMs),
+      firstWriteMs: Math.round(firstWriteMs),
+      lastWriteMs: Math.round(lastWriteMs),
     }),
   );
 }
