@@ -43,6 +43,7 @@ import { countStorageRequests, storageRequestsBetween } from '../shared/storage/
 import { startStack } from '../test/support/stack.js';
 import { attributed, attributeRelay, describe } from './storageCauses.js';
 import { startReceiverProcess } from './webhookReceivers.js';
+import { runPool } from './pool.js';
 
 const env = process.env;
 const reportsPerTenant = Number(env.REPORTS ?? 1_000);
@@ -92,17 +93,6 @@ function percentile(sorted: readonly number[], p: number): number | null {
 }
 
 const fmt = (value: number | null): string => (value === null ? 'n/a' : `${value.toFixed(0)} ms`);
-
-async function runPool(total: number, workers: number, task: (index: number, worker: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async (_, worker) => {
-      for (let index = next++; index < total; index = next++) await task(index, worker);
-    }),
-  );
-  return (performance.now() - started) / 1000;
-}
 
 interface EventLike {
   id: string;

@@ -28,6 +28,7 @@ import { accessTokenHash, verifyDpopProof } from '../shared/tokens/dpop.js';
 import { dpopProof, generateDeviceKey, type DeviceKey } from '../dev/agent/referenceAgent.js';
 import type { Logger } from '../shared/base/logger.js';
 import { startStack } from '../test/support/stack.js';
+import { runPool } from './pool.js';
 
 const env = process.env;
 const reports = Number(env.REPORTS ?? 10_000);
@@ -86,17 +87,6 @@ function perItem(before: number | undefined, after: number | undefined, count: n
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-async function runPool(total: number, workers: number, task: (index: number, worker: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async (_, worker) => {
-      for (let index = next++; index < total; index = next++) await task(index, worker);
-    }),
-  );
-  return (performance.now() - started) / 1000;
 }
 
 async function main(): Promise<void> {

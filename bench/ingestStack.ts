@@ -39,6 +39,7 @@ import { countStorageRequests, storageRequestKinds, storageRequestsBetween, type
 import { attributed, attributeRelay, describe, sumCounts } from './storageCauses.js';
 import { startStack } from '../test/support/stack.js';
 import { ensureBenchTrust } from './trust.js';
+import { runPool } from './pool.js';
 
 const env = process.env;
 const reports = Number(env.REPORTS ?? 10_000);
@@ -71,17 +72,6 @@ function postJson(url: string, token: string, body: unknown): Promise<{ status: 
     req.on('error', fail);
     req.end(payload);
   });
-}
-
-async function runPool(total: number, workers: number, task: (index: number, worker: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async (_, worker) => {
-      for (let index = next++; index < total; index = next++) await task(index, worker);
-    }),
-  );
-  return (performance.now() - started) / 1000;
 }
 
 function perReport(counts: StorageRequestCounts, count: number): Record<string, number> {
