@@ -23,7 +23,6 @@ import {
   deliveryPartition,
   deliveryRowSchema,
   newDeliveryRow,
-  withAttempt,
   type DeliveryRow,
   type WebhookEvent,
 } from './deliveries.js';
@@ -36,6 +35,7 @@ import {
   maxAttempts,
   noteEndpointOutcome,
   rowAfterOutcome,
+  claimedRow,
   rowEnded,
   sendOnce,
   webhookQueueName,
@@ -182,15 +182,6 @@ async function createRows(services: DeliveryDeps, partitionKey: string, rows: re
 
 function isDue(row: DeliveryRow, round: number, attempt: number): boolean {
   return row.round === round && row.status !== 'delivered' && row.status !== 'failed' && attempt === row.attempt + 1;
-}
-
-/** The row claimed for attempt `attempt` (an interrupted earlier attempt is recorded as such). */
-function claimedRow(row: DeliveryRow, attempt: number, now: Date, safetyAt: Date): DeliveryRow {
-  const lost =
-    row.status === 'sending'
-      ? { attempts: withAttempt(row, { at: now.toISOString(), round: row.round, attempt: row.attempt, error: 'no outcome was recorded (the attempt was interrupted)' }) }
-      : {};
-  return { ...row, ...lost, status: 'sending', attempt, nextAttemptAt: safetyAt.toISOString() };
 }
 
 /** When the next attempt runs at the latest: after the batch's posts have all had their time-out, in waves of `slots`. */

@@ -28,8 +28,6 @@ import {
   deliveryRowSchema,
   readDelivery,
   webhookEventSchema,
-  withAttempt,
-  type DeliveryRow,
   type StoredDelivery,
   type WebhookEvent,
 } from './deliveries.js';
@@ -41,6 +39,7 @@ import {
   maxAttempts,
   noteEndpointOutcome,
   rowAfterOutcome,
+  claimedRow,
   rowEnded,
   sendOnce,
   webhookQueueName,
@@ -226,11 +225,7 @@ export async function runAttempt(
     // The next attempt (or, after the last, the check that an outcome was recorded) is scheduled before this one runs.
     await services.queues(webhookQueueName).send([attemptMessage({ ...message, attempt: message.attempt + 1 }, 's', safetyAt)]);
     const { partitionKey: _pk, rowKey: _rk, etag, timestamp: _ts, ...rest } = row;
-    const lost =
-      row.status === 'sending'
-        ? { attempts: withAttempt(row, { at: now.toISOString(), round: row.round, attempt: row.attempt, error: 'no outcome was recorded (the attempt was interrupted)' }) }
-        : {};
-    const claim: DeliveryRow = { ...rest, ...lost, status: 'sending', attempt: message.attempt, nextAttemptAt: safetyAt.toISOString() };
+    const claim = claimedRow(rest, message.attempt, now, safetyAt);
     try {
       await deliveriesTable(services).updateEntity({ ...claim, partitionKey: row.partitionKey, rowKey: row.rowKey }, 'Replace', { etag });
     } catch (caught) {

@@ -83,6 +83,15 @@ export function rowAfterOutcome(
   return { ...rest, attempts, status: 'retrying', nextAttemptAt: options.retryAt.toISOString() };
 }
 
+/** The row claimed for attempt `attempt` (an interrupted earlier attempt is recorded as such). */
+export function claimedRow(row: DeliveryRow, attempt: number, now: Date, safetyAt: Date): DeliveryRow {
+  const lost =
+    row.status === 'sending'
+      ? { attempts: withAttempt(row, { at: now.toISOString(), round: row.round, attempt: row.attempt, error: 'no outcome was recorded (the attempt was interrupted)' }) }
+      : {};
+  return { ...row, ...lost, status: 'sending', attempt, nextAttemptAt: safetyAt.toISOString() };
+}
+
 /** The delivery row ended without another attempt (endpoint gone or disabled, or no outcome after the last attempt). */
 export function rowEnded(row: DeliveryRow, at: string, failure: string): DeliveryRow {
   const { nextAttemptAt: _next, ...kept } = row;
