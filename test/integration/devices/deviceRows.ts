@@ -4,6 +4,7 @@ import { deviceFromEntity, devicePartitionKey, deviceSchema, type Device } from 
 import { threatIndexRowKey, threatRowKey } from '../../../shared/devices/threatRows.js';
 import { indexRows } from '../../../shared/devices/deviceIndex.js';
 import { putDevice, readDevice } from '../../../shared/devices/deviceRepository.js';
+import { issueCredential } from '../../../shared/devices/credential.js';
 import type { ApiRequest } from '../../../shared/http/request.js';
 import { anyEntity, listAll, odata, type TableStore } from '../../../shared/storage/index.js';
 
@@ -41,6 +42,19 @@ export async function seedDevice(tables: TableStore, tenantId: string, seed: See
  * An active device graded `low` by one open ADWARE threat `t{index}` (its threat row and classification index row):
  * what a re-grade of ADWARE finds.
  */
+/** An activated device (active, a fresh credential, checked in now) and the agent's token for it. */
+export async function seedActiveDevice(tables: TableStore, tenantId: string, seed: Partial<SeedDevice> = {}): Promise<{ deviceId: string; token: string }> {
+  const deviceId = seed.deviceId ?? randomUUID();
+  const credential = issueCredential(tenantId, deviceId);
+  await seedDevice(tables, tenantId, { ...seed, deviceId, userId: seed.userId ?? randomUUID() });
+  const now = new Date().toISOString();
+  await tables.table('devices').updateEntity(
+    { partitionKey: devicePartitionKey(tenantId, deviceId), rowKey: deviceId, status: 'active', credentialHash: credential.hash, lastCheckInAt: now, activatedAt: now },
+    'Merge',
+  );
+  return { deviceId, token: credential.token };
+}
+
 export async function seedAdwareDevice(tables: TableStore, tenantId: string, deviceId: string, index: number, at: string): Promise<void> {
   await putDevice(
     tables,

@@ -8,9 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../shared/base/clock.js';
 import { parseConfig } from '../../../shared/base/config.js';
-import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
-import { issueCredential } from '../../../shared/devices/credential.js';
 import { mutateDevice } from '../../../shared/devices/deviceRepository.js';
 import { createDeviceRuntime } from '../../../shared/devices/runtime.js';
 import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
@@ -22,7 +20,7 @@ import { countStorageRequests, withStorageCause, type StorageRequestCounter } fr
 import type { ReportedThreat } from '../../../shared/domain/index.js';
 import { provisionTenant, quietLog } from '../enrollment/harness.js';
 import { azuriteConnectionString, createTestTableStore } from '../../support/tables.js';
-import { deviceRequest, seedDevice, storedDevice } from './deviceRows.js';
+import { deviceRequest, seedActiveDevice, storedDevice } from './deviceRows.js';
 
 let tables: TableStore;
 let tenantId: string;
@@ -64,16 +62,8 @@ function instance(): Services {
   return services;
 }
 
-async function activeDevice(): Promise<{ deviceId: string; token: string }> {
-  const deviceId = randomUUID();
-  const credential = issueCredential(tenantId, deviceId);
-  await seedDevice(tables, tenantId, { deviceId, userId: randomUUID() });
-  const now = new Date().toISOString();
-  await tables.table('devices').updateEntity(
-    { partitionKey: devicePartitionKey(tenantId, deviceId), rowKey: deviceId, status: 'active', credentialHash: credential.hash, lastCheckInAt: now, activatedAt: now },
-    'Merge',
-  );
-  return { deviceId, token: credential.token };
+function activeDevice(): Promise<{ deviceId: string; token: string }> {
+  return seedActiveDevice(tables, tenantId);
 }
 
 async function report(services: Services, token: string, sequence: number, threats: readonly ReportedThreat[], reportId: string = randomUUID()) {

@@ -6,9 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../../shared/base/clock.js';
 import { parseConfig } from '../../../shared/base/config.js';
-import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
-import { issueCredential } from '../../../shared/devices/credential.js';
 import { createDeviceRuntime } from '../../../shared/devices/runtime.js';
 import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
 import type { ServiceEvent } from '../../../shared/events/event.js';
@@ -18,7 +16,7 @@ import { createServices, type Services } from '../../../shared/app/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { provisionTenant, quietLog } from '../enrollment/harness.js';
 import { azuriteConnectionString, createTestTableStore } from '../../support/tables.js';
-import { deviceRequest, seedDevice } from './deviceRows.js';
+import { deviceRequest, seedActiveDevice } from './deviceRows.js';
 
 let tables: TableStore;
 let tenantId: string;
@@ -49,16 +47,8 @@ beforeEach(async () => {
   await provisionTenant(tables, tenantId, randomUUID(), new Date().toISOString());
 });
 
-async function activeDevice(): Promise<{ deviceId: string; token: string }> {
-  const deviceId = randomUUID();
-  const credential = issueCredential(tenantId, deviceId);
-  await seedDevice(tables, tenantId, { deviceId, userId: randomUUID(), deviceName: 'Megan Pixel', userPrincipalName: 'megan@contoso.test', platform: 'android' });
-  const now = new Date().toISOString();
-  await tables.table('devices').updateEntity(
-    { partitionKey: devicePartitionKey(tenantId, deviceId), rowKey: deviceId, status: 'active', credentialHash: credential.hash, lastCheckInAt: now, activatedAt: now },
-    'Merge',
-  );
-  return { deviceId, token: credential.token };
+function activeDevice(): Promise<{ deviceId: string; token: string }> {
+  return seedActiveDevice(tables, tenantId, { deviceName: 'Megan Pixel', userPrincipalName: 'megan@contoso.test', platform: 'android' });
 }
 
 async function report(services: Services, token: string, sequence: number, threats: { id: string; classification: 'SPY' | 'ADWARE' | 'SIDELOADED_APP' }[], reportId = randomUUID()) {

@@ -8,9 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../shared/base/clock.js';
 import { parseConfig } from '../../../shared/base/config.js';
 import { activateDevice } from '../../../shared/devices/activation.js';
-import { devicePartitionKey } from '../../../shared/devices/device.js';
 import { authenticateDevice } from '../../../shared/devices/deviceAuth.js';
-import { issueCredential } from '../../../shared/devices/credential.js';
 import { createDeviceRuntime } from '../../../shared/devices/runtime.js';
 import { receiveThreatReport } from '../../../shared/devices/threatReport.js';
 import { listDeviceThreats, readOpenThreatCounts } from '../../../shared/devices/threatRows.js';
@@ -18,7 +16,7 @@ import { createServices, type Services } from '../../../shared/app/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { provisionTenant, quietLog } from '../enrollment/harness.js';
 import { azuriteConnectionString, createTestTableStore } from '../../support/tables.js';
-import { deviceRequest, seedDevice, storedDevice } from './deviceRows.js';
+import { deviceRequest, seedActiveDevice, seedDevice, storedDevice } from './deviceRows.js';
 
 let tables: TableStore;
 let tenantId: string;
@@ -65,16 +63,8 @@ function slowDeviceWrites(store: TableStore, delayMs: number): TableStore {
   return { ...store, table: (name) => (name === 'devices' ? slow : store.table(name)), stats: store.stats };
 }
 
-async function activeDevice(): Promise<{ deviceId: string; token: string }> {
-  const deviceId = randomUUID();
-  const credential = issueCredential(tenantId, deviceId);
-  await seedDevice(tables, tenantId, { deviceId, userId: randomUUID() });
-  const now = new Date().toISOString();
-  await tables.table('devices').updateEntity(
-    { partitionKey: devicePartitionKey(tenantId, deviceId), rowKey: deviceId, status: 'active', credentialHash: credential.hash, lastCheckInAt: now, activatedAt: now },
-    'Merge',
-  );
-  return { deviceId, token: credential.token };
+function activeDevice(): Promise<{ deviceId: string; token: string }> {
+  return seedActiveDevice(tables, tenantId);
 }
 
 /** The grade alternates with each sequence: a late, lower report overwriting a later one's grade shows. */
