@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import { catalog } from '../../functions/catalog.js';
 import { ConfigError, parseConfig } from '../../shared/base/config.js';
-import { createServices } from '../../shared/app/services.js';
+import { createServices, settleServices, type Services } from '../../shared/app/services.js';
 import type { TableStore } from '../../shared/storage/index.js';
 import { toError } from '../../shared/base/errors.js';
 import { functionKey, hostPort } from '../devSettings.js';
@@ -44,11 +44,12 @@ async function main(): Promise<void> {
   const dataDir = resolve(env.DEV_DATA_DIR ?? '.local');
   const key = functionKey(env);
   await ensureTables(createServices(config).tables);
+  let services: Services | undefined;
   const host = await startHost({
     port: hostPort(env),
     host: env.HOST ?? '127.0.0.1',
     catalog,
-    services: (queues) => createServices(config, { queues }),
+    services: (queues) => (services = createServices(config, { queues })),
     functionKey: key,
     settings: env,
     queueStateDir: join(dataDir, 'queues'),
@@ -83,6 +84,8 @@ async function main(): Promise<void> {
     console.log(`host: ${signal}, stopping`);
     host
       .close()
+      // Relay runs and webhook posts already started finish first (what is left is in storage for the safety nets).
+      .then(async () => void (services && (await settleServices(services))))
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         console.error(`host: stop failed: ${toError(error).message}`);

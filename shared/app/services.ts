@@ -78,6 +78,24 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   return { config, clock, log, tables, queues, graph, userTokens, devices, compliance, mail, events, webhooks, health, secrets };
 }
 
+/**
+ * Waits, at most `withinMs`, for the work the services started in the background (relay runs with their deletes and
+ * hand-overs, webhook posts) to finish: what a host does after it has stopped taking work and before it exits, so no
+ * request is left in flight or retrying. Resolves false if time ran out (what was left is in storage for the safety
+ * nets).
+ */
+export async function settleServices(services: Pick<Services, 'events' | 'webhooks'>, withinMs = 10_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), withinMs);
+  });
+  try {
+    return await Promise.race([Promise.all([services.events.idle(), services.webhooks.idle()]).then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The Key Vault key in Azure (with the app's identity), the key from the settings locally. */
 function createSecrets(config: Config): SecretBox {
   if (config.SECRETS_KEY_VAULT_KEY_ID) {

@@ -18,7 +18,7 @@ import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
 import { loadDefaultScenario, type Scenario } from '../../dev/sim/scenario.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../dev/sim/server.js';
 import { parseConfig, type Config } from '../../shared/base/config.js';
-import { createServices, type ServiceOverrides, type Services } from '../../shared/app/services.js';
+import { createServices, settleServices, type ServiceOverrides, type Services } from '../../shared/app/services.js';
 import type { QueueSenders } from '../../shared/queues/queue.js';
 import type { CatalogEntry } from '../../functions/handlers.js';
 import { createTableStore, type TableStore } from '../../shared/storage/index.js';
@@ -175,8 +175,12 @@ export async function startStack<const O extends StackOptions>(options: O): Prom
       const host = checkContract
         ? await checkedHost(started, contractOf(hostOptions.catalog ?? catalog, config), violations, hostOptions.port ?? 0)
         : started;
-      stops.push(() => host.close());
       if (!services) throw new Error('the host did not build its services');
+      // Runs after the host has closed (steps run in reverse): the relay runs, deletes and webhook posts it started
+      // finish against live storage, so none is left retrying against a stopped Azurite.
+      const built = services;
+      stops.push(async () => void (await settleServices(built, 30_000)));
+      stops.push(() => host.close());
       return { host, services };
     };
     const buildServices = (overrides: ServiceOverrides = {}): Services =>
