@@ -51,11 +51,14 @@ function isJsonContentType(value: string | null): boolean {
 const tooLarge = (maxBytes: number): HttpError => new HttpError(413, `The request body is larger than ${maxBytes} bytes.`);
 
 /**
- * The body as text, read no further than `maxBytes`: a body sent without `Content-Length` (chunked) is cut off at the
- * limit and answered 413, instead of being read whole first. UTF-8 is decoded as fetch does (a BOM is dropped).
+ * The body as text, read no further than `maxBytes`. With a `Content-Length` (checked against the limit before this)
+ * HTTP framing ends the body there, so it is read whole; a body sent without one (chunked) is read as a stream, cut
+ * off at the limit and answered 413, instead of being read whole first. UTF-8 is decoded as fetch does (a BOM is
+ * dropped).
  */
 async function boundedText(request: ApiRequest, maxBytes: number): Promise<string> {
-  const body = request.body;
+  // `body` is asked for only without a length: a host may build the stream on first use.
+  const body = request.headers.get('content-length') === null ? request.body : null;
   if (!body) {
     const text = await request.text();
     if (Buffer.byteLength(text, 'utf8') > maxBytes) throw tooLarge(maxBytes);
