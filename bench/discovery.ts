@@ -14,7 +14,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
@@ -27,6 +26,7 @@ import { createGraphAccess } from '../shared/graph/index.js';
 import type { QueueSenders } from '../shared/queues/queue.js';
 import { systemClock } from '../shared/base/clock.js';
 import { createTableStore, encodeKey, odata, type TableStore } from '../shared/storage/index.js';
+import { azuriteCpuMs } from './processCpu.js';
 import { activateTenant, createTenant } from '../shared/tenants/tenantRepository.js';
 import { azuriteConnectionString, startAzurite } from '../dev/azurite.js';
 import { ensureBenchTrust } from './trust.js';
@@ -87,30 +87,10 @@ function watchMemory(): { stop(): Peak } {
   };
 }
 
-/**
- * CPU seconds Azurite (its own process) has used, found by its `--tablePort` argument in /proc (Linux); undefined
- * elsewhere. Lets the figures tell the connector's work from the storage emulator's.
- */
+/** CPU seconds Azurite (its own process) has used: the figures tell the connector's work from the emulator's. */
 function azuriteCpuSeconds(port: number): number | undefined {
-  try {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      let args: string[];
-      try {
-        args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      } catch {
-        continue;
-      }
-      const at = args.indexOf('--tablePort');
-      if (at < 0 || args[at + 1] !== String(port)) continue;
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the command name.
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    }
-  } catch {
-    return undefined;
-  }
-  return undefined;
+  const ms = azuriteCpuMs(port);
+  return ms === undefined ? undefined : ms / 1000;
 }
 
 /** Profiles this process until `stop` writes the profile to `file`. */

@@ -19,7 +19,9 @@
  * delay, deliveries per event (redundant deliveries counted), what the delivery path costs per event delivered
  * (`storageOpsPerDelivery`: requests to the `webhooks` and `webhookDeliveries` tables counted at their storage
  * clients, a transaction being one; `queueMessagesPerDelivery`: messages sent to `webhook-deliveries`; both divided
- * by the 2xx deliveries at both endpoints), report rates and their ratio; then one JSON line.
+ * by the 2xx deliveries at both endpoints), report rates and their ratio, the cores this process and Azurite kept busy
+ * during the full-rate rounds (`busyCores`: Azurite is single-threaded, so near 1 it is the bottleneck); then one JSON
+ * line.
  * Settings (env): REPORTS per tenant (default 1000), DEVICES per tenant (100), CONCURRENCY (16), ROUNDS (4),
  * AZURITE_CONNECTION_STRING (else an in-memory Azurite is started).
  */
@@ -41,6 +43,7 @@ import type { TableStore } from '../shared/storage/index.js';
 import { catalog } from '../functions/catalog.js';
 import { countStorageRequests, storageRequestsBetween } from '../shared/storage/requestCounts.js';
 import { startStack } from '../test/support/stack.js';
+import { azuriteCpuMs, ownCpuMs } from './processCpu.js';
 import { attributed, attributeRelay, describe } from './storageCauses.js';
 import { startReceiverProcess } from './webhookReceivers.js';
 import { runPool } from './pool.js';
@@ -216,7 +219,7 @@ async function main(): Promise<void> {
     },
     host: { functionKey: 'bench', catalog: attributed(catalog) },
   });
-  const { sim, tables, host, services } = stack;
+  const { sim, tables, host, services, azurite } = stack;
   attributeRelay(services.events);
   const counter = countStorageRequests();
   const now = new Date().toISOString();
@@ -389,6 +392,9 @@ async function main(): Promise<void> {
 
   const seconds = { with: 0, without: 0 };
   const roundsBefore = counter.counts();
+  // Where the machine's time goes while the full-rate rounds run and drain: this process (the connector and the
+  // load generator) and Azurite, each in cores kept busy.
+  const cpuBefore = { wallMs: performance.now(), ownMs: ownCpuMs(), azuriteMs: azurite ? azuriteCpuMs(azurite.port) : undefined };
   for (let round = 0; round < rounds; round += 1) {
     const share = Math.floor(reportsPerTenant / rounds) + (round < reportsPerTenant % rounds ? 1 : 0);
     for (const side of round % 2 === 0 ? (['without', 'with'] as const) : (['with', 'without'] as const)) {
@@ -403,6 +409,12 @@ async function main(): Promise<void> {
   // Every storage request of the full-rate rounds until their events were delivered, by cause (the feed reader's
   // reads count as `other`).
   const roundsCost = storageRequestsBetween(roundsBefore, counter.counts());
+  const roundsWallMs = performance.now() - cpuBefore.wallMs;
+  const azuriteAfterMs = azurite ? azuriteCpuMs(azurite.port) : undefined;
+  const busyCores = {
+    connector: (ownCpuMs() - cpuBefore.ownMs) / roundsWallMs,
+    azurite: cpuBefore.azuriteMs === undefined || azuriteAfterMs === undefined ? undefined : (azuriteAfterMs - cpuBefore.azuriteMs) / roundsWallMs,
+  };
   stopping = true;
   await Promise.all(readers);
 
@@ -480,6 +492,9 @@ async function main(): Promise<void> {
   for (const line of describe(roundsCost, 2 * reportsPerTenant)) console.log(line);
   console.log(`report rate without webhooks ${rate.without.toFixed(0)}/s, with ${rate.with.toFixed(0)}/s: ratio ${ratio.toFixed(2)} (target ≥ 0.9)`);
   console.log(
+    `cores kept busy during the full-rate rounds: this process ${busyCores.connector.toFixed(2)}, Azurite ${busyCores.azurite === undefined ? 'n/a' : busyCores.azurite.toFixed(2)} (single-threaded: near 1 it is what the rounds wait for)`,
+  );
+  console.log(
     JSON.stringify({
       reports: totalReports,
       eventsPerReport: feedAvailable ? Number((feedEvents / totalReports).toFixed(3)) : null,
@@ -505,6 +520,7 @@ async function main(): Promise<void> {
       reportsPerSecondWithout: Number(rate.without.toFixed(1)),
       reportsPerSecondWith: Number(rate.with.toFixed(1)),
       ingestRatioWithWebhooks: Number(ratio.toFixed(3)),
+      busyCores: { connector: Number(busyCores.connector.toFixed(2)), azurite: busyCores.azurite === undefined ? null : Number(busyCores.azurite.toFixed(2)) },
       storageOpsPerReport: Number((roundsCost.total / (2 * reportsPerTenant)).toFixed(3)),
     }),
   );

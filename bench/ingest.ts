@@ -15,7 +15,6 @@
  * p99) is measured apart, on proofs of the same kind.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { TableClient } from '@azure/data-tables';
 import { systemClock } from '../shared/base/clock.js';
@@ -29,6 +28,7 @@ import { dpopProof, generateDeviceKey, type DeviceKey } from '../dev/agent/refer
 import type { Logger } from '../shared/base/logger.js';
 import { startStack } from '../test/support/stack.js';
 import { runPool } from './pool.js';
+import { azuriteCpuMs } from './processCpu.js';
 
 const env = process.env;
 const reports = Number(env.REPORTS ?? 10_000);
@@ -63,22 +63,6 @@ function cpuMs(usage: NodeJS.CpuUsage): number {
   return (usage.user + usage.system) / 1000;
 }
 
-/** CPU used so far by this process's child processes (the in-memory Azurite), from /proc; undefined elsewhere. */
-function childrenCpuMs(): number | undefined {
-  try {
-    const tick = 10; // USER_HZ is 100 on Linux: one tick is 10 ms.
-    let total = 0;
-    for (const task of readdirSync(`/proc/${process.pid}/task`)) {
-      for (const child of readFileSync(`/proc/${process.pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
-        const fields = readFileSync(`/proc/${child}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-        total += (Number(fields[11]) + Number(fields[12])) * tick;
-      }
-    }
-    return total;
-  } catch {
-    return undefined;
-  }
-}
 
 function perItem(before: number | undefined, after: number | undefined, count: number): string {
   return before === undefined || after === undefined ? 'n/a' : `${((after - before) / count).toFixed(2)} ms`;
@@ -107,7 +91,7 @@ async function main(): Promise<void> {
     host: { functionKey: 'bench' },
   });
   const { tables, host, services, azurite, connectionString, tablePrefix: prefix } = stack;
-  const azuriteCpuMs = (): number | undefined => (azurite ? childrenCpuMs() : undefined);
+  const emulatorCpuMs = (): number | undefined => (azurite ? azuriteCpuMs(azurite.port) : undefined);
   const now = new Date().toISOString();
 
   // Devices activated directly in storage (activation is not what this measures).
@@ -188,18 +172,18 @@ async function main(): Promise<void> {
     const share = (total: number) => Math.floor(total / rounds) + (round < total % rounds ? 1 : 0);
     if (dpop) await signAhead(Math.ceil(share(reports) / devices) + 4);
     let cpu = process.cpuUsage();
-    let storageCpu = azuriteCpuMs();
+    let storageCpu = emulatorCpuMs();
     const transactionsBefore = tables.stats.transactions;
     report.seconds += await runPool(share(reports), concurrency, async (index, worker) => void latencies.push(await send(index, worker)));
     report.cpuMs += cpuMs(process.cpuUsage(cpu));
-    report.storageCpuMs = addStorage(storageCpu, azuriteCpuMs(), report.storageCpuMs);
+    report.storageCpuMs = addStorage(storageCpu, emulatorCpuMs(), report.storageCpuMs);
     report.transactions += tables.stats.transactions - transactionsBefore;
 
     cpu = process.cpuUsage();
-    storageCpu = azuriteCpuMs();
+    storageCpu = emulatorCpuMs();
     baseline.seconds += await runPool(share(upserts), concurrency, upsert);
     baseline.cpuMs += cpuMs(process.cpuUsage(cpu));
-    baseline.storageCpuMs = addStorage(storageCpu, azuriteCpuMs(), baseline.storageCpuMs);
+    baseline.storageCpuMs = addStorage(storageCpu, emulatorCpuMs(), baseline.storageCpuMs);
   }
   const reportSeconds = report.seconds;
   const reportCpuMs = report.cpuMs / reports;
