@@ -15,7 +15,7 @@ import { listDeviceThreats, readOpenThreatCounts } from '../../../shared/devices
 import { createServices, type Services } from '../../../shared/app/services.js';
 import type { TableStore } from '../../../shared/storage/index.js';
 import { provisionTenant, quietLog } from '../enrollment/harness.js';
-import { azuriteConnectionString, createTestTableStore } from '../../support/tables.js';
+import { azuriteConnectionString, createTestTableStore, withTableMethod } from '../../support/tables.js';
 import { deviceRequest, seedActiveDevice, seedDevice, storedDevice } from './deviceRows.js';
 
 let tables: TableStore;
@@ -47,20 +47,10 @@ beforeEach(async () => {
 });
 
 function slowDeviceWrites(store: TableStore, delayMs: number): TableStore {
-  const devices = store.table('devices');
-  const slow = new Proxy(devices, {
-    get(target, property, receiver) {
-      if (property === 'updateEntity') {
-        return async (...args: Parameters<typeof devices.updateEntity>) => {
-          await new Promise((resolve) => setTimeout(resolve, delayMs));
-          return target.updateEntity(...args);
-        };
-      }
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
+  return withTableMethod(store, 'devices', 'updateEntity', (real) => async (...args) => {
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    return real.updateEntity(...args);
   });
-  return { ...store, table: (name) => (name === 'devices' ? slow : store.table(name)), stats: store.stats };
 }
 
 function activeDevice(): Promise<{ deviceId: string; token: string }> {

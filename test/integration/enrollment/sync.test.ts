@@ -11,11 +11,12 @@ import { createServices } from '../../../shared/app/services.js';
 import { deviceFromEntity, devicePartitionKey, tenantDevicesFilter, type Device } from '../../../shared/devices/device.js';
 import { runDueEnrollmentSyncs } from '../../../shared/enrollment/schedule.js';
 import { syncTenant, type SyncOutcome } from '../../../shared/enrollment/sync.js';
-import { anyEntity, listAll, odata, type TableStore } from '../../../shared/storage/index.js';
+import { anyEntity, listAll, odata } from '../../../shared/storage/index.js';
 import { getTenant } from '../../../shared/tenants/tenantRepository.js';
 import { putDevice, readDevice } from '../../../shared/devices/deviceRepository.js';
 import { deviceRequest, indexRowsOf } from '../devices/deviceRows.js';
 import { id, quietLog, startHarness, type Harness } from './harness.js';
+import { callThrough, withTableMethods } from '../../support/tables.js';
 import { updateTenantConfig } from '../../../shared/tenants/tenantConfig.js';
 import { connectorSettingsSchema } from '../../../shared/domain/index.js';
 
@@ -264,32 +265,17 @@ describe('enrollment sync', () => {
 
     // The agent checks in just before the sync's transaction reaches the table.
     let raced = false;
-    const real = harness.tables;
-    const racing: TableStore = {
-      ...real,
-      table: (name) => {
-        const client = real.table(name);
-        if (name !== 'devices') return client;
-        return new Proxy(client, {
-          get(target, property, receiver) {
-            // A transaction of one row goes out as that row's own update.
-            if ((property === 'submitTransaction' || property === 'updateEntity') && !raced) {
-              return async (...args: unknown[]) => {
-                raced = true;
-                await target.updateEntity(
-                  { partitionKey: devicePartitionKey(harness.tenantId, id('dev-e1')), rowKey: id('dev-e1'), appVersion: '2.0.1', lastCheckInAt: '2026-03-01T10:04:00.000Z' },
-                  'Merge',
-                );
-                const write = Reflect.get(target, property, receiver) as (...given: unknown[]) => Promise<unknown>;
-                return write.apply(target, args);
-              };
-            }
-            const value: unknown = Reflect.get(target, property, receiver);
-            return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-          },
-        });
-      },
-    };
+    // A transaction of one row goes out as that row's own update.
+    const racing = withTableMethods(harness.tables, 'devices', ['submitTransaction', 'updateEntity'], (real, method) => async (...args) => {
+      if (!raced) {
+        raced = true;
+        await real.updateEntity(
+          { partitionKey: devicePartitionKey(harness.tenantId, id('dev-e1')), rowKey: id('dev-e1'), appVersion: '2.0.1', lastCheckInAt: '2026-03-01T10:04:00.000Z' },
+          'Merge',
+        );
+      }
+      return callThrough(real, method, args);
+    });
     harness.clock.advance(5 * 60_000);
     const outcome = completed(await syncTenant({ ...harness.deps, tables: racing }, harness.tenantId));
     expect(raced).toBe(true);
