@@ -29,7 +29,6 @@ import {
 import { formatDelivered } from '../events/ocsf.js';
 import { openSigningSecrets, readEndpoint, type StoredEndpoint } from './endpoints.js';
 import {
-  deferMs,
   delayAfter,
   hash,
   maxAttempts,
@@ -191,9 +190,33 @@ function safetyTime(services: DeliveryDeps, attempt: number, count: number, slot
   return new Date(now.getTime() + Math.max(delayAfter(services, attempt) ?? 0, waves * runtime.timeoutMs + runtime.safetyMarginMs));
 }
 
+/**
+ * Puts a batch back for lack of a slot: its message comes again after the runtime's `deferMs` (durable: the rows
+ * wait for it), and meanwhile this process starts the batch itself as soon as a slot frees within that time. Whichever comes second
+ * finds the rows claimed and does nothing (a claim is a write on the row's ETag).
+ */
 async function deferBatch(services: DeliveryDeps, message: BatchMessage): Promise<void> {
-  const at = new Date(services.clock.now().getTime() + deferMs);
+  const at = new Date(services.clock.now().getTime() + services.webhooks.deferMs);
   await services.queues(webhookQueueName).send([batchMessage(message, `d${at.getTime()}`, at)]);
+  services.webhooks.track(startWhenSlotFrees(services, message, at.getTime()));
+}
+
+async function startWhenSlotFrees(services: DeliveryDeps, message: BatchMessage, untilMs: number): Promise<void> {
+  const runtime = services.webhooks;
+  for (;;) {
+    // A slot may have freed since the batch was put back: look before waiting for one.
+    if (runtime.hasFreeSlot(message.tenantId, `${message.tenantId}|${message.endpointId}`)) {
+      try {
+        if ((await attemptBatch(services, message, false)) !== 'full') return;
+      } catch (caught) {
+        services.log.warn(`Webhook batch for ${message.endpointId}: an early start failed (its deferred message runs it): ${toError(caught).message}`);
+        return;
+      }
+    }
+    // Stops short of the deferred message's time, so the two rarely meet.
+    const left = untilMs - 100 - services.clock.now().getTime();
+    if (left <= 0 || !(await runtime.whenSlotFrees(left))) return;
+  }
 }
 
 function releaseAll(services: DeliveryDeps, tenantId: string, slot: string, slots: number): void {
@@ -247,35 +270,44 @@ export async function startBatch(services: DeliveryDeps, tenantId: string, endpo
 
 /** Runs a `batch` message: attempt `attempt` of those of its rows for which it is the next one. */
 export async function runBatch(services: DeliveryDeps, message: BatchMessage): Promise<void> {
+  await attemptBatch(services, message, true);
+}
+
+/**
+ * The attempt a `batch` message stands for; `full` when every slot was taken (then put back with `deferIfFull`,
+ * else left to the deferred message already on its way).
+ */
+async function attemptBatch(services: DeliveryDeps, message: BatchMessage, deferIfFull: boolean): Promise<'full' | 'done'> {
   const runtime = services.webhooks;
-  if (message.safetyNet && runtime.settled.has(batchMessage(message, 's').messageId)) return;
+  if (message.safetyNet && runtime.settled.has(batchMessage(message, 's').messageId)) return 'done';
   const partitionKey = deliveryPartition(message.tenantId, message.endpointId);
   const known = retryRows.get(retryKey(message));
   retryRows.delete(retryKey(message));
   const due = (known ?? (await readRows(services, message))).filter((held) => isDue(held.row, message.round, message.attempt));
-  if (due.length === 0) return;
+  if (due.length === 0) return 'done';
   const now = services.clock.now();
   const end = (failure: string): Promise<Held[]> =>
     writeHeld(services, partitionKey, due.map((held) => ({ ...held, row: rowEnded(held.row, now.toISOString(), failure) })));
   if (message.attempt > maxAttempts(services)) {
     await end('No outcome was recorded for the last attempt.');
-    return;
+    return 'done';
   }
   const endpoint = await readEndpoint(services, message.tenantId, message.endpointId);
   if (!endpoint) {
     await end('The endpoint was deleted.');
-    return;
+    return 'done';
   }
   if (!endpoint.enabled) {
     await end(`The endpoint is disabled${endpoint.disabledReason ? `: ${endpoint.disabledReason}` : ''}.`);
-    return;
+    return 'done';
   }
   const slot = `${message.tenantId}|${message.endpointId}`;
   const slots = runtime.tryAcquireUpTo(message.tenantId, slot, due.length);
   if (slots === 0) {
-    // Every slot is taken (by this endpoint or in all): try again shortly, without spending the attempt.
-    await deferBatch(services, message);
-    return;
+    // Every slot is taken (by this endpoint or in all): try again shortly, without spending the attempt (an early
+    // start that lost the slot leaves it to the deferred message already on its way).
+    if (deferIfFull) await deferBatch(services, message);
+    return 'full';
   }
   let started = false;
   try {
@@ -284,9 +316,10 @@ export async function runBatch(services: DeliveryDeps, message: BatchMessage): P
     const safety = batchMessage({ ...message, attempt: message.attempt + 1, deliveryIds: ids }, 's', safetyAt);
     await services.queues(webhookQueueName).send([safety]);
     const mine = await writeHeld(services, partitionKey, due.map((held) => ({ ...held, row: claimedRow(held.row, message.attempt, now, safetyAt) })));
-    if (mine.length === 0) return;
+    if (mine.length === 0) return 'done';
     started = true;
     runPosts(services, { ...message, deliveryIds: ids }, endpoint, mine, slots, now, { at: safetyAt, messageId: safety.messageId });
+    return 'done';
   } finally {
     if (!started) releaseAll(services, message.tenantId, slot, slots);
   }

@@ -33,7 +33,6 @@ import {
 } from './deliveries.js';
 import { endpointTypes, listEndpointRows, openSigningSecrets, readEndpoint, type StoredEndpoint } from './endpoints.js';
 import {
-  deferMs,
   delayAfter,
   hash,
   maxAttempts,
@@ -214,7 +213,7 @@ export async function runAttempt(
   const slot = `${message.tenantId}|${message.endpointId}`;
   if (!runtime.tryAcquire(message.tenantId, slot)) {
     // Every slot is taken (by this endpoint or in all): try again shortly, without spending the attempt.
-    const at = new Date(services.clock.now().getTime() + deferMs);
+    const at = new Date(services.clock.now().getTime() + services.webhooks.deferMs);
     await services.queues(webhookQueueName).send([attemptMessage(message, `d${at.getTime()}`, at)]);
     return;
   }

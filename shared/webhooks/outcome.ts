@@ -22,9 +22,6 @@ export type Outcome =
   | { kind: 'gone'; statusCode: number; durationMs: number }
   | { kind: 'failed'; statusCode?: number; error: string; durationMs: number };
 
-/** How long an attempt put back for lack of a free slot waits. */
-export const deferMs = 1_000;
-
 export function hash(text: string): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, 22);
 }

@@ -44,6 +44,11 @@ export interface WebhookRuntime {
   readonly timeoutMs: number;
   /** How far past the time-out the next attempt is scheduled before an attempt runs (the safety net). */
   readonly safetyMarginMs: number;
+  /**
+   * When an attempt put back for lack of a free slot comes again (1 s): its durable retry. A batch put back also
+   * starts here as soon as a slot frees before then.
+   */
+  readonly deferMs: number;
   /** Wait after failed attempt n (index n-1); its length + 1 is the number of attempts. */
   readonly retrySchedule: readonly number[];
   /** Attempts in flight at most, per process, per tenant and per endpoint; beyond them an attempt is put back briefly. */
@@ -55,6 +60,14 @@ export interface WebhookRuntime {
   /** Takes as many slots as the limits allow, up to `wanted` (a batch's posts share them); 0 when none is free. */
   tryAcquireUpTo(tenantId: string, endpointKey: string, wanted: number): number;
   release(tenantId: string, endpointKey: string): void;
+  /**
+   * Resolves true as soon as a slot is released after this call (any slot: the caller tries to acquire again), or
+   * false after `withinMs`: how a batch put back for lack of a slot starts the moment one frees instead of when its
+   * deferred message comes.
+   */
+  whenSlotFrees(withinMs: number): Promise<boolean>;
+  /** Whether an attempt for the endpoint would get a slot now (nothing is taken). */
+  hasFreeSlot(tenantId: string, endpointKey: string): boolean;
   /** Keeps a background attempt, so `idle()` can wait for it. */
   track(task: Promise<unknown>): void;
   /** Resolves once no attempt is in flight. */
@@ -72,6 +85,7 @@ export interface WebhookRuntimeOptions {
   post?: WebhookPoster;
   timeoutMs?: number;
   safetyMarginMs?: number;
+  deferMs?: number;
   retrySchedule?: readonly number[];
   maxInFlight?: number;
   maxInFlightPerTenant?: number;
@@ -166,6 +180,7 @@ export function createWebhookRuntime(options: WebhookRuntimeOptions = {}): Webho
     else counts.set(key, current);
   };
   const stats = { attempts: 0, deferred: 0 };
+  let slotFreed: { promise: Promise<void>; resolve: () => void } | undefined;
   // The latest a batch's next attempt is scheduled is the longest retry wait after its time-outs: a day covers it.
   const settled = new LRUCache<string, true>({ max: 100_000, ttl: 26 * 3_600_000 });
   return {
@@ -173,6 +188,7 @@ export function createWebhookRuntime(options: WebhookRuntimeOptions = {}): Webho
     post: options.post ?? httpsPoster,
     timeoutMs: options.timeoutMs ?? 10_000,
     safetyMarginMs: options.safetyMarginMs ?? 5_000,
+    deferMs: options.deferMs ?? 1_000,
     retrySchedule: options.retrySchedule ?? defaultRetrySchedule,
     maxInFlight,
     maxInFlightPerTenant,
@@ -208,6 +224,27 @@ export function createWebhookRuntime(options: WebhookRuntimeOptions = {}): Webho
       total = Math.max(0, total - 1);
       down(perTenant, tenantId);
       down(perEndpoint, endpointKey);
+      const waiting = slotFreed;
+      slotFreed = undefined;
+      waiting?.resolve();
+    },
+    hasFreeSlot(tenantId, endpointKey) {
+      return total < maxInFlight && (perTenant.get(tenantId) ?? 0) < maxInFlightPerTenant && (perEndpoint.get(endpointKey) ?? 0) < maxInFlightPerEndpoint;
+    },
+    whenSlotFrees(withinMs) {
+      if (!slotFreed) {
+        let resolve = (): void => undefined;
+        const promise = new Promise<void>((done) => {
+          resolve = done;
+        });
+        slotFreed = { promise, resolve };
+      }
+      const freed = slotFreed.promise;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<false>((done) => {
+        timer = setTimeout(() => done(false), withinMs);
+      });
+      return Promise.race([freed.then(() => true as const), timedOut]).finally(() => clearTimeout(timer));
     },
     track(task) {
       const kept = task.catch(() => undefined).finally(() => tasks.delete(kept));

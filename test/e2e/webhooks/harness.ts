@@ -61,7 +61,7 @@ export async function call(host: LocalHost, method: string, path: string, token:
 }
 
 export async function startWebhookHarness(
-  options: { timeoutMs?: number; retrySchedule?: number[]; healthTtlMs?: number; post?: WebhookPoster; maxInFlightPerEndpoint?: number } = {},
+  options: { timeoutMs?: number; retrySchedule?: number[]; healthTtlMs?: number; post?: WebhookPoster; maxInFlightPerEndpoint?: number; deferMs?: number } = {},
 ): Promise<WebhookHarness> {
   const contoso = randomUUID();
   const fabrikam = randomUUID();
@@ -81,6 +81,7 @@ export async function startWebhookHarness(
     retrySchedule: options.retrySchedule ?? [100, 100, 100],
     ...(options.post ? { post: options.post } : {}),
     ...(options.maxInFlightPerEndpoint !== undefined ? { maxInFlightPerEndpoint: options.maxInFlightPerEndpoint } : {}),
+    ...(options.deferMs !== undefined ? { deferMs: options.deferMs } : {}),
   });
   const stack = await startStack({
     scenario: parseScenario({

@@ -27,4 +27,16 @@ describe('webhook attempts in flight', () => {
     expect(runtime.tryAcquire('b', 'b|1')).toBe(true);
     expect(runtime.tryAcquire('c', 'c|1')).toBe(false);
   });
+
+  it('wakes a batch waiting for a slot when one frees, and tells it when none freed in time', async () => {
+    const runtime = createWebhookRuntime({ maxInFlight: 10, maxInFlightPerTenant: 10, maxInFlightPerEndpoint: 1 });
+    expect(runtime.tryAcquire('a', 'a|1')).toBe(true);
+    expect(runtime.hasFreeSlot('a', 'a|1')).toBe(false);
+    expect(runtime.hasFreeSlot('a', 'a|2')).toBe(true);
+    expect(await runtime.whenSlotFrees(10)).toBe(false);
+    const waiting = runtime.whenSlotFrees(60_000);
+    runtime.release('a', 'a|1');
+    expect(await waiting).toBe(true);
+    expect(runtime.hasFreeSlot('a', 'a|1')).toBe(true);
+  });
 });
