@@ -7,12 +7,6 @@ import { useState } from 'react';
 import {
   Body1,
   Button,
-  Dialog,
-  DialogActions,
-  DialogBody,
-  DialogContent,
-  DialogSurface,
-  DialogTitle,
   Field,
   Input,
   Select,
@@ -30,23 +24,19 @@ import {
 import { packageNamePattern, useAppRulePreview, useAppRules, useDeleteAppRule, useSetAppRule, type AppRule } from '../api/appRules.js';
 import type { RiskLevel } from '../api/devices.js';
 import { useSession } from '../context.js';
-import { regradeFrom } from '../logic.js';
 import { RiskBadge } from './badges.js';
-import { ErrorMessage, Loading, Notice, When, useClosable } from './common.js';
+import { When } from './common.js';
 import { QueryState } from './QueryState.js';
-import { Impact, RegradeProgress } from './Regrade.js';
+import { PolicyChangeDialog } from './Regrade.js';
 
 const useStyles = makeStyles({
   section: { marginBottom: tokens.spacingVerticalXL },
   header: { display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: tokens.spacingHorizontalM },
-  stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
 });
 
 const levels: RiskLevel[] = ['none', 'low', 'medium', 'high'];
 
 function RuleDialog({ rule, onClose }: { rule: AppRule | null; onClose: () => void }) {
-  const { open, close } = useClosable(onClose);
-  const styles = useStyles();
   const [packageName, setPackageName] = useState(rule?.packageName ?? '');
   const [level, setLevel] = useState<RiskLevel>(rule?.riskLevel ?? 'none');
   const [reason, setReason] = useState(rule?.reason ?? '');
@@ -54,115 +44,60 @@ function RuleDialog({ rule, onClose }: { rule: AppRule | null; onClose: () => vo
   const changedLevel = rule === null || level !== rule.riskLevel;
   const preview = useAppRulePreview(packageName, level, validName && changedLevel);
   const save = useSetAppRule();
-  const regrade = save.data ? regradeFrom(save.data) : null;
   const reasonOk = reason.trim().length > 0 && reason.length <= 500;
   return (
-    <Dialog open={open} onOpenChange={(_, d) => (d.open ? undefined : close())}>
-      <DialogSurface aria-describedby={undefined}>
-        <DialogBody>
-          <DialogTitle>{rule ? `App rule for ${rule.packageName}` : 'Add an app rule'}</DialogTitle>
-          <DialogContent className={styles.stack}>
-            <Field
-              label="Package name"
-              required
-              hint="The Android application id or iOS bundle id, exactly as the agent reports it."
-              validationState={packageName !== '' && !validName ? 'error' : 'none'}
-              validationMessage={packageName !== '' && !validName ? 'Letters, digits, "_", "-" and "." only.' : undefined}
-            >
-              <Input value={packageName} disabled={rule !== null || save.isSuccess} onChange={(_, d) => setPackageName(d.value.trim())} />
-            </Field>
-            <Field label="Risk level" hint="none allows the app; high denies it.">
-              <Select value={level} disabled={save.isSuccess} onChange={(_, d) => setLevel(levels.find((l) => l === d.value) ?? level)}>
-                {levels.map((l) => (
-                  <option key={l} value={l}>
-                    {l}
-                  </option>
-                ))}
-              </Select>
-            </Field>
-            <Field label="Reason" required>
-              <Textarea value={reason} maxLength={500} disabled={save.isSuccess} onChange={(_, d) => setReason(d.value)} />
-            </Field>
-            {validName && changedLevel && preview.isFetching ? <Loading label="Working out the impact…" /> : null}
-            {preview.isError ? <ErrorMessage error={preview.error} /> : null}
-            {validName && changedLevel && preview.data && !save.isSuccess ? <Impact preview={preview.data} /> : null}
-            {save.isError ? <ErrorMessage error={save.error} /> : null}
-            {save.data?.item ? (
-              <>
-                <Notice intent="success" title="Saved">
-                  Threats of {save.data.item.packageName} now count as {save.data.item.riskLevel}.
-                </Notice>
-                {regrade ? <RegradeProgress regrade={regrade} /> : null}
-              </>
-            ) : null}
-          </DialogContent>
-          <DialogActions>
-            {save.isSuccess ? (
-              <Button appearance="primary" onClick={close}>
-                Close
-              </Button>
-            ) : (
-              <>
-                <Button
-                  appearance="primary"
-                  disabled={!validName || !reasonOk || save.isPending || (changedLevel && !preview.data)}
-                  onClick={() => save.mutate({ packageName, riskLevel: level, reason: reason.trim() })}
-                >
-                  {save.isPending ? 'Saving…' : 'Save'}
-                </Button>
-                <Button onClick={close}>Cancel</Button>
-              </>
-            )}
-          </DialogActions>
-        </DialogBody>
-      </DialogSurface>
-    </Dialog>
+    <PolicyChangeDialog
+      title={rule ? `App rule for ${rule.packageName}` : 'Add an app rule'}
+      onClose={onClose}
+      preview={validName && changedLevel ? preview : undefined}
+      change={save}
+      done={(answer) => ({ title: 'Saved', text: `Threats of ${answer.item?.packageName ?? packageName} now count as ${answer.item?.riskLevel ?? level}.` })}
+      action={{
+        label: 'Save',
+        pendingLabel: 'Saving…',
+        disabled: !validName || !reasonOk,
+        run: () => save.mutate({ packageName, riskLevel: level, reason: reason.trim() }),
+      }}
+    >
+      <Field
+        label="Package name"
+        required
+        hint="The Android application id or iOS bundle id, exactly as the agent reports it."
+        validationState={packageName !== '' && !validName ? 'error' : 'none'}
+        validationMessage={packageName !== '' && !validName ? 'Letters, digits, "_", "-" and "." only.' : undefined}
+      >
+        <Input value={packageName} disabled={rule !== null || save.isSuccess} onChange={(_, d) => setPackageName(d.value.trim())} />
+      </Field>
+      <Field label="Risk level" hint="none allows the app; high denies it.">
+        <Select value={level} disabled={save.isSuccess} onChange={(_, d) => setLevel(levels.find((l) => l === d.value) ?? level)}>
+          {levels.map((l) => (
+            <option key={l} value={l}>
+              {l}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <Field label="Reason" required>
+        <Textarea value={reason} maxLength={500} disabled={save.isSuccess} onChange={(_, d) => setReason(d.value)} />
+      </Field>
+    </PolicyChangeDialog>
   );
 }
 
 function DeleteDialog({ rule, onClose }: { rule: AppRule; onClose: () => void }) {
-  const { open, close } = useClosable(onClose);
-  const styles = useStyles();
   const preview = useAppRulePreview(rule.packageName, null, true);
   const remove = useDeleteAppRule();
-  const regrade = remove.data ? regradeFrom(remove.data) : null;
   return (
-    <Dialog open={open} onOpenChange={(_, d) => (d.open ? undefined : close())}>
-      <DialogSurface aria-describedby={undefined}>
-        <DialogBody>
-          <DialogTitle>Delete the app rule for {rule.packageName}</DialogTitle>
-          <DialogContent className={styles.stack}>
-            <Body1>Its threats will count as their classification says again.</Body1>
-            {preview.isFetching ? <Loading label="Working out the impact…" /> : null}
-            {preview.isError ? <ErrorMessage error={preview.error} /> : null}
-            {preview.data && !remove.isSuccess ? <Impact preview={preview.data} /> : null}
-            {remove.isError ? <ErrorMessage error={remove.error} /> : null}
-            {remove.isSuccess ? (
-              <>
-                <Notice intent="success" title="Deleted">
-                  The rule for {rule.packageName} is gone.
-                </Notice>
-                {regrade ? <RegradeProgress regrade={regrade} /> : null}
-              </>
-            ) : null}
-          </DialogContent>
-          <DialogActions>
-            {remove.isSuccess ? (
-              <Button appearance="primary" onClick={close}>
-                Close
-              </Button>
-            ) : (
-              <>
-                <Button appearance="primary" disabled={!preview.data || remove.isPending} onClick={() => remove.mutate(rule.packageName)}>
-                  {remove.isPending ? 'Deleting…' : 'Delete'}
-                </Button>
-                <Button onClick={close}>Cancel</Button>
-              </>
-            )}
-          </DialogActions>
-        </DialogBody>
-      </DialogSurface>
-    </Dialog>
+    <PolicyChangeDialog
+      title={`Delete the app rule for ${rule.packageName}`}
+      onClose={onClose}
+      preview={preview}
+      change={remove}
+      done={() => ({ title: 'Deleted', text: `The rule for ${rule.packageName} is gone.` })}
+      action={{ label: 'Delete', pendingLabel: 'Deleting…', disabled: false, run: () => remove.mutate(rule.packageName) }}
+    >
+      <Body1>Its threats will count as their classification says again.</Body1>
+    </PolicyChangeDialog>
   );
 }
 

@@ -1,8 +1,29 @@
-/** What a policy change would do, and a queued re-grade followed to its end: shared by classifications and app rules. */
-import { Body1, Field, ProgressBar } from '@fluentui/react-components';
+/**
+ * What a policy change would do, the dialog that makes it, and a queued re-grade followed to its end: shared by
+ * classifications and app rules.
+ */
+import type { ReactNode } from 'react';
+import {
+  Body1,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Field,
+  ProgressBar,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { useRegrade, type RegradeProgress as Progress } from '../api/classifications.js';
-import { describeRegrade } from '../logic.js';
-import { ErrorMessage } from './common.js';
+import { describeRegrade, regradeFrom } from '../logic.js';
+import { ErrorMessage, Loading, Notice, useClosable } from './common.js';
+
+const useStyles = makeStyles({
+  stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+});
 
 /** A preview's answer: how many devices would change level, by old → new, with a sample. */
 export interface ImpactPreview {
@@ -45,5 +66,81 @@ export function RegradeProgress({ regrade }: { regrade: Progress }) {
       </Field>
       {followed.isError ? <ErrorMessage error={followed.error} /> : null}
     </div>
+  );
+}
+
+/** The state of a query or mutation the dialog shows (as `@tanstack/react-query` gives it). */
+interface Pending<T> {
+  readonly isPending?: boolean;
+  readonly isFetching?: boolean;
+  readonly isSuccess?: boolean;
+  readonly isError: boolean;
+  readonly error: unknown;
+  readonly data?: T | undefined;
+}
+
+export interface PolicyChangeDialogProps<T> {
+  readonly title: ReactNode;
+  readonly onClose: () => void;
+  /** The form, or what the change is: above its impact. */
+  readonly children?: ReactNode;
+  /** The impact preview; undefined while there is nothing to preview (the change is not made yet, or is invalid). */
+  readonly preview: Pending<ImpactPreview> | undefined;
+  /** The save, reset or delete. */
+  readonly change: Pending<T>;
+  /** The success notice for the change's answer; `regrading` when a queued re-grade is followed below it. */
+  readonly done: (answer: T, regrading: boolean) => { readonly title: string; readonly text: ReactNode };
+  /** The primary button, also disabled while the change runs or its impact is not known yet. */
+  readonly action: { readonly label: string; readonly pendingLabel: string; readonly disabled: boolean; readonly run: () => void };
+}
+
+/**
+ * A policy change in a dialog: its impact first, then the change, its answer and the re-grade it started, followed
+ * to its end; Close once done, else the action and Cancel.
+ */
+export function PolicyChangeDialog<T>({ title, onClose, children, preview, change, done, action }: PolicyChangeDialogProps<T>) {
+  const { open, close } = useClosable(onClose);
+  const styles = useStyles();
+  // Once the change succeeded, its data is the answer (of type T, whatever T allows).
+  const answer = change.isSuccess ? { value: change.data as T } : undefined;
+  const regrade = answer ? regradeFrom(answer.value) : null;
+  const notice = answer ? done(answer.value, regrade !== null) : null;
+  return (
+    <Dialog open={open} onOpenChange={(_, d) => (d.open ? undefined : close())}>
+      <DialogSurface aria-describedby={undefined}>
+        <DialogBody>
+          <DialogTitle>{title}</DialogTitle>
+          <DialogContent className={styles.stack}>
+            {children}
+            {preview?.isFetching ? <Loading label="Working out the impact…" /> : null}
+            {preview?.isError ? <ErrorMessage error={preview.error} /> : null}
+            {preview?.data && !change.isSuccess ? <Impact preview={preview.data} /> : null}
+            {change.isError ? <ErrorMessage error={change.error} /> : null}
+            {notice ? (
+              <>
+                <Notice intent="success" title={notice.title}>
+                  {notice.text}
+                </Notice>
+                {regrade ? <RegradeProgress regrade={regrade} /> : null}
+              </>
+            ) : null}
+          </DialogContent>
+          <DialogActions>
+            {change.isSuccess ? (
+              <Button appearance="primary" onClick={close}>
+                Close
+              </Button>
+            ) : (
+              <>
+                <Button appearance="primary" disabled={action.disabled || change.isPending === true || (preview !== undefined && !preview.data)} onClick={action.run}>
+                  {change.isPending ? action.pendingLabel : action.label}
+                </Button>
+                <Button onClick={close}>Cancel</Button>
+              </>
+            )}
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
   );
 }

@@ -6,12 +6,6 @@
 import { useState } from 'react';
 import {
   Button,
-  Dialog,
-  DialogActions,
-  DialogBody,
-  DialogContent,
-  DialogSurface,
-  DialogTitle,
   Field,
   Select,
   Subtitle1,
@@ -34,16 +28,15 @@ import {
 } from '../api/classifications.js';
 import type { RiskLevel } from '../api/devices.js';
 import { useSession } from '../context.js';
-import { describeChanged, policyChangesToDefaults, regradeFrom } from '../logic.js';
+import { describeChanged, policyChangesToDefaults } from '../logic.js';
 import { RiskBadge } from '../components/badges.js';
-import { ErrorMessage, Loading, Notice, PageHeader, useClosable } from '../components/common.js';
+import { PageHeader } from '../components/common.js';
 import { QueryState } from '../components/QueryState.js';
 import { AppRulesSection } from '../components/AppRules.js';
-import { Impact, RegradeProgress } from '../components/Regrade.js';
+import { PolicyChangeDialog } from '../components/Regrade.js';
 
 const useStyles = makeStyles({
   section: { marginBottom: tokens.spacingVerticalXL },
-  stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
 });
 
 const categories = [
@@ -56,113 +49,57 @@ const categories = [
 const levels: RiskLevel[] = ['none', 'low', 'medium', 'high'];
 
 function EditDialog({ item, onClose }: { item: ClassificationItem; onClose: () => void }) {
-  const { open, close } = useClosable(onClose);
-  const styles = useStyles();
   const [level, setLevel] = useState<RiskLevel>(item.riskLevel);
   const changed = level !== item.riskLevel;
   const preview = useRegradePreview({ [item.classification]: level }, changed);
   const save = useSetClassificationLevel(item.classification);
-  const regrade = save.data ? regradeFrom(save.data) : null;
   return (
-    <Dialog open={open} onOpenChange={(_, d) => (d.open ? undefined : close())}>
-      <DialogSurface aria-describedby={undefined}>
-        <DialogBody>
-          <DialogTitle>Risk level of {item.classification}</DialogTitle>
-          <DialogContent className={styles.stack}>
-            <Body1>
-              Default: <RiskBadge level={item.defaultRiskLevel} /> · now: <RiskBadge level={item.riskLevel} />
-            </Body1>
-            <Field label="New risk level">
-              <Select value={level} onChange={(_, d) => setLevel(levels.find((l) => l === d.value) ?? level)} disabled={save.isSuccess}>
-                {levels.map((l) => (
-                  <option key={l} value={l}>
-                    {l}
-                  </option>
-                ))}
-              </Select>
-            </Field>
-            {!changed ? <Body1>Choose another level to see its impact.</Body1> : null}
-            {changed && preview.isFetching ? <Loading label="Working out the impact…" /> : null}
-            {changed && preview.isError ? <ErrorMessage error={preview.error} /> : null}
-            {changed && preview.data && !save.isSuccess ? <Impact preview={preview.data} /> : null}
-            {save.isError ? <ErrorMessage error={save.error} /> : null}
-            {save.data ? (
-              <>
-                <Notice intent="success" title="Saved">
-                  {item.classification} now counts as {save.data.item.riskLevel}.
-                  {regrade ? '' : ` ${describeChanged(save.data)}`}
-                </Notice>
-                {regrade ? <RegradeProgress regrade={regrade} /> : null}
-              </>
-            ) : null}
-          </DialogContent>
-          <DialogActions>
-            {save.isSuccess ? (
-              <Button appearance="primary" onClick={close}>
-                Close
-              </Button>
-            ) : (
-              <>
-                <Button appearance="primary" disabled={!changed || !preview.data || save.isPending} onClick={() => save.mutate(level)}>
-                  {save.isPending ? 'Saving…' : 'Save'}
-                </Button>
-                <Button onClick={close}>Cancel</Button>
-              </>
-            )}
-          </DialogActions>
-        </DialogBody>
-      </DialogSurface>
-    </Dialog>
+    <PolicyChangeDialog
+      title={`Risk level of ${item.classification}`}
+      onClose={onClose}
+      preview={changed ? preview : undefined}
+      change={save}
+      done={(answer, regrading) => ({
+        title: 'Saved',
+        text: `${item.classification} now counts as ${answer.item.riskLevel}.${regrading ? '' : ` ${describeChanged(answer)}`}`,
+      })}
+      action={{ label: 'Save', pendingLabel: 'Saving…', disabled: !changed, run: () => save.mutate(level) }}
+    >
+      <Body1>
+        Default: <RiskBadge level={item.defaultRiskLevel} /> · now: <RiskBadge level={item.riskLevel} />
+      </Body1>
+      <Field label="New risk level">
+        <Select value={level} onChange={(_, d) => setLevel(levels.find((l) => l === d.value) ?? level)} disabled={save.isSuccess}>
+          {levels.map((l) => (
+            <option key={l} value={l}>
+              {l}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      {!changed ? <Body1>Choose another level to see its impact.</Body1> : null}
+    </PolicyChangeDialog>
   );
 }
 
 function ResetDialog({ items, onClose }: { items: ClassificationItem[]; onClose: () => void }) {
-  const { open, close } = useClosable(onClose);
-  const styles = useStyles();
   const changes = policyChangesToDefaults(items);
   const count = Object.keys(changes).length;
   const preview = useRegradePreview(changes, count > 0);
   const reset = useResetClassifications();
-  const regrade = reset.data ? regradeFrom(reset.data) : null;
   return (
-    <Dialog open={open} onOpenChange={(_, d) => (d.open ? undefined : close())}>
-      <DialogSurface aria-describedby={undefined}>
-        <DialogBody>
-          <DialogTitle>Reset the policy to its defaults</DialogTitle>
-          <DialogContent className={styles.stack}>
-            <Body1>
-              {count === 0 ? 'Every classification already has its default level.' : `${count} classification${count === 1 ? '' : 's'} would go back to the default level.`}
-            </Body1>
-            {preview.isFetching ? <Loading label="Working out the impact…" /> : null}
-            {preview.isError ? <ErrorMessage error={preview.error} /> : null}
-            {preview.data && !reset.isSuccess ? <Impact preview={preview.data} /> : null}
-            {reset.isError ? <ErrorMessage error={reset.error} /> : null}
-            {reset.data ? (
-              <>
-                <Notice intent="success" title="Reset">
-                  Every classification has its default level.{regrade ? '' : ` ${describeChanged(reset.data)}`}
-                </Notice>
-                {regrade ? <RegradeProgress regrade={regrade} /> : null}
-              </>
-            ) : null}
-          </DialogContent>
-          <DialogActions>
-            {reset.isSuccess ? (
-              <Button appearance="primary" onClick={close}>
-                Close
-              </Button>
-            ) : (
-              <>
-                <Button appearance="primary" disabled={count === 0 || !preview.data || reset.isPending} onClick={() => reset.mutate()}>
-                  {reset.isPending ? 'Resetting…' : 'Reset to defaults'}
-                </Button>
-                <Button onClick={close}>Cancel</Button>
-              </>
-            )}
-          </DialogActions>
-        </DialogBody>
-      </DialogSurface>
-    </Dialog>
+    <PolicyChangeDialog
+      title="Reset the policy to its defaults"
+      onClose={onClose}
+      preview={count > 0 ? preview : undefined}
+      change={reset}
+      done={(answer, regrading) => ({ title: 'Reset', text: `Every classification has its default level.${regrading ? '' : ` ${describeChanged(answer)}`}` })}
+      action={{ label: 'Reset to defaults', pendingLabel: 'Resetting…', disabled: count === 0, run: () => reset.mutate() }}
+    >
+      <Body1>
+        {count === 0 ? 'Every classification already has its default level.' : `${count} classification${count === 1 ? '' : 's'} would go back to the default level.`}
+      </Body1>
+    </PolicyChangeDialog>
   );
 }
 
