@@ -9,7 +9,6 @@ import {
   Button,
   Field,
   Input,
-  Select,
   Subtitle1,
   Table,
   TableBody,
@@ -28,13 +27,12 @@ import { RiskBadge } from './badges.js';
 import { When } from './common.js';
 import { QueryState } from './QueryState.js';
 import { PolicyChangeDialog } from './Regrade.js';
+import { RiskLevelSelect } from './RiskLevelSelect.js';
 
 const useStyles = makeStyles({
   section: { marginBottom: tokens.spacingVerticalXL },
   header: { display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: tokens.spacingHorizontalM },
 });
-
-const levels: RiskLevel[] = ['none', 'low', 'medium', 'high'];
 
 function RuleDialog({ rule, onClose }: { rule: AppRule | null; onClose: () => void }) {
   const [packageName, setPackageName] = useState(rule?.packageName ?? '');
@@ -69,13 +67,7 @@ function RuleDialog({ rule, onClose }: { rule: AppRule | null; onClose: () => vo
         <Input value={packageName} disabled={rule !== null || save.isSuccess} onChange={(_, d) => setPackageName(d.value.trim())} />
       </Field>
       <Field label="Risk level" hint="none allows the app; high denies it.">
-        <Select value={level} disabled={save.isSuccess} onChange={(_, d) => setLevel(levels.find((l) => l === d.value) ?? level)}>
-          {levels.map((l) => (
-            <option key={l} value={l}>
-              {l}
-            </option>
-          ))}
-        </Select>
+        <RiskLevelSelect value={level} disabled={save.isSuccess} onChange={setLevel} />
       </Field>
       <Field label="Reason" required>
         <Textarea value={reason} maxLength={500} disabled={save.isSuccess} onChange={(_, d) => setReason(d.value)} />

@@ -14,7 +14,6 @@ import {
   DialogTitle,
   Field,
   Input,
-  Select,
   Textarea,
   makeStyles,
   tokens,
@@ -23,12 +22,12 @@ import type { RiskLevel } from '../api/devices.js';
 import { useEndOverride, useSetOverride, type Override } from '../api/overrides.js';
 import { ErrorMessage, Notice, When, useClosable } from './common.js';
 import { RiskBadge } from './badges.js';
+import { RiskLevelSelect } from './RiskLevelSelect.js';
 
 const useStyles = makeStyles({
   stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
 });
 
-const levels: RiskLevel[] = ['none', 'low', 'medium', 'high'];
 /** The longest an override may last (the API refuses more). */
 const maxDays = 30;
 
@@ -78,13 +77,7 @@ export function OverrideDialog({ deviceId, current, onClose }: { deviceId: strin
           <DialogContent className={styles.stack}>
             <Body1>While the override lasts, the device counts as the level you choose, whatever its threats; Intune and Entra ID are told at once.</Body1>
             <Field label="Risk level">
-              <Select value={level} disabled={done} onChange={(_, d) => setLevel(levels.find((l) => l === d.value) ?? level)}>
-                {levels.map((l) => (
-                  <option key={l} value={l}>
-                    {l}
-                  </option>
-                ))}
-              </Select>
+              <RiskLevelSelect value={level} disabled={done} onChange={setLevel} />
             </Field>
             <Field label="Reason" required validationState={reasonProblem && reason !== '' ? 'error' : 'none'} validationMessage={reason !== '' ? reasonProblem : undefined}>
               <Textarea value={reason} disabled={done} maxLength={500} onChange={(_, d) => setReason(d.value)} />

@@ -7,7 +7,6 @@ import { useState } from 'react';
 import {
   Button,
   Field,
-  Select,
   Subtitle1,
   Body1,
   Table,
@@ -34,6 +33,7 @@ import { PageHeader } from '../components/common.js';
 import { QueryState } from '../components/QueryState.js';
 import { AppRulesSection } from '../components/AppRules.js';
 import { PolicyChangeDialog } from '../components/Regrade.js';
+import { RiskLevelSelect } from '../components/RiskLevelSelect.js';
 
 const useStyles = makeStyles({
   section: { marginBottom: tokens.spacingVerticalXL },
@@ -45,8 +45,6 @@ const categories = [
   { key: 'network', title: 'Network threats' },
   { key: 'web', title: 'Web threats' },
 ] as const;
-
-const levels: RiskLevel[] = ['none', 'low', 'medium', 'high'];
 
 function EditDialog({ item, onClose }: { item: ClassificationItem; onClose: () => void }) {
   const [level, setLevel] = useState<RiskLevel>(item.riskLevel);
@@ -69,13 +67,7 @@ function EditDialog({ item, onClose }: { item: ClassificationItem; onClose: () =
         Default: <RiskBadge level={item.defaultRiskLevel} /> · now: <RiskBadge level={item.riskLevel} />
       </Body1>
       <Field label="New risk level">
-        <Select value={level} onChange={(_, d) => setLevel(levels.find((l) => l === d.value) ?? level)} disabled={save.isSuccess}>
-          {levels.map((l) => (
-            <option key={l} value={l}>
-              {l}
-            </option>
-          ))}
-        </Select>
+        <RiskLevelSelect value={level} disabled={save.isSuccess} onChange={setLevel} />
       </Field>
       {!changed ? <Body1>Choose another level to see its impact.</Body1> : null}
     </PolicyChangeDialog>
