@@ -11,7 +11,7 @@ import { deliveryIdFor, type WebhookEvent } from '../../../shared/webhooks/deliv
 import { webhookQueueName } from '../../../shared/webhooks/delivery.js';
 import { httpsPoster, type PostRequest, type PostResult, type WebhookPoster } from '../../../shared/webhooks/runtime.js';
 import { verifiesWith } from '../../support/standardWebhooks.js';
-import { call, deviceEvent, startWebhookHarness, type WebhookHarness } from './harness.js';
+import { call, deliveriesOf, deviceEvent, startWebhookHarness, until, type WebhookHarness } from './harness.js';
 
 /** Per path: what the poster does instead of posting (a test's stand-in for a stopped process or a held answer). */
 const hooks = new Map<string, (request: PostRequest) => Promise<PostResult>>();
@@ -54,21 +54,8 @@ interface DeliveryView {
   failure: string | null;
 }
 
-async function deliveries(endpointId: string): Promise<DeliveryView[]> {
-  const answer = await call(h.host, 'GET', `${base}/${endpointId}/deliveries?limit=100`, h.tokens.admin);
-  expect(answer.status).toBe(200);
-  return answer.body.items as DeliveryView[];
-}
+const deliveries = (endpointId: string): Promise<DeliveryView[]> => deliveriesOf<DeliveryView>(h, endpointId);
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const allEnded = (items: DeliveryView[], count: number): boolean => items.length === count && items.every((item) => item.status === 'delivered' || item.status === 'failed');
 

@@ -164,3 +164,21 @@ export function deviceEvent(tenantId: string, type = 'device.risk_changed'): Web
     },
   };
 }
+
+/** An endpoint's delivery log as the console reads it (up to 100, newest first). */
+export async function deliveriesOf<T>(h: WebhookHarness, endpointId: string, token = h.tokens.admin): Promise<T[]> {
+  const answer = await call(h.host, 'GET', `v1/console/webhooks/${endpointId}/deliveries?limit=100`, token);
+  if (answer.status !== 200) throw new Error(`the delivery log answered ${answer.status}`);
+  return answer.body.items as T[];
+}
+
+/** Reads until `done` holds, every 50 ms; fails with the last value read after `timeoutMs`. */
+export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

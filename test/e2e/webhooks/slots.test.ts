@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookReceiver } from '../../../dev/webhookReceiver.js';
-import { call, deviceEvent, startWebhookHarness, type WebhookHarness } from './harness.js';
+import { call, deliveriesOf, deviceEvent, startWebhookHarness, until, type WebhookHarness } from './harness.js';
 
 let h: WebhookHarness;
 let receiver: WebhookReceiver;
@@ -24,21 +24,8 @@ interface DeliveryView {
   status: string;
 }
 
-async function deliveries(endpointId: string): Promise<DeliveryView[]> {
-  const answer = await call(h.host, 'GET', `v1/console/webhooks/${endpointId}/deliveries?limit=100`, h.tokens.admin);
-  expect(answer.status).toBe(200);
-  return answer.body.items as DeliveryView[];
-}
+const deliveries = (endpointId: string): Promise<DeliveryView[]> => deliveriesOf<DeliveryView>(h, endpointId);
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('webhook slots', () => {
   it('starts a batch put back for lack of a slot as soon as one frees, without waiting for its deferred message', async () => {

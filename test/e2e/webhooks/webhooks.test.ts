@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookReceiver } from '../../../dev/webhookReceiver.js';
 import { listAuditLog } from '../../../shared/audit/auditLog.js';
 import { verifiesWith } from '../../support/standardWebhooks.js';
-import { call, deviceEvent, startWebhookHarness, type WebhookHarness } from './harness.js';
+import { call, deliveriesOf, deviceEvent, startWebhookHarness, until, type WebhookHarness } from './harness.js';
 
 let h: WebhookHarness;
 
@@ -41,21 +41,8 @@ interface DeliveryView {
   failure: string | null;
 }
 
-async function deliveries(endpointId: string, token = h.tokens.admin): Promise<DeliveryView[]> {
-  const answer = await call(h.host, 'GET', `${base}/${endpointId}/deliveries`, token);
-  expect(answer.status).toBe(200);
-  return answer.body.items as DeliveryView[];
-}
+const deliveries = (endpointId: string, token = h.tokens.admin): Promise<DeliveryView[]> => deliveriesOf<DeliveryView>(h, endpointId, token);
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('webhook endpoints in the console', () => {
   it('creates an endpoint with its secret shown only then; both access levels read it, only full access writes', async () => {
