@@ -128,7 +128,12 @@ export const credentialedDeviceBuckets: readonly string[] = Array.from({ length:
  * rows beside the device rows (RowKeys from `~`: index and event rows, see sidecar.ts).
  */
 export function tenantDevicesFilter(tenantId: string): string {
-  return odata`PartitionKey ge ${`${tenantId}|`} and PartitionKey lt ${`${tenantId}}`} and RowKey lt ${'~'}`;
+  return devicePartitionsFilter(`${tenantId}|`, `${tenantId}}`);
+}
+
+/** The filter for the device rows of the partitions from `from` up to (not including) `to`. */
+export function devicePartitionsFilter(from: string, to: string): string {
+  return odata`PartitionKey ge ${from} and PartitionKey lt ${to} and RowKey lt ${'~'}`;
 }
 
 /** The tenant a device partition belongs to. */

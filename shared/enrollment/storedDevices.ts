@@ -4,8 +4,7 @@
  * from the row as stored; see `unchangedByEnrollment`).
  */
 import type { TableClient } from '@azure/data-tables';
-import { deviceFromEntity, type Device } from '../devices/device.js';
-import { odata } from '../storage/index.js';
+import { deviceFromEntity, devicePartitionsFilter, type Device } from '../devices/device.js';
 import type { StoredDevices, StoredRow } from './reconcile.js';
 
 /**
@@ -81,7 +80,7 @@ export async function readStoredDevices(table: TableClient, tenantId: string): P
   const devices = new StoredDeviceRows();
   await Promise.all(
     storedDeviceRanges(tenantId).map(async ({ from, to }) => {
-      const filter = odata`PartitionKey ge ${from} and PartitionKey lt ${to} and RowKey lt ${'~'}`;
+      const filter = devicePartitionsFilter(from, to);
       for await (const page of table.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: 1000 })) {
         for (const row of page) if (typeof row.rowKey === 'string') devices.add(row.rowKey, row);
       }

@@ -22,8 +22,6 @@ import { recordSyncHealth } from './tenantState.js';
 import { readStoredDevices } from './storedDevices.js';
 import { writeChanges } from './writeChanges.js';
 
-export { readStoredDevices, storedDeviceRanges } from './storedDevices.js';
-
 /** What a sync needs from the process's services. */
 export interface EnrollmentDeps {
   readonly tables: TableStore;
