@@ -22,6 +22,7 @@ import { alertMailSubscriber } from '../alerts/pendingAlerts.js';
 import { createWebhookRuntime, type WebhookRuntime } from '../webhooks/runtime.js';
 import { webhookSubscriber } from '../webhooks/subscriber.js';
 import { createHealthRuntime, type HealthRuntime } from '../health/runtime.js';
+import { settlesWithin } from '../base/settlesWithin.js';
 
 export interface Services extends CorePorts {
   /** Validation of Entra ID user tokens for our API (console and agent activation). */
@@ -84,16 +85,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
  * request is left in flight or retrying. Resolves false if time ran out (what was left is in storage for the safety
  * nets).
  */
-export async function settleServices(services: Pick<Services, 'events' | 'webhooks'>, withinMs = 10_000): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), withinMs);
-  });
-  try {
-    return await Promise.race([Promise.all([services.events.idle(), services.webhooks.idle()]).then(() => true), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function settleServices(services: Pick<Services, 'events' | 'webhooks'>, withinMs = 10_000): Promise<boolean> {
+  return settlesWithin(Promise.all([services.events.idle(), services.webhooks.idle()]), withinMs);
 }
 
 /** The Key Vault key in Azure (with the app's identity), the key from the settings locally. */

@@ -41,6 +41,7 @@ import {
   type DeliveryDeps,
   type Outcome,
 } from './outcome.js';
+import { endpointSlot } from './runtime.js';
 
 /** Events of one endpoint per batch: one entity group transaction. */
 export const maxBatchSize = 100;
@@ -192,8 +193,8 @@ function safetyTime(services: DeliveryDeps, attempt: number, count: number, slot
 
 /**
  * Puts a batch back for lack of a slot: its message comes again after the runtime's `deferMs` (durable: the rows
- * wait for it), and meanwhile this process starts the batch itself as soon as a slot frees within that time. Whichever comes second
- * finds the rows claimed and does nothing (a claim is a write on the row's ETag).
+ * wait for it), and meanwhile this process starts the batch itself as soon as a slot frees within that time.
+ * Whichever comes second finds the rows claimed and does nothing (a claim is a write on the row's ETag).
  */
 async function deferBatch(services: DeliveryDeps, message: BatchMessage): Promise<void> {
   const at = new Date(services.clock.now().getTime() + services.webhooks.deferMs);
@@ -205,7 +206,7 @@ async function startWhenSlotFrees(services: DeliveryDeps, message: BatchMessage,
   const runtime = services.webhooks;
   for (;;) {
     // A slot may have freed since the batch was put back: look before waiting for one.
-    if (runtime.hasFreeSlot(message.tenantId, `${message.tenantId}|${message.endpointId}`)) {
+    if (runtime.hasFreeSlot(message.tenantId, endpointSlot(message.tenantId, message.endpointId))) {
       try {
         if ((await attemptBatch(services, message, false)) !== 'full') return;
       } catch (caught) {
@@ -241,7 +242,7 @@ export async function startBatch(services: DeliveryDeps, tenantId: string, endpo
   const rows = [...byId.values()];
   if (rows.length === 0) return;
   const message: BatchMessage = { kind: 'batch', tenantId, endpointId: endpoint.rowKey, round: 1, attempt: 1, deliveryIds: rows.map((held) => held.rowKey) };
-  const slot = `${tenantId}|${endpoint.rowKey}`;
+  const slot = endpointSlot(tenantId, endpoint.rowKey);
   const slots = services.webhooks.tryAcquireUpTo(tenantId, slot, rows.length);
   if (slots === 0) {
     // Every slot is taken: the rows wait as pending for the batch message, shortly.
@@ -301,7 +302,7 @@ async function attemptBatch(services: DeliveryDeps, message: BatchMessage, defer
     await end(`The endpoint is disabled${endpoint.disabledReason ? `: ${endpoint.disabledReason}` : ''}.`);
     return 'done';
   }
-  const slot = `${message.tenantId}|${message.endpointId}`;
+  const slot = endpointSlot(message.tenantId, message.endpointId);
   const slots = runtime.tryAcquireUpTo(message.tenantId, slot, due.length);
   if (slots === 0) {
     // Every slot is taken (by this endpoint or in all): try again shortly, without spending the attempt (an early
@@ -341,7 +342,7 @@ function runPosts(
 ): void {
   const runtime = services.webhooks;
   const { tenantId } = message;
-  const slot = `${tenantId}|${message.endpointId}`;
+  const slot = endpointSlot(tenantId, message.endpointId);
   const partitionKey = deliveryPartition(tenantId, message.endpointId);
   const isLast = message.attempt >= maxAttempts(services);
   let gone: string | undefined;

@@ -45,6 +45,7 @@ import {
   type DeliveryDeps,
   type Outcome,
 } from './outcome.js';
+import { endpointSlot } from './runtime.js';
 
 export { webhookQueueName, type DeliveryDeps } from './outcome.js';
 
@@ -210,7 +211,7 @@ export async function runAttempt(
     return;
   }
   const runtime = services.webhooks;
-  const slot = `${message.tenantId}|${message.endpointId}`;
+  const slot = endpointSlot(message.tenantId, message.endpointId);
   if (!runtime.tryAcquire(message.tenantId, slot)) {
     // Every slot is taken (by this endpoint or in all): try again shortly, without spending the attempt.
     const at = new Date(services.clock.now().getTime() + services.webhooks.deferMs);

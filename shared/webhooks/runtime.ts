@@ -8,6 +8,7 @@ import { Agent, request } from 'node:https';
 import { isIP } from 'node:net';
 import { LRUCache } from 'lru-cache';
 import { systemResolver, type HostResolver } from './addressGuard.js';
+import { settlesWithin } from '../base/settlesWithin.js';
 
 export interface PostRequest {
   readonly url: URL;
@@ -163,6 +164,11 @@ export const httpsPoster: WebhookPoster = (post) =>
     req.end(post.body);
   });
 
+/** The slot key of an endpoint's attempts (`endpointKey` of the methods below). */
+export function endpointSlot(tenantId: string, endpointId: string): string {
+  return `${tenantId}|${endpointId}`;
+}
+
 export function createWebhookRuntime(options: WebhookRuntimeOptions = {}): WebhookRuntime {
   const perEndpoint = new Map<string, number>();
   const perTenant = new Map<string, number>();
@@ -180,6 +186,21 @@ export function createWebhookRuntime(options: WebhookRuntimeOptions = {}): Webho
     else counts.set(key, current);
   };
   const stats = { attempts: 0, deferred: 0 };
+  /** Slots an attempt for the endpoint could take now: the least room left under the three caps. */
+  const freeFor = (tenantId: string, endpointKey: string): number =>
+    Math.min(maxInFlight - total, maxInFlightPerTenant - (perTenant.get(tenantId) ?? 0), maxInFlightPerEndpoint - (perEndpoint.get(endpointKey) ?? 0));
+  const acquireUpTo = (tenantId: string, endpointKey: string, wanted: number): number => {
+    const free = Math.min(wanted, freeFor(tenantId, endpointKey));
+    if (free <= 0) {
+      stats.deferred += 1;
+      return 0;
+    }
+    total += free;
+    perTenant.set(tenantId, (perTenant.get(tenantId) ?? 0) + free);
+    perEndpoint.set(endpointKey, (perEndpoint.get(endpointKey) ?? 0) + free);
+    stats.attempts += free;
+    return free;
+  };
   let slotFreed: { promise: Promise<void>; resolve: () => void } | undefined;
   // The latest a batch's next attempt is scheduled is the longest retry wait after its time-outs: a day covers it.
   const settled = new LRUCache<string, true>({ max: 100_000, ttl: 26 * 3_600_000 });
@@ -193,33 +214,8 @@ export function createWebhookRuntime(options: WebhookRuntimeOptions = {}): Webho
     maxInFlight,
     maxInFlightPerTenant,
     maxInFlightPerEndpoint,
-    tryAcquire(tenantId, endpointKey) {
-      const endpoint = perEndpoint.get(endpointKey) ?? 0;
-      const tenant = perTenant.get(tenantId) ?? 0;
-      if (total >= maxInFlight || tenant >= maxInFlightPerTenant || endpoint >= maxInFlightPerEndpoint) {
-        stats.deferred += 1;
-        return false;
-      }
-      total += 1;
-      perTenant.set(tenantId, tenant + 1);
-      perEndpoint.set(endpointKey, endpoint + 1);
-      stats.attempts += 1;
-      return true;
-    },
-    tryAcquireUpTo(tenantId, endpointKey, wanted) {
-      const endpoint = perEndpoint.get(endpointKey) ?? 0;
-      const tenant = perTenant.get(tenantId) ?? 0;
-      const free = Math.min(wanted, maxInFlight - total, maxInFlightPerTenant - tenant, maxInFlightPerEndpoint - endpoint);
-      if (free <= 0) {
-        stats.deferred += 1;
-        return 0;
-      }
-      total += free;
-      perTenant.set(tenantId, tenant + free);
-      perEndpoint.set(endpointKey, endpoint + free);
-      stats.attempts += free;
-      return free;
-    },
+    tryAcquire: (tenantId, endpointKey) => acquireUpTo(tenantId, endpointKey, 1) === 1,
+    tryAcquireUpTo: acquireUpTo,
     release(tenantId, endpointKey) {
       total = Math.max(0, total - 1);
       down(perTenant, tenantId);
@@ -228,9 +224,7 @@ export function createWebhookRuntime(options: WebhookRuntimeOptions = {}): Webho
       slotFreed = undefined;
       waiting?.resolve();
     },
-    hasFreeSlot(tenantId, endpointKey) {
-      return total < maxInFlight && (perTenant.get(tenantId) ?? 0) < maxInFlightPerTenant && (perEndpoint.get(endpointKey) ?? 0) < maxInFlightPerEndpoint;
-    },
+    hasFreeSlot: (tenantId, endpointKey) => freeFor(tenantId, endpointKey) > 0,
     whenSlotFrees(withinMs) {
       if (!slotFreed) {
         let resolve = (): void => undefined;
@@ -239,12 +233,7 @@ export function createWebhookRuntime(options: WebhookRuntimeOptions = {}): Webho
         });
         slotFreed = { promise, resolve };
       }
-      const freed = slotFreed.promise;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timedOut = new Promise<false>((done) => {
-        timer = setTimeout(() => done(false), withinMs);
-      });
-      return Promise.race([freed.then(() => true as const), timedOut]).finally(() => clearTimeout(timer));
+      return settlesWithin(slotFreed.promise, withinMs);
     },
     track(task) {
       const kept = task.catch(() => undefined).finally(() => tasks.delete(kept));

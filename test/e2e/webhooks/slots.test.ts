@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookReceiver } from '../../../dev/webhookReceiver.js';
+import { endpointSlot } from '../../../shared/webhooks/runtime.js';
 import { call, deliveriesOf, deviceEvent, startWebhookHarness, until, type WebhookHarness } from './harness.js';
 
 let h: WebhookHarness;
@@ -32,7 +33,7 @@ describe('webhook slots', () => {
     const created = await call(h.host, 'POST', 'v1/console/webhooks', h.tokens.admin, { url: `${receiver.url}/slots`, types: ['device.risk_changed'] });
     expect(created.status).toBe(201);
     const endpointId = String(created.body.id);
-    const slot = `${h.contoso}|${endpointId}`;
+    const slot = endpointSlot(h.contoso, endpointId);
     // Both of the endpoint's slots are taken, as by posts still in flight.
     expect(h.services.webhooks.tryAcquireUpTo(h.contoso, slot, 2)).toBe(2);
     const batch = [deviceEvent(h.contoso), deviceEvent(h.contoso)];
