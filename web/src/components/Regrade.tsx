@@ -7,7 +7,6 @@ import {
   Body1,
   Button,
   Dialog,
-  DialogActions,
   DialogBody,
   DialogContent,
   DialogSurface,
@@ -19,7 +18,7 @@ import {
 } from '@fluentui/react-components';
 import { useRegrade, type RegradeProgress as Progress } from '../api/classifications.js';
 import { describeRegrade, regradeFrom } from '../logic.js';
-import { ErrorMessage, Loading, Notice, useClosable } from './common.js';
+import { DialogButtons, ErrorMessage, Loading, Notice, useClosable } from './common.js';
 
 const useStyles = makeStyles({
   stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
@@ -125,20 +124,11 @@ export function PolicyChangeDialog<T>({ title, onClose, children, preview, chang
               </>
             ) : null}
           </DialogContent>
-          <DialogActions>
-            {change.isSuccess ? (
-              <Button appearance="primary" onClick={close}>
-                Close
-              </Button>
-            ) : (
-              <>
-                <Button appearance="primary" disabled={action.disabled || change.isPending === true || (preview !== undefined && !preview.data)} onClick={action.run}>
-                  {change.isPending ? action.pendingLabel : action.label}
-                </Button>
-                <Button onClick={close}>Cancel</Button>
-              </>
-            )}
-          </DialogActions>
+          <DialogButtons done={change.isSuccess === true} onClose={close}>
+            <Button appearance="primary" disabled={action.disabled || change.isPending === true || (preview !== undefined && !preview.data)} onClick={action.run}>
+              {change.isPending ? action.pendingLabel : action.label}
+            </Button>
+          </DialogButtons>
         </DialogBody>
       </DialogSurface>
     </Dialog>

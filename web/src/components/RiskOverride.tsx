@@ -7,7 +7,6 @@ import {
   Body1,
   Button,
   Dialog,
-  DialogActions,
   DialogBody,
   DialogContent,
   DialogSurface,
@@ -20,7 +19,7 @@ import {
 } from '@fluentui/react-components';
 import type { RiskLevel } from '../api/devices.js';
 import { useEndOverride, useSetOverride, type Override } from '../api/overrides.js';
-import { ErrorMessage, Notice, When, useClosable } from './common.js';
+import { DialogButtons, ErrorMessage, Notice, When, useClosable } from './common.js';
 import { RiskBadge } from './badges.js';
 import { RiskLevelSelect } from './RiskLevelSelect.js';
 
@@ -94,29 +93,20 @@ export function OverrideDialog({ deviceId, current, onClose }: { deviceId: strin
             ) : null}
             {end.isSuccess ? <Notice intent="success" title="Override ended">The device is back at its threats&apos; level.</Notice> : null}
           </DialogContent>
-          <DialogActions>
-            {done ? (
-              <Button appearance="primary" onClick={close}>
-                Close
+          <DialogButtons done={done} onClose={close}>
+            <Button
+              appearance="primary"
+              disabled={problem !== null || reasonProblem !== null || save.isPending}
+              onClick={() => save.mutate({ riskLevel: level, reason: reason.trim(), expiresAt: new Date(expires).toISOString() })}
+            >
+              {save.isPending ? 'Saving…' : current ? 'Replace override' : 'Set override'}
+            </Button>
+            {current ? (
+              <Button disabled={end.isPending} onClick={() => end.mutate()}>
+                {end.isPending ? 'Ending…' : 'End override now'}
               </Button>
-            ) : (
-              <>
-                <Button
-                  appearance="primary"
-                  disabled={problem !== null || reasonProblem !== null || save.isPending}
-                  onClick={() => save.mutate({ riskLevel: level, reason: reason.trim(), expiresAt: new Date(expires).toISOString() })}
-                >
-                  {save.isPending ? 'Saving…' : current ? 'Replace override' : 'Set override'}
-                </Button>
-                {current ? (
-                  <Button disabled={end.isPending} onClick={() => end.mutate()}>
-                    {end.isPending ? 'Ending…' : 'End override now'}
-                  </Button>
-                ) : null}
-                <Button onClick={close}>Cancel</Button>
-              </>
-            )}
-          </DialogActions>
+            ) : null}
+          </DialogButtons>
         </DialogBody>
       </DialogSurface>
     </Dialog>

@@ -1,6 +1,6 @@
-/** Small pieces every page uses: loading, errors in words, page headings, read-only notices. */
+/** Small pieces every page uses: loading, errors in words, page headings, read-only notices, dialog buttons. */
 import { useState, type ReactNode } from 'react';
-import { MessageBar, MessageBarBody, MessageBarTitle, Spinner, Title2, Body1, makeStyles, tokens } from '@fluentui/react-components';
+import { Button, DialogActions, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Title2, Body1, makeStyles, tokens } from '@fluentui/react-components';
 import { ApiError, describeError } from '../api/client.js';
 import { useSession } from '../context.js';
 
@@ -106,4 +106,22 @@ export function useClosable(onClosed: () => void): { open: boolean; close: () =>
       }, 400);
     },
   };
+}
+
+/** A dialog's buttons: Close once its change is done, else its own actions, then Cancel. */
+export function DialogButtons({ done, onClose, children }: { done: boolean; onClose: () => void; children: ReactNode }) {
+  return (
+    <DialogActions>
+      {done ? (
+        <Button appearance="primary" onClick={onClose}>
+          Close
+        </Button>
+      ) : (
+        <>
+          {children}
+          <Button onClick={onClose}>Cancel</Button>
+        </>
+      )}
+    </DialogActions>
+  );
 }

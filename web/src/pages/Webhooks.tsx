@@ -11,7 +11,6 @@ import {
   Caption1,
   Checkbox,
   Dialog,
-  DialogActions,
   DialogBody,
   DialogContent,
   DialogSurface,
@@ -42,7 +41,7 @@ import {
   type Webhook,
 } from '../api/webhooks.js';
 import { useSession } from '../context.js';
-import { ErrorMessage, NotAvailable, Notice, PageHeader, When, useClosable } from '../components/common.js';
+import { DialogButtons, ErrorMessage, NotAvailable, Notice, PageHeader, When, useClosable } from '../components/common.js';
 import { QueryState } from '../components/QueryState.js';
 
 const useStyles = makeStyles({
@@ -115,20 +114,11 @@ function WebhookDialog({ existing, onClose }: { existing: Webhook | null; onClos
               </>
             )}
           </DialogContent>
-          <DialogActions>
-            {save.isSuccess ? (
-              <Button appearance="primary" onClick={close}>
-                Close
-              </Button>
-            ) : (
-              <>
-                <Button appearance="primary" disabled={draft.url.trim() === '' || draft.types.length === 0 || save.isPending} onClick={submit}>
-                  {save.isPending ? 'Saving…' : existing ? 'Save' : 'Create'}
-                </Button>
-                <Button onClick={close}>Cancel</Button>
-              </>
-            )}
-          </DialogActions>
+          <DialogButtons done={save.isSuccess} onClose={close}>
+            <Button appearance="primary" disabled={draft.url.trim() === '' || draft.types.length === 0 || save.isPending} onClick={submit}>
+              {save.isPending ? 'Saving…' : existing ? 'Save' : 'Create'}
+            </Button>
+          </DialogButtons>
         </DialogBody>
       </DialogSurface>
     </Dialog>
